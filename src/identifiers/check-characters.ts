@@ -1,0 +1,77 @@
+/**
+ * Check-character arithmetic for the identifiers onecode indexes. Pure functions over ASCII
+ * strings that are already normalised (upper case, no spaces); they do not validate shape.
+ * Each throws a RangeError if given a character outside its alphabet, so callers check the
+ * shape first.
+ */
+
+/** ISO 7064 MOD 11-2 weights for positions 1..17 (2^(18-i) mod 11), GB 11643-1999 §7.2. */
+const MOD_11_2_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+const MOD_11_2_CHECK = '10X98765432';
+
+/**
+ * Check character of a resident identity number (GB 11643-1999 §7.2, ISO 7064 MOD 11-2).
+ * @param first17 the 17-digit body (address code, birth date, sequence code).
+ * @returns one of `0`–`9` or `X`.
+ */
+export function residentIdCheckCharacter(first17: string): string {
+  if (!/^\d{17}$/.test(first17)) throw new RangeError('resident identity number body must be 17 digits');
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (first17.charCodeAt(i) - 48) * MOD_11_2_WEIGHTS[i]!;
+  return MOD_11_2_CHECK[sum % 11]!;
+}
+
+/**
+ * The 31-character alphabet of the unified social credit code (GB 32100-2015 §4.3, table 1):
+ * digits and upper-case letters without I, O, Z, S, V. A character's value is its index.
+ */
+export const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28] as const;
+
+/**
+ * Check character of a unified social credit code (GB 32100-2015 §5 and appendix B: weights
+ * 3^(i-1) mod 31, check value 31 - (sum mod 31), where 31 maps to `0`).
+ * @param first17 the first 17 characters, each in {@link USCC_ALPHABET}.
+ */
+export function usccCheckCharacter(first17: string): string {
+  if (first17.length !== 17) throw new RangeError('USCC body must be 17 characters');
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const value = USCC_ALPHABET.indexOf(first17[i]!);
+    if (value < 0) throw new RangeError(`'${first17[i]}' is not in the USCC alphabet`);
+    sum += value * USCC_WEIGHTS[i]!;
+  }
+  return USCC_ALPHABET[(31 - (sum % 31)) % 31]!;
+}
+
+const ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2] as const;
+
+/**
+ * Check character of an organisation code (GB 11714-1997 §5: body of 8 digits or upper-case
+ * letters, A=10 … Z=35, weights 3 7 9 10 5 8 4 2, check = 11 - (sum mod 11), 10 → `X`,
+ * 11 → `0`).
+ * @param first8 the 8-character body.
+ */
+export function organizationCodeCheckCharacter(first8: string): string {
+  if (!/^[0-9A-Z]{8}$/.test(first8)) throw new RangeError('organisation code body must be 8 digits or upper-case letters');
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += parseInt(first8[i]!, 36) * ORG_CODE_WEIGHTS[i]!;
+  const check = 11 - (sum % 11);
+  return check === 10 ? 'X' : check === 11 ? '0' : String(check);
+}
+
+/**
+ * Check digit of a 15-digit business registration number (GS 15-2006 registration number
+ * rules, ISO 7064 MOD 11,10 hybrid system).
+ * @param first14 the 14-digit body.
+ */
+export function businessRegistrationNumberCheckDigit(first14: string): string {
+  if (!/^\d{14}$/.test(first14)) throw new RangeError('business registration number body must be 14 digits');
+  let product = 10;
+  for (let i = 0; i < 14; i++) {
+    let sum = (product + (first14.charCodeAt(i) - 48)) % 10;
+    if (sum === 0) sum = 10;
+    product = (sum * 2) % 11;
+  }
+  return String((11 - product) % 10);
+}
