@@ -1,0 +1,145 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline as pipe } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
+import { CsvConnectorOptions } from '../schemas/pipeline.ts';
+import { ExtractError } from '../src/errors.ts';
+import type { Connector, ConnectorContext, Extracted, StageContext } from './types.ts';
+import { quoteIdent, quoteLiteral } from '../src/index/sql-text.ts';
+
+type CsvOptions = (typeof CsvConnectorOptions)['_output'];
+
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
+/** Opens the file as a stream of UTF-8 text, decoding GBK/GB18030 with iconv-lite; BOM stripped. */
+function openText(sourcePath: string, encoding: CsvOptions['encoding']): NodeJS.ReadableStream {
+  const bytes = createReadStream(sourcePath);
+  return bytes.pipe(iconv.decodeStream(encoding === 'utf-8' ? 'utf8' : encoding, { stripBOM: true }));
+}
+
+/**
+ * Reads the header row (the first CSV record) and checks the file can be read.
+ * @throws ExtractError `source_missing`, `source_empty` or `header_undecodable`.
+ */
+async function readHeader(ctx: ConnectorContext, options: CsvOptions): Promise<string[]> {
+  let size: number;
+  try {
+    size = (await stat(ctx.sourcePath)).size;
+  } catch {
+    throw new ExtractError('source_missing', `${ctx.sourcePath}: file not found (pipeline ${ctx.pipeline.name}, connector.path)`);
+  }
+  if (size === 0) throw new ExtractError('source_empty', `${ctx.sourcePath}: file is empty, not even a header: refusing to treat it as an empty export`);
+  const handle = await open(ctx.sourcePath, 'r');
+  const buffer = Buffer.alloc(Math.min(size, 1 << 16));
+  await handle.read(buffer, 0, buffer.length, 0);
+  await handle.close();
+  const text = iconv.decode(buffer, options.encoding === 'utf-8' ? 'utf8' : options.encoding, { stripBOM: true });
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  if (firstLine.includes(REPLACEMENT_CHARACTER)) {
+    const hint = options.encoding === 'utf-8' ? ' (is the file GBK or GB18030? set connector.encoding)' : '';
+    throw new ExtractError('header_undecodable', `${ctx.sourcePath}:1: the header is not valid ${options.encoding}${hint}`);
+  }
+  const records = parseSync(text, { delimiter: options.delimiter, to: 1, relax_column_count: true }) as string[][];
+  const header = (records[0] ?? []).map((h) => h.trim());
+  if (header.length === 0 || header.every((h) => h === '')) throw new ExtractError('source_empty', `${ctx.sourcePath}:1: no header row`);
+  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  if (dup !== undefined) throw new ExtractError('header_invalid', `${ctx.sourcePath}:1: column '${dup}' appears twice in the header`);
+  return header;
+}
+
+/**
+ * The CSV connector: RFC 4180 quoting (quoted commas, quotes and newlines), encodings utf-8, gbk
+ * and gb18030, a UTF-8 BOM stripped, every value a string (no type inference). Rows whose column
+ * count is wrong, or that hold bytes that do not decode, are yielded as unreadable.
+ */
+export const csvConnector: Connector<CsvOptions> = {
+  kind: 'csv',
+  options: CsvConnectorOptions,
+
+  async *extract(ctx, options): AsyncGenerator<Extracted> {
+    const header = await readHeader(ctx, options);
+    const parser = openText(ctx.sourcePath, options.encoding).pipe(
+      parse({ delimiter: options.delimiter, from_line: 2, relax_column_count: true, info: true, raw: true, skip_empty_lines: true }),
+    );
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; raw?: string }; raw: string }>) {
+      const { record, raw } = item;
+      const line = item.info.lines - ((raw.match(/\n/g)?.length ?? 1) - 1) - (raw.endsWith('\n') ? 1 : 0);
+      if (record.length !== header.length) {
+        yield { kind: 'unreadable', line, raw: raw.replace(/\r?\n$/, ''), reasons: [{ code: 'csv_column_count', message: `expected ${header.length} columns, found ${record.length}` }] };
+        continue;
+      }
+      const fields: Record<string, string | null> = {};
+      header.forEach((h, i) => (fields[h] = record[i] === '' ? null : record[i]!));
+      yield { kind: 'row', line, fields };
+    }
+  },
+
+  async stage(ctx: StageContext, options): Promise<{ columns: string[] }> {
+    const header = await readHeader(ctx, options);
+    let file = ctx.sourcePath;
+    let tempDir: string | undefined;
+    if (options.encoding !== 'utf-8') {
+      // DuckDB reads UTF-8 only: decoding GBK is what JavaScript is for (ARCHITECTURE.md).
+      tempDir = await mkdtemp(path.join(os.tmpdir(), 'onecode-csv-'));
+      file = path.join(tempDir, 'decoded.csv');
+      await pipe(openText(ctx.sourcePath, options.encoding), createWriteStream(file));
+    }
+    try {
+      const kept = header.filter((h) => !ctx.dropColumns.includes(h));
+      const columns = header.map((h) => `${quoteLiteral(h)}: 'VARCHAR'`).join(', ');
+      const payload = `json_object(${kept.map((h) => `${quoteLiteral(h)}, ${quoteIdent(h)}`).join(', ')})`;
+      const nl = kept.map((h) => `coalesce(length(${quoteIdent(h)}) - length(replace(${quoteIdent(h)}, chr(10), '')), 0)`).join(' + ');
+      const projections = ctx.projectColumns.map((c, i) => `${quoteIdent(c)} AS col_${i}`).join(', ');
+      const scan = `${ctx.table}_scan`;
+      await ctx.connection.run(`
+        CREATE OR REPLACE TEMP TABLE ${scan} AS
+        SELECT row_number() OVER () AS rn, ${payload} AS payload, (${nl || '0'}) AS nl${projections ? ', ' + projections : ''}
+        FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, columns = {${columns}},
+          delim = ${quoteLiteral(options.delimiter)}, quote = '"', escape = '"', strict_mode = true,
+          store_rejects = true, rejects_table = '${ctx.table}_rej', rejects_scan = '${ctx.table}_rejscan')`);
+      // Rejected records (DuckDB reports their record ordinal, header = 1) shift the physical
+      // lines of every row after them by the lines they span.
+      await ctx.connection.run(`
+        CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable} AS
+        WITH r AS (
+          SELECT line - 1 AS ordinal, regexp_replace(csv_line, '^\\r?\\n', '') AS raw, error_type, error_message, column_name
+          FROM ${ctx.table}_rej
+        ), numbered AS (
+          SELECT *, row_number() OVER (ORDER BY ordinal) AS j FROM r
+        )
+        SELECT ordinal - j + 1 AS threshold_rn, ordinal, raw,
+               1 + length(raw) - length(replace(raw, chr(10), '')) AS span,
+               lower(replace(error_type, ' ', '_')) AS reason_code, error_message AS message, column_name
+        FROM numbered`);
+      await ctx.connection.run(`
+        CREATE OR REPLACE TEMP TABLE ${ctx.table} AS
+        WITH cumulative AS (
+          SELECT threshold_rn, sum(span) OVER (ORDER BY threshold_rn, ordinal) AS reject_lines FROM ${ctx.rejectTable}
+        ), lined AS (
+          SELECT s.*, 2 + (s.rn - 1) + coalesce(sum(s.nl) OVER (ORDER BY s.rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS base_line
+          FROM ${scan} s
+        )
+        SELECT l.rn, l.base_line + coalesce(c.reject_lines, 0) AS line, l.nl,
+               l.payload${ctx.projectColumns.map((_, i) => `, l.col_${i}`).join('')}
+        FROM lined l ASOF LEFT JOIN cumulative c ON l.rn >= c.threshold_rn
+        ORDER BY l.rn`);
+      // A rejected record starts on the line after the good row before it (and after the
+      // rejects that came between them).
+      await ctx.connection.run(`
+        CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable} AS
+        SELECT coalesce(g.line + g.nl + 1, 2)
+                 + coalesce(sum(r.span) OVER (PARTITION BY r.threshold_rn ORDER BY r.ordinal ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS line,
+               r.raw, r.reason_code, r.message
+        FROM ${ctx.rejectTable} r LEFT JOIN ${ctx.table} g ON g.rn = r.threshold_rn - 1
+        ORDER BY line`);
+      await ctx.connection.run(`DROP TABLE ${scan}`);
+      return { columns: header };
+    } finally {
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+/**
+ * The onecode command line: sample | run | lookup | query | validate | status.
+ * Exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration. Errors are one clear line on
+ * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
+ */
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { loadPipelineFolder } from './config/load-pipelines.ts';
+import { ConfigError, OnecodeError } from './errors.ts';
+import { classify } from './identifiers/classify.ts';
+import type { IdentifierKind } from './identifiers/types.ts';
+import { lookupCode } from './index/lookup.ts';
+import { openIndex, resolveDbPath } from './index/open-index.ts';
+import { createLogger } from './logger.ts';
+import { formatRows, jsonSafe, type OutputFormat } from './cli/output.ts';
+import { formatRunSummary } from './cli/summary.ts';
+import { readStatus, formatStatus } from './cli/status.ts';
+import { runPipeline, todayInChina, type RunSummary } from './run/run-pipeline.ts';
+import { generateSample } from './sample/generate.ts';
+
+const positiveInt = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+const isoDate = (value: string): string => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('use YYYY-MM-DD');
+  return value;
+};
+
+function program(): Command {
+  const cli = new Command('onecode')
+    .description('One-code index of natural persons and legal persons: extract, normalise, index, push deltas')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const dbOption = () => new Option('--db <path>', 'index file (default: $ONECODE_DB or data/onecode.duckdb)');
+  const logger = createLogger({ level: process.env.ONECODE_LOG_LEVEL ?? 'warn' });
+
+  cli
+    .command('sample')
+    .description('generate the sample exports of four finance-department systems (synthetic data)')
+    .option('--out <dir>', 'output folder', 'data/sample')
+    .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
+    .option('--scale <n>', 'multiply row counts', positiveInt('--scale'), 1)
+    .action(async (opts: { out: string; seed: number; scale: number }) => {
+      const manifest = await generateSample({ outDir: opts.out, seed: opts.seed, scale: opts.scale });
+      for (const f of manifest.files) process.stdout.write(`${path.join(opts.out, f.path)}\t${f.rows} rows\t${f.encoding}\t${f.system}\n`);
+    });
+
+  cli
+    .command('run')
+    .description('run pipelines into the index (each in one transaction) and print the summary')
+    .argument('[pipeline...]', 'pipeline names (file names in the pipelines folder)')
+    .option('--all', 'run every pipeline')
+    .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
+    .addOption(dbOption())
+    .option('--allow-deletes', 'let snapshots delete more than max_delete_share of a pipeline\'s records')
+    .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
+    .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string }) => {
+      if (!opts.all && names.length === 0) throw new ConfigError('usage', 'name the pipelines to run, or pass --all');
+      const all = await loadPipelineFolder(opts.pipelines);
+      const unknown = names.filter((n) => !all.some((p) => p.name === n));
+      if (unknown.length > 0) throw new ConfigError('pipeline_unknown', `no pipeline named ${unknown.join(', ')} in ${opts.pipelines}/ (have: ${all.map((p) => p.name).join(', ')})`);
+      const chosen = opts.all ? all : all.filter((p) => names.includes(p.name));
+      const index = await openIndex(resolveDbPath(opts.db));
+      const progress = process.stderr.isTTY && !process.env.CI;
+      const summaries: RunSummary[] = [];
+      try {
+        for (const pipeline of chosen) {
+          if (progress) process.stderr.write(`${pipeline.name}: reading ${pipeline.connector.path} …\n`);
+          const summary = await runPipeline({
+            index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
+            onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
+          });
+          if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
+          summaries.push(summary);
+        }
+        const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);
+        process.stdout.write(formatRunSummary(summaries, pending));
+      } finally {
+        index.close();
+      }
+      if (summaries.some((s) => s.status === 'failed')) process.exitCode = 1;
+    });
+
+  cli
+    .command('lookup')
+    .description('print one JSON document: the person or legal person and every linked record from every system')
+    .argument('<code>', 'resident identity number (18 or 15 digits) or unified social credit code')
+    .addOption(dbOption())
+    .action(async (code: string, opts: { db?: string }) => {
+      const index = await openIndex(resolveDbPath(opts.db), { readOnly: true });
+      try {
+        const doc = await lookupCode(index.connection, code, todayInChina());
+        if (doc === null) {
+          const id = classify(code, { runDate: todayInChina() });
+          throw new ConfigError('code_invalid', `not a valid code: ${id.reasons.map((r) => r.message).join('; ')}`);
+        }
+        process.stdout.write(JSON.stringify(doc, jsonSafe, 2) + '\n');
+        if (doc.systems.length === 0 && !doc.person && !doc.legal_person) process.exitCode = 1;
+      } finally {
+        index.close();
+      }
+    });
+
+  cli
+    .command('query')
+    .description('run one read-only SQL query on the index (views: persons, legal_persons, records, quarantine, runs, changes)')
+    .argument('<sql>', 'the query')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'table']).default('table'))
+    .addOption(dbOption())
+    .action(async (sql: string, opts: { format: OutputFormat; db?: string }) => {
+      const index = await openIndex(resolveDbPath(opts.db), { readOnly: true });
+      try {
+        await index.connection.run(`SET enable_external_access = false; SET lock_configuration = true`);
+        let reader;
+        try {
+          reader = await index.connection.runAndReadAll(sql);
+        } catch (error) {
+          throw new ConfigError('query_invalid', `query failed: ${(error as Error).message.split('\n')[0]}`);
+        }
+        process.stdout.write(formatRows(reader.columnNames(), reader.getRowObjectsJson() as Record<string, unknown>[], opts.format));
+      } finally {
+        index.close();
+      }
+    });
+
+  cli
+    .command('validate')
+    .description('classify identifiers given as arguments or stdin lines; prints one JSON line each')
+    .argument('[value...]', 'values (default: read lines from stdin)')
+    .addOption(new Option('--kind <kind>', 'force the kind where the shape is ambiguous').choices(['resident_id', 'uscc', 'org_code', 'business_reg_no']))
+    .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
+    .action(async (values: string[], opts: { kind?: IdentifierKind; runDate?: string }) => {
+      const runDate = opts.runDate ?? todayInChina();
+      const emit = (v: string): void => {
+        const r = classify(v, { kind: opts.kind, runDate });
+        process.stdout.write(JSON.stringify({ input: v, kind: r.kind, status: r.status, normalized: r.normalized, reasons: r.reasons, ...(r.alternatives?.length ? { alternatives: r.alternatives } : {}), ...(r.alias ? { alias: r.alias } : {}), ...(r.subtype ? { subtype: r.subtype } : {}) }) + '\n');
+      };
+      if (values.length > 0) values.forEach(emit);
+      else for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) if (line.trim() !== '') emit(line);
+    });
+
+  cli
+    .command('status')
+    .description('what the index holds: entities, records per system, quarantine by reason, outbox, recent runs')
+    .addOption(dbOption())
+    .option('--json', 'print JSON')
+    .action(async (opts: { db?: string; json?: boolean }) => {
+      const index = await openIndex(resolveDbPath(opts.db), { readOnly: true });
+      try {
+        const status = await readStatus(index.connection);
+        process.stdout.write(opts.json ? JSON.stringify(status, jsonSafe, 2) + '\n' : formatStatus(status));
+      } finally {
+        index.close();
+      }
+    });
+  return cli;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof OnecodeError) {
+      process.stderr.write(`onecode: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`onecode: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

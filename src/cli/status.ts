@@ -1,0 +1,45 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/** What `onecode status` reports. */
+export interface IndexStatus {
+  persons: number;
+  legal_persons: number;
+  records: { system: string; pipeline: string; records: number }[];
+  quarantine: { reason_code: string; rows: number }[];
+  outbox: { pending: number; published: number; parked: number };
+  recent_runs: Record<string, unknown>[];
+}
+
+const one = async (c: DuckDBConnection, sql: string): Promise<number> => Number((await c.runAndReadAll(sql)).getRows()[0]![0] ?? 0);
+const rows = async (c: DuckDBConnection, sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+
+/** Reads the index's status through the analyst views. */
+export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
+  return {
+    persons: await one(c, 'SELECT count(*) FROM persons'),
+    legal_persons: await one(c, 'SELECT count(*) FROM legal_persons'),
+    records: (await rows(c, 'SELECT system, pipeline, count(*) AS records FROM records GROUP BY ALL ORDER BY pipeline')).map((r) => ({ system: String(r.system), pipeline: String(r.pipeline), records: Number(r.records) })),
+    quarantine: (await rows(c, `
+      SELECT reason_code, count(*) AS rows FROM (SELECT unnest(reason_codes) AS reason_code FROM quarantine q
+        WHERE run_id IN (SELECT max_by(run_id, run_no) FROM runs WHERE status = 'succeeded' GROUP BY pipeline))
+      GROUP BY ALL ORDER BY rows DESC, reason_code`)).map((r) => ({ reason_code: String(r.reason_code), rows: Number(r.rows) })),
+    outbox: {
+      pending: await one(c, 'SELECT count(*) FROM changes WHERE published_at IS NULL AND parked_reason IS NULL'),
+      published: await one(c, 'SELECT count(*) FROM changes WHERE published_at IS NOT NULL'),
+      parked: await one(c, 'SELECT count(*) FROM changes WHERE parked_reason IS NOT NULL'),
+    },
+    recent_runs: await rows(c, `SELECT run_id, pipeline, trigger, status, started_at, rows_read, loaded, duplicates, quarantined, events, error_code FROM runs ORDER BY run_no DESC LIMIT 10`),
+  };
+}
+
+/** Formats the status for people. */
+export function formatStatus(s: IndexStatus): string {
+  const lines = [`persons ${s.persons}, legal persons ${s.legal_persons}`];
+  for (const r of s.records) lines.push(`  ${r.pipeline} (${r.system}): ${r.records} records`);
+  lines.push(`quarantine (latest successful run of each pipeline): ${s.quarantine.length === 0 ? 'empty' : ''}`);
+  for (const q of s.quarantine) lines.push(`  ${q.reason_code}: ${q.rows}`);
+  lines.push(`outbox: ${s.outbox.pending} pending, ${s.outbox.published} published, ${s.outbox.parked} parked`);
+  lines.push('recent runs:');
+  for (const r of s.recent_runs) lines.push(`  ${r.run_id} ${r.pipeline} ${r.status} read ${r.rows_read ?? '-'} loaded ${r.loaded ?? '-'} quarantined ${r.quarantined ?? '-'} events ${r.events ?? '-'}${r.error_code ? ' error ' + r.error_code : ''}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,26 @@
+import Table from 'cli-table3';
+import type { RunSummary } from '../run/run-pipeline.ts';
+
+/**
+ * The run summary printed by `onecode run`: one line per pipeline with what happened to every row
+ * read (loaded + duplicates + quarantined = read) and to the index, and a closing line saying
+ * whether the counts add up.
+ */
+export function formatRunSummary(summaries: RunSummary[], pendingEvents: number): string {
+  const table = new Table({
+    head: ['pipeline', 'status', 'read', 'loaded', 'duplicate', 'quarantined', 'created', 'updated', 'deleted', 'events', 'ms'],
+    style: { head: [], border: [] },
+  });
+  for (const s of summaries) {
+    table.push([s.pipeline, s.status, s.rowsRead, s.loaded, s.duplicates, s.quarantined, s.created, s.updated, s.deleted, s.events, s.durationMs]);
+  }
+  const ok = summaries.filter((s) => s.status === 'succeeded');
+  const sum = (k: keyof RunSummary): number => ok.reduce((n, s) => n + (s[k] as number), 0);
+  const read = sum('rowsRead');
+  const accounted = sum('loaded') + sum('duplicates') + sum('quarantined');
+  const lines = [table.toString()];
+  lines.push(`rows read ${read} = loaded ${sum('loaded')} + duplicates ${sum('duplicates')} + quarantined ${sum('quarantined')}: ${read === accounted ? 'counts add up' : 'COUNTS DO NOT ADD UP'}`);
+  for (const s of summaries.filter((x) => x.status === 'failed')) lines.push(`${s.pipeline}: failed (${s.errorCode}): ${s.error}`);
+  lines.push(`${pendingEvents} change event(s) pending in the outbox${process.env.KAFKA_BROKERS ? '' : ' (set KAFKA_BROKERS and run `onecode push` to publish them)'}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,75 @@
+import { CANONICAL_FIELDS } from '../../schemas/canonical.ts';
+import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
+
+/** Version of the index layout; bump with a migration when tables change. */
+export const INDEX_SCHEMA_VERSION = 1;
+
+const canonicalColumns = CANONICAL_FIELDS.map((f) => `${f} VARCHAR`).join(',\n  ');
+
+/**
+ * Tables of the one-code index (DuckDB). Analysts use the views in views.ts, not these.
+ * Uniqueness of (pipeline, source_key) and of golden codes is kept by the set-based merge
+ * rather than ART indexes, which would slow bulk loads.
+ */
+export const INDEX_DDL = `
+CREATE TABLE IF NOT EXISTS onecode_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS run_seq START 1;
+CREATE TABLE IF NOT EXISTS run_log (
+  run_id VARCHAR PRIMARY KEY,
+  run_no BIGINT NOT NULL,
+  pipeline VARCHAR NOT NULL,
+  system VARCHAR NOT NULL,
+  trigger VARCHAR NOT NULL,
+  source_path VARCHAR,
+  started_at TIMESTAMP NOT NULL,
+  ended_at TIMESTAMP,
+  status VARCHAR NOT NULL,
+  rows_read BIGINT, loaded BIGINT, duplicates BIGINT, quarantined BIGINT,
+  created BIGINT, updated BIGINT, deleted BIGINT, unchanged BIGINT, events BIGINT,
+  error_code VARCHAR, error VARCHAR
+);
+CREATE TABLE IF NOT EXISTS source_record (
+  pipeline VARCHAR NOT NULL,
+  system VARCHAR NOT NULL,
+  entity VARCHAR NOT NULL,
+  source_key VARCHAR NOT NULL,
+  one_code VARCHAR NOT NULL,
+  code_kind VARCHAR NOT NULL,
+  code_status VARCHAR NOT NULL,
+  ${canonicalColumns},
+  payload JSON NOT NULL,
+  payload_hash VARCHAR NOT NULL,
+  flags JSON,
+  line BIGINT,
+  priority INTEGER NOT NULL,
+  first_run_id VARCHAR NOT NULL,
+  changed_run_id VARCHAR NOT NULL,
+  changed_run_no BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS golden_person (
+  id_number VARCHAR NOT NULL,
+  name VARCHAR, sex VARCHAR, birth_date VARCHAR, region_code VARCHAR,
+  employer_name VARCHAR, employer_uscc VARCHAR,
+  golden JSON NOT NULL,
+  changed_run_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS golden_legal_person (
+  uscc VARCHAR NOT NULL,
+  name VARCHAR, org_code VARCHAR, region_code VARCHAR,
+  legal_representative VARCHAR, legal_representative_id_number VARCHAR, address VARCHAR,
+  golden JSON NOT NULL,
+  changed_run_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantined_row (
+  run_id VARCHAR NOT NULL,
+  pipeline VARCHAR NOT NULL,
+  system VARCHAR NOT NULL,
+  source_path VARCHAR,
+  line BIGINT,
+  raw VARCHAR NOT NULL,
+  reason_codes VARCHAR[] NOT NULL,
+  reasons JSON NOT NULL,
+  quarantined_at TIMESTAMP NOT NULL
+);
+${OUTBOX_DDL}
+`;

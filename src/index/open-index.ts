@@ -1,0 +1,59 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
+import { OnecodeError } from '../errors.ts';
+import { INDEX_DDL, INDEX_SCHEMA_VERSION } from './ddl.ts';
+import { VIEW_DDL } from './views.ts';
+
+/** Default index file, relative to the working directory. */
+export const DEFAULT_DB_PATH = 'data/onecode.duckdb';
+
+/** The index file to use: `--db`, else ONECODE_DB, else data/onecode.duckdb. */
+export function resolveDbPath(flag?: string): string {
+  return flag ?? process.env.ONECODE_DB ?? DEFAULT_DB_PATH;
+}
+
+export interface OpenIndex {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * Opens (and on first use creates) the index in a DuckDB file.
+ * @param options.readOnly open without write access (analysts' commands); the file must exist.
+ * @throws OnecodeError `index_locked` when another process holds the file for writing,
+ *   `index_missing` for a read-only open of a file that does not exist.
+ */
+export async function openIndex(dbPath: string, options: { readOnly?: boolean } = {}): Promise<OpenIndex> {
+  if (!options.readOnly && dbPath !== ':memory:') await mkdir(path.dirname(path.resolve(dbPath)), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(dbPath, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/lock/i.test(message)) {
+      throw new OnecodeError('index_locked', `${dbPath}: the index is in use by another onecode process (${message.split('\n')[0]}); wait for it or use its server`);
+    }
+    if (/does not exist|No such file|Cannot open/i.test(message) && options.readOnly) {
+      throw new OnecodeError('index_missing', `${dbPath}: no index here yet; run 'onecode run --all' first (or pass --db)`);
+    }
+    throw new OnecodeError('index_unopenable', `${dbPath}: cannot open the index: ${message.split('\n')[0]}`);
+  }
+  const connection = await instance.connect();
+  if (!options.readOnly) {
+    await connection.run(INDEX_DDL);
+    await connection.run(VIEW_DDL);
+    await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
+  }
+  await connection.run(IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
+  return {
+    instance,
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

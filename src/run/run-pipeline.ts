@@ -1,0 +1,128 @@
+import { CONNECTORS } from '../../connectors/index.ts';
+import type { Connector, ConnectorContext, StageContext } from '../../connectors/types.ts';
+import { IDENTIFIER_FIELDS } from '../../schemas/canonical.ts';
+import type { Pipeline } from '../../schemas/pipeline.ts';
+import type { IdentifierKind } from '../identifiers/types.ts';
+import { resolveSourcePath } from '../config/load-pipelines.ts';
+import { OnecodeError } from '../errors.ts';
+import { applyRun, type RunCounts } from '../index/apply-run.ts';
+import { buildCandidates, stagingLayout } from '../index/candidates.ts';
+import { classifySlowPath } from '../index/classify-identifiers.ts';
+import type { OpenIndex } from '../index/open-index.ts';
+import { quoteLiteral } from '../index/sql-text.ts';
+import { stageRows, type StageProgress } from '../index/stage-rows.ts';
+import type { Logger } from '../logger.ts';
+
+/** What `run` reports for one pipeline. */
+export interface RunSummary extends RunCounts {
+  runId: string;
+  pipeline: string;
+  system: string;
+  status: 'succeeded' | 'failed';
+  /** Failed runs: the error's stable code and message. */
+  errorCode?: string;
+  error?: string;
+  durationMs: number;
+}
+
+export interface RunPipelineOptions {
+  index: OpenIndex;
+  pipeline: Pipeline;
+  logger: Logger;
+  /** What started the run: `manual` (CLI) or `schedule` (serve). */
+  trigger?: string;
+  /** Let a snapshot delete more than the pipeline's max_delete_share. */
+  allowDeletes?: boolean;
+  /** The date birth dates are checked against (YYYY-MM-DD); default today in Asia/Shanghai. */
+  runDate?: string;
+  /** Streaming connectors report progress every 10,000 rows. */
+  onProgress?: (progress: StageProgress) => void;
+}
+
+/** Today's date in China Standard Time (UTC+8, no daylight saving), YYYY-MM-DD. */
+export function todayInChina(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Runs one pipeline: extract, stage, classify, apply to the index, all in one transaction,
+ * and records the run in `run_log` whatever happens. A failed run changes nothing but its own
+ * `run_log` row and returns status `failed` with the error (it does not throw for run errors;
+ * it throws only if the index itself cannot be written).
+ */
+export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
+  const { index, pipeline } = o;
+  const c = index.connection;
+  const logger = o.logger.child({ component: 'run', pipeline: pipeline.name });
+  const runNo = Number((await c.runAndReadAll(`SELECT nextval('run_seq')`)).getRows()[0]![0]);
+  const runId = `r${String(runNo).padStart(6, '0')}`;
+  const sourcePath = resolveSourcePath(pipeline, pipeline.connector.path);
+  const started = Date.now();
+  await c.run(`
+    INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, source_path, started_at, status)
+    VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
+            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
+  logger.info({ runId, source: sourcePath }, 'run started');
+  try {
+    await c.run('BEGIN TRANSACTION');
+    const counts = await extractAndApply(o, runId, runNo, sourcePath);
+    await c.run(`
+      UPDATE run_log SET status = 'succeeded', ended_at = now()::TIMESTAMP,
+        rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},
+        quarantined = ${counts.quarantined}, created = ${counts.created}, updated = ${counts.updated},
+        deleted = ${counts.deleted}, unchanged = ${counts.unchanged}, events = ${counts.events}
+      WHERE run_id = ${quoteLiteral(runId)}`);
+    await c.run('COMMIT');
+    const summary: RunSummary = { runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started };
+    logger.info({ runId, ...counts, durationMs: summary.durationMs }, 'run succeeded');
+    return summary;
+  } catch (error) {
+    await c.run('ROLLBACK').catch(() => undefined);
+    const code = error instanceof OnecodeError ? error.code : 'internal_error';
+    const message = (error as Error).message;
+    await c.run(`
+      UPDATE run_log SET status = 'failed', ended_at = now()::TIMESTAMP, error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)}
+      WHERE run_id = ${quoteLiteral(runId)}`);
+    logger.error({ runId, errorCode: code }, 'run failed');
+    if (!(error instanceof OnecodeError)) logger.debug({ err: error }, 'internal error');
+    return {
+      runId, pipeline: pipeline.name, system: pipeline.system, status: 'failed', errorCode: code, error: message,
+      rowsRead: 0, loaded: 0, duplicates: 0, quarantined: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, events: 0,
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+async function extractAndApply(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string): Promise<RunCounts> {
+  const { index, pipeline } = o;
+  const c = index.connection;
+  const runDate = o.runDate ?? todayInChina();
+  const connector = CONNECTORS[pipeline.connector.kind] as Connector<typeof pipeline.connector>;
+  const { projectColumns, layout } = stagingLayout(pipeline);
+  const dropColumns = Object.entries(pipeline.classification).filter(([, cls]) => cls === 'secret').map(([col]) => col);
+  const ctx: ConnectorContext = { pipeline, logger: o.logger.child({ component: 'connector', connector: connector.kind }), sourcePath };
+  const stg = 'stg';
+  const rej = 'stg_rejects';
+  let columns: string[] | undefined;
+  if (connector.stage) {
+    const stageCtx: StageContext = { ...ctx, connection: c, table: stg, rejectTable: rej, dropColumns, projectColumns };
+    ({ columns } = await connector.stage(stageCtx, pipeline.connector));
+  } else {
+    await stageRows({ connection: c, rows: connector.extract(ctx, pipeline.connector), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
+  }
+  if (columns) {
+    const missing = projectColumns.filter((col) => !columns!.includes(col));
+    if (missing.length > 0) {
+      throw new OnecodeError('header_mismatch', `${sourcePath}:1: column(s) ${missing.map((m) => `'${m}'`).join(', ')} named in ${pipeline.file} (mapping/source_key) are not in the header (${columns.join(', ')})`);
+    }
+  }
+  const identifierColumns = Object.entries(layout.fields)
+    .map(([field, column]) => ({ column: column!, kind: IDENTIFIER_FIELDS[field as keyof typeof IDENTIFIER_FIELDS] }))
+    .filter((x): x is { column: string; kind: IdentifierKind } => x.kind !== undefined);
+  await classifySlowPath({ connection: c, stagingTable: stg, columns: identifierColumns, targetTable: 'id_slow', runDate });
+  await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, slowTable: 'id_slow', target: 'cand', runDate });
+  return applyRun({
+    connection: c, pipeline, runId, runNo, sourcePath, candidates: 'cand', rejectTable: rej,
+    allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
+  });
+}
