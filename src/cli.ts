@@ -14,7 +14,7 @@ import type { IdentifierKind } from './identifiers/types.ts';
 import { lookupCode } from './index/lookup.ts';
 import { openIndex, resolveDbPath } from './index/open-index.ts';
 import { createLogger } from './logger.ts';
-import { formatRows, jsonSafe, type OutputFormat } from './cli/output.ts';
+import { formatRows, jsonSafe, resultRows, type OutputFormat } from './cli/output.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
 import { runPipeline, todayInChina, type RunSummary } from './run/run-pipeline.ts';
@@ -122,7 +122,7 @@ function program(): Command {
         } catch (error) {
           throw new ConfigError('query_invalid', `query failed: ${(error as Error).message.split('\n')[0]}`);
         }
-        process.stdout.write(formatRows(reader.columnNames(), reader.getRowObjectsJson() as Record<string, unknown>[], opts.format));
+        process.stdout.write(formatRows(reader.columnNames(), resultRows(reader), opts.format));
       } finally {
         index.close();
       }

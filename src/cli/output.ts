@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 
+export { resultRows } from '../index/result-rows.ts';
+
 /** Output formats of `onecode query`. */
 export type OutputFormat = 'json' | 'csv' | 'table';
 

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { resultRows } from '../index/result-rows.ts';
 
 /** What `onecode status` reports. */
 export interface IndexStatus {
@@ -11,7 +12,7 @@ export interface IndexStatus {
 }
 
 const one = async (c: DuckDBConnection, sql: string): Promise<number> => Number((await c.runAndReadAll(sql)).getRows()[0]![0] ?? 0);
-const rows = async (c: DuckDBConnection, sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+const rows = async (c: DuckDBConnection, sql: string) => resultRows(await c.runAndReadAll(sql));
 
 /** Reads the index's status through the analyst views. */
 export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { resultRows } from './result-rows.ts';
 import { classify } from '../identifiers/classify.ts';
 import type { Classification } from '../identifiers/types.ts';
 import { quoteLiteral } from './sql-text.ts';
@@ -21,7 +22,7 @@ export interface LookupDocument {
 }
 
 const rowsOf = async (c: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> =>
-  (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  resultRows(await c.runAndReadAll(sql));
 
 const parsePayload = (r: Record<string, unknown>): Record<string, unknown> => ({
   ...r,

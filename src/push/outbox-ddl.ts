@@ -1,6 +1,13 @@
 /**
- * The outbox: every change event, written in the same transaction as the index change that
- * caused it, and marked published only after the broker acknowledged it.
+ * The outbox table: change events written by the ETL in the same transaction as the data they
+ * describe, and pushed to Kafka by {@link pushOutbox}. One row per change event.
+ *
+ * - `seq`: monotonic (`nextval('outbox_seq')`), the publishing order and the `onecode-seq` header.
+ * - `event`: the full change-event envelope as JSON text (see docs/feed-contract.md).
+ * - `published_at`: NULL until the broker acknowledged the event (UTC).
+ * - `parked_reason`: set when the event cannot be published (e.g. larger than the broker accepts);
+ *   parked events are skipped, never dropped, and can be looked at and re-queued by hand
+ *   (`UPDATE outbox SET parked_reason = NULL WHERE seq = …`).
  */
 export const OUTBOX_DDL = `
 CREATE SEQUENCE IF NOT EXISTS outbox_seq START 1;
