@@ -1,0 +1,104 @@
+/**
+ * Deterministic generator of the four departmental exports onecode ingests, with known dirt.
+ * Same seed and scale give byte-identical files; nothing reads the clock or Math.random.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { encodeText } from './csv-writer.ts';
+import { dayNumber } from './dates.ts';
+import { buildAccountingStaff } from './exports/accounting-staff.ts';
+import { buildBookkeepingAgencies } from './exports/bookkeeping-agencies.ts';
+import { buildProcurementSuppliers } from './exports/procurement-suppliers.ts';
+import type { BuiltExport, ExportContext } from './exports/sample-export.ts';
+import { buildSubsidyPayments } from './exports/subsidy-payments.ts';
+import {
+  INJECTED_CASES_FILE,
+  MANIFEST_FILE,
+  SAMPLE_MANIFEST_VERSION,
+  countInjections,
+  injectionRates,
+  totalInjections,
+  type SampleFile,
+  type SampleManifest,
+} from './manifest.ts';
+import { createPopulation } from './population.ts';
+import { createPrng } from './prng.ts';
+
+/** Options of {@link generateSample}. */
+export interface GenerateSampleOptions {
+  /** Output folder; created if missing. Existing files of the same names are overwritten. */
+  outDir: string;
+  /** Seed of all randomness. Default 1. */
+  seed?: number;
+  /** Multiplies every row count (1 ≈ 2,000 persons, 450 organisations, 7,200 rows). Default 1. */
+  scale?: number;
+  /** Reference date `YYYY-MM-DD`; every date written is on or before it. Default `2026-01-01`. */
+  runDate?: string;
+}
+
+/** Default reference date. */
+export const DEFAULT_RUN_DATE = '2026-01-01';
+
+const BUILDERS: ReadonlyArray<[string, (context: ExportContext) => BuiltExport]> = [
+  ['accounting-staff', buildAccountingStaff],
+  ['bookkeeping-agencies', buildBookkeepingAgencies],
+  ['procurement-suppliers', buildProcurementSuppliers],
+  ['subsidy-payments', buildSubsidyPayments],
+];
+
+/**
+ * Writes `accounting-staff.gbk.csv`, `bookkeeping-agencies.csv`, `procurement-suppliers.ndjson`
+ * and `subsidy-payments.csv` into `outDir`, plus `manifest.json` and `injected-cases.ndjson`.
+ * @returns the manifest (also written to `outDir/manifest.json`).
+ * @throws RangeError if the seed is not a safe integer, the scale is not a positive number
+ *   (at least 0.01), or runDate is not a `YYYY-MM-DD` date.
+ */
+export async function generateSample(options: GenerateSampleOptions): Promise<SampleManifest> {
+  const { outDir, seed = 1, scale = 1, runDate = DEFAULT_RUN_DATE } = options;
+  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`scale must be a positive number, got ${scale}`);
+  const runDay = dayNumber(runDate);
+  const rng = createPrng(seed);
+  const population = createPopulation(rng.fork('population'), scale);
+
+  await mkdir(outDir, { recursive: true });
+  const files: SampleFile[] = [];
+  let cases = '';
+  let caseCount = 0;
+  for (const [label, build] of BUILDERS) {
+    const built = build({ rng: rng.fork(label), population, runDay });
+    const { layout } = built;
+    const bytes = encodeText(built.text, { encoding: layout.encoding, bom: layout.bom });
+    await writeFile(path.join(outDir, layout.path), bytes);
+    files.push({
+      ...layout,
+      rows: built.rows,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      injections: countInjections(built.kinds, built.cases),
+    });
+    for (const c of built.cases) cases += `${JSON.stringify(c)}\n`;
+    caseCount += built.cases.length;
+  }
+  await writeFile(path.join(outDir, INJECTED_CASES_FILE), cases);
+
+  const manifest: SampleManifest = {
+    version: SAMPLE_MANIFEST_VERSION,
+    seed,
+    scale,
+    runDate,
+    population: {
+      persons: population.persons.length,
+      accountingStaff: population.accountingStaff.length,
+      organisations: population.organisations.length,
+      agencies: population.agencies.length,
+      suppliers: population.suppliers.length,
+    },
+    files,
+    injections: totalInjections(files),
+    rates: injectionRates(),
+    cases: { path: INJECTED_CASES_FILE, count: caseCount },
+  };
+  await writeFile(path.join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

