@@ -5,12 +5,13 @@
  * shape first.
  */
 
-/** ISO 7064 MOD 11-2 weights for positions 1..17 (2^(18-i) mod 11), GB 11643-1999 §7.2. */
-const MOD_11_2_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
-const MOD_11_2_CHECK = '10X98765432';
+/** ISO 7064 MOD 11-2 weights for positions 1..17 (2^(18-i) mod 11), GB 11643-1999 §5.5. */
+export const MOD_11_2_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+/** Check character for each value of the weighted sum mod 11 (GB 11643-1999, ISO 7064 MOD 11-2). */
+export const MOD_11_2_CHECK = '10X98765432';
 
 /**
- * Check character of a resident identity number (GB 11643-1999 §7.2, ISO 7064 MOD 11-2).
+ * Check character of a resident identity number (GB 11643-1999 §5.5, ISO 7064 MOD 11-2).
  * @param first17 the 17-digit body (address code, birth date, sequence code).
  * @returns one of `0`–`9` or `X`.
  */
@@ -26,7 +27,8 @@ export function residentIdCheckCharacter(first17: string): string {
  * digits and upper-case letters without I, O, Z, S, V. A character's value is its index.
  */
 export const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28] as const;
+/** Weights 3^(i-1) mod 31 for positions 1..17 of a USCC (GB 32100-2015 appendix B). */
+export const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28] as const;
 
 /**
  * Check character of a unified social credit code (GB 32100-2015 §5 and appendix B: weights
@@ -44,7 +46,8 @@ export function usccCheckCharacter(first17: string): string {
   return USCC_ALPHABET[(31 - (sum % 31)) % 31]!;
 }
 
-const ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2] as const;
+/** Weights for positions 1..8 of an organisation code (GB 11714-1997 §5). */
+export const ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2] as const;
 
 /**
  * Check character of an organisation code (GB 11714-1997 §5: body of 8 digits or upper-case

@@ -1,0 +1,26 @@
+/** Builders for {@link Classification} values, so every classifier shapes its results alike. */
+import type { Classification, IdentifierKind, Reason } from './types.ts';
+
+/** An invalid result: failures first, then the normalisation notes (they explain the shown value). */
+export function invalidResult(input: string, kind: IdentifierKind, failures: Reason[], notes: Reason[]): Classification {
+  return { input, kind, status: 'invalid', normalized: null, reasons: [...failures, ...notes] };
+}
+
+/** A valid result; `extra` carries the kind-specific facts (subtype, alias, birth date …). */
+export function validResult(
+  input: string,
+  kind: IdentifierKind,
+  normalized: string,
+  notes: Reason[],
+  extra: Partial<Classification> = {},
+): Classification {
+  return { input, kind, status: 'valid', normalized, reasons: notes, ...extra };
+}
+
+/** The first character not matching `allowed`, as `'c' at position n` (1-based), or null. */
+export function firstDisallowed(value: string, allowed: (ch: string, index: number) => boolean): string | null {
+  for (let i = 0; i < value.length; i++) {
+    if (!allowed(value[i]!, i)) return `'${value[i]}' at position ${i + 1}`;
+  }
+  return null;
+}

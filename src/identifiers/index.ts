@@ -1,0 +1,25 @@
+/** Public surface of the identifier rules: classifiers, their types, and the SQL fast path. */
+export type {
+  Classification,
+  IdentifierKind,
+  IdentifierStatus,
+  Reason,
+  ResidentIdSubtype,
+} from './types.ts';
+export { REASON_CODES, type ReasonCode } from './reason-codes.ts';
+export { normalizeInput, type NormalizedInput } from './normalize-input.ts';
+export { classify, type ClassifyOptions } from './classify.ts';
+export { classifyResidentId, type ResidentIdOptions } from './resident-id.ts';
+export { classifyUscc } from './uscc.ts';
+export { classifyOrganizationCode } from './organization-code.ts';
+export { classifyBusinessRegistrationNumber } from './business-registration-number.ts';
+export { EARLIEST_BIRTH_DATE } from './birth-date.ts';
+export { PROVINCE_CODES, RESIDENCE_PERMIT_ADDRESS_CODES, isProvinceCode } from './province-codes.ts';
+export {
+  businessRegistrationNumberCheckDigit,
+  organizationCodeCheckCharacter,
+  residentIdCheckCharacter,
+  usccCheckCharacter,
+  USCC_ALPHABET,
+} from './check-characters.ts';
+export { IDENTIFIER_SQL_MACROS } from './sql.ts';

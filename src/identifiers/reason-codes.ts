@@ -1,0 +1,38 @@
+/**
+ * The stable `code` of every {@link Reason} the identifier classifiers emit, as a data table:
+ * code → what it means. Failures make a value invalid; notes accompany values that are valid
+ * only after normalisation.
+ */
+import type { Reason } from './types.ts';
+
+export const REASON_CODES = {
+  // notes (the value was changed on the way to its canonical form)
+  whitespace_trimmed: 'note: leading/trailing whitespace (including U+3000) was removed',
+  whitespace_removed: 'note: whitespace inside the value was removed',
+  fullwidth_normalised: 'note: full-width characters were converted to ASCII',
+  lowercase_normalised: 'note: lower-case letters were converted to upper case',
+  lowercase_x_normalised: 'note: the check character x was converted to X',
+  hyphen_removed: 'note: the hyphen before the organisation code check character was removed',
+  upgraded_from_15_digits: 'note: a 15-digit GB 11643-1989 number was upgraded to 18 characters',
+  // failures
+  empty: 'the value is empty',
+  unrecognised_shape: 'the value has the shape of no identifier kind',
+  wrong_length: 'the value has the wrong number of characters',
+  invalid_character: 'a character is not allowed at its position',
+  character_not_in_alphabet: 'a character is outside the 31-character USCC alphabet',
+  check_character_mismatch: 'the check character does not match the body',
+  unknown_province: 'the address code does not start with a province-level code',
+  invalid_nationality_code: 'the nationality code of a foreigner permanent residence number is 000',
+  birth_date_impossible: 'the birth date does not exist in the calendar',
+  birth_date_in_future: 'the birth date is after the run date',
+  birth_date_too_early: 'the birth date is before the earliest accepted birth date',
+  region_code_not_digits: 'positions 3-8 of a USCC (registering office region code) are not 6 digits',
+  organization_code_check_mismatch: 'the organisation code embedded in a USCC fails its check',
+} as const;
+
+export type ReasonCode = keyof typeof REASON_CODES;
+
+/** Builds a {@link Reason}; typed so only codes from {@link REASON_CODES} can be emitted. */
+export function reason(code: ReasonCode, message: string): Reason {
+  return { code, message };
+}

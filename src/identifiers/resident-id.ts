@@ -1,0 +1,144 @@
+/**
+ * Classifier for resident identity numbers: citizens (GB 11643-1999, and the 15-digit form of
+ * GB 11643-1989), residence permits for Hong Kong, Macao and Taiwan residents, and the 2023
+ * foreigner permanent residence card number of the National Immigration Administration.
+ */
+import { checkBirthDate, toCalendarDate } from './birth-date.ts';
+import { residentIdCheckCharacter } from './check-characters.ts';
+import { firstDisallowed, invalidResult, validResult } from './classification-result.ts';
+import { normalizeInput } from './normalize-input.ts';
+import { isProvinceCode, RESIDENCE_PERMIT_ADDRESS_CODES } from './province-codes.ts';
+import { reason } from './reason-codes.ts';
+import type { Classification, Reason, ResidentIdSubtype } from './types.ts';
+
+/** Options of {@link classifyResidentId}. */
+export interface ResidentIdOptions {
+  /** Date the data is judged at: birth dates after it are invalid. `YYYY-MM-DD`, or a Date read in UTC+8. */
+  runDate: Date | string;
+}
+
+const SHAPE_18 = /^\d{17}[\dX]$/;
+const SHAPE_15 = /^\d{15}$/;
+
+/**
+ * Classifies a resident identity number.
+ *
+ * 18 characters (GB 11643-1999 §5.1): 6-digit address code (§5.2, GB/T 2260), 8-digit birth
+ * date YYYYMMDD (§5.3), 3-digit sequence code, odd for men (§5.4), check character (§5.5,
+ * ISO 7064 MOD 11-2, `0`–`9` or `X`). Subtypes:
+ * - `citizen`: the first two digits are a GB/T 2260 province-level code;
+ * - `hk_macao_residence_permit` / `taiwan_residence_permit`: address code 810000, 820000 or
+ *   830000 (residence permits for Hong Kong, Macao and Taiwan residents, 2018);
+ * - `foreign_permanent_resident` (National Immigration Administration, 2023 foreigner permanent
+ *   residence card): `9`, 2-digit province code of the issuing place, 3-digit nationality code
+ *   (any of 001–999 is accepted until the code list is pinned), birth date, 3-digit sequence,
+ *   MOD 11-2 check. Its `regionCode` is the issuing province's code padded to 6 digits.
+ *
+ * 15 digits (GB 11643-1989): address code, birth date YYMMDD in the 1900s, sequence code. A valid
+ * one is upgraded to the GB 11643-1999 form (insert `19` before the year, append the MOD 11-2
+ * check character): `normalized` is the 18-character number, `alias` the 15-digit one.
+ *
+ * Birth dates must exist, not be after `runDate`, and not be before `EARLIEST_BIRTH_DATE`.
+ * Every failed rule gives one reason (`unknown_province`, `invalid_nationality_code`,
+ * `birth_date_impossible`, `birth_date_in_future`, `birth_date_too_early`,
+ * `check_character_mismatch`, `invalid_character`, `wrong_length`, `empty`).
+ * @throws RangeError only if `runDate` itself is invalid.
+ */
+export function classifyResidentId(input: string, { runDate }: ResidentIdOptions): Classification {
+  const runDay = toCalendarDate(runDate);
+  const { value, notes } = normalizeInput(input);
+  if (SHAPE_18.test(value)) return classify18(input, value, renameLowercaseNote(notes), runDay);
+  if (SHAPE_15.test(value)) return classify15(input, value, notes, runDay);
+  return invalidResult(input, 'resident_id', [shapeFailure(value)], notes);
+}
+
+function classify18(input: string, value: string, notes: Reason[], runDay: string): Classification {
+  const failures: Reason[] = [];
+  const address = value.slice(0, 6);
+  let subtype: ResidentIdSubtype;
+  let regionCode = address;
+
+  const permit = RESIDENCE_PERMIT_ADDRESS_CODES.get(address);
+  if (permit) {
+    subtype = permit;
+  } else if (value[0] === '9') {
+    subtype = 'foreign_permanent_resident';
+    const province = value.slice(1, 3);
+    regionCode = `${province}0000`;
+    if (!isProvinceCode(province)) {
+      failures.push(reason('unknown_province', `foreigner permanent residence number: issuing province code ${province} (positions 2-3) is not a GB/T 2260 province-level code`));
+    }
+    if (value.slice(3, 6) === '000') {
+      failures.push(reason('invalid_nationality_code', 'foreigner permanent residence number: nationality code (positions 4-6) must be 001-999, found 000'));
+    }
+  } else {
+    subtype = 'citizen';
+    if (!isProvinceCode(value.slice(0, 2))) {
+      failures.push(reason('unknown_province', `address code ${address} does not start with a GB/T 2260 province-level code (nor is it a residence-permit code 810000/820000/830000)`));
+    }
+  }
+
+  const birth = checkBirthDate(value.slice(6, 14), runDay);
+  if ('failure' in birth) failures.push(birth.failure);
+
+  const expected = residentIdCheckCharacter(value.slice(0, 17));
+  if (value[17] !== expected) {
+    failures.push(reason('check_character_mismatch', `check character should be ${expected}, found ${value[17]}`));
+  }
+
+  if (failures.length > 0 || 'failure' in birth) return invalidResult(input, 'resident_id', failures, notes);
+  return validResult(input, 'resident_id', value, notes, {
+    subtype,
+    birthDate: birth.date,
+    sex: sexOf(value[16]!),
+    regionCode,
+  });
+}
+
+function classify15(input: string, value: string, notes: Reason[], runDay: string): Classification {
+  const failures: Reason[] = [];
+  const address = value.slice(0, 6);
+  if (!isProvinceCode(value.slice(0, 2))) {
+    failures.push(reason('unknown_province', `address code ${address} does not start with a GB/T 2260 province-level code`));
+  }
+  const birth = checkBirthDate(`19${value.slice(6, 12)}`, runDay);
+  if ('failure' in birth) failures.push(birth.failure);
+  if (failures.length > 0 || 'failure' in birth) return invalidResult(input, 'resident_id', failures, notes);
+
+  const body = `${address}19${value.slice(6)}`;
+  const upgraded = body + residentIdCheckCharacter(body);
+  return validResult(input, 'resident_id', upgraded, [
+    ...notes,
+    reason('upgraded_from_15_digits', `15-digit GB 11643-1989 number ${value} upgraded to ${upgraded} (19 inserted before the year, check character computed)`),
+  ], {
+    subtype: 'citizen',
+    alias: value,
+    birthDate: birth.date,
+    sex: sexOf(value[14]!),
+    regionCode: address,
+  });
+}
+
+/** In a value of the right shape the only letter is the check character, so name the note precisely. */
+function renameLowercaseNote(notes: Reason[]): Reason[] {
+  return notes.map((note) =>
+    note.code === 'lowercase_normalised' ? reason('lowercase_x_normalised', 'the check character x was converted to X') : note,
+  );
+}
+
+function shapeFailure(value: string): Reason {
+  if (value === '') return reason('empty', 'the value is empty');
+  if (value.length === 18) {
+    const bad = firstDisallowed(value, (ch, i) => /\d/.test(ch) || (i === 17 && ch === 'X'));
+    return reason('invalid_character', `${bad} is not allowed: positions 1-17 are digits, position 18 is a digit or X`);
+  }
+  if (value.length === 15) {
+    const bad = firstDisallowed(value, (ch) => /\d/.test(ch));
+    return reason('invalid_character', `${bad} is not allowed: a 15-character resident identity number is all digits`);
+  }
+  return reason('wrong_length', `a resident identity number has 18 characters (or 15 digits in the 1989 form), found ${value.length}`);
+}
+
+function sexOf(sequenceDigit: string): 'male' | 'female' {
+  return Number(sequenceDigit) % 2 === 1 ? 'male' : 'female';
+}

@@ -1,0 +1,54 @@
+/** Classifier for unified social credit codes (GB 32100-2015). */
+import { organizationCodeCheckCharacter, USCC_ALPHABET, usccCheckCharacter } from './check-characters.ts';
+import { invalidResult, validResult } from './classification-result.ts';
+import { normalizeInput } from './normalize-input.ts';
+import { reason } from './reason-codes.ts';
+import type { Classification, Reason } from './types.ts';
+
+/**
+ * Classifies a unified social credit code (GB 32100-2015 §4): 18 characters from the
+ * 31-character alphabet (digits and upper-case letters without I, O, Z, S, V; §4.3, table 1):
+ * - position 1: registration authority code, position 2: category code (§4; only the
+ *   alphabet is checked, because the authority/category lists have grown since 2015);
+ * - positions 3-8: registering office region code, 6 digits (GB/T 2260);
+ * - positions 9-17: the organisation code (GB 11714-1997), whose own check character must be
+ *   right (`organization_code_check_mismatch`);
+ * - position 18: check character, weights 3^(i-1) mod 31, check value 31 - (sum mod 31), 31 → `0`
+ *   (§5, appendix B; `check_character_mismatch`).
+ * Lower case, full-width characters and spaces (also inside the value) are normalised with
+ * notes. Other failures: `empty`, `wrong_length`, `character_not_in_alphabet`,
+ * `region_code_not_digits`.
+ */
+export function classifyUscc(input: string): Classification {
+  const { value, notes } = normalizeInput(input);
+  if (value === '') return invalidResult(input, 'uscc', [reason('empty', 'the value is empty')], notes);
+  if (value.length !== 18) {
+    return invalidResult(input, 'uscc', [reason('wrong_length', `a unified social credit code has 18 characters, found ${value.length}`)], notes);
+  }
+
+  const outside = [...value].map((ch, i) => ({ ch, position: i + 1 })).filter(({ ch }) => !USCC_ALPHABET.includes(ch));
+  if (outside.length > 0) {
+    const listed = outside.map(({ ch, position }) => `'${ch}' at position ${position}`).join(', ');
+    return invalidResult(input, 'uscc', [
+      reason('character_not_in_alphabet', `${listed} ${outside.length === 1 ? 'is' : 'are'} not in the 31-character USCC alphabet (digits and upper-case letters except I, O, Z, S, V)`),
+    ], notes);
+  }
+
+  const failures: Reason[] = [];
+  const region = value.slice(2, 8);
+  if (!/^\d{6}$/.test(region)) {
+    failures.push(reason('region_code_not_digits', `registering office region code ${region} (positions 3-8) must be 6 digits`));
+  }
+  const organizationCode = value.slice(8, 17);
+  const organizationCheck = organizationCodeCheckCharacter(organizationCode.slice(0, 8));
+  if (organizationCode[8] !== organizationCheck) {
+    failures.push(reason('organization_code_check_mismatch', `embedded organisation code ${organizationCode} fails its GB 11714 check: its check character should be ${organizationCheck}`));
+  }
+  const expected = usccCheckCharacter(value.slice(0, 17));
+  if (value[17] !== expected) {
+    failures.push(reason('check_character_mismatch', `check character should be ${expected}, found ${value[17]}`));
+  }
+
+  if (failures.length > 0) return invalidResult(input, 'uscc', failures, notes);
+  return validResult(input, 'uscc', value, notes);
+}
