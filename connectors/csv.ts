@@ -94,52 +94,69 @@ export const csvConnector: Connector<CsvOptions> = {
       const payload = `json_object(${kept.map((h) => `${quoteLiteral(h)}, ${quoteIdent(h)}`).join(', ')})`;
       const nl = kept.map((h) => `coalesce(length(${quoteIdent(h)}) - length(replace(${quoteIdent(h)}, chr(10), '')), 0)`).join(' + ');
       const projections = ctx.projectColumns.map((c, i) => `${quoteIdent(c)} AS col_${i}`).join(', ');
-      const scan = `${ctx.table}_scan`;
-      await ctx.connection.run(`
-        CREATE OR REPLACE TEMP TABLE ${scan} AS
-        SELECT row_number() OVER () AS rn, ${payload} AS payload, (${nl || '0'}) AS nl${projections ? ', ' + projections : ''}
-        FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, columns = {${columns}},
-          delim = ${quoteLiteral(options.delimiter)}, quote = '"', escape = '"', strict_mode = true,
-          store_rejects = true, rejects_table = '${ctx.table}_rej', rejects_scan = '${ctx.table}_rejscan')`);
-      // Rejected records (DuckDB reports their record ordinal, header = 1) shift the physical
-      // lines of every row after them by the lines they span.
-      await ctx.connection.run(`
-        CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable} AS
-        WITH r AS (
-          SELECT line - 1 AS ordinal, regexp_replace(csv_line, '^\\r?\\n', '') AS raw, error_type, error_message, column_name
-          FROM ${ctx.table}_rej
-        ), numbered AS (
-          SELECT *, row_number() OVER (ORDER BY ordinal) AS j FROM r
-        )
-        SELECT ordinal - j + 1 AS threshold_rn, ordinal, raw,
-               1 + length(raw) - length(replace(raw, chr(10), '')) AS span,
-               lower(replace(error_type, ' ', '_')) AS reason_code, error_message AS message, column_name
-        FROM numbered`);
       await ctx.connection.run(`
         CREATE OR REPLACE TEMP TABLE ${ctx.table} AS
-        WITH cumulative AS (
-          SELECT threshold_rn, sum(span) OVER (ORDER BY threshold_rn, ordinal) AS reject_lines FROM ${ctx.rejectTable}
-        ), lined AS (
-          SELECT s.*, 2 + (s.rn - 1) + coalesce(sum(s.nl) OVER (ORDER BY s.rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS base_line
-          FROM ${scan} s
-        )
-        SELECT l.rn, l.base_line + coalesce(c.reject_lines, 0) AS line, l.nl,
-               l.payload${ctx.projectColumns.map((_, i) => `, l.col_${i}`).join('')}
-        FROM lined l ASOF LEFT JOIN cumulative c ON l.rn >= c.threshold_rn
-        ORDER BY l.rn`);
-      // A rejected record starts on the line after the good row before it (and after the
-      // rejects that came between them).
-      await ctx.connection.run(`
-        CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable} AS
-        SELECT coalesce(g.line + g.nl + 1, 2)
-                 + coalesce(sum(r.span) OVER (PARTITION BY r.threshold_rn ORDER BY r.ordinal ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS line,
-               r.raw, r.reason_code, r.message
-        FROM ${ctx.rejectTable} r LEFT JOIN ${ctx.table} g ON g.rn = r.threshold_rn - 1
-        ORDER BY line`);
-      await ctx.connection.run(`DROP TABLE ${scan}`);
+        SELECT rn, rn + 1 AS line, nl, payload${ctx.projectColumns.map((_, i) => `, col_${i}`).join('')}
+        FROM (
+          SELECT row_number() OVER () AS rn, ${payload} AS payload, (${nl || '0'}) AS nl${projections ? ', ' + projections : ''}
+          FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, columns = {${columns}},
+            delim = ${quoteLiteral(options.delimiter)}, quote = '"', escape = '"', strict_mode = true,
+            store_rejects = true, rejects_table = '${ctx.table}_rej', rejects_scan = '${ctx.table}_rejscan')
+        )`);
+      // Quoted newlines move every later record down; most exports have none, so the running
+      // sum (a sort) is paid only when they do.
+      const multiline = Number((await ctx.connection.runAndReadAll(`SELECT count(*) FROM ${ctx.table} WHERE nl > 0`)).getRows()[0]![0]);
+      if (multiline > 0) {
+        await ctx.connection.run(`
+          UPDATE ${ctx.table} t SET line = t.line + s.before
+          FROM (SELECT rn, sum(nl) OVER (ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM ${ctx.table}) s
+          WHERE t.rn = s.rn AND s.before > 0`);
+      }
+      await placeRejects(ctx);
       return { columns: header };
     } finally {
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     }
   },
 };
+
+/**
+ * Turns DuckDB's rejected records into `ctx.rejectTable (line, raw, reason_code, message)` and
+ * shifts the lines of good rows after them. DuckDB reports a reject's record ordinal (header = 1),
+ * so a good row `rn` comes after reject j (in ordinal order) when rn >= ordinal_j - j + 1; each
+ * reject moves the rows after it down by the physical lines it spans.
+ */
+async function placeRejects(ctx: StageContext): Promise<void> {
+  const c = ctx.connection;
+  await c.run(`
+    CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable}_ord AS
+    WITH r AS (
+      SELECT line - 1 AS ordinal, regexp_replace(csv_line, '^\\r?\\n', '') AS raw, error_type, error_message
+      FROM ${ctx.table}_rej
+    )
+    SELECT ordinal - row_number() OVER (ORDER BY ordinal) + 1 AS threshold_rn, ordinal, raw,
+           1 + length(raw) - length(replace(raw, chr(10), '')) AS span,
+           lower(replace(error_type, ' ', '_')) AS reason_code, error_message AS message
+    FROM r`);
+  const rejects = Number((await c.runAndReadAll(`SELECT count(*) FROM ${ctx.rejectTable}_ord`)).getRows()[0]![0]);
+  if (rejects > 0) {
+    await c.run(`
+      UPDATE ${ctx.table} t SET line = t.line + s.shift
+      FROM (
+        SELECT g.rn, c.shift FROM ${ctx.table} g
+        ASOF JOIN (SELECT threshold_rn, sum(span) OVER (ORDER BY threshold_rn, ordinal) AS shift FROM ${ctx.rejectTable}_ord) c
+          ON g.rn >= c.threshold_rn
+      ) s
+      WHERE t.rn = s.rn`);
+  }
+  // A rejected record starts on the line after the good row before it (and after the rejects
+  // that came between them).
+  await c.run(`
+    CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable} AS
+    SELECT coalesce(g.line + g.nl + 1, 2)
+             + coalesce(sum(r.span) OVER (PARTITION BY r.threshold_rn ORDER BY r.ordinal ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS line,
+           r.raw, r.reason_code, r.message
+    FROM ${ctx.rejectTable}_ord r LEFT JOIN ${ctx.table} g ON g.rn = r.threshold_rn - 1
+    ORDER BY line`);
+  await c.run(`DROP TABLE ${ctx.rejectTable}_ord`);
+}

@@ -1,9 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CANONICAL_FIELDS } from '../../schemas/canonical.ts';
+import { CANONICAL_FIELDS, IDENTIFIER_FIELDS } from '../../schemas/canonical.ts';
 import { CHANGE_EVENT_SCHEMA } from '../../schemas/change-event.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { GuardError } from '../errors.ts';
-import { goldenLegalPersonSql, goldenPersonSql } from './golden.ts';
+import type { StagingLayout } from './candidates.ts';
+import { GOLDEN_TABLES, goldenJsonSql, goldenSql } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
 
 /**
@@ -28,6 +29,9 @@ export interface ApplyRunOptions {
   runId: string;
   runNo: number;
   sourcePath: string;
+  /** Staging table: `rn, line, payload, col_i…`. */
+  stagingTable: string;
+  layout: StagingLayout;
   /** Output of buildCandidates. */
   candidates: string;
   /** Unreadable rows: `line, raw, reason_code, message`. */
@@ -43,9 +47,7 @@ const num = async (connection: DuckDBConnection, sql: string): Promise<number> =
 
 /**
  * Applies one staged extract to the index, set-based, inside the caller's transaction:
- * 1. dispositions: each row is loaded, an exact duplicate of an earlier row (same source key and
- *    payload), or quarantined (its reasons; an earlier different version of a source key that a
- *    later row supersedes is quarantined as `source_key_superseded`);
+ * 1. counts by disposition (see buildCandidates);
  * 2. source records: created, updated (payload changed), deleted (snapshot pipelines only, bounded
  *    by `max_delete_share`), unchanged;
  * 3. golden persons / legal persons of the affected codes rebuilt by survivorship;
@@ -56,37 +58,20 @@ const num = async (connection: DuckDBConnection, sql: string): Promise<number> =
  *   snapshot would delete too much. The caller rolls back.
  */
 export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
-  const { connection: c, pipeline: p, runId } = o;
+  const { connection: c, pipeline: p, runId, layout } = o;
   const P = quoteLiteral(p.name);
   const R = quoteLiteral(runId);
   const S = quoteLiteral(p.system);
   const cand = o.candidates;
+  const stg = o.stagingTable;
 
   // 1. Dispositions.
-  await c.run(`
-    CREATE OR REPLACE TEMP TABLE disp AS
-    WITH ok AS (
-      SELECT rn, line, source_key, payload_hash,
-             row_number() OVER (PARTITION BY source_key, payload_hash ORDER BY rn) AS copy_no
-      FROM ${cand} WHERE len(reasons) = 0
-    ), firsts AS (
-      SELECT rn, max(rn) OVER (PARTITION BY source_key) AS winner, arg_max(line, rn) OVER (PARTITION BY source_key) AS winner_line
-      FROM ok WHERE copy_no = 1
-    )
-    SELECT c.rn,
-      CASE WHEN len(c.reasons) > 0 THEN 'quarantined'
-           WHEN ok.copy_no > 1 THEN 'duplicate'
-           WHEN f.winner <> c.rn THEN 'superseded'
-           ELSE 'loaded' END AS disposition,
-      f.winner_line
-    FROM ${cand} c LEFT JOIN ok USING (rn) LEFT JOIN firsts f USING (rn)`);
-  const counts = (await c.runAndReadAll(`
+  const [loaded, duplicates, quarantinedRows, staged] = (await c.runAndReadAll(`
     SELECT count(*) FILTER (WHERE disposition = 'loaded'),
            count(*) FILTER (WHERE disposition = 'duplicate'),
            count(*) FILTER (WHERE disposition IN ('quarantined', 'superseded')),
            count(*)
-    FROM disp`)).getRows()[0]!.map(Number);
-  const [loaded, duplicates, quarantinedRows, staged] = counts as [number, number, number, number];
+    FROM ${cand}`)).getRows()[0]!.map(Number) as [number, number, number, number];
   const unreadable = await num(c, `SELECT count(DISTINCT line) FROM ${o.rejectTable}`);
   if (loaded === 0) {
     throw new GuardError(
@@ -96,23 +81,21 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
   }
 
   // 2. Source records.
-  const columns = CANONICAL_FIELDS.join(', ');
-  await c.run(`
-    CREATE OR REPLACE TEMP TABLE incoming AS
-    SELECT x.* FROM ${cand} x JOIN disp d USING (rn) WHERE d.disposition = 'loaded'`);
-  const snapshot = p.mode === 'snapshot';
+  const codeColumn = codeKind(p) === 'uscc' ? 'uscc' : 'id_number';
+  const isRecord = p.entity === 'record';
+  const recordJson = (alias: string, payload: string) =>
+    `json_object('pipeline', ${P}, 'system', ${S}, 'source_key', ${alias}.source_key, 'code', ${alias}.one_code, 'fields', json(${payload}))`;
   await c.run(`
     CREATE OR REPLACE TEMP TABLE sr_change AS
-    SELECT coalesce(n.source_key, o.source_key) AS source_key,
+    SELECT coalesce(n.source_key, o.source_key) AS source_key, n.rn,
       CASE WHEN o.source_key IS NULL THEN 'c'
-           WHEN n.source_key IS NULL THEN ${snapshot ? `'d'` : `'='`}
+           WHEN n.source_key IS NULL THEN ${p.mode === 'snapshot' ? `'d'` : `'='`}
            WHEN n.payload_hash <> o.payload_hash OR n.one_code <> o.one_code THEN 'u'
            ELSE '=' END AS op,
-      o.one_code AS old_code, n.one_code AS new_code, o.first_run_id AS old_first_run_id,
-      CASE WHEN o.source_key IS NOT NULL THEN json_object('pipeline', ${P}, 'system', ${S}, 'source_key', o.source_key, 'code', o.one_code, 'fields', o.payload) END AS before,
-      CASE WHEN n.source_key IS NOT NULL THEN json_object('pipeline', ${P}, 'system', ${S}, 'source_key', n.source_key, 'code', n.one_code, 'fields', json(n.payload)) END AS after
-    FROM (SELECT source_key, payload_hash, payload, ${oneCodeExpr(p, '')} AS one_code FROM incoming) n
-    FULL OUTER JOIN (SELECT source_key, payload_hash, payload, one_code, first_run_id FROM source_record WHERE pipeline = ${P}) o
+      o.one_code AS old_code, n.one_code AS new_code, o.first_run_id AS old_first_run_id
+      ${isRecord ? `, CASE WHEN o.source_key IS NOT NULL THEN ${recordJson('o', 'o.payload')} END AS before` : ''}
+    FROM (SELECT rn, source_key, payload_hash, ${codeColumn} AS one_code FROM ${cand} WHERE disposition = 'loaded') n
+    FULL OUTER JOIN (SELECT source_key, payload_hash, one_code, first_run_id${isRecord ? ', payload' : ''} FROM source_record WHERE pipeline = ${P}) o
       ON n.source_key = o.source_key`);
   const ops = Object.fromEntries(
     ((await c.runAndReadAll(`SELECT op, count(*) FROM sr_change GROUP BY op`)).getRows() as [string, bigint][]).map(([op, n]) => [op, Number(n)]),
@@ -128,47 +111,65 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
       `${o.sourcePath}: this snapshot would delete ${deleted} of ${existing} records of pipeline '${p.name}' (${((100 * deleted) / existing).toFixed(1)}% > max_delete_share ${p.max_delete_share * 100}%): refusing; if the deletions are real, re-run with --allow-deletes`,
     );
   }
-  await c.run(`
-    DELETE FROM source_record WHERE pipeline = ${P}
-      AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd'))`);
-  await c.run(`
-    INSERT INTO source_record (pipeline, system, entity, source_key, one_code, code_kind, code_status, ${columns},
-                               payload, payload_hash, flags, line, priority, first_run_id, changed_run_id, changed_run_no)
-    SELECT ${P}, ${S}, ${quoteLiteral(p.entity)}, i.source_key, ${oneCodeExpr(p, 'i.')}, ${quoteLiteral(codeKind(p))}, i.code_status, ${CANONICAL_FIELDS.map((f) => 'i.' + f).join(', ')},
-           i.payload, i.payload_hash, CASE WHEN len(i.flags) > 0 THEN to_json(i.flags) END, i.line, ${p.priority},
-           coalesce(ch.old_first_run_id, ${R}), ${R}, ${o.runNo}
-    FROM incoming i
-    JOIN sr_change ch ON ch.source_key = i.source_key AND ch.op IN ('c', 'u')`);
+  if (updated + deleted > 0) {
+    await c.run(`
+      DELETE FROM source_record WHERE pipeline = ${P}
+        AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd'))`);
+  }
+  const value = (field: (typeof CANONICAL_FIELDS)[number]): string => {
+    if (IDENTIFIER_FIELDS[field]) return layout.fields[field] ? `i.${field}` : 'NULL';
+    const column = layout.fields[field];
+    return column ? `nullif(trim(s.${column}), '')` : 'NULL';
+  };
+  if (created + updated > 0) {
+    await c.run(`
+      INSERT INTO source_record (pipeline, system, entity, source_key, one_code, code_kind, code_status, ${CANONICAL_FIELDS.join(', ')},
+                                 payload, payload_hash, flags, line, priority, first_run_id, changed_run_id, changed_run_no)
+      SELECT ${P}, ${S}, ${quoteLiteral(p.entity)}, i.source_key, i.${codeColumn}, ${quoteLiteral(codeKind(p))}, i.code_status,
+             ${CANONICAL_FIELDS.map(value).join(', ')},
+             s.payload, i.payload_hash, CASE WHEN len(i.flags) > 0 THEN to_json(i.flags) END, i.line, ${p.priority},
+             coalesce(ch.old_first_run_id, ${R}), ${R}, ${o.runNo}
+      FROM sr_change ch JOIN ${cand} i ON i.rn = ch.rn JOIN ${stg} s ON s.rn = ch.rn
+      WHERE ch.op IN ('c', 'u')`);
+  }
 
   // 3 and 4. Golden records and change events.
   await c.run(`CREATE OR REPLACE TEMP TABLE ev (entity VARCHAR, op VARCHAR, code VARCHAR, before VARCHAR, after VARCHAR)`);
-  if (p.entity === 'record') {
+  if (isRecord) {
     await c.run(`
-      INSERT INTO ev SELECT 'record', op, coalesce(new_code, old_code), before, after
-      FROM sr_change WHERE op IN ('c', 'u', 'd')`);
-  } else {
-    const [table, key, sql] = p.entity === 'person'
-      ? ['golden_person', 'id_number', goldenPersonSql('affected', runId)]
-      : ['golden_legal_person', 'uscc', goldenLegalPersonSql('affected', runId)];
+      INSERT INTO ev
+      SELECT 'record', ch.op, coalesce(ch.new_code, ch.old_code), ch.before,
+             CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 's.payload')} END
+      FROM sr_change ch
+      LEFT JOIN (SELECT rn, source_key, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
+      LEFT JOIN ${stg} s ON s.rn = ch.rn
+      WHERE ch.op IN ('c', 'u', 'd')`);
+  } else if (created + updated + deleted > 0) {
+    const entity = p.entity as 'person' | 'legal_person';
+    const { table, key } = GOLDEN_TABLES[entity];
     await c.run(`
       CREATE OR REPLACE TEMP TABLE affected AS
       SELECT DISTINCT code FROM (
         SELECT old_code AS code FROM sr_change WHERE op IN ('u', 'd')
         UNION ALL SELECT new_code FROM sr_change WHERE op IN ('c', 'u')
       ) WHERE code IS NOT NULL`);
-    await c.run(`CREATE OR REPLACE TEMP TABLE golden_new AS ${sql}`);
+    await c.run(`CREATE OR REPLACE TEMP TABLE golden_new AS ${goldenSql(entity, 'affected', runId)}`);
     await c.run(`
-      INSERT INTO ev
-      SELECT ${quoteLiteral(p.entity)},
-             CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END,
-             coalesce(n.${key}, o.${key}), o.golden, n.golden
+      CREATE OR REPLACE TEMP TABLE golden_diff AS
+      SELECT CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END AS op,
+             coalesce(n.${key}, o.${key}) AS code,
+             CASE WHEN o.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'o')} END AS before,
+             CASE WHEN n.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'n')} END AS after
       FROM golden_new n
-      FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected)) o ON n.${key} = o.${key}
-      WHERE o.${key} IS NULL OR n.${key} IS NULL OR CAST(n.golden AS VARCHAR) <> CAST(o.golden AS VARCHAR)`);
+      FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected)) o ON n.${key} = o.${key}`);
     await c.run(`
-      DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM ev WHERE op IN ('u', 'd'))`);
-    await c.run(`
-      INSERT INTO ${table} SELECT * FROM golden_new WHERE ${key} IN (SELECT code FROM ev WHERE op IN ('c', 'u'))`);
+      INSERT INTO ev SELECT ${quoteLiteral(entity)}, op, code, before, after FROM golden_diff
+      WHERE before IS NULL OR after IS NULL OR before <> after`);
+    if (updated + deleted > 0) {
+      await c.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM ev WHERE op IN ('u', 'd'))`);
+      await c.run(`INSERT INTO ${table} SELECT * FROM golden_new WHERE ${key} IN (SELECT code FROM ev WHERE op = 'u')`);
+    }
+    await c.run(`INSERT INTO ${table} SELECT n.* FROM golden_new n JOIN golden_diff d ON d.code = n.${key} AND d.op = 'c'`);
   }
   await c.run(`
     INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at)
@@ -187,16 +188,16 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
   // 5. Quarantine.
   await c.run(`
     INSERT INTO quarantined_row
-    SELECT ${R}, ${P}, ${S}, ${quoteLiteral(o.sourcePath)}, x.line, x.payload,
-           list_transform(reasons, r -> r.code), to_json(reasons), make_timestamp(${o.tsMs}::BIGINT * 1000)
+    SELECT ${R}, ${P}, ${S}, ${quoteLiteral(o.sourcePath)}, x.line, s.payload,
+           list_transform(x.reasons, r -> r.code), to_json(x.reasons), make_timestamp(${o.tsMs}::BIGINT * 1000)
     FROM (
-      SELECT x.line, x.payload,
-             CASE WHEN d.disposition = 'superseded'
+      SELECT rn, line,
+             CASE WHEN disposition = 'superseded'
                   THEN [{'code': 'source_key_superseded', 'field': ${quoteLiteral(p.source_key.join(', '))},
-                         'message': 'a later row (line ' || d.winner_line || ') has the same source key with different values'}]
-                  ELSE x.reasons END AS reasons
-      FROM ${cand} x JOIN disp d USING (rn) WHERE d.disposition IN ('quarantined', 'superseded')
-    ) x
+                         'message': 'a later row (line ' || winner_line || ') has the same source key with different values'}]
+                  ELSE reasons END AS reasons
+      FROM ${cand} WHERE disposition IN ('quarantined', 'superseded')
+    ) x JOIN ${stg} s USING (rn)
     UNION ALL
     SELECT ${R}, ${P}, ${S}, ${quoteLiteral(o.sourcePath)}, line, first(raw), list(reason_code),
            to_json(list({'code': reason_code, 'field': '*', 'message': message})), make_timestamp(${o.tsMs}::BIGINT * 1000)
@@ -219,9 +220,6 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
   return result;
 }
 
-function oneCodeExpr(p: Pipeline, prefix: string): string {
-  return prefix + (codeKind(p) === 'uscc' ? 'uscc' : 'id_number');
-}
 
 function codeKind(p: Pipeline): string {
   return p.entity === 'legal_person' || (p.entity === 'record' && !p.mapping.id_number) ? 'uscc' : 'resident_id';

@@ -3,9 +3,10 @@ import { classify } from '../identifiers/classify.ts';
 import type { IdentifierKind } from '../identifiers/types.ts';
 import { quoteLiteral } from './sql-text.ts';
 
-/** An identifier column of the staging table and the kind its values are classified as. */
+/** An identifier column, the column holding its fast-path result, and the kind it is classified as. */
 export interface IdentifierColumn {
   column: string;
+  fastColumn: string;
   kind: IdentifierKind;
 }
 
@@ -26,16 +27,17 @@ export function fastPathSql(kind: IdentifierKind, column: string, runDate: strin
  */
 export async function classifySlowPath(options: {
   connection: DuckDBConnection;
-  stagingTable: string;
+  /** FROM clause giving the raw columns and their fast-path results. */
+  source: string;
   columns: readonly IdentifierColumn[];
   targetTable: string;
   runDate: string;
 }): Promise<number> {
-  const { connection, stagingTable, columns, targetTable, runDate } = options;
+  const { connection, source, columns, targetTable, runDate } = options;
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${targetTable}_in (kind VARCHAR, raw VARCHAR, status VARCHAR, normalized VARCHAR, reasons VARCHAR)`);
   if (columns.length > 0) {
     const union = columns
-      .map((c) => `SELECT ${quoteLiteral(c.kind)} AS kind, ${c.column} AS raw FROM ${stagingTable} WHERE ${c.column} IS NOT NULL AND ${fastPathSql(c.kind, c.column, runDate)} IS NULL`)
+      .map((c) => `SELECT ${quoteLiteral(c.kind)} AS kind, ${c.column} AS raw FROM ${source} WHERE ${c.column} IS NOT NULL AND ${c.fastColumn} IS NULL`)
       .join(' UNION ');
     const reader = await connection.runAndReadAll(`SELECT DISTINCT kind, raw FROM (${union})`);
     const rows = reader.getRows() as [string, string][];

@@ -50,14 +50,12 @@ CREATE TABLE IF NOT EXISTS golden_person (
   id_number VARCHAR NOT NULL,
   name VARCHAR, sex VARCHAR, birth_date VARCHAR, region_code VARCHAR,
   employer_name VARCHAR, employer_uscc VARCHAR,
-  golden JSON NOT NULL,
   changed_run_id VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS golden_legal_person (
   uscc VARCHAR NOT NULL,
   name VARCHAR, org_code VARCHAR, region_code VARCHAR,
   legal_representative VARCHAR, legal_representative_id_number VARCHAR, address VARCHAR,
-  golden JSON NOT NULL,
   changed_run_id VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS quarantined_row (

@@ -1,13 +1,10 @@
 import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, ConnectorContext, StageContext } from '../../connectors/types.ts';
-import { IDENTIFIER_FIELDS } from '../../schemas/canonical.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import type { IdentifierKind } from '../identifiers/types.ts';
 import { resolveSourcePath } from '../config/load-pipelines.ts';
 import { OnecodeError } from '../errors.ts';
 import { applyRun, type RunCounts } from '../index/apply-run.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
-import { classifySlowPath } from '../index/classify-identifiers.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import { quoteLiteral } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
@@ -116,13 +113,9 @@ async function extractAndApply(o: RunPipelineOptions, runId: string, runNo: numb
       throw new OnecodeError('header_mismatch', `${sourcePath}:1: column(s) ${missing.map((m) => `'${m}'`).join(', ')} named in ${pipeline.file} (mapping/source_key) are not in the header (${columns.join(', ')})`);
     }
   }
-  const identifierColumns = Object.entries(layout.fields)
-    .map(([field, column]) => ({ column: column!, kind: IDENTIFIER_FIELDS[field as keyof typeof IDENTIFIER_FIELDS] }))
-    .filter((x): x is { column: string; kind: IdentifierKind } => x.kind !== undefined);
-  await classifySlowPath({ connection: c, stagingTable: stg, columns: identifierColumns, targetTable: 'id_slow', runDate });
-  await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, slowTable: 'id_slow', target: 'cand', runDate });
+  await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
   return applyRun({
-    connection: c, pipeline, runId, runNo, sourcePath, candidates: 'cand', rejectTable: rej,
+    connection: c, pipeline, runId, runNo, sourcePath, stagingTable: stg, layout, candidates: 'cand', rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
   });
 }

@@ -1,0 +1,7 @@
+/** Writes docs/change-event.schema.json from the zod schema (npm run docs:schema). */
+import { writeFile } from 'node:fs/promises';
+import { changeEventJsonSchema } from '../schemas/change-event.ts';
+
+const target = new URL('../docs/change-event.schema.json', import.meta.url);
+await writeFile(target, JSON.stringify(changeEventJsonSchema(), null, 2) + '\n');
+console.log(`wrote ${target.pathname}`);
