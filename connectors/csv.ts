@@ -65,9 +65,16 @@ export const csvConnector: Connector<CsvOptions> = {
     const parser = openText(ctx.sourcePath, options.encoding).pipe(
       parse({ delimiter: options.delimiter, from_line: 2, relax_column_count: true, info: true, raw: true, skip_empty_lines: true }),
     );
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; raw?: string }; raw: string }>) {
+    // Lines are counted from the raw text of each record (csv-parse's info.lines is off by one
+    // on CRLF files): a record starts on the line after the previous one ended.
+    let consumed = 1;
+    let emptySeen = 0;
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { empty_lines: number }; raw: string }>) {
       const { record, raw } = item;
-      const line = item.info.lines - ((raw.match(/\n/g)?.length ?? 1) - 1) - (raw.endsWith('\n') ? 1 : 0);
+      consumed += item.info.empty_lines - emptySeen;
+      emptySeen = item.info.empty_lines;
+      const line = consumed + 1;
+      consumed += 1 + (raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
       if (record.length !== header.length) {
         yield { kind: 'unreadable', line, raw: raw.replace(/\r?\n$/, ''), reasons: [{ code: 'csv_column_count', message: `expected ${header.length} columns, found ${record.length}` }] };
         continue;

@@ -1,9 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CANONICAL_FIELDS, IDENTIFIER_FIELDS } from '../../schemas/canonical.ts';
+import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { CHANGE_EVENT_SCHEMA } from '../../schemas/change-event.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { GuardError } from '../errors.ts';
-import type { StagingLayout } from './candidates.ts';
 import { GOLDEN_TABLES, goldenJsonSql, goldenSql } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
 
@@ -29,9 +28,6 @@ export interface ApplyRunOptions {
   runId: string;
   runNo: number;
   sourcePath: string;
-  /** Staging table: `rn, line, payload, col_i…`. */
-  stagingTable: string;
-  layout: StagingLayout;
   /** Output of buildCandidates. */
   candidates: string;
   /** Unreadable rows: `line, raw, reason_code, message`. */
@@ -58,12 +54,11 @@ const num = async (connection: DuckDBConnection, sql: string): Promise<number> =
  *   snapshot would delete too much. The caller rolls back.
  */
 export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
-  const { connection: c, pipeline: p, runId, layout } = o;
+  const { connection: c, pipeline: p, runId } = o;
   const P = quoteLiteral(p.name);
   const R = quoteLiteral(runId);
   const S = quoteLiteral(p.system);
   const cand = o.candidates;
-  const stg = o.stagingTable;
 
   // 1. Dispositions.
   const [loaded, duplicates, quarantinedRows, staged] = (await c.runAndReadAll(`
@@ -116,21 +111,17 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
       DELETE FROM source_record WHERE pipeline = ${P}
         AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd'))`);
   }
-  const value = (field: (typeof CANONICAL_FIELDS)[number]): string => {
-    if (IDENTIFIER_FIELDS[field]) return layout.fields[field] ? `i.${field}` : 'NULL';
-    const column = layout.fields[field];
-    return column ? `nullif(trim(s.${column}), '')` : 'NULL';
-  };
   if (created + updated > 0) {
+    // A first load needs no join with the change list: every loaded row is new.
+    const firstLoad = existing === 0;
     await c.run(`
-      INSERT INTO source_record (pipeline, system, entity, source_key, one_code, code_kind, code_status, ${CANONICAL_FIELDS.join(', ')},
+      INSERT INTO source_record (pipeline, system, entity, source_key, one_code, code_kind, code_status, ${STORED_FIELDS.join(', ')},
                                  payload, payload_hash, flags, line, priority, first_run_id, changed_run_id, changed_run_no)
       SELECT ${P}, ${S}, ${quoteLiteral(p.entity)}, i.source_key, i.${codeColumn}, ${quoteLiteral(codeKind(p))}, i.code_status,
-             ${CANONICAL_FIELDS.map(value).join(', ')},
-             s.payload, i.payload_hash, CASE WHEN len(i.flags) > 0 THEN to_json(i.flags) END, i.line, ${p.priority},
-             coalesce(ch.old_first_run_id, ${R}), ${R}, ${o.runNo}
-      FROM sr_change ch JOIN ${cand} i ON i.rn = ch.rn JOIN ${stg} s ON s.rn = ch.rn
-      WHERE ch.op IN ('c', 'u')`);
+             ${STORED_FIELDS.map((f) => `i.${f}`).join(', ')},
+             i.payload, i.payload_hash, CASE WHEN len(i.flags) > 0 THEN to_json(i.flags) END, i.line, ${p.priority},
+             ${firstLoad ? R : `coalesce(ch.old_first_run_id, ${R})`}, ${R}, ${o.runNo}
+      FROM ${cand} i ${firstLoad ? `WHERE i.disposition = 'loaded'` : `JOIN sr_change ch ON ch.rn = i.rn WHERE ch.op IN ('c', 'u')`}`);
   }
 
   // 3 and 4. Golden records and change events.
@@ -139,10 +130,9 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
     await c.run(`
       INSERT INTO ev
       SELECT 'record', ch.op, coalesce(ch.new_code, ch.old_code), ch.before,
-             CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 's.payload')} END
+             CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 'x.payload')} END
       FROM sr_change ch
-      LEFT JOIN (SELECT rn, source_key, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
-      LEFT JOIN ${stg} s ON s.rn = ch.rn
+      LEFT JOIN (SELECT rn, source_key, payload, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
       WHERE ch.op IN ('c', 'u', 'd')`);
   } else if (created + updated + deleted > 0) {
     const entity = p.entity as 'person' | 'legal_person';
@@ -154,14 +144,17 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
         UNION ALL SELECT new_code FROM sr_change WHERE op IN ('c', 'u')
       ) WHERE code IS NOT NULL`);
     await c.run(`CREATE OR REPLACE TEMP TABLE golden_new AS ${goldenSql(entity, 'affected', runId)}`);
+    const previous = await num(c, `SELECT count(*) FROM ${table} WHERE ${key} IN (SELECT code FROM affected)`);
     await c.run(`
       CREATE OR REPLACE TEMP TABLE golden_diff AS
-      SELECT CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END AS op,
+      ${previous === 0
+        ? `SELECT 'c' AS op, n.${key} AS code, CAST(NULL AS VARCHAR) AS before, ${goldenJsonSql(entity, 'n')} AS after FROM golden_new n`
+        : `SELECT CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END AS op,
              coalesce(n.${key}, o.${key}) AS code,
              CASE WHEN o.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'o')} END AS before,
              CASE WHEN n.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'n')} END AS after
-      FROM golden_new n
-      FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected)) o ON n.${key} = o.${key}`);
+           FROM golden_new n
+           FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected)) o ON n.${key} = o.${key}`}`);
     await c.run(`
       INSERT INTO ev SELECT ${quoteLiteral(entity)}, op, code, before, after FROM golden_diff
       WHERE before IS NULL OR after IS NULL OR before <> after`);
@@ -169,14 +162,20 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
       await c.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM ev WHERE op IN ('u', 'd'))`);
       await c.run(`INSERT INTO ${table} SELECT * FROM golden_new WHERE ${key} IN (SELECT code FROM ev WHERE op = 'u')`);
     }
-    await c.run(`INSERT INTO ${table} SELECT n.* FROM golden_new n JOIN golden_diff d ON d.code = n.${key} AND d.op = 'c'`);
+    await c.run(previous === 0
+      ? `INSERT INTO ${table} SELECT * FROM golden_new`
+      : `INSERT INTO ${table} SELECT n.* FROM golden_new n JOIN golden_diff d ON d.code = n.${key} AND d.op = 'c'`);
   }
+  // The envelope is assembled as text: before/after are JSON already (json_object above), and
+  // re-parsing a million of them costs more than the rest of the insert. Key order follows
+  // schemas/change-event.ts; the contract test parses every event with the zod schema.
+  const sourceJson = quoteLiteral(JSON.stringify({ pipeline: p.name, system: p.system, run_id: runId }));
   await c.run(`
     INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at)
     SELECT seq, event_id, entity, op, code, ${R},
-           json_object('schema', ${quoteLiteral(CHANGE_EVENT_SCHEMA)}, 'id', event_id, 'seq', seq, 'op', op, 'entity', entity,
-                       'code', code, 'before', json(before), 'after', json(after),
-                       'source', json_object('pipeline', ${P}, 'system', ${S}, 'run_id', ${R}), 'ts_ms', ${o.tsMs}),
+           '{"schema":"${CHANGE_EVENT_SCHEMA}","id":"' || event_id || '","seq":' || seq || ',"op":"' || op || '","entity":"' || entity
+             || '","code":' || to_json(code) || ',"before":' || coalesce(before, 'null') || ',"after":' || coalesce(after, 'null')
+             || ',"source":' || ${sourceJson} || ',"ts_ms":${o.tsMs}}',
            make_timestamp(${o.tsMs}::BIGINT * 1000)
     FROM (
       SELECT (SELECT coalesce(max(seq), 0) FROM outbox) + row_number() OVER (ORDER BY code, op DESC) AS seq,
@@ -197,7 +196,7 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
                          'message': 'a later row (line ' || winner_line || ') has the same source key with different values'}]
                   ELSE reasons END AS reasons
       FROM ${cand} WHERE disposition IN ('quarantined', 'superseded')
-    ) x JOIN ${stg} s USING (rn)
+    ) x JOIN ${cand} s USING (rn)
     UNION ALL
     SELECT ${R}, ${P}, ${S}, ${quoteLiteral(o.sourcePath)}, line, first(raw), list(reason_code),
            to_json(list({'code': reason_code, 'field': '*', 'message': message})), make_timestamp(${o.tsMs}::BIGINT * 1000)

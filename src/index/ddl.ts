@@ -1,13 +1,15 @@
-import { CANONICAL_FIELDS } from '../../schemas/canonical.ts';
+import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
 export const INDEX_SCHEMA_VERSION = 1;
 
-const canonicalColumns = CANONICAL_FIELDS.map((f) => `${f} VARCHAR`).join(',\n  ');
+const canonicalColumns = STORED_FIELDS.map((f) => `${f} VARCHAR`).join(',\n  ');
 
 /**
  * Tables of the one-code index (DuckDB). Analysts use the views in views.ts, not these.
+ * Golden tables hold what survivorship chooses; facts derived from the code itself (birth
+ * date, sex, region, organisation code) are computed by the views.
  * Uniqueness of (pipeline, source_key) and of golden codes is kept by the set-based merge
  * rather than ART indexes, which would slow bulk loads.
  */
@@ -38,7 +40,7 @@ CREATE TABLE IF NOT EXISTS source_record (
   code_status VARCHAR NOT NULL,
   ${canonicalColumns},
   payload JSON NOT NULL,
-  payload_hash VARCHAR NOT NULL,
+  payload_hash UHUGEINT NOT NULL,
   flags JSON,
   line BIGINT,
   priority INTEGER NOT NULL,
@@ -48,13 +50,12 @@ CREATE TABLE IF NOT EXISTS source_record (
 );
 CREATE TABLE IF NOT EXISTS golden_person (
   id_number VARCHAR NOT NULL,
-  name VARCHAR, sex VARCHAR, birth_date VARCHAR, region_code VARCHAR,
-  employer_name VARCHAR, employer_uscc VARCHAR,
+  name VARCHAR, employer_name VARCHAR, employer_uscc VARCHAR,
   changed_run_id VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS golden_legal_person (
   uscc VARCHAR NOT NULL,
-  name VARCHAR, org_code VARCHAR, region_code VARCHAR,
+  name VARCHAR,
   legal_representative VARCHAR, legal_representative_id_number VARCHAR, address VARCHAR,
   changed_run_id VARCHAR NOT NULL
 );

@@ -8,17 +8,21 @@
  * - `parked_reason`: set when the event cannot be published (e.g. larger than the broker accepts);
  *   parked events are skipped, never dropped, and can be looked at and re-queued by hand
  *   (`UPDATE outbox SET parked_reason = NULL WHERE seq = …`).
+ *
+ * `seq` and `event_id` are unique by construction (the writer numbers a run's events after the
+ * highest seq inside its transaction; ids are random UUIDs): no ART index, which made a
+ * 1M-event run three times slower.
  */
 export const OUTBOX_DDL = `
 CREATE SEQUENCE IF NOT EXISTS outbox_seq START 1;
 CREATE TABLE IF NOT EXISTS outbox (
-  seq BIGINT PRIMARY KEY,
-  event_id VARCHAR NOT NULL UNIQUE,
+  seq BIGINT NOT NULL,
+  event_id VARCHAR NOT NULL,
   entity VARCHAR NOT NULL,
   op VARCHAR NOT NULL,
   code VARCHAR NOT NULL,
   run_id VARCHAR NOT NULL,
-  event JSON NOT NULL,
+  event VARCHAR NOT NULL,
   created_at TIMESTAMP NOT NULL,
   published_at TIMESTAMP,
   parked_reason VARCHAR

@@ -115,7 +115,7 @@ async function extractAndApply(o: RunPipelineOptions, runId: string, runNo: numb
   }
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
   return applyRun({
-    connection: c, pipeline, runId, runNo, sourcePath, stagingTable: stg, layout, candidates: 'cand', rejectTable: rej,
+    connection: c, pipeline, runId, runNo, sourcePath, candidates: 'cand', rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
   });
 }

@@ -32,7 +32,7 @@ describe('logs keep personal data out', () => {
     });
     expect((await runPipeline({ index: ws.index, pipeline: broken, logger })).status).toBe('failed');
     const rows = await ws.rows(`SELECT DISTINCT one_code AS v FROM records UNION SELECT DISTINCT name FROM records WHERE name IS NOT NULL
-                                UNION SELECT DISTINCT phone FROM source_record WHERE phone IS NOT NULL`);
+                                UNION SELECT DISTINCT json_extract_string(payload, '$.手机号') FROM source_record WHERE json_extract_string(payload, '$.手机号') IS NOT NULL`);
     for (const r of rows) secrets.add(String(r.v));
   });
   afterAll(async () => ws.dispose());
