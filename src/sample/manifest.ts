@@ -3,7 +3,7 @@
  * so that tests can predict what a pipeline must find. Written as `manifest.json` beside the
  * exports; the individual injected values go to `injected-cases.ndjson`.
  */
-import type { LineEnding, TextEncoding } from './csv-writer.ts';
+import type { ExportLayout } from './exports/sample-export.ts';
 import { INJECTION_KINDS, INJECTION_RATES, type InjectedCase, type InjectionKind } from './injections.ts';
 
 /** Version of the manifest's shape. */
@@ -13,20 +13,8 @@ export const MANIFEST_FILE = 'manifest.json';
 /** File name of the injected cases (NDJSON, one {@link InjectedCase} per line). */
 export const INJECTED_CASES_FILE = 'injected-cases.ndjson';
 
-/** One written export. */
-export interface SampleFile {
-  /** Source system id, e.g. `accounting-staff`. */
-  system: string;
-  /** The department's name for the data, e.g. `会计人员`. */
-  title: string;
-  /** File name relative to the output folder. */
-  path: string;
-  format: 'csv' | 'ndjson';
-  encoding: TextEncoding;
-  bom: boolean;
-  lineEnding: LineEnding;
-  /** CSV header, or NDJSON keys in order. */
-  columns: readonly string[];
+/** One written export: its layout and what was written. */
+export interface SampleFile extends ExportLayout {
   /** Data rows (CSV records after the header, or NDJSON lines), duplicates included. */
   rows: number;
   /** Size of the file in bytes. */
