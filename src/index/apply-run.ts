@@ -38,27 +38,39 @@ export interface ApplyRunOptions {
   tsMs: number;
 }
 
+/** A planned run: its counts, and the write that applies it inside the caller's transaction. */
+export interface RunPlan {
+  counts: RunCounts;
+  /** Writes source records, golden records, outbox events and quarantine. */
+  write(): Promise<void>;
+}
+
 const num = async (connection: DuckDBConnection, sql: string): Promise<number> =>
   Number((await connection.runAndReadAll(sql)).getRows()[0]![0] ?? 0);
 
 /**
- * Applies one staged extract to the index, set-based, inside the caller's transaction:
+ * Plans one staged extract against the index, set-based, reading only committed data (DuckDB
+ * scans committed tables in parallel; tables written inside a transaction are scanned far more
+ * slowly), and returns the counts and a `write` for the caller's transaction:
  * 1. counts by disposition (see buildCandidates);
- * 2. source records: created, updated (payload changed), deleted (snapshot pipelines only, bounded
- *    by `max_delete_share`), unchanged;
- * 3. golden persons / legal persons of the affected codes rebuilt by survivorship;
+ * 2. source records: created, updated (payload changed), deleted (snapshot pipelines only,
+ *    bounded by `max_delete_share`), unchanged;
+ * 3. golden persons / legal persons of the affected codes rebuilt by survivorship over the
+ *    source records as they will be after the write;
  * 4. one change event per changed golden record (person, legal_person pipelines) or per changed
- *    source record (record pipelines) appended to the outbox, `seq` continuing the outbox's;
- * 5. quarantined rows written with their reasons.
+ *    source record (record pipelines), numbered after the outbox's highest `seq`;
+ * 5. quarantined rows with their reasons.
  * @throws GuardError `extract_empty` when nothing loadable was read, `delete_guard` when a
- *   snapshot would delete too much. The caller rolls back.
+ *   snapshot would delete too much, `counts_mismatch` if the counts would not add up. Nothing
+ *   has been written then.
  */
-export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
+export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   const { connection: c, pipeline: p, runId } = o;
   const P = quoteLiteral(p.name);
   const R = quoteLiteral(runId);
   const S = quoteLiteral(p.system);
   const cand = o.candidates;
+  const ts = `make_timestamp(${o.tsMs}::BIGINT * 1000)`;
 
   // 1. Dispositions.
   const [loaded, duplicates, quarantinedRows, staged] = (await c.runAndReadAll(`
@@ -106,34 +118,25 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
       `${o.sourcePath}: this snapshot would delete ${deleted} of ${existing} records of pipeline '${p.name}' (${((100 * deleted) / existing).toFixed(1)}% > max_delete_share ${p.max_delete_share * 100}%): refusing; if the deletions are real, re-run with --allow-deletes`,
     );
   }
-  if (updated + deleted > 0) {
-    await c.run(`
-      DELETE FROM source_record WHERE pipeline = ${P}
-        AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd'))`);
-  }
-  if (created + updated > 0) {
-    // A first load needs no join with the change list: every loaded row is new.
-    const firstLoad = existing === 0;
-    await c.run(`
-      INSERT INTO source_record (pipeline, system, entity, source_key, one_code, code_kind, code_status, ${STORED_FIELDS.join(', ')},
-                                 payload, payload_hash, flags, line, priority, first_run_id, changed_run_id, changed_run_no)
-      SELECT ${P}, ${S}, ${quoteLiteral(p.entity)}, i.source_key, i.${codeColumn}, ${quoteLiteral(codeKind(p))}, i.code_status,
-             ${STORED_FIELDS.map((f) => `i.${f}`).join(', ')},
-             i.payload, i.payload_hash, CASE WHEN len(i.flags) > 0 THEN to_json(i.flags) END, i.line, ${p.priority},
-             ${firstLoad ? R : `coalesce(ch.old_first_run_id, ${R})`}, ${R}, ${o.runNo}
-      FROM ${cand} i ${firstLoad ? `WHERE i.disposition = 'loaded'` : `JOIN sr_change ch ON ch.rn = i.rn WHERE ch.op IN ('c', 'u')`}`);
-  }
+  // Rows to insert, shaped as source_record: on a first load every loaded row is new.
+  const firstLoad = existing === 0;
+  const newRecords = `
+    SELECT ${P} AS pipeline, ${S} AS system, ${quoteLiteral(p.entity)} AS entity, i.source_key, i.${codeColumn} AS one_code,
+           ${quoteLiteral(codeKind(p))} AS code_kind, i.code_status, ${STORED_FIELDS.map((f) => `i.${f}`).join(', ')},
+           i.payload, i.payload_hash, CASE WHEN len(i.flags) > 0 THEN to_json(i.flags) END AS flags, i.line, ${p.priority} AS priority,
+           ${firstLoad ? R : `coalesce(ch.old_first_run_id, ${R})`} AS first_run_id, ${R} AS changed_run_id, ${o.runNo} AS changed_run_no
+    FROM ${cand} i ${firstLoad ? `WHERE i.disposition = 'loaded'` : `JOIN sr_change ch ON ch.rn = i.rn WHERE ch.op IN ('c', 'u')`}`;
 
-  // 3 and 4. Golden records and change events.
-  await c.run(`CREATE OR REPLACE TEMP TABLE ev (entity VARCHAR, op VARCHAR, code VARCHAR, before VARCHAR, after VARCHAR)`);
+  // 3 and 4. Golden records and change events. `events` yields (entity, op, code, before, after).
+  let events = `SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS op, NULL::VARCHAR AS code, NULL::VARCHAR AS before, NULL::VARCHAR AS after WHERE false`;
+  let goldenWrite: string[] = [];
   if (isRecord) {
-    await c.run(`
-      INSERT INTO ev
-      SELECT 'record', ch.op, coalesce(ch.new_code, ch.old_code), ch.before,
-             CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 'x.payload')} END
+    events = `
+      SELECT 'record' AS entity, ch.op, coalesce(ch.new_code, ch.old_code) AS code, ch.before,
+             CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 'x.payload')} END AS after
       FROM sr_change ch
       LEFT JOIN (SELECT rn, source_key, payload, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
-      WHERE ch.op IN ('c', 'u', 'd')`);
+      WHERE ch.op IN ('c', 'u', 'd')`;
   } else if (created + updated + deleted > 0) {
     const entity = p.entity as 'person' | 'legal_person';
     const { table, key } = GOLDEN_TABLES[entity];
@@ -143,66 +146,76 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
         SELECT old_code AS code FROM sr_change WHERE op IN ('u', 'd')
         UNION ALL SELECT new_code FROM sr_change WHERE op IN ('c', 'u')
       ) WHERE code IS NOT NULL`);
-    await c.run(`CREATE OR REPLACE TEMP TABLE golden_new AS ${goldenSql(entity, 'affected', runId)}`);
+    // The affected codes' source records as they will be after the write.
+    const after = `
+      SELECT one_code, ${GOLDEN_TABLES[entity].stored.join(', ')}, updated_at, priority, changed_run_no, source_key
+      FROM source_record
+      WHERE entity = '${entity}' AND one_code IN (SELECT code FROM affected)
+        AND NOT (pipeline = ${P} AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd')))
+      UNION ALL
+      SELECT one_code, ${GOLDEN_TABLES[entity].stored.join(', ')}, updated_at, priority, changed_run_no, source_key
+      FROM (${newRecords})`;
+    await c.run(`CREATE OR REPLACE TEMP TABLE golden_new AS ${goldenSql(entity, after, runId)}`);
     const previous = await num(c, `SELECT count(*) FROM ${table} WHERE ${key} IN (SELECT code FROM affected)`);
-    await c.run(`
-      CREATE OR REPLACE TEMP TABLE golden_diff AS
-      ${previous === 0
-        ? `SELECT 'c' AS op, n.${key} AS code, CAST(NULL AS VARCHAR) AS before, ${goldenJsonSql(entity, 'n')} AS after FROM golden_new n`
-        : `SELECT CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END AS op,
-             coalesce(n.${key}, o.${key}) AS code,
-             CASE WHEN o.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'o')} END AS before,
-             CASE WHEN n.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'n')} END AS after
-           FROM golden_new n
-           FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected)) o ON n.${key} = o.${key}`}`);
-    await c.run(`
-      INSERT INTO ev SELECT ${quoteLiteral(entity)}, op, code, before, after FROM golden_diff
-      WHERE before IS NULL OR after IS NULL OR before <> after`);
-    if (updated + deleted > 0) {
-      await c.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM ev WHERE op IN ('u', 'd'))`);
-      await c.run(`INSERT INTO ${table} SELECT * FROM golden_new WHERE ${key} IN (SELECT code FROM ev WHERE op = 'u')`);
+    if (previous === 0) {
+      // Only new codes (a first load): every golden row is a create.
+      goldenWrite = [`INSERT INTO ${table} SELECT * FROM golden_new`];
+      events = `SELECT ${quoteLiteral(entity)} AS entity, 'c' AS op, n.${key} AS code, NULL AS before, ${goldenJsonSql(entity, 'n')} AS after FROM golden_new n`;
+    } else {
+      await c.run(`
+        CREATE OR REPLACE TEMP TABLE golden_diff AS
+        SELECT * FROM (
+          SELECT CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END AS op,
+                 coalesce(n.${key}, o.${key}) AS code,
+                 CASE WHEN o.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'o')} END AS before,
+                 CASE WHEN n.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'n')} END AS after
+          FROM golden_new n
+          FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected)) o ON n.${key} = o.${key}
+        ) WHERE before IS NULL OR after IS NULL OR before <> after`);
+      goldenWrite = [
+        `DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM golden_diff WHERE op IN ('u', 'd'))`,
+        `INSERT INTO ${table} SELECT * FROM golden_new WHERE ${key} IN (SELECT code FROM golden_diff WHERE op IN ('c', 'u'))`,
+      ];
+      events = `SELECT ${quoteLiteral(entity)} AS entity, op, code, before, after FROM golden_diff`;
     }
-    await c.run(previous === 0
-      ? `INSERT INTO ${table} SELECT * FROM golden_new`
-      : `INSERT INTO ${table} SELECT n.* FROM golden_new n JOIN golden_diff d ON d.code = n.${key} AND d.op = 'c'`);
   }
   // The envelope is assembled as text: before/after are JSON already (json_object above), and
-  // re-parsing a million of them costs more than the rest of the insert. Key order follows
+  // re-parsing a million of them costs more than the rest. Key order follows
   // schemas/change-event.ts; the contract test parses every event with the zod schema.
   const sourceJson = quoteLiteral(JSON.stringify({ pipeline: p.name, system: p.system, run_id: runId }));
+  const seqBefore = await num(c, `SELECT coalesce(max(seq), 0) FROM outbox`);
   await c.run(`
-    INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at)
-    SELECT seq, event_id, entity, op, code, ${R},
+    CREATE OR REPLACE TEMP TABLE outbox_new AS
+    SELECT seq, event_id, entity, op, code, ${R} AS run_id,
            '{"schema":"${CHANGE_EVENT_SCHEMA}","id":"' || event_id || '","seq":' || seq || ',"op":"' || op || '","entity":"' || entity
              || '","code":' || to_json(code) || ',"before":' || coalesce(before, 'null') || ',"after":' || coalesce(after, 'null')
-             || ',"source":' || ${sourceJson} || ',"ts_ms":${o.tsMs}}',
-           make_timestamp(${o.tsMs}::BIGINT * 1000)
+             || ',"source":' || ${sourceJson} || ',"ts_ms":${o.tsMs}}' AS event,
+           ${ts} AS created_at, CAST(NULL AS TIMESTAMP) AS published_at, CAST(NULL AS VARCHAR) AS parked_reason
     FROM (
-      SELECT (SELECT coalesce(max(seq), 0) FROM outbox) + row_number() OVER (ORDER BY code, op DESC) AS seq,
-             CAST(uuid() AS VARCHAR) AS event_id, *
-      FROM ev
+      SELECT ${seqBefore} + row_number() OVER (ORDER BY code, op DESC) AS seq, CAST(uuid() AS VARCHAR) AS event_id, *
+      FROM (${events})
     )`);
-  const events = await num(c, `SELECT count(*) FROM ev`);
+  const eventCount = await num(c, `SELECT count(*) FROM outbox_new`);
 
   // 5. Quarantine.
   await c.run(`
-    INSERT INTO quarantined_row
-    SELECT ${R}, ${P}, ${S}, ${quoteLiteral(o.sourcePath)}, x.line, s.payload,
-           list_transform(x.reasons, r -> r.code), to_json(x.reasons), make_timestamp(${o.tsMs}::BIGINT * 1000)
+    CREATE OR REPLACE TEMP TABLE quarantine_new AS
+    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${quoteLiteral(o.sourcePath)} AS source_path, x.line, x.payload AS raw,
+           list_transform(x.reasons, r -> r.code) AS reason_codes, to_json(x.reasons) AS reasons, ${ts} AS quarantined_at
     FROM (
-      SELECT rn, line,
+      SELECT line, payload,
              CASE WHEN disposition = 'superseded'
                   THEN [{'code': 'source_key_superseded', 'field': ${quoteLiteral(p.source_key.join(', '))},
                          'message': 'a later row (line ' || winner_line || ') has the same source key with different values'}]
                   ELSE reasons END AS reasons
       FROM ${cand} WHERE disposition IN ('quarantined', 'superseded')
-    ) x JOIN ${cand} s USING (rn)
+    ) x
     UNION ALL
     SELECT ${R}, ${P}, ${S}, ${quoteLiteral(o.sourcePath)}, line, first(raw), list(reason_code),
-           to_json(list({'code': reason_code, 'field': '*', 'message': message})), make_timestamp(${o.tsMs}::BIGINT * 1000)
+           to_json(list({'code': reason_code, 'field': '*', 'message': message})), ${ts}
     FROM ${o.rejectTable} GROUP BY line`);
 
-  const result: RunCounts = {
+  const counts: RunCounts = {
     rowsRead: staged + unreadable,
     loaded,
     duplicates,
@@ -211,14 +224,25 @@ export async function applyRun(o: ApplyRunOptions): Promise<RunCounts> {
     updated,
     deleted,
     unchanged,
-    events,
+    events: eventCount,
   };
-  if (result.loaded + result.duplicates + result.quarantined !== result.rowsRead) {
-    throw new GuardError('counts_mismatch', `run ${runId}: counts do not add up (${JSON.stringify(result)}); nothing was applied`);
+  if (counts.loaded + counts.duplicates + counts.quarantined !== counts.rowsRead) {
+    throw new GuardError('counts_mismatch', `run ${runId}: counts do not add up (${JSON.stringify(counts)}); nothing was applied`);
   }
-  return result;
+  const inserts = created + updated;
+  return {
+    counts,
+    async write() {
+      if (updated + deleted > 0) {
+        await c.run(`DELETE FROM source_record WHERE pipeline = ${P} AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd'))`);
+      }
+      if (inserts > 0) await c.run(`INSERT INTO source_record BY NAME (${newRecords})`);
+      for (const sql of goldenWrite) await c.run(sql);
+      await c.run(`INSERT INTO outbox BY NAME (SELECT * FROM outbox_new)`);
+      await c.run(`INSERT INTO quarantined_row BY NAME (SELECT * FROM quarantine_new)`);
+    },
+  };
 }
-
 
 function codeKind(p: Pipeline): string {
   return p.entity === 'legal_person' || (p.entity === 'record' && !p.mapping.id_number) ? 'uscc' : 'resident_id';

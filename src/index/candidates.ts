@@ -40,17 +40,20 @@ const REASON = (code: string, field: string, message: string): string =>
 
 /**
  * Builds `target`: one row per staged row with its payload, `payload_hash`, `source_key`, every
- * mapped canonical field (identifiers normalised through the SQL fast path or the JavaScript
- * classifier, other fields trimmed), `code_status`, quarantine `reasons` (empty when the row can
- * load), data-quality `flags`, and the row's `disposition`:
+ * mapped canonical field (identifiers normalised, other fields trimmed), `code_status`,
+ * quarantine `reasons` (empty when the row can load), data-quality `flags`, and the row's
+ * `disposition`:
  * - `quarantined`: it has reasons;
  * - `duplicate`: same source key and payload as an earlier row of this extract;
  * - `superseded`: an earlier, different version of a source key a later row replaces
  *   (`winner_line` says which); it goes to quarantine as `source_key_superseded`;
  * - `loaded`.
- * Set-based, whatever the size: the one code goes through the fast path row by row, secondary
- * identifiers (an employer's USCC repeats on many rows) once per distinct value, and only rows
- * whose source key repeats pay for the duplicate windows.
+ *
+ * Set-based, in one pass over the staging table plus updates that touch only the exceptions:
+ * the one code goes through the SQL fast path row by row, secondary identifiers (an employer's
+ * USCC repeats on many rows) once per distinct value; values the fast path does not accept are
+ * classified in JavaScript and patched in; only rows whose source key repeats are ranked for
+ * duplicates.
  * @returns how many distinct identifier values needed the JavaScript classifier.
  */
 export async function buildCandidates(options: {
@@ -61,7 +64,7 @@ export async function buildCandidates(options: {
   target: string;
   runDate: string;
 }): Promise<number> {
-  const { connection, pipeline, layout, stagingTable, target, runDate } = options;
+  const { connection: c, pipeline, layout, stagingTable, target, runDate } = options;
   const codeField = oneCodeField(pipeline);
   const identifiers = CANONICAL_FIELDS.flatMap((field) => {
     const column = layout.fields[field];
@@ -70,91 +73,105 @@ export async function buildCandidates(options: {
   });
   const code = identifiers.find((i) => i.field === codeField)!;
   const secondary = identifiers.filter((i) => i.field !== codeField);
-
-  const fastTable = `${target}_fast`;
   const secondaryTable = `${target}_secondary`;
   const slowTable = `${target}_slow`;
-  await connection.run(`
-    CREATE OR REPLACE TEMP TABLE ${fastTable} AS
-    SELECT rn, ${fastPathSql(code.kind, code.column, runDate)} AS code_fast FROM ${stagingTable}`);
-  await connection.run(`
+  const blank = (expr: string) => `nullif(trim(${expr}), '') IS NULL`;
+
+  // Secondary identifiers: the fast path once per distinct value.
+  await c.run(`
     CREATE OR REPLACE TEMP TABLE ${secondaryTable} AS
     SELECT kind, raw, CASE kind WHEN 'resident_id' THEN ${fastPathSql('resident_id', 'raw', runDate)}
                                 WHEN 'uscc' THEN ${fastPathSql('uscc', 'raw', runDate)} END AS fast
     FROM (${secondary.length === 0 ? `SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS raw WHERE false` : secondary.map((i) => `SELECT DISTINCT ${quoteLiteral(i.kind)} AS kind, ${i.column} AS raw FROM ${stagingTable} WHERE ${i.column} IS NOT NULL`).join(' UNION ')})`);
-  const slowCount = await classifySlowPath({
-    connection,
-    inputSql: `
-      SELECT ${quoteLiteral(code.kind)} AS kind, s.${code.column} AS raw FROM ${stagingTable} s JOIN ${fastTable} f USING (rn)
-      WHERE f.code_fast IS NULL AND s.${code.column} IS NOT NULL
-      UNION ALL SELECT kind, raw FROM ${secondaryTable} WHERE fast IS NULL`,
-    targetTable: slowTable,
-    runDate,
-  });
 
-  const reasonsOf = (alias: string, source: string) =>
-    `list_transform(coalesce(${alias}.reasons, []), r -> {'code': r.code, 'field': ${quoteLiteral(source)}, 'message': r.message})`;
-  const selects: string[] = [];
-  const joins: string[] = [`LEFT JOIN ${slowTable} jc ON jc.kind = ${quoteLiteral(code.kind)} AND jc.raw = s.${code.column}`];
-  const codeStatus = `CASE WHEN f.code_fast IS NOT NULL THEN 'valid' WHEN nullif(trim(s.${code.column}), '') IS NULL THEN 'missing' ELSE jc.status END`;
-  selects.push(`coalesce(f.code_fast, jc.normalized) AS ${code.field}`, `${codeStatus} AS code_status`);
-  const codeReasons = `CASE ${codeStatus}
-      WHEN 'missing' THEN [${REASON('one_code_missing', code.source, `'no ${code.kind === 'uscc' ? 'unified social credit code' : 'resident identity number'}: the one code of this row'`)}]
-      WHEN 'invalid' THEN ${reasonsOf('jc', code.source)}
-      ELSE [] END`;
-  const flagParts = [`CASE WHEN f.code_fast IS NULL AND jc.status <> 'invalid' THEN ${reasonsOf('jc', code.source)} ELSE [] END`];
-  for (const { field, column, kind, source } of secondary) {
-    // A secondary identifier that is invalid does not stop the row: it is left out of the
-    // canonical field and flagged; the raw value stays in the payload.
-    const sec = `q_${field}`;
-    const j = `j_${field}`;
-    joins.push(`LEFT JOIN ${secondaryTable} ${sec} ON ${sec}.kind = ${quoteLiteral(kind)} AND ${sec}.raw = s.${column}`);
-    joins.push(`LEFT JOIN ${slowTable} ${j} ON ${j}.kind = ${quoteLiteral(kind)} AND ${j}.raw = s.${column}`);
-    selects.push(`CASE WHEN ${sec}.fast IS NOT NULL THEN ${sec}.fast WHEN ${j}.status IN ('valid', 'nonconforming') THEN ${j}.normalized END AS ${field}`);
-    flagParts.push(`CASE WHEN ${sec}.fast IS NULL THEN ${reasonsOf(j, source)} ELSE [] END`);
+  const selects: string[] = [
+    `s.${code.column} AS code_raw`,
+    `${fastPathSql(code.kind, `s.${code.column}`, runDate)} AS ${code.field}`,
+  ];
+  const joins: string[] = [];
+  for (const { field, column, kind } of secondary) {
+    const q = `q_${field}`;
+    joins.push(`LEFT JOIN ${secondaryTable} ${q} ON ${q}.kind = ${quoteLiteral(kind)} AND ${q}.raw = s.${column}`);
+    selects.push(`s.${column} AS ${field}__raw`, `${q}.fast AS ${field}`);
   }
   for (const field of CANONICAL_FIELDS) {
-    if (IDENTIFIER_FIELDS[field]) continue;
-    const column = layout.fields[field];
+    if (field === code.field || secondary.some((i) => i.field === field)) continue;
+    const column = IDENTIFIER_FIELDS[field] ? undefined : layout.fields[field];
     selects.push(column ? `nullif(trim(s.${column}), '') AS ${field}` : `CAST(NULL AS VARCHAR) AS ${field}`);
   }
-  for (const field of CANONICAL_FIELDS) {
-    if (IDENTIFIER_FIELDS[field] && !layout.fields[field]) selects.push(`CAST(NULL AS VARCHAR) AS ${field}`);
-  }
   const keySources = pipeline.source_key.join(', ');
-  const keyMissing = layout.keyColumns.map((c) => `nullif(trim(s.${c}), '') IS NULL`).join(' OR ');
-  const sourceKey = layout.keyColumns.length === 1 ? `trim(s.${layout.keyColumns[0]})` : `concat_ws(chr(31), ${layout.keyColumns.map((c) => `trim(s.${c})`).join(', ')})`;
-  const flags = flagParts.length === 1 ? flagParts[0]! : `flatten([${flagParts.join(', ')}])`;
-
-  await connection.run(`
+  const keyMissing = layout.keyColumns.map((col) => blank(`s.${col}`)).join(' OR ');
+  const sourceKey = layout.keyColumns.length === 1 ? `trim(s.${layout.keyColumns[0]})` : `concat_ws(chr(31), ${layout.keyColumns.map((col) => `trim(s.${col})`).join(', ')})`;
+  const codeLabel = code.kind === 'uscc' ? 'unified social credit code' : 'resident identity number';
+  await c.run(`
     CREATE OR REPLACE TEMP TABLE ${target} AS
-    WITH x AS (
+    SELECT *,
+           CASE WHEN code_status = 'pending' THEN NULL WHEN len(reasons) > 0 THEN 'quarantined' ELSE 'loaded' END AS disposition,
+           CAST(NULL AS BIGINT) AS winner_line
+    FROM (
       SELECT s.rn, s.line, s.payload, md5_number(s.payload) AS payload_hash,
              CASE WHEN ${keyMissing} THEN NULL ELSE ${sourceKey} END AS source_key,
              ${selects.join(',\n             ')},
+             CASE WHEN ${code.field} IS NOT NULL THEN 'valid' WHEN ${blank(`s.${code.column}`)} THEN 'missing' ELSE 'pending' END AS code_status,
              list_concat(
                CASE WHEN ${keyMissing} THEN [${REASON('source_key_missing', keySources, `'source key column is empty'`)}] ELSE [] END,
-               ${codeReasons},
+               CASE WHEN ${blank(`s.${code.column}`)} THEN [${REASON('one_code_missing', code.source, `'no ${codeLabel}: the one code of this row'`)}] ELSE [] END,
                CASE WHEN contains(s.payload, chr(65533)) THEN [${REASON('undecodable_bytes', '*', `'bytes that do not decode in the declared encoding (U+FFFD): check connector.encoding'`)}] ELSE [] END
              ) AS reasons,
-             ${flags} AS flags
-      FROM ${stagingTable} s JOIN ${fastTable} f USING (rn) ${joins.join(' ')}
-    ), repeated AS (
-      SELECT source_key FROM x WHERE len(reasons) = 0 GROUP BY source_key HAVING count(*) > 1
-    ), ok AS (
-      SELECT rn, line, source_key, row_number() OVER (PARTITION BY source_key, payload_hash ORDER BY rn) AS copy_no
-      FROM x WHERE len(reasons) = 0 AND source_key IN (SELECT source_key FROM repeated)
+             CAST([] AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
+      FROM ${stagingTable} s ${joins.join(' ')}
+    )`);
+
+  // The exceptions: values the fast path did not accept, classified in JavaScript.
+  const slowCount = await classifySlowPath({
+    connection: c,
+    inputSql: [
+      `SELECT ${quoteLiteral(code.kind)} AS kind, code_raw AS raw FROM ${target} WHERE code_status = 'pending'`,
+      `SELECT kind, raw FROM ${secondaryTable} WHERE fast IS NULL`,
+    ].join(' UNION ALL '),
+    targetTable: slowTable,
+    runDate,
+  });
+  const reasonsOf = (source: string) => `list_transform(j.reasons, r -> {'code': r.code, 'field': ${quoteLiteral(source)}, 'message': r.message})`;
+  await c.run(`
+    UPDATE ${target} t SET
+      ${code.field} = j.normalized,
+      code_status = j.status,
+      reasons = list_concat(t.reasons, CASE WHEN j.status = 'invalid' THEN ${reasonsOf(code.source)} ELSE [] END),
+      flags = list_concat(t.flags, CASE WHEN j.status <> 'invalid' THEN ${reasonsOf(code.source)} ELSE [] END)
+    FROM ${slowTable} j
+    WHERE t.code_status = 'pending' AND j.kind = ${quoteLiteral(code.kind)} AND j.raw = t.code_raw`);
+  for (const { field, kind, source } of secondary) {
+    // An invalid secondary identifier does not stop the row: it is left out of the canonical
+    // field and flagged; the raw value stays in the payload.
+    await c.run(`
+      UPDATE ${target} t SET
+        ${field} = CASE WHEN j.status IN ('valid', 'nonconforming') THEN j.normalized END,
+        flags = list_concat(t.flags, ${reasonsOf(source)})
+      FROM ${slowTable} j
+      WHERE t.${field} IS NULL AND t.${field}__raw IS NOT NULL AND j.kind = ${quoteLiteral(kind)} AND j.raw = t.${field}__raw`);
+  }
+  await c.run(`UPDATE ${target} SET disposition = CASE WHEN len(reasons) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
+
+  // Duplicates and superseded versions, among rows whose source key repeats.
+  await c.run(`
+    CREATE OR REPLACE TEMP TABLE ${target}_repeats AS
+    WITH repeated AS (
+      SELECT rn, line, source_key, payload_hash FROM ${target}
+      WHERE disposition = 'loaded'
+        AND source_key IN (SELECT source_key FROM ${target} WHERE disposition = 'loaded' GROUP BY source_key HAVING count(*) > 1)
+    ), ranked AS (
+      SELECT *, row_number() OVER (PARTITION BY source_key, payload_hash ORDER BY rn) AS copy_no FROM repeated
     ), firsts AS (
       SELECT rn, max(rn) OVER (PARTITION BY source_key) AS winner, arg_max(line, rn) OVER (PARTITION BY source_key) AS winner_line
-      FROM ok WHERE copy_no = 1
+      FROM ranked WHERE copy_no = 1
     )
-    SELECT x.*,
-      CASE WHEN len(x.reasons) > 0 THEN 'quarantined'
-           WHEN ok.copy_no > 1 THEN 'duplicate'
-           WHEN f.winner <> x.rn THEN 'superseded'
-           ELSE 'loaded' END AS disposition,
-      f.winner_line
-    FROM x LEFT JOIN ok USING (rn) LEFT JOIN firsts f USING (rn)`);
-  await connection.run(`DROP TABLE ${fastTable}; DROP TABLE ${secondaryTable}; DROP TABLE ${slowTable}`);
+    SELECT r.rn, CASE WHEN r.copy_no > 1 THEN 'duplicate' ELSE 'superseded' END AS disposition, f.winner_line
+    FROM ranked r LEFT JOIN firsts f USING (rn)
+    WHERE r.copy_no > 1 OR f.winner <> r.rn`);
+  await c.run(`
+    UPDATE ${target} t SET disposition = r.disposition, winner_line = r.winner_line
+    FROM ${target}_repeats r WHERE t.rn = r.rn`);
+  await c.run(`DROP TABLE ${secondaryTable}; DROP TABLE ${slowTable}; DROP TABLE ${target}_repeats`);
   return slowCount;
 }

@@ -7,6 +7,14 @@ export const INDEX_SCHEMA_VERSION = 1;
 const canonicalColumns = STORED_FIELDS.map((f) => `${f} VARCHAR`).join(',\n  ');
 
 /**
+ * Columns written once per row by bulk loads and unique per row (codes, keys, payloads, event
+ * texts) are stored uncompressed: DuckDB's compression analysis made inserting 1M source
+ * records three times slower (measured: 3.0 s vs 1.2 s CPU for 1M rows), and unique codes and
+ * JSON gain little from it. Low-cardinality columns keep DuckDB's automatic compression.
+ */
+const U = 'USING COMPRESSION uncompressed';
+
+/**
  * Tables of the one-code index (DuckDB). Analysts use the views in views.ts, not these.
  * Golden tables hold what survivorship chooses; facts derived from the code itself (birth
  * date, sex, region, organisation code) are computed by the views.
@@ -34,13 +42,13 @@ CREATE TABLE IF NOT EXISTS source_record (
   pipeline VARCHAR NOT NULL,
   system VARCHAR NOT NULL,
   entity VARCHAR NOT NULL,
-  source_key VARCHAR NOT NULL,
-  one_code VARCHAR NOT NULL,
+  source_key VARCHAR NOT NULL ${U},
+  one_code VARCHAR NOT NULL ${U},
   code_kind VARCHAR NOT NULL,
   code_status VARCHAR NOT NULL,
   ${canonicalColumns},
-  payload JSON NOT NULL,
-  payload_hash UHUGEINT NOT NULL,
+  payload JSON NOT NULL ${U},
+  payload_hash UHUGEINT NOT NULL ${U},
   flags JSON,
   line BIGINT,
   priority INTEGER NOT NULL,
@@ -49,12 +57,12 @@ CREATE TABLE IF NOT EXISTS source_record (
   changed_run_no BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS golden_person (
-  id_number VARCHAR NOT NULL,
+  id_number VARCHAR NOT NULL ${U},
   name VARCHAR, employer_name VARCHAR, employer_uscc VARCHAR,
   changed_run_id VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS golden_legal_person (
-  uscc VARCHAR NOT NULL,
+  uscc VARCHAR NOT NULL ${U},
   name VARCHAR,
   legal_representative VARCHAR, legal_representative_id_number VARCHAR, address VARCHAR,
   changed_run_id VARCHAR NOT NULL

@@ -49,11 +49,12 @@ export function goldenJsonSql(entity: GoldenEntity, alias: string): string {
 }
 
 /**
- * SQL selecting the golden rows for the codes in `codesTable (code)`, with the columns of the
- * golden table in its order. Codes held by one source record (most of them) skip the
+ * SQL selecting golden rows, with the columns of the golden table in its order, from `records`:
+ * a query yielding source records (`one_code`, the stored fields, `updated_at`, `priority`,
+ * `changed_run_no`, `source_key`). Codes held by one source record (most of them) skip the
  * survivorship aggregate.
  */
-export function goldenSql(entity: GoldenEntity, codesTable: string, runId: string): string {
+export function goldenSql(entity: GoldenEntity, records: string, runId: string): string {
   const { key } = GOLDEN_TABLES[entity];
   const surviving = SURVIVING[entity];
   const rank = `struct_pack(p := priority, u := coalesce(updated_at, ''), r := changed_run_no, k := source_key)`;
@@ -61,8 +62,7 @@ export function goldenSql(entity: GoldenEntity, codesTable: string, runId: strin
     WITH r AS (
       SELECT one_code AS code, ${surviving.join(', ')}, priority, updated_at, changed_run_no, source_key,
              count(*) OVER (PARTITION BY one_code) AS n
-      FROM source_record
-      WHERE entity = '${entity}' AND one_code IN (SELECT code FROM ${codesTable})
+      FROM (${records})
     )
     SELECT code AS ${key}, ${surviving.join(', ')}, '${runId}' AS changed_run_id FROM r WHERE n = 1
     UNION ALL

@@ -17,12 +17,12 @@ export const OUTBOX_DDL = `
 CREATE SEQUENCE IF NOT EXISTS outbox_seq START 1;
 CREATE TABLE IF NOT EXISTS outbox (
   seq BIGINT NOT NULL,
-  event_id VARCHAR NOT NULL,
+  event_id VARCHAR NOT NULL USING COMPRESSION uncompressed,
   entity VARCHAR NOT NULL,
   op VARCHAR NOT NULL,
-  code VARCHAR NOT NULL,
+  code VARCHAR NOT NULL USING COMPRESSION uncompressed,
   run_id VARCHAR NOT NULL,
-  event VARCHAR NOT NULL,
+  event VARCHAR NOT NULL USING COMPRESSION uncompressed,
   created_at TIMESTAMP NOT NULL,
   published_at TIMESTAMP,
   parked_reason VARCHAR

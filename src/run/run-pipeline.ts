@@ -3,7 +3,7 @@ import type { Connector, ConnectorContext, StageContext } from '../../connectors
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { resolveSourcePath } from '../config/load-pipelines.ts';
 import { OnecodeError } from '../errors.ts';
-import { applyRun, type RunCounts } from '../index/apply-run.ts';
+import { planRun, type RunCounts, type RunPlan } from '../index/apply-run.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import { quoteLiteral } from '../index/sql-text.ts';
@@ -61,8 +61,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
             ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
   logger.info({ runId, source: sourcePath }, 'run started');
   try {
+    // Staging and planning write only temporary tables; the index changes in one transaction.
+    const plan = await extractAndPlan(o, runId, runNo, sourcePath);
+    const counts = plan.counts;
     await c.run('BEGIN TRANSACTION');
-    const counts = await extractAndApply(o, runId, runNo, sourcePath);
+    await plan.write();
     await c.run(`
       UPDATE run_log SET status = 'succeeded', ended_at = now()::TIMESTAMP,
         rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},
@@ -90,7 +93,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   }
 }
 
-async function extractAndApply(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string): Promise<RunCounts> {
+async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string): Promise<RunPlan> {
   const { index, pipeline } = o;
   const c = index.connection;
   const runDate = o.runDate ?? todayInChina();
@@ -114,7 +117,7 @@ async function extractAndApply(o: RunPipelineOptions, runId: string, runNo: numb
     }
   }
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
-  return applyRun({
+  return planRun({
     connection: c, pipeline, runId, runNo, sourcePath, candidates: 'cand', rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
   });
