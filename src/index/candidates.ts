@@ -41,7 +41,7 @@ const REASON = (code: string, field: string, message: string): string =>
 /**
  * Builds `target`: one row per staged row with its payload, `payload_hash`, `source_key`, every
  * mapped canonical field (identifiers normalised, other fields trimmed), `code_status`,
- * quarantine `reasons` (empty when the row can load), data-quality `flags`, and the row's
+ * quarantine `reasons` (NULL or empty when the row can load), data-quality `flags`, and the row's
  * `disposition`:
  * - `quarantined`: it has reasons;
  * - `duplicate`: same source key and payload as an earlier row of this extract;
@@ -86,7 +86,7 @@ export async function buildCandidates(options: {
 
   const selects: string[] = [
     `s.${code.column} AS code_raw`,
-    `${fastPathSql(code.kind, `s.${code.column}`, runDate)} AS ${code.field}`,
+    `s.code_fast AS ${code.field}`,
   ];
   const joins: string[] = [];
   for (const { field, column, kind } of secondary) {
@@ -106,20 +106,22 @@ export async function buildCandidates(options: {
   await c.run(`
     CREATE OR REPLACE TEMP TABLE ${target} AS
     SELECT *,
-           CASE WHEN code_status = 'pending' THEN NULL WHEN len(reasons) > 0 THEN 'quarantined' ELSE 'loaded' END AS disposition,
+           CASE WHEN code_status = 'pending' THEN NULL WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END AS disposition,
            CAST(NULL AS BIGINT) AS winner_line
     FROM (
       SELECT s.rn, s.line, s.payload, md5_number(s.payload) AS payload_hash,
              CASE WHEN ${keyMissing} THEN NULL ELSE ${sourceKey} END AS source_key,
              ${selects.join(',\n             ')},
-             CASE WHEN ${code.field} IS NOT NULL THEN 'valid' WHEN ${blank(`s.${code.column}`)} THEN 'missing' ELSE 'pending' END AS code_status,
-             list_concat(
+             CASE WHEN s.code_fast IS NOT NULL THEN 'valid' WHEN ${blank(`s.${code.column}`)} THEN 'missing' ELSE 'pending' END AS code_status,
+             -- NULL, not an empty list, for the clean majority: a list per row costs.
+             CASE WHEN ${keyMissing} OR ${blank(`s.${code.column}`)} OR contains(s.payload, chr(65533)) THEN list_concat(
                CASE WHEN ${keyMissing} THEN [${REASON('source_key_missing', keySources, `'source key column is empty'`)}] ELSE [] END,
                CASE WHEN ${blank(`s.${code.column}`)} THEN [${REASON('one_code_missing', code.source, `'no ${codeLabel}: the one code of this row'`)}] ELSE [] END,
                CASE WHEN contains(s.payload, chr(65533)) THEN [${REASON('undecodable_bytes', '*', `'bytes that do not decode in the declared encoding (U+FFFD): check connector.encoding'`)}] ELSE [] END
-             ) AS reasons,
-             CAST([] AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
-      FROM ${stagingTable} s ${joins.join(' ')}
+             ) END AS reasons,
+             CAST(NULL AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
+      -- the fast path once per row (a column alias used twice would expand the macro twice)
+      FROM (SELECT *, ${fastPathSql(code.kind, code.column, runDate)} AS code_fast FROM ${stagingTable}) s ${joins.join(' ')}
     )`);
 
   // The exceptions: values the fast path did not accept, classified in JavaScript.
@@ -137,8 +139,8 @@ export async function buildCandidates(options: {
     UPDATE ${target} t SET
       ${code.field} = j.normalized,
       code_status = j.status,
-      reasons = list_concat(t.reasons, CASE WHEN j.status = 'invalid' THEN ${reasonsOf(code.source)} ELSE [] END),
-      flags = list_concat(t.flags, CASE WHEN j.status <> 'invalid' THEN ${reasonsOf(code.source)} ELSE [] END)
+      reasons = CASE WHEN j.status = 'invalid' THEN list_concat(coalesce(t.reasons, []), ${reasonsOf(code.source)}) ELSE t.reasons END,
+      flags = CASE WHEN j.status <> 'invalid' THEN list_concat(coalesce(t.flags, []), ${reasonsOf(code.source)}) ELSE t.flags END
     FROM ${slowTable} j
     WHERE t.code_status = 'pending' AND j.kind = ${quoteLiteral(code.kind)} AND j.raw = t.code_raw`);
   for (const { field, kind, source } of secondary) {
@@ -147,11 +149,11 @@ export async function buildCandidates(options: {
     await c.run(`
       UPDATE ${target} t SET
         ${field} = CASE WHEN j.status IN ('valid', 'nonconforming') THEN j.normalized END,
-        flags = list_concat(t.flags, ${reasonsOf(source)})
+        flags = list_concat(coalesce(t.flags, []), ${reasonsOf(source)})
       FROM ${slowTable} j
       WHERE t.${field} IS NULL AND t.${field}__raw IS NOT NULL AND j.kind = ${quoteLiteral(kind)} AND j.raw = t.${field}__raw`);
   }
-  await c.run(`UPDATE ${target} SET disposition = CASE WHEN len(reasons) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
+  await c.run(`UPDATE ${target} SET disposition = CASE WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
 
   // Duplicates and superseded versions, among rows whose source key repeats.
   await c.run(`

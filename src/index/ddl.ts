@@ -4,8 +4,6 @@ import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
 /** Version of the index layout; bump with a migration when tables change. */
 export const INDEX_SCHEMA_VERSION = 1;
 
-const canonicalColumns = STORED_FIELDS.map((f) => `${f} VARCHAR`).join(',\n  ');
-
 /**
  * Columns written once per row by bulk loads and unique per row (codes, keys, payloads, event
  * texts) are stored uncompressed: DuckDB's compression analysis made inserting 1M source
@@ -13,6 +11,10 @@ const canonicalColumns = STORED_FIELDS.map((f) => `${f} VARCHAR`).join(',\n  ');
  * JSON gain little from it. Low-cardinality columns keep DuckDB's automatic compression.
  */
 const U = 'USING COMPRESSION uncompressed';
+
+const canonicalColumns = STORED_FIELDS.map((f) => `${f} VARCHAR ${U}`).join(',\n  ');
+
+
 
 /**
  * Tables of the one-code index (DuckDB). Analysts use the views in views.ts, not these.
@@ -49,7 +51,7 @@ CREATE TABLE IF NOT EXISTS source_record (
   ${canonicalColumns},
   payload JSON NOT NULL ${U},
   payload_hash UHUGEINT NOT NULL ${U},
-  flags JSON,
+  flags JSON ${U},
   line BIGINT,
   priority INTEGER NOT NULL,
   first_run_id VARCHAR NOT NULL,

@@ -9,9 +9,8 @@
  *   parked events are skipped, never dropped, and can be looked at and re-queued by hand
  *   (`UPDATE outbox SET parked_reason = NULL WHERE seq = …`).
  *
- * `seq` and `event_id` are unique by construction (the writer numbers a run's events after the
- * highest seq inside its transaction; ids are random UUIDs): no ART index, which made a
- * 1M-event run three times slower.
+ * `seq` and `event_id` are unique by construction (seq from the outbox_seq sequence, ids are
+ * random UUIDs): no ART index, which made a 1M-event run three times slower.
  */
 export const OUTBOX_DDL = `
 CREATE SEQUENCE IF NOT EXISTS outbox_seq START 1;

@@ -20,7 +20,7 @@ describe('snapshot deltas (cases/snapshot)', () => {
       max_delete_share: maxDeleteShare,
     });
   const day = (name: string) => copyFile(path.join(CASES, 'snapshot', name), path.join(ws.dir, 'export.csv'));
-  const events = (runId: string) => ws.rows(`SELECT op, code, event FROM changes WHERE run_id = '${runId}' ORDER BY seq`);
+  const events = (runId: string) => ws.rows(`SELECT op, code, event FROM changes WHERE run_id = '${runId}' ORDER BY code`);
 
   it('day1 → day2: exactly one delete with last values, one update with before/after, nothing for the unchanged', async () => {
     const p = await pipeline(0.5);

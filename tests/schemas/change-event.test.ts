@@ -25,12 +25,13 @@ describe('change-event contract', () => {
     expect(committed).toEqual(changeEventJsonSchema());
   });
 
-  it('every outbox event parses with the exported schema, and seq in the envelope is the outbox seq', async () => {
-    const rows = await ws.rows(`SELECT seq, event FROM changes ORDER BY seq`);
+  it('every outbox event parses with the exported schema; its seq and id are those of its outbox row', async () => {
+    const rows = await ws.rows(`SELECT seq, event_id, event FROM changes ORDER BY seq`);
     expect(rows.length).toBe(3);
     for (const row of rows) {
       const event = ChangeEvent.parse(JSON.parse(String(row.event)));
       expect(event.seq).toBe(Number(row.seq));
+      expect(event.id).toBe(row.event_id);
       expect(event.op).toBe('c');
       expect(event.before).toBeNull();
       expect(event.source).toMatchObject({ pipeline: 'agencies', system: '代理记账机构管理系统' });
