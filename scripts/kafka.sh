@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka broker (KRaft, broker+controller in one JVM) for tests and local runs,
+# on machines without Docker. Needs java (17+) and mvn; the jars come from Maven Central through
+# tools/kafka/pom.xml and are cached, so only the first start downloads anything.
+#
+# Usage: scripts/kafka.sh start|stop|status|restart|reset|logs
+#        scripts/kafka.sh lease HOLDER_PID | release HOLDER_PID    (used by tests/support/kafka.ts)
+#
+#   start    resolve the jars (once), format storage (once), start the broker in the background and
+#            wait until it answers a metadata request. Already running: prints the address, exit 0.
+#   stop     stop it cleanly (SIGTERM, then SIGKILL after KAFKA_STOP_TIMEOUT seconds) and wait.
+#   status   exit 0 and print the bootstrap address when running, exit 3 when not.
+#   restart  stop, then start. Topics and messages are kept.
+#   reset    stop, then delete this instance's data (topics, messages, cluster id).
+#   logs     print the tail of the broker's log.
+#   lease / release   reference counting for test runs: `lease` starts the broker when it is not
+#            running (and remembers that a lease started it); `release` stops it when the last
+#            live lease holder has released and a lease had started it. A broker started by hand
+#            with `start` is never stopped by `release`.
+#
+# The broker does not create topics on first use (auto.create.topics.enable=false): create them with
+# the admin API (the publisher does, through ensureTopics).
+#
+# Environment (all optional):
+#   KAFKA_CACHE_DIR        cache folder; default <repo>/.cache/kafka (jars in lib/, instances beside)
+#   KAFKA_VERSION          broker version resolved from Maven Central; default: kafka.version in tools/kafka/pom.xml (4.4.0)
+#   KAFKA_INSTANCE         name of an independent broker (own data, pid, log); default "default"
+#   KAFKA_PORT             client listener port on 127.0.0.1; default 9092
+#   KAFKA_CONTROLLER_PORT  KRaft controller port on 127.0.0.1; default KAFKA_PORT+1
+#   KAFKA_HEAP_OPTS        JVM heap; default "-Xms256m -Xmx512m"
+#   KAFKA_START_TIMEOUT    seconds to wait for the broker to answer; default 120
+#   KAFKA_STOP_TIMEOUT     seconds to wait for a clean stop before SIGKILL; default 60
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${KAFKA_CACHE_DIR:-$ROOT/.cache/kafka}"
+# The default version is the one tools/kafka/pom.xml names, so there is one place to change it.
+VERSION="${KAFKA_VERSION:-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$ROOT/tools/kafka/pom.xml")}"
+INSTANCE="${KAFKA_INSTANCE:-default}"
+PORT="${KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
+HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
+STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-60}"
+
+LIB="$CACHE/lib"
+HOME_DIR="$CACHE/$INSTANCE"
+DATA="$HOME_DIR/data"
+PID_FILE="$HOME_DIR/kafka.pid"
+LOG_FILE="$HOME_DIR/kafka.log"
+CONFIG="$HOME_DIR/server.properties"
+LOG4J_CONFIG="$HOME_DIR/log4j2.properties"
+LEASES="$HOME_DIR/leases"
+OWNED="$HOME_DIR/started-by-lease"
+BOOTSTRAP="127.0.0.1:$PORT"
+
+say() { echo "kafka.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# Serialise every command on this instance: concurrent test workers may call start/lease at once.
+lock() {
+  mkdir -p "$HOME_DIR"
+  exec 9>"$HOME_DIR/.lock"
+  flock -w "$((START_TIMEOUT + STOP_TIMEOUT + 600))" 9 || die "could not lock $HOME_DIR/.lock"
+}
+
+pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+
+broker_pid() {
+  local pid
+  [[ -f "$PID_FILE" ]] || return 1
+  pid="$(cat "$PID_FILE")"
+  # The pid must still be our JVM (pids are reused after a reboot or a kill -9).
+  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $CONFIG"; then
+    echo "$pid"
+    return 0
+  fi
+  return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+require_tools() {
+  command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless)"
+  command -v mvn >/dev/null || die "mvn not found: install Maven (apt-get install maven)"
+}
+
+resolve_jars() {
+  if [[ -f "$LIB/.version" && "$(cat "$LIB/.version")" == "$VERSION" ]]; then
+    return 0
+  fi
+  say "resolving Apache Kafka $VERSION from Maven Central into $LIB (first start only)"
+  rm -rf "$LIB.tmp"
+  mvn -q -B -Dstyle.color=never -f "$ROOT/tools/kafka/pom.xml" -Dkafka.version="$VERSION" \
+    dependency:copy-dependencies -DoutputDirectory="$LIB.tmp" >&2 ||
+    die "mvn could not resolve org.apache.kafka:kafka_2.13:$VERSION (is Maven Central reachable?)"
+  echo "$VERSION" >"$LIB.tmp/.version"
+  rm -rf "$LIB"
+  mv "$LIB.tmp" "$LIB"
+}
+
+write_config() {
+  mkdir -p "$DATA" "$LEASES"
+  cat >"$CONFIG" <<EOF
+# Written by scripts/kafka.sh on every start; edit the script, not this file.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$DATA
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+delete.topic.enable=true
+num.network.threads=2
+num.io.threads=4
+background.threads=4
+log.retention.hours=168
+log.segment.bytes=67108864
+EOF
+  cat >"$LOG4J_CONFIG" <<'EOF'
+status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.controller.name = org.apache.kafka.controller
+logger.controller.level = INFO
+EOF
+}
+
+format_storage() {
+  [[ -f "$DATA/meta.properties" ]] && return 0
+  local cluster_id
+  cluster_id="$(java -cp "$LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
+  [[ -n "$cluster_id" ]] || die "StorageTool random-uuid printed nothing"
+  say "formatting $DATA (cluster id $cluster_id)"
+  java -Xmx256m -Dlog4j2.configurationFile="$LOG4J_CONFIG" -cp "$LIB/*" kafka.tools.StorageTool \
+    format --cluster-id "$cluster_id" --config "$CONFIG" >>"$LOG_FILE" 2>&1 ||
+    { tail -n 30 "$LOG_FILE" >&2; die "StorageTool format failed"; }
+}
+
+# A metadata round trip through the client port: kafkajs admin listTopics when node and kafkajs are
+# there (they are in this repo), else only the open port.
+metadata_ok() {
+  if command -v node >/dev/null && [[ -d "$ROOT/node_modules/kafkajs" ]]; then
+    (cd "$ROOT" && node "$ROOT/tools/kafka/ready.mjs" "$BOOTSTRAP" >/dev/null 2>&1)
+  else
+    port_open "$PORT"
+  fi
+}
+
+do_start() {
+  local pid
+  if pid="$(broker_pid)"; then
+    say "already running (pid $pid) on $BOOTSTRAP"
+    echo "$BOOTSTRAP"
+    return 0
+  fi
+  require_tools
+  if port_open "$PORT"; then
+    die "port $PORT is taken by another process: stop it, set KAFKA_PORT, or (a broker already) point the tests at it with KAFKA_BROKERS=$BOOTSTRAP"
+  fi
+  resolve_jars
+  write_config
+  [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
+  format_storage
+
+  local started=$SECONDS
+  # fd 9 (the lock) is closed for the JVM, or the lock would live as long as the broker.
+  # shellcheck disable=SC2086 # HEAP_OPTS holds several options
+  nohup java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    -XX:ActiveProcessorCount=2 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$LOG4J_CONFIG" -cp "$LIB/*" \
+    kafka.Kafka "$CONFIG" >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  say "starting Apache Kafka $VERSION (pid $pid), log $LOG_FILE"
+
+  while ((SECONDS - started < START_TIMEOUT)); do
+    if ! pid_alive "$pid"; then
+      tail -n 40 "$LOG_FILE" >&2
+      rm -f "$PID_FILE"
+      die "the broker exited during start (log tail above)"
+    fi
+    if port_open "$PORT" && metadata_ok; then
+      say "ready on $BOOTSTRAP after $((SECONDS - started))s"
+      echo "$BOOTSTRAP"
+      return 0
+    fi
+    sleep 0.5
+  done
+  tail -n 40 "$LOG_FILE" >&2
+  say "no metadata answer from $BOOTSTRAP after ${START_TIMEOUT}s (log tail above); stopping it"
+  do_stop
+  exit 1
+}
+
+do_stop() {
+  local pid
+  if ! pid="$(broker_pid)"; then
+    rm -f "$PID_FILE" "$OWNED"
+    say "not running"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  local waited=$SECONDS
+  while pid_alive "$pid" && ((SECONDS - waited < STOP_TIMEOUT)); do sleep 0.2; done
+  if pid_alive "$pid"; then
+    say "no clean stop after ${STOP_TIMEOUT}s; sending SIGKILL to $pid"
+    kill -KILL "$pid" 2>/dev/null || true
+    while pid_alive "$pid"; do sleep 0.1; done
+  fi
+  # The port is released by the kernel when the process is gone; wait for it so a restart can bind.
+  while port_open "$PORT" && ((SECONDS - waited < STOP_TIMEOUT + 10)); do sleep 0.2; done
+  rm -f "$PID_FILE" "$OWNED"
+  say "stopped (pid $pid) after $((SECONDS - waited))s"
+}
+
+do_status() {
+  local pid
+  if pid="$(broker_pid)"; then
+    say "running (pid $pid) on $BOOTSTRAP, Apache Kafka $(cat "$LIB/.version" 2>/dev/null || echo '?')"
+    echo "$BOOTSTRAP"
+    return 0
+  fi
+  say "not running"
+  return 3
+}
+
+live_leases() {
+  local f n=0
+  mkdir -p "$LEASES"
+  for f in "$LEASES"/*; do
+    [[ -e "$f" ]] || continue
+    if pid_alive "$(basename "$f")"; then n=$((n + 1)); else rm -f "$f"; fi
+  done
+  echo "$n"
+}
+
+do_lease() {
+  local holder="${1:?lease needs the pid of the holder}"
+  if ! broker_pid >/dev/null; then
+    do_start
+    touch "$OWNED"
+  else
+    echo "$BOOTSTRAP"
+  fi
+  mkdir -p "$LEASES"
+  touch "$LEASES/$holder"
+}
+
+do_release() {
+  local holder="${1:?release needs the pid of the holder}"
+  rm -f "$LEASES/$holder"
+  if [[ "$(live_leases)" == 0 && -f "$OWNED" ]]; then
+    do_stop
+  fi
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  start) lock; do_start ;;
+  stop) lock; do_stop ;;
+  status) do_status ;;
+  restart) lock; do_stop; do_start ;;
+  reset) lock; do_stop; rm -rf "$DATA" "$LEASES"; say "deleted $DATA" ;;
+  logs) tail -n "${2:-80}" "$LOG_FILE" ;;
+  lease) lock; do_lease "${2:-}" ;;
+  release) lock; do_release "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|restart|reset|logs [N]|lease PID|release PID" >&2; exit 2 ;;
+esac

@@ -1,0 +1,13 @@
+/**
+ * Push: the outbox relay and the Kafka publisher (docs/feed-contract.md describes what consumers get).
+ */
+export { OUTBOX_DDL } from './outbox-ddl.ts';
+export { PushError, type PushErrorCode } from './errors.ts';
+export { DEFAULT_PARTITIONS, DEFAULT_TOPICS, ENTITIES, ensureTopics, resolveTopics, topicFor } from './topics.ts';
+export type { Entity, EnsureTopicsOptions, TopicMap } from './topics.ts';
+export { HEADER_EVENT_ID, HEADER_SCHEMA, HEADER_SEQ } from './headers.ts';
+export { createPublisher } from './publisher.ts';
+export type { OutboxEvent, PublishOutcome, Publisher, PublisherOptions, Rejection, Route } from './publisher.ts';
+export type { HighestSeqs } from './read-back.ts';
+export { pushOutbox } from './relay.ts';
+export type { PushOutboxOptions, PushOutboxResult, PushProgress } from './relay.ts';

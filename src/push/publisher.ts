@@ -1,0 +1,347 @@
+/**
+ * Publishes outbox events to Kafka: one message per event on the entity's topic, key = the one
+ * code, value = the envelope JSON, headers onecode-event-id / onecode-schema / onecode-seq; a delete
+ * is followed by a tombstone (same key, value null, same headers) in the same request, so both land
+ * in the same partition batch or neither does.
+ *
+ * The producer is idempotent (acks all, one request in flight), so kafkajs' own retries never
+ * duplicate or reorder. Partitions are computed here with kafkajs' default (murmur2) partitioner
+ * and set on each message, so the relay knows where every event goes.
+ */
+import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer, type RetryOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import { hasKafkaErrorType, toPushError } from './errors.ts';
+import { eventHeaders } from './headers.ts';
+import { kafkajsLogCreator } from './kafkajs-logger.ts';
+import { createKeyPartitioner } from './partitioning.ts';
+import { readHighestSeqs, type HighestSeqs } from './read-back.ts';
+import { RECORD_BATCH_OVERHEAD, recordBytes, type SizedMessage } from './record-size.ts';
+import { DEFAULT_PARTITIONS, ensureTopics, resolveTopics, topicFor, type TopicMap } from './topics.ts';
+
+/** One outbox row, as the relay reads it. */
+export interface OutboxEvent {
+  /** outbox.seq */
+  seq: bigint;
+  /** outbox.event_id, the envelope's `id`. */
+  eventId: string;
+  /** 'person' | 'legal_person' | 'record' */
+  entity: string;
+  /** 'c' | 'u' | 'd' */
+  op: string;
+  /** The one code: the message key. */
+  code: string;
+  /** The envelope as JSON text: the message value. */
+  event: string;
+}
+
+/** Where an event goes. */
+export interface Route {
+  topic: string;
+  partition: number;
+}
+
+/** An event that cannot be published, and why (stored in outbox.parked_reason). */
+export interface Rejection {
+  event: OutboxEvent;
+  reason: string;
+}
+
+/** What {@link Publisher.publishBatch} did with each event it was given. */
+export interface PublishOutcome {
+  /** Acknowledged by the broker (acks all). */
+  published: OutboxEvent[];
+  /** Not publishable; the broker has none of them. */
+  rejected: Rejection[];
+  /** Not sent, because sending stopped at a rejection from the broker; send them again. */
+  unsent: OutboxEvent[];
+}
+
+/** Options of {@link createPublisher}. */
+export interface PublisherOptions {
+  /** Bootstrap brokers, e.g. ['127.0.0.1:9092']. */
+  brokers: string[];
+  /** Parent logger; the publisher logs as child `component: 'publisher'`. */
+  logger: Logger;
+  /** Kafka client id. Default 'onecode-push'. */
+  clientId?: string;
+  /** Topic names per entity; unset entities keep {@link DEFAULT_TOPICS}. */
+  topics?: Partial<TopicMap>;
+  /** Partitions of topics the publisher creates (existing topics keep theirs). Default 3. */
+  partitions?: number;
+  /** Replication factor of topics the publisher creates. Default: the broker's default. */
+  replicationFactor?: number;
+  /**
+   * Largest record batch the publisher sends, in bytes: an event (with its tombstone) above it is
+   * rejected before sending, and sends are split so that no partition's batch exceeds it. Keep it
+   * at or below the topics' `max.message.bytes` (broker default 1,048,588). Default 1,000,000.
+   */
+  maxMessageBytes?: number;
+  /**
+   * kafkajs retry settings for each request. Default { retries: 5, initialRetryTime: 300,
+   * maxRetryTime: 10_000 }: with no broker, a send fails after about 20 s instead of retrying
+   * for ever (kafkajs' idempotent default). A push that fails is simply run again.
+   */
+  retry?: RetryOptions;
+  /** TCP connect timeout in ms. Default 3,000. */
+  connectionTimeoutMs?: number;
+  /** Time the broker may take to acknowledge a send, in ms. Default 30,000. */
+  requestTimeoutMs?: number;
+  /** Time allowed for reading back the highest seq per partition, in ms. Default 60,000. */
+  readBackTimeoutMs?: number;
+}
+
+/** A connected publisher; see {@link createPublisher}. */
+export interface Publisher {
+  /** Topic name per entity. */
+  readonly topics: Readonly<TopicMap>;
+  /** Topic and partition of an event, or undefined when its entity has no topic. */
+  route(event: OutboxEvent): Route | undefined;
+  /**
+   * Why `event` cannot be published (unknown entity or op, envelope not JSON or without `schema`,
+   * larger than maxMessageBytes), or undefined when it can. Pure: the same event gets the same answer.
+   */
+  rejectReason(event: OutboxEvent): string | undefined;
+  /**
+   * Sends `events` in order, splitting requests by size. Events with a {@link rejectReason} are
+   * rejected without sending. When the broker refuses a message as too large (its limit is below
+   * maxMessageBytes), that event is rejected and sending stops: the rest is returned as `unsent`.
+   * @throws PushError BROKER_UNAVAILABLE (retriable) or PUBLISH_FAILED. Events sent before the
+   *   error may be on the broker; {@link highestSeqPerPartition} tells which.
+   */
+  publishBatch(events: readonly OutboxEvent[]): Promise<PublishOutcome>;
+  /**
+   * Highest `onecode-seq` already on the broker, per partition, for each of `topics` (default: all
+   * of the publisher's topics), with one consumer-group join.
+   * @throws PushError READ_BACK_FAILED or BROKER_UNAVAILABLE.
+   */
+  highestSeqPerPartition(topics?: readonly string[]): Promise<HighestSeqs>;
+  /** Disconnects the producer and the admin client. Never throws. */
+  close(): Promise<void>;
+}
+
+interface Prepared {
+  event: OutboxEvent;
+  route: Route;
+  messages: Message[];
+  bytes: number;
+}
+
+const DEFAULT_RETRY: RetryOptions = { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 };
+
+/**
+ * Connects to the brokers, creates the topics that are missing and learns their partition counts.
+ * @throws PushError BROKER_UNAVAILABLE when no broker answers, TOPIC_SETUP_FAILED.
+ */
+export async function createPublisher(options: PublisherOptions): Promise<Publisher> {
+  const logger = options.logger.child({ component: 'publisher' });
+  const clientId = options.clientId ?? 'onecode-push';
+  const topics = resolveTopics(options.topics);
+  const maxMessageBytes = options.maxMessageBytes ?? 1_000_000;
+  const kafka = new Kafka({
+    clientId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    retry: options.retry ?? DEFAULT_RETRY,
+    logLevel: logLevel.WARN,
+    logCreator: kafkajsLogCreator(logger),
+  });
+  const newProducer = (): Producer =>
+    kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: options.retry ?? DEFAULT_RETRY,
+    });
+
+  const admin: Admin = kafka.admin();
+  let producer = newProducer();
+  let partitionCounts: Map<string, number>;
+  try {
+    await admin.connect();
+    partitionCounts = await ensureTopics(admin, {
+      topics: Object.values(topics),
+      partitions: options.partitions ?? DEFAULT_PARTITIONS,
+      ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
+    });
+    await producer.connect();
+  } catch (error) {
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    throw toPushError(error, `connecting to ${options.brokers.join(',')}`);
+  }
+  logger.debug({ topics, partitions: Object.fromEntries(partitionCounts) }, 'publisher connected');
+
+  const partitionOf = createKeyPartitioner();
+  const prepared = new WeakMap<OutboxEvent, Prepared | string>();
+
+  const route = (event: OutboxEvent): Route | undefined => {
+    const topic = topicFor(topics, event.entity);
+    if (topic === undefined) return undefined;
+    return { topic, partition: partitionOf(topic, event.code, partitionCounts.get(topic)!) };
+  };
+
+  /** The messages of an event, or the reason it cannot be published. */
+  const prepare = (event: OutboxEvent): Prepared | string => {
+    const cached = prepared.get(event);
+    if (cached !== undefined) return cached;
+    const result = prepareUncached(event);
+    prepared.set(event, result);
+    return result;
+  };
+
+  const prepareUncached = (event: OutboxEvent): Prepared | string => {
+    const where = route(event);
+    if (where === undefined) return `entity '${event.entity}' has no topic (known: ${Object.keys(topics).join(', ')})`;
+    if (event.op !== 'c' && event.op !== 'u' && event.op !== 'd') return `op '${event.op}' is not c, u or d`;
+    let schema: unknown;
+    try {
+      schema = (JSON.parse(event.event) as { schema?: unknown } | null)?.schema;
+    } catch {
+      return 'event is not valid JSON';
+    }
+    if (typeof schema !== 'string' || schema === '') return 'event envelope has no schema string';
+    const headers = eventHeaders({ eventId: event.eventId, schema, seq: event.seq });
+    const sized: SizedMessage[] = [{ key: event.code, value: event.event, headers }];
+    if (event.op === 'd') sized.push({ key: event.code, value: null, headers });
+    const bytes = sized.reduce((sum, m) => sum + recordBytes(m), 0);
+    if (bytes + RECORD_BATCH_OVERHEAD > maxMessageBytes) {
+      return `message too large: ${bytes + RECORD_BATCH_OVERHEAD} bytes with its record batch, above maxMessageBytes ${maxMessageBytes}`;
+    }
+    const messages: Message[] = sized.map((m) => ({ ...m, partition: where.partition }));
+    return { event, route: where, messages, bytes };
+  };
+
+  /** One produce request (acks all) for the messages of `items`, grouped by topic in order. */
+  const send = async (items: readonly Prepared[]): Promise<void> => {
+    const byTopic = new Map<string, Message[]>();
+    for (const item of items) {
+      const list = byTopic.get(item.route.topic) ?? [];
+      list.push(...item.messages);
+      byTopic.set(item.route.topic, list);
+    }
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  };
+
+  /**
+   * After a failed request kafkajs rolls back the idempotence sequence of every partition in it,
+   * even of those the broker wrote; a fresh producer (new producer id) avoids sequence errors.
+   */
+  const resetProducer = async (): Promise<void> => {
+    await producer.disconnect().catch(() => {});
+    producer = newProducer();
+    await producer.connect();
+  };
+
+  const highestSeqPerPartition = (of: readonly string[] = Object.values(topics)): Promise<HighestSeqs> =>
+    readHighestSeqs({
+      kafka,
+      admin,
+      logger,
+      topics: [...new Set(of)],
+      groupIdPrefix: clientId,
+      timeoutMs: options.readBackTimeoutMs ?? 60_000,
+    });
+
+  const publishBatch = async (events: readonly OutboxEvent[]): Promise<PublishOutcome> => {
+    const outcome: PublishOutcome = { published: [], rejected: [], unsent: [] };
+    const ready: Prepared[] = [];
+    for (const event of events) {
+      const p = prepare(event);
+      if (typeof p === 'string') outcome.rejected.push({ event, reason: p });
+      else ready.push(p);
+    }
+    const chunks = chunkBySize(ready, maxMessageBytes);
+    for (let c = 0; c < chunks.length; c++) {
+      const chunk = chunks[c]!;
+      try {
+        await send(chunk);
+        for (const p of chunk) outcome.published.push(p.event);
+        continue;
+      } catch (error) {
+        if (!hasKafkaErrorType(error, 'MESSAGE_TOO_LARGE')) {
+          throw toPushError(error, `sending ${chunk.length} events (seq ${chunk[0]!.event.seq}…${chunk.at(-1)!.event.seq})`);
+        }
+        logger.warn({ events: chunk.length, first: String(chunk[0]!.event.seq) }, 'broker refused a batch as too large; sending its events one by one');
+      }
+      // The broker refused one partition's batch; others of the same request may be written.
+      const rest = await sendOneByOne(chunk);
+      outcome.published.push(...rest.published);
+      if (rest.rejected !== undefined) {
+        outcome.rejected.push(rest.rejected);
+        outcome.unsent.push(...rest.unsent, ...chunks.slice(c + 1).flat().map((p) => p.event));
+        break;
+      }
+    }
+    return outcome;
+  };
+
+  /** Sends a refused chunk again event by event, skipping what the broker already has; stops at the first refusal. */
+  const sendOneByOne = async (
+    chunk: readonly Prepared[],
+  ): Promise<{ published: OutboxEvent[]; rejected?: Rejection; unsent: OutboxEvent[] }> => {
+    try {
+      await resetProducer();
+    } catch (error) {
+      throw toPushError(error, 'reconnecting the producer');
+    }
+    const highest = await highestSeqPerPartition(chunk.map((p) => p.route.topic));
+    const published: OutboxEvent[] = [];
+    const todo: Prepared[] = [];
+    for (const p of chunk) {
+      const onBroker = highest.get(p.route.topic)?.get(p.route.partition);
+      if (onBroker !== undefined && p.event.seq <= onBroker) published.push(p.event);
+      else todo.push(p);
+    }
+    for (let i = 0; i < todo.length; i++) {
+      const p = todo[i]!;
+      try {
+        await send([p]);
+        published.push(p.event);
+      } catch (error) {
+        if (!hasKafkaErrorType(error, 'MESSAGE_TOO_LARGE')) throw toPushError(error, `sending event seq ${p.event.seq}`);
+        await resetProducer().catch(() => {});
+        const reason = `broker refused the message as too large (MESSAGE_TOO_LARGE, ${p.bytes + RECORD_BATCH_OVERHEAD} bytes); raise the topic's max.message.bytes or shrink the event`;
+        return { published, rejected: { event: p.event, reason }, unsent: todo.slice(i + 1).map((x) => x.event) };
+      }
+    }
+    return { published, unsent: [] };
+  };
+
+  return {
+    topics,
+    route,
+    rejectReason: (event) => {
+      const p = prepare(event);
+      return typeof p === 'string' ? p : undefined;
+    },
+    publishBatch,
+    highestSeqPerPartition,
+    close: async () => {
+      await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer disconnect failed'));
+      await admin.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'admin disconnect failed'));
+    },
+  };
+}
+
+/** Splits `items` in order into chunks whose record bytes stay within `maxBytes` (an item alone may fill a chunk). */
+export function chunkBySize<T extends { bytes: number }>(items: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let size = RECORD_BATCH_OVERHEAD;
+  for (const item of items) {
+    if (current.length > 0 && size + item.bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = RECORD_BATCH_OVERHEAD;
+    }
+    current.push(item);
+    size += item.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
