@@ -67,6 +67,16 @@ export const PipelineConfig = z
         message: `an entity '${p.entity}' pipeline must map ${oneCodeFields.join(' or ')} (the one code)`,
       });
     }
+    for (const [column, cls] of Object.entries(p.classification)) {
+      if (cls !== 'secret') continue;
+      const uses = [
+        ...Object.entries(p.mapping).filter(([, source]) => source === column).map(([field]) => `mapping.${field}`),
+        ...(p.source_key.includes(column) ? ['source_key'] : []),
+      ];
+      if (uses.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['classification', column], message: `'${column}' is classified secret, so it is never stored, but ${uses.join(' and ')} uses it` });
+      }
+    }
     if (p.entity === 'record' && p.mapping.id_number && p.mapping.uscc) {
       ctx.addIssue({ code: 'custom', path: ['mapping'], message: 'a record pipeline maps id_number or uscc as its subject, not both' });
     }

@@ -23,7 +23,7 @@ export async function loadPipeline(file: string): Promise<Pipeline> {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line ?? '?';
+    const line = lineCounter.linePos(e.pos[0]).line;
     throw new ConfigError('config_invalid', `${file}:${line}: YAML syntax error: ${e.message.split('\n')[0]}`);
   }
   const raw = doc.toJS() as unknown;
