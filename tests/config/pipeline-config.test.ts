@@ -28,7 +28,7 @@ describe('pipeline files', () => {
 
   it('an invalid file is rejected naming the file, the line and the field path', async () => {
     const file = await write([...valid.slice(0, 2), 'connector: { kind: csv, path: staff.csv, encoding: big5 }', ...valid.slice(3), 'priority: high'].join('\n'));
-    const error = await loadPipeline(file).catch((e: unknown) => e as Error & { code: string; exitCode: number });
+    const error = (await loadPipeline(file).then(() => undefined, (e: unknown) => e)) as Error & { code: string; exitCode: number };
     expect(error).toMatchObject({ code: 'config_invalid', exitCode: 2 });
     expect(error.message).toContain(`${file}:3: connector.encoding:`);
     expect(error.message).toContain(`${file}:6: priority:`);
