@@ -47,14 +47,21 @@ export function createOutboxStore(connection: DuckDBConnection): OutboxStore {
 
     readPending: async (afterSeq, limit) => {
       try {
-        const reader = await connection.runAndReadAll(
-          `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event
-             FROM outbox
-            WHERE published_at IS NULL AND parked_reason IS NULL AND seq > $1
-            ORDER BY seq
-            LIMIT $2`,
-          [afterSeq, limit],
-        );
+        // seq is dense within a run, so a bounded window finds the next batch without sorting
+        // every later pending event; when the window holds fewer than `limit` events (gaps, or
+        // the end of the outbox) the unbounded query decides.
+        const query = (bounded: boolean) =>
+          connection.runAndReadAll(
+            `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event
+               FROM outbox
+              WHERE published_at IS NULL AND parked_reason IS NULL AND seq > $1
+                ${bounded ? 'AND seq <= $1 + 4 * $2' : ''}
+              ORDER BY seq
+              LIMIT $2`,
+            [afterSeq, limit],
+          );
+        let reader = await query(true);
+        if (reader.currentRowCount < limit) reader = await query(false);
         return reader.getRowObjectsJS().map((row) => ({
           seq: BigInt(row.seq as bigint),
           eventId: String(row.event_id),
@@ -78,7 +85,8 @@ export function createOutboxStore(connection: DuckDBConnection): OutboxStore {
           if (published.length > 0) {
             await connection.run(
               `UPDATE outbox SET published_at = CAST($1 AS TIMESTAMP)
-                WHERE published_at IS NULL AND seq IN (${published.map((s) => s.toString()).join(',')})`,
+                WHERE published_at IS NULL AND seq BETWEEN ${min(published)} AND ${max(published)}
+                  AND seq IN (${published.map((s) => s.toString()).join(',')})`,
               [now],
             );
           }
@@ -98,4 +106,14 @@ export function createOutboxStore(connection: DuckDBConnection): OutboxStore {
       }
     },
   };
+}
+
+// The BETWEEN bounds let DuckDB skip row groups by their seq min/max (zone maps); an IN list
+// alone scans the whole outbox for every batch.
+function min(values: readonly bigint[]): bigint {
+  return values.reduce((a, b) => (b < a ? b : a));
+}
+
+function max(values: readonly bigint[]): bigint {
+  return values.reduce((a, b) => (b > a ? b : a));
 }
