@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '../src/logger.ts';
 import { createPublisher, OUTBOX_DDL, pushOutbox } from '../src/push/index.ts';
 
@@ -59,12 +60,17 @@ export async function benchPush(): Promise<void> {
 
     // kcat: the same keys and values from a file, idempotent, acks=all, to a topic of 3 partitions.
     const kcatTopic = `bench.kcat.${stamp}`;
-    const admin = await createPublisher({ brokers: brokers!, logger, topics: { person: kcatTopic }, partitions: 3 });
-    await admin.close();
+    const creator = await createPublisher({ brokers: brokers!, logger, topics: { person: kcatTopic }, partitions: 3 });
+    await creator.close();
     t = performance.now();
     await run('kcat', ['-P', '-b', brokers!.join(','), '-t', kcatTopic, '-K', '\t', '-l',
       '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'linger.ms=5', `${dir}/messages.txt`], { maxBuffer: 1 << 26 });
     const kcatSeconds = (performance.now() - t) / 1000;
+    const admin = new Kafka({ brokers: brokers!, clientId: 'onecode-bench', logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const kcatCount = (await admin.fetchTopicOffsets(kcatTopic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    await admin.disconnect();
+    if (kcatCount !== events) throw new Error(`kcat produced ${kcatCount} of ${events}`);
 
     console.log(`push: ${events.toLocaleString('en')} events`);
     console.log(`  onecode pushOutbox ${onecodeSeconds.toFixed(2)} s (${Math.round(events / onecodeSeconds).toLocaleString('en')} events/s, marked in the outbox)`);
