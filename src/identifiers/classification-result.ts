@@ -24,3 +24,21 @@ export function firstDisallowed(value: string, allowed: (ch: string, index: numb
   }
   return null;
 }
+
+/**
+ * The result of a value that passed the shape checks: `invalid` when there is any failure,
+ * `nonconforming` when there are only deviations (known registry faults: kept and flagged),
+ * otherwise `valid`. Reasons are failures, then deviations, then notes; `normalized` and the
+ * facts in `extra` are dropped when invalid.
+ */
+export function judgedResult(
+  input: string,
+  kind: IdentifierKind,
+  normalized: string,
+  { failures, deviations, notes }: { failures: Reason[]; deviations: Reason[]; notes: Reason[] },
+  extra: Partial<Classification> = {},
+): Classification {
+  if (failures.length > 0) return invalidResult(input, kind, [...failures, ...deviations], notes);
+  if (deviations.length > 0) return { input, kind, status: 'nonconforming', normalized, reasons: [...deviations, ...notes], ...extra };
+  return validResult(input, kind, normalized, notes, extra);
+}

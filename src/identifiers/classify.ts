@@ -1,6 +1,7 @@
-/** One entry point for every identifier kind: forced kind, or chosen by the value's shape. */
+/** One entry point for every identifier kind: the field's kind first, the value's shape second. */
 import { toCalendarDate } from './birth-date.ts';
 import { classifyBusinessRegistrationNumber } from './business-registration-number.ts';
+import { classifyForeignPermanentResidence2017 } from './foreign-permanent-residence-2017.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { classifyOrganizationCode } from './organization-code.ts';
 import { reason } from './reason-codes.ts';
@@ -10,10 +11,20 @@ import { classifyUscc } from './uscc.ts';
 
 /** Options of {@link classify}. */
 export interface ClassifyOptions {
-  /** Force this kind; without it the kind is chosen by shape. */
+  /**
+   * The kind the field holds (a pipeline's `uscc` column holds USCCs): that kind's classifier
+   * decides and the result is always of this kind. Without it the kind is chosen by shape.
+   */
   kind?: IdentifierKind;
-  /** Run date for resident-id birth-date checks (`YYYY-MM-DD`, or a Date read in UTC+8). */
+  /** Run date for birth-date checks (`YYYY-MM-DD`, or a Date read in UTC+8). */
   runDate: Date | string;
+  /**
+   * The value comes from an authoritative registry system (configured per pipeline). Passed to
+   * {@link classifyUscc}: a USCC failing its check character or embedded organisation-code check
+   * is then `nonconforming`, kept as given, instead of `invalid`. Other kinds ignore it.
+   * Default `false`.
+   */
+  authoritative?: boolean;
 }
 
 /**
@@ -27,35 +38,46 @@ export interface ClassifyOptions {
  *   business registration number passes the resident-id province and YYMMDD checks only a few
  *   times in a hundred, while a random old id passes the MOD 11,10 check one time in ten, so when
  *   both pass the old resident id is the likelier reading.
+ * - 3 letters and 12 digits: the 2017 foreigner permanent residence number, fitting no other kind.
  */
 const SHAPES: ReadonlyArray<{ kind: IdentifierKind; shape: RegExp }> = [
   { kind: 'resident_id', shape: /^(\d{17}[\dX]|\d{15})$/ },
   { kind: 'uscc', shape: /^[0-9A-Z]{18}$/ },
   { kind: 'business_reg_no', shape: /^\d{15}$/ },
   { kind: 'org_code', shape: /^[0-9A-Z]{8}-?[0-9A-Z]$/ },
+  { kind: 'foreign_permanent_residence_2017', shape: /^[A-Z]{3}\d{12}$/ },
 ];
 
 /**
  * Classifies one value as a resident identity number (GB 11643-1999), unified social credit
- * code (GB 32100-2015), organisation code (GB 11714-1997) or business registration number
- * (GS 15-2006).
+ * code (GB 32100-2015), organisation code (GB 11714-1997), business registration number
+ * (GS 15-2006) or 2017 foreigner permanent residence number.
  *
- * With `kind`, that kind's classifier decides. Without it, the kinds whose shape fits are tried
- * (see the preference rule on `SHAPES`) and the others are listed in `alternatives` (an empty
- * list when only one shape fits). A value that fits no shape is classified as the nearest kind
- * by length (18 → uscc, 9 or 10 → org_code, otherwise resident_id) with a leading
- * `unrecognised_shape` reason.
+ * By field first: with `kind`, that kind's classifier decides and the result is of that kind,
+ * even when the value would be valid as another kind (an 18-digit resident id passes the mod-31
+ * USCC check about once in 31 and the embedded organisation-code check once in 11). When the
+ * kind is `uscc` and the value is also a valid resident identity number, the USCC result (of
+ * whatever status) gets the note `also_valid_resident_id`, so a person's number in an
+ * organisation's field can be found. No such note is given the other way round: about one valid
+ * resident id in 341 is also a valid USCC, too many for a note to mean anything.
+ *
+ * By shape second: without `kind`, the kinds whose shape fits are tried (see `SHAPES`) and the
+ * others are listed in `alternatives` (an empty list when only one shape fits); an 18-digit
+ * value valid as both is a resident id. A value that fits no shape is classified as the nearest
+ * kind by length (18 → uscc, 9 or 10 → org_code, 15 starting with a letter → the 2017
+ * foreigner number, otherwise resident_id) with a leading `unrecognised_shape` reason.
  * @throws RangeError only if `runDate` itself is invalid.
  */
-export function classify(input: string, { kind, runDate }: ClassifyOptions): Classification {
+export function classify(input: string, options: ClassifyOptions): Classification {
+  const { kind, runDate } = options;
   toCalendarDate(runDate); // reject a bad run date whatever the input's shape
-  if (kind) return classifyAs(kind, input, runDate);
+  if (kind) return classifyAs(kind, input, options);
 
   const { value } = normalizeInput(input);
   const candidates = SHAPES.filter(({ shape }) => shape.test(value)).map(({ kind: k }) => k);
   if (candidates.length === 0) {
     const fallback = fallbackKind(value);
-    const result = classifyAs(fallback, input, runDate);
+    const result = classifyAs(fallback, input, options);
     if (value === '') return { ...result, alternatives: [] };
     return {
       ...result,
@@ -67,26 +89,43 @@ export function classify(input: string, { kind, runDate }: ClassifyOptions): Cla
     };
   }
 
-  const results = candidates.map((k) => classifyAs(k, input, runDate));
+  const results = candidates.map((k) => classifyAs(k, input, options));
   const chosen = results.find((r) => r.status === 'valid') ?? results[0]!;
   return { ...chosen, alternatives: candidates.filter((k) => k !== chosen.kind) };
 }
 
-function classifyAs(kind: IdentifierKind, input: string, runDate: Date | string): Classification {
+function classifyAs(kind: IdentifierKind, input: string, { runDate, authoritative }: ClassifyOptions): Classification {
   switch (kind) {
     case 'resident_id':
       return classifyResidentId(input, { runDate });
     case 'uscc':
-      return classifyUscc(input);
+      return withResidentIdNote(classifyUscc(input, { authoritative }), runDate);
     case 'org_code':
       return classifyOrganizationCode(input);
     case 'business_reg_no':
       return classifyBusinessRegistrationNumber(input);
+    case 'foreign_permanent_residence_2017':
+      return classifyForeignPermanentResidence2017(input, { runDate });
   }
+}
+
+/** Adds `also_valid_resident_id` to a USCC result whose value is also a valid 18-character resident id. */
+function withResidentIdNote(result: Classification, runDate: Date | string): Classification {
+  if (!/^\d{17}[\dX]$/.test(normalizeInput(result.input).value)) return result;
+  const asResidentId = classifyResidentId(result.input, { runDate });
+  if (asResidentId.status !== 'valid') return result;
+  return {
+    ...result,
+    reasons: [
+      ...result.reasons,
+      reason('also_valid_resident_id', 'the value is also a valid resident identity number: check that the field really holds an organisation\'s code'),
+    ],
+  };
 }
 
 function fallbackKind(value: string): IdentifierKind {
   if (value.length === 18) return 'uscc';
   if (value.length === 9 || value.length === 10) return 'org_code';
+  if (value.length === 15 && /^[A-Z]/.test(value)) return 'foreign_permanent_residence_2017';
   return 'resident_id';
 }

@@ -1,7 +1,8 @@
 /**
  * The stable `code` of every {@link Reason} the identifier classifiers emit, as a data table:
- * code → what it means. Failures make a value invalid; notes accompany values that are valid
- * only after normalisation.
+ * code → what it means. Failures make a value invalid; deviations make it nonconforming (kept,
+ * flagged); notes accompany values that were normalised or deserve a second look; data-quality
+ * flags come from {@link checkStatedFacts}, about a record rather than its identifier.
  */
 import type { Reason } from './types.ts';
 
@@ -14,6 +15,11 @@ export const REASON_CODES = {
   lowercase_x_normalised: 'note: the check character x was converted to X',
   hyphen_removed: 'note: the hyphen before the organisation code check character was removed',
   upgraded_from_15_digits: 'note: a 15-digit GB 11643-1989 number was upgraded to 18 characters',
+  also_valid_resident_id: 'note: classified as a USCC because the field holds USCCs, but the value is also a valid resident identity number',
+  authoritative_value_kept: 'note: the value fails a check but comes from an authoritative registry system, so it is kept as given, never corrected',
+  // deviations (status nonconforming: kept, flagged for data stewards)
+  region_code_unknown: 'the address code (resident id) or registering office code (USCC) is not in the GB/T 2260 table: abolished before 2021, newer than the table, or mistyped',
+  nationality_code_unknown: 'the nationality code of a foreigner permanent residence number is not in the ISO 3166-1 table',
   // failures
   empty: 'the value is empty',
   unrecognised_shape: 'the value has the shape of no identifier kind',
@@ -22,12 +28,15 @@ export const REASON_CODES = {
   character_not_in_alphabet: 'a character is outside the 31-character USCC alphabet',
   check_character_mismatch: 'the check character does not match the body',
   unknown_province: 'the address code does not start with a province-level code',
-  invalid_nationality_code: 'the nationality code of a foreigner permanent residence number is 000',
+  invalid_nationality_code: 'the nationality code of a foreigner permanent residence number is 000 or China (156, CHN)',
   birth_date_impossible: 'the birth date does not exist in the calendar',
   birth_date_in_future: 'the birth date is after the run date',
   birth_date_too_early: 'the birth date is before the earliest accepted birth date',
   region_code_not_digits: 'positions 3-8 of a USCC (registering office region code) are not 6 digits',
   organization_code_check_mismatch: 'the organisation code embedded in a USCC fails its check',
+  // data-quality flags on a record (checkStatedFacts)
+  stated_birth_date_mismatch: 'the birth date a source states differs from the one in the resident identity number',
+  stated_sex_mismatch: 'the sex a source states differs from the one in the resident identity number',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_CODES;

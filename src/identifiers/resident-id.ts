@@ -5,9 +5,11 @@
  */
 import { checkBirthDate, toCalendarDate } from './birth-date.ts';
 import { residentIdCheckCharacter } from './check-characters.ts';
-import { firstDisallowed, invalidResult, validResult } from './classification-result.ts';
+import { firstDisallowed, invalidResult, judgedResult } from './classification-result.ts';
+import { alpha3OfNumeric, CHINA_NUMERIC } from './nationality-codes.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { isProvinceCode, RESIDENCE_PERMIT_ADDRESS_CODES } from './province-codes.ts';
+import { isKnownRegionCode } from './region-codes.ts';
 import { reason } from './reason-codes.ts';
 import type { Classification, Reason, ResidentIdSubtype } from './types.ts';
 
@@ -26,20 +28,26 @@ const SHAPE_15 = /^\d{15}$/;
  * 18 characters (GB 11643-1999 §5.1): 6-digit address code (§5.2, GB/T 2260), 8-digit birth
  * date YYYYMMDD (§5.3), 3-digit sequence code, odd for men (§5.4), check character (§5.5,
  * ISO 7064 MOD 11-2, `0`–`9` or `X`). Subtypes:
- * - `citizen`: the first two digits are a GB/T 2260 province-level code;
+ * - `citizen`: the first two digits are a GB/T 2260 province-level code (else invalid,
+ *   `unknown_province`) and the six-digit address code is in the GB/T 2260 table of
+ *   `region-codes.ts` (else nonconforming, `region_code_unknown`: abolished before 2021, newer,
+ *   or mistyped; see that file for the years covered);
  * - `hk_macao_residence_permit` / `taiwan_residence_permit`: address code 810000, 820000 or
- *   830000 (residence permits for Hong Kong, Macao and Taiwan residents, 2018);
+ *   830000 (residence permits for Hong Kong, Macao and Taiwan residents, 2018); no table check;
  * - `foreign_permanent_resident` (National Immigration Administration, 2023 foreigner permanent
- *   residence card): `9`, 2-digit province code of the issuing place, 3-digit nationality code
- *   (any of 001–999 is accepted until the code list is pinned), birth date, 3-digit sequence,
- *   MOD 11-2 check. Its `regionCode` is the issuing province's code padded to 6 digits.
+ *   residence card): `9`, 2-digit province code of the issuing place (`unknown_province`),
+ *   3-digit ISO 3166-1 numeric nationality code (000 and China's 156 are invalid,
+ *   `invalid_nationality_code`; a code not in the ISO table is nonconforming,
+ *   `nationality_code_unknown`), birth date, 3-digit sequence, MOD 11-2 check. Its
+ *   `regionCode` is the issuing province's code padded to 6 digits, `nationality` the alpha-3 code.
  *
  * 15 digits (GB 11643-1989): address code, birth date YYMMDD in the 1900s, sequence code. A valid
- * one is upgraded to the GB 11643-1999 form (insert `19` before the year, append the MOD 11-2
+ * one (same province and address-code rules as a citizen's) is upgraded to the GB 11643-1999 form (insert `19` before the year, append the MOD 11-2
  * check character): `normalized` is the 18-character number, `alias` the 15-digit one.
  *
  * Birth dates must exist, not be after `runDate`, and not be before `EARLIEST_BIRTH_DATE`.
  * Every failed rule gives one reason (`unknown_province`, `invalid_nationality_code`,
+ * `region_code_unknown`, `nationality_code_unknown`,
  * `birth_date_impossible`, `birth_date_in_future`, `birth_date_too_early`,
  * `check_character_mismatch`, `invalid_character`, `wrong_length`, `empty`).
  * @throws RangeError only if `runDate` itself is invalid.
@@ -54,9 +62,11 @@ export function classifyResidentId(input: string, { runDate }: ResidentIdOptions
 
 function classify18(input: string, value: string, notes: Reason[], runDay: string): Classification {
   const failures: Reason[] = [];
+  const deviations: Reason[] = [];
   const address = value.slice(0, 6);
   let subtype: ResidentIdSubtype;
   let regionCode = address;
+  let nationality: string | undefined;
 
   const permit = RESIDENCE_PERMIT_ADDRESS_CODES.get(address);
   if (permit) {
@@ -68,14 +78,16 @@ function classify18(input: string, value: string, notes: Reason[], runDay: strin
     if (!isProvinceCode(province)) {
       failures.push(reason('unknown_province', `foreigner permanent residence number: issuing province code ${province} (positions 2-3) is not a GB/T 2260 province-level code`));
     }
-    if (value.slice(3, 6) === '000') {
-      failures.push(reason('invalid_nationality_code', 'foreigner permanent residence number: nationality code (positions 4-6) must be 001-999, found 000'));
+    const numeric = value.slice(3, 6);
+    nationality = alpha3OfNumeric(numeric) ?? numeric;
+    if (numeric === '000' || numeric === CHINA_NUMERIC) {
+      failures.push(reason('invalid_nationality_code', `foreigner permanent residence number: nationality code (positions 4-6) ${numeric} cannot be a foreigner's nationality`));
+    } else if (alpha3OfNumeric(numeric) === undefined) {
+      deviations.push(reason('nationality_code_unknown', `foreigner permanent residence number: nationality code ${numeric} (positions 4-6) is not an ISO 3166-1 numeric code`));
     }
   } else {
     subtype = 'citizen';
-    if (!isProvinceCode(value.slice(0, 2))) {
-      failures.push(reason('unknown_province', `address code ${address} does not start with a GB/T 2260 province-level code (nor is it a residence-permit code 810000/820000/830000)`));
-    }
+    checkAddressCode(address, failures, deviations);
   }
 
   const birth = checkBirthDate(value.slice(6, 14), runDay);
@@ -86,31 +98,44 @@ function classify18(input: string, value: string, notes: Reason[], runDay: strin
     failures.push(reason('check_character_mismatch', `check character should be ${expected}, found ${value[17]}`));
   }
 
-  if (failures.length > 0 || 'failure' in birth) return invalidResult(input, 'resident_id', failures, notes);
-  return validResult(input, 'resident_id', value, notes, {
+  if ('failure' in birth) return invalidResult(input, 'resident_id', [...failures, ...deviations], notes);
+  return judgedResult(input, 'resident_id', value, { failures, deviations, notes }, {
     subtype,
     birthDate: birth.date,
     sex: sexOf(value[16]!),
     regionCode,
+    ...(nationality === undefined ? {} : { nationality }),
   });
+}
+
+/** GB 11643-1999 §5.2: the province must exist (else a failure); the county should be in the table (else a deviation). */
+function checkAddressCode(address: string, failures: Reason[], deviations: Reason[]): void {
+  if (!isProvinceCode(address.slice(0, 2))) {
+    failures.push(reason('unknown_province', `address code ${address} does not start with a GB/T 2260 province-level code (nor is it a residence-permit code 810000/820000/830000)`));
+  } else if (!isKnownRegionCode(address)) {
+    deviations.push(reason('region_code_unknown', `address code ${address} is not in the GB/T 2260 table (codes in force 2020-2021): abolished earlier, newer, or mistyped`));
+  }
 }
 
 function classify15(input: string, value: string, notes: Reason[], runDay: string): Classification {
   const failures: Reason[] = [];
+  const deviations: Reason[] = [];
   const address = value.slice(0, 6);
-  if (!isProvinceCode(value.slice(0, 2))) {
-    failures.push(reason('unknown_province', `address code ${address} does not start with a GB/T 2260 province-level code`));
-  }
+  checkAddressCode(address, failures, deviations);
   const birth = checkBirthDate(`19${value.slice(6, 12)}`, runDay);
   if ('failure' in birth) failures.push(birth.failure);
-  if (failures.length > 0 || 'failure' in birth) return invalidResult(input, 'resident_id', failures, notes);
+  if (failures.length > 0 || 'failure' in birth) return invalidResult(input, 'resident_id', [...failures, ...deviations], notes);
 
   const body = `${address}19${value.slice(6)}`;
   const upgraded = body + residentIdCheckCharacter(body);
-  return validResult(input, 'resident_id', upgraded, [
-    ...notes,
-    reason('upgraded_from_15_digits', `15-digit GB 11643-1989 number ${value} upgraded to ${upgraded} (19 inserted before the year, check character computed)`),
-  ], {
+  return judgedResult(input, 'resident_id', upgraded, {
+    failures,
+    deviations,
+    notes: [
+      ...notes,
+      reason('upgraded_from_15_digits', `15-digit GB 11643-1989 number ${value} upgraded to ${upgraded} (19 inserted before the year, check character computed)`),
+    ],
+  }, {
     subtype: 'citizen',
     alias: value,
     birthDate: birth.date,

@@ -3,13 +3,19 @@
  * a bad value comes back with `status: 'invalid'` and reasons that say what is wrong.
  */
 
-/** The kinds of identifier onecode recognises. */
-export type IdentifierKind = 'resident_id' | 'uscc' | 'org_code' | 'business_reg_no';
+/**
+ * The kinds of identifier onecode recognises. `foreign_permanent_residence_2017` is the
+ * 15-character number of the 2017 foreigner permanent residence card (3 letters + 12 digits);
+ * the 2023 card's 18-digit number is a `resident_id` (subtype `foreign_permanent_resident`).
+ */
+export type IdentifierKind = 'resident_id' | 'uscc' | 'org_code' | 'business_reg_no' | 'foreign_permanent_residence_2017';
 
 /**
  * - `valid`: conforms to its standard (possibly after normalisation, see `reasons`).
- * - `nonconforming`: structurally right but breaks a rule real registries are known to break.
- *   No classifier emits it yet; it is kept so downstream code handles it from the start.
+ * - `nonconforming`: structurally right but breaks a rule real registries are known to break:
+ *   an unknown or abolished region code, an unknown nationality code, or (from an authoritative
+ *   registry only) a wrong USCC check character. `normalized` is set (never corrected) and the
+ *   reasons say what deviates.
  * - `invalid`: cannot be the identifier it claims to be; `normalized` is null.
  */
 export type IdentifierStatus = 'valid' | 'nonconforming' | 'invalid';
@@ -36,9 +42,9 @@ export interface Classification {
   input: string;
   kind: IdentifierKind;
   status: IdentifierStatus;
-  /** Canonical form (upper case, no spaces, 18-character resident id); null when invalid. */
+  /** Canonical form (upper case, no spaces, 18-character resident id); null when invalid. Never a "corrected" check character. */
   normalized: string | null;
-  /** Failures first (invalid/nonconforming), then normalisation notes. */
+  /** Failures first (what makes it invalid), then deviations (what makes it nonconforming), then notes. */
   reasons: Reason[];
   /** Resident ids only: what the number identifies. */
   subtype?: ResidentIdSubtype;
@@ -46,10 +52,15 @@ export interface Classification {
   alias?: string;
   /** Other kinds the input's shape could also be (set by `classify()` without a kind). */
   alternatives?: IdentifierKind[];
-  /** Valid resident ids: birth date, YYYY-MM-DD. */
+  /** Valid or nonconforming resident ids: birth date, YYYY-MM-DD. */
   birthDate?: string;
-  /** Valid resident ids: from the sequence code, odd = male, even = female. */
+  /** Valid or nonconforming resident ids: from the sequence code, odd = male, even = female. */
   sex?: 'male' | 'female';
-  /** Valid resident ids: the 6-digit address code (GB/T 2260). */
+  /**
+   * Valid or nonconforming resident ids: the 6-digit address code (GB/T 2260); foreigner
+   * permanent residence numbers (both forms): the issuing province's code padded to 6 digits.
+   */
   regionCode?: string;
+  /** Foreigner permanent residence numbers (both forms): nationality, ISO 3166-1 alpha-3 where known, else the code as written. */
+  nationality?: string;
 }

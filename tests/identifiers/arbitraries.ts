@@ -11,7 +11,9 @@ import {
   usccCheckCharacter,
 } from '../../src/identifiers/check-characters.ts';
 import { EARLIEST_BIRTH_DATE } from '../../src/identifiers/birth-date.ts';
-import { PROVINCE_CODES, RESIDENCE_PERMIT_ADDRESS_CODES } from '../../src/identifiers/province-codes.ts';
+import { isIsoNumeric } from '../../src/identifiers/nationality-codes.ts';
+import { isProvinceCode, PROVINCE_CODES, RESIDENCE_PERMIT_ADDRESS_CODES } from '../../src/identifiers/province-codes.ts';
+import { knownRegionCodes, NATIONAL_REGISTERING_OFFICE_CODE } from '../../src/identifiers/region-codes.ts';
 
 /** The run date every test judges birth dates against. */
 export const RUN_DATE = '2024-06-01';
@@ -37,33 +39,47 @@ const withResidentCheck = (body: string): string => body + residentIdCheckCharac
 const birthDate = compactDateBetween(EARLIEST_BIRTH_DATE, RUN_DATE);
 const province = fc.constantFrom(...PROVINCE_CODES);
 
-/** Valid 18-character citizen numbers (GB 11643-1999): real province, real date, any sequence. */
+/** GB/T 2260 codes a citizen's address code can be (known, of a known province, not a permit code). */
+export const CITIZEN_ADDRESS_CODES: readonly string[] = [...knownRegionCodes()].filter(
+  (code) => isProvinceCode(code.slice(0, 2)) && !RESIDENCE_PERMIT_ADDRESS_CODES.has(code),
+);
+const citizenAddress = fc.constantFrom(...CITIZEN_ADDRESS_CODES);
+
+/** Six digits that are not a known GB/T 2260 code but start with a real province code. */
+export const unknownAddressCode = fc
+  .tuple(province, digits(4))
+  .map(([p, rest]) => p + rest)
+  .filter((code) => !knownRegionCodes().has(code) && !RESIDENCE_PERMIT_ADDRESS_CODES.has(code));
+
+/** ISO 3166-1 numeric codes a foreigner's nationality can be (China's 156 excluded). */
+const NATIONALITY_NUMERIC = Array.from({ length: 999 }, (_, i) => String(i + 1).padStart(3, '0')).filter((code) => isIsoNumeric(code) && code !== '156');
+
+/** Valid 18-character citizen numbers (GB 11643-1999): known address code, real date, any sequence. */
 export const validCitizenId = fc
-  .tuple(province, digits(4), birthDate, digits(3))
-  .filter(([p, rest]) => !RESIDENCE_PERMIT_ADDRESS_CODES.has(p + rest))
-  .map(([p, rest, date, sequence]) => withResidentCheck(p + rest + date + sequence));
+  .tuple(citizenAddress, birthDate, digits(3))
+  .map(([address, date, sequence]) => withResidentCheck(address + date + sequence));
 
 /** Valid residence-permit numbers for Hong Kong, Macao and Taiwan residents. */
 export const validResidencePermitId = fc
   .tuple(fc.constantFrom(...RESIDENCE_PERMIT_ADDRESS_CODES.keys()), birthDate, digits(3))
   .map(([address, date, sequence]) => withResidentCheck(address + date + sequence));
 
-/** Valid 2023 foreigner permanent residence numbers: 9, province, nationality 001-999, date, sequence. */
+/** Valid 2023 foreigner permanent residence numbers: 9, province, ISO 3166-1 numeric nationality, date, sequence. */
 export const validForeignerId = fc
-  .tuple(province, fc.integer({ min: 1, max: 999 }), birthDate, digits(3))
-  .map(([p, nationality, date, sequence]) => withResidentCheck(`9${p}${String(nationality).padStart(3, '0')}${date}${sequence}`));
+  .tuple(province, fc.constantFrom(...NATIONALITY_NUMERIC), birthDate, digits(3))
+  .map(([p, nationality, date, sequence]) => withResidentCheck(`9${p}${nationality}${date}${sequence}`));
 
 /** Every valid 18-character kind. */
 export const validResidentId = fc.oneof(validCitizenId, validResidencePermitId, validForeignerId);
 
-/** Valid 15-digit numbers of GB 11643-1989 (birth dates 1900-1999). */
+/** Valid 15-digit numbers of GB 11643-1989 (birth dates 1900-1999, known address code). */
 export const validOldResidentId = fc
-  .tuple(province, digits(4), compactDateBetween('1900-01-01', '1999-12-31'), digits(3))
-  .map(([p, rest, date, sequence]) => p + rest + date.slice(2) + sequence);
+  .tuple(citizenAddress, compactDateBetween('1900-01-01', '1999-12-31'), digits(3))
+  .map(([address, date, sequence]) => address + date.slice(2) + sequence);
 
-/** Valid unified social credit codes: any authority/category, 6-digit region, valid organisation code. */
+/** Valid unified social credit codes: any authority/category, known registering office, valid organisation code. */
 export const validUscc = fc
-  .tuple(charsFrom(USCC_ALPHABET, 2), digits(6), charsFrom(USCC_ALPHABET, 8))
+  .tuple(charsFrom(USCC_ALPHABET, 2), fc.constantFrom(...knownRegionCodes(), NATIONAL_REGISTERING_OFFICE_CODE), charsFrom(USCC_ALPHABET, 8))
   .map(([head, region, body]) => {
     const first17 = head + region + body + organizationCodeCheckCharacter(body);
     return first17 + usccCheckCharacter(first17);

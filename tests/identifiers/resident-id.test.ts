@@ -139,7 +139,14 @@ describe('classifyResidentId: birth dates', () => {
 
   it('accepts the example numbers of GB 11643-1999 appendix A, one born on 1880-01-01', () => {
     expect(classifyAt('11010519491231002X')).toMatchObject({ status: 'valid', sex: 'female' });
-    expect(classifyAt('440524188001010014')).toMatchObject({ status: 'valid', birthDate: '1880-01-01', sex: 'male' });
+    // 440524 (潮阳县) was abolished in 1993: the standard's own example now carries an unknown code
+    expect(classifyAt('440524188001010014')).toMatchObject({
+      status: 'nonconforming',
+      normalized: '440524188001010014',
+      birthDate: '1880-01-01',
+      sex: 'male',
+      reasons: [{ code: 'region_code_unknown' }],
+    });
   });
 
   it('rejects birth dates before 1880-01-01', () => {

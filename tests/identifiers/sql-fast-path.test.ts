@@ -122,7 +122,7 @@ describe('SQL fast path (IDENTIFIER_SQL_MACROS) against the JS classifiers', () 
       }
       expect({ i, v, accepted: fast !== null }).toEqual({ i, v, accepted: js.status === 'valid' && js.normalized === v });
     }
-    expect(accepted).toBeGreaterThan(3000);
+    expect(accepted).toBeGreaterThanOrEqual(3000); // every valid code; chance passes are rarer now that positions 3-8 must be a known office
   });
 
   it('checks 1,000,000 rows quickly', async () => {

@@ -1,0 +1,77 @@
+/**
+ * Classifier for the number of the 2017 foreigner permanent residence card (外国人永久居留身份证,
+ * National Immigration Administration, issued 2017 to November 2023; still valid until expiry).
+ */
+import { checkBirthDate, toCalendarDate } from './birth-date.ts';
+import { firstDisallowed, invalidResult, judgedResult } from './classification-result.ts';
+import { CHINA_ALPHA_3, isIsoAlpha3 } from './nationality-codes.ts';
+import { normalizeInput } from './normalize-input.ts';
+import { isProvinceCode } from './province-codes.ts';
+import { reason } from './reason-codes.ts';
+import type { Classification, Reason } from './types.ts';
+
+/** Options of {@link classifyForeignPermanentResidence2017}. */
+export interface ForeignPermanentResidence2017Options {
+  /** Date the data is judged at: a 2000s reading of the birth date after it does not count. `YYYY-MM-DD`, or a Date read in UTC+8. */
+  runDate: Date | string;
+}
+
+const SHAPE = /^[A-Z]{3}\d{12}$/;
+
+/**
+ * Classifies a 2017 foreigner permanent residence card number: 15 characters, 3 Latin letters
+ * and 12 digits (NIA, 2023 notice on the new card: "由 15 位（3 位拉丁字母+12 位数字）调整为
+ * 18 位", the letters being the nationality, turned into a numeric code in the 2023 form).
+ *
+ * What is checked, and only that (the NIA has not published the full layout; an independent
+ * implementation reads positions 4-7 as the place of issue, 8-13 as YYMMDD, 14 as a sequence
+ * digit and 15 as a check digit, which fits the 15 characters; the check-digit algorithm is
+ * unpublished and not checked here):
+ * - positions 1-3: ISO 3166-1 alpha-3 nationality (= GB/T 2659); CHN is invalid
+ *   (`invalid_nationality_code`), a code not in the ISO table is nonconforming
+ *   (`nationality_code_unknown`);
+ * - positions 4-5: GB/T 2260 province-level code of the issuing place (`unknown_province`);
+ * - positions 8-13: birth date YYMMDD, a real date in the 1900s or the 2000s, not after the
+ *   run date (`birth_date_impossible`; a 1900s reading is never in the future).
+ * The century is ambiguous, so no `birthDate` or `sex` is derived. `regionCode` is the issuing
+ * province padded to 6 digits, `nationality` the alpha-3 code. Lower case, full-width characters
+ * and spaces are normalised with notes. Shape failures: `empty`, `wrong_length`,
+ * `invalid_character`.
+ * @throws RangeError only if `runDate` itself is invalid.
+ */
+export function classifyForeignPermanentResidence2017(input: string, { runDate }: ForeignPermanentResidence2017Options): Classification {
+  const runDay = toCalendarDate(runDate);
+  const { value, notes } = normalizeInput(input);
+  const kind = 'foreign_permanent_residence_2017';
+  if (!SHAPE.test(value)) return invalidResult(input, kind, [shapeFailure(value)], notes);
+
+  const failures: Reason[] = [];
+  const deviations: Reason[] = [];
+  const nationality = value.slice(0, 3);
+  if (nationality === CHINA_ALPHA_3) {
+    failures.push(reason('invalid_nationality_code', 'nationality code CHN (positions 1-3) cannot be a foreigner\'s nationality'));
+  } else if (!isIsoAlpha3(nationality)) {
+    deviations.push(reason('nationality_code_unknown', `nationality code ${nationality} (positions 1-3) is not an ISO 3166-1 alpha-3 code`));
+  }
+  const province = value.slice(3, 5);
+  if (!isProvinceCode(province)) {
+    failures.push(reason('unknown_province', `issuing province code ${province} (positions 4-5) is not a GB/T 2260 province-level code`));
+  }
+  const yymmdd = value.slice(7, 13);
+  const in2000s = checkBirthDate(`20${yymmdd}`, runDay);
+  const in1900s = checkBirthDate(`19${yymmdd}`, runDay);
+  // a 1900s date is never after the run date nor before 1880, so when neither reading holds the 1900s one says why
+  if ('failure' in in2000s && 'failure' in in1900s) {
+    failures.push({ ...in1900s.failure, message: `birth date YYMMDD ${yymmdd} (positions 8-13): ${in1900s.failure.message}` });
+  }
+  return judgedResult(input, kind, value, { failures, deviations, notes }, { regionCode: `${province}0000`, nationality });
+}
+
+function shapeFailure(value: string): Reason {
+  if (value === '') return reason('empty', 'the value is empty');
+  if (value.length !== 15) {
+    return reason('wrong_length', `a 2017 foreigner permanent residence number has 15 characters, found ${value.length}`);
+  }
+  const bad = firstDisallowed(value, (ch, i) => (i < 3 ? /[A-Z]/.test(ch) : /\d/.test(ch)));
+  return reason('invalid_character', `${bad} is not allowed: positions 1-3 are letters, positions 4-15 digits`);
+}

@@ -1,0 +1,92 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { classify, classifyForeignPermanentResidence2017, classifyResidentId, residentIdCheckCharacter } from '../../src/identifiers/index.ts';
+import { charsFrom, compactDateBetween, digits, RUN_DATE, validForeignerId } from './arbitraries.ts';
+
+const classify2017 = (input: string) => classifyForeignPermanentResidence2017(input, { runDate: RUN_DATE });
+const codes2017 = (input: string) => classify2017(input).reasons.map((r) => r.code);
+const withCheck = (body: string) => body + residentIdCheckCharacter(body);
+
+describe('2017 foreigner permanent residence number (3 letters + 12 digits)', () => {
+  it('accepts a real nationality, province and birth date', () => {
+    expect(classify2017('USA350085061512')).toMatchObject({
+      kind: 'foreign_permanent_residence_2017',
+      status: 'valid',
+      normalized: 'USA350085061512',
+      nationality: 'USA',
+      regionCode: '350000',
+      reasons: [],
+    });
+    expect(classify2017('USA350085061512').birthDate).toBeUndefined(); // century unknown
+  });
+
+  it('reads the birth date in either century, not after the run date', () => {
+    expect(classify2017('KOR110012073112').status).toBe('valid'); // 2012-07-31
+    expect(classify2017('KOR110000022912').status).toBe('valid'); // 2000-02-29 (1900-02-29 does not exist)
+    expect(classify2017('KOR110030010112').status).toBe('valid'); // 2030 is ahead, so 1930
+    expect(codes2017('KOR110085023012')).toEqual(['birth_date_impossible']);
+    expect(codes2017('KOR110085130112')).toEqual(['birth_date_impossible']);
+  });
+
+  it('rejects an issuing province that never existed and China as a nationality', () => {
+    expect(codes2017('USA990085061512')).toEqual(['unknown_province']);
+    expect(codes2017('CHN350085061512')).toEqual(['invalid_nationality_code']);
+  });
+
+  it('keeps a nationality code outside ISO 3166-1 as nonconforming', () => {
+    expect(classify2017('XXA350085061512')).toMatchObject({ status: 'nonconforming', normalized: 'XXA350085061512', nationality: 'XXA' });
+    expect(codes2017('XXA350085061512')).toEqual(['nationality_code_unknown']);
+  });
+
+  it('normalises case, width and spaces; names shape faults', () => {
+    expect(classify2017(' usa 3500 85061512')).toMatchObject({ status: 'valid', normalized: 'USA350085061512' });
+    expect(codes2017('')).toEqual(['empty']);
+    expect(codes2017('USA35008506151')).toEqual(['wrong_length']);
+    expect(codes2017('US1350085061512')).toEqual(['invalid_character']);
+    expect(classify2017('US1350085061512').reasons[0]!.message).toMatch(/'1' at position 3/);
+  });
+
+  it('is found by shape without a kind', () => {
+    expect(classify('USA350085061512', { runDate: RUN_DATE })).toMatchObject({ kind: 'foreign_permanent_residence_2017', status: 'valid', alternatives: [] });
+    expect(classify('USA3500850615', { runDate: RUN_DATE }).kind).not.toBe('foreign_permanent_residence_2017');
+    expect(classify('U2A350085061512', { runDate: RUN_DATE })).toMatchObject({ kind: 'foreign_permanent_residence_2017', status: 'invalid' });
+  });
+
+  it('property: letters + real province + real date is never invalid', () => {
+    fc.assert(
+      fc.property(
+        charsFrom('ABCDEFGHIJKLMNOPQRSTUVWXYZ', 3).filter((n) => n !== 'CHN'),
+        fc.constantFrom('11', '35', '44', '65', '81'),
+        digits(2),
+        compactDateBetween('1930-01-01', RUN_DATE),
+        digits(2),
+        (nationality, province, city, date, tail) => {
+          expect(classify2017(nationality + province + city + date.slice(2) + tail).status).not.toBe('invalid');
+        },
+      ),
+    );
+  });
+});
+
+describe('2023 foreigner permanent residence number: nationality against ISO 3166-1 numeric', () => {
+  it('derives the alpha-3 nationality', () => {
+    expect(classifyResidentId('935410198806100048', { runDate: RUN_DATE })).toMatchObject({ status: 'valid', nationality: 'KOR' });
+  });
+
+  it('rejects 000 and China (156); keeps an unassigned code as nonconforming', () => {
+    const at = (body: string) => classifyResidentId(withCheck(body), { runDate: RUN_DATE });
+    expect(at('93500019880610004').reasons.map((r) => r.code)).toEqual(['invalid_nationality_code']);
+    expect(at('93515619880610004').reasons.map((r) => r.code)).toEqual(['invalid_nationality_code']);
+    expect(at('93500119880610004')).toMatchObject({ status: 'nonconforming', nationality: '001', reasons: [{ code: 'nationality_code_unknown' }] });
+  });
+
+  it('property: generated numbers with ISO nationalities are valid foreigner numbers', () => {
+    fc.assert(
+      fc.property(validForeignerId, (id) => {
+        const result = classifyResidentId(id, { runDate: RUN_DATE });
+        expect(result).toMatchObject({ status: 'valid', subtype: 'foreign_permanent_resident' });
+        expect(result.nationality).toMatch(/^[A-Z]{3}$/);
+      }),
+    );
+  });
+});
