@@ -43,6 +43,12 @@ export const PipelineConfig = z
     mapping: z.partialRecord(z.enum(CANONICAL_FIELDS), z.string().min(1)),
     /** Source columns whose values together identify a row in the source system. */
     source_key: z.array(z.string().min(1)).min(1),
+    /**
+     * The system is an authoritative registry (GB 32100-2015 registration authority): a USCC it
+     * holds that fails its check character is kept as nonconforming and flagged, never corrected
+     * or quarantined. Default false.
+     */
+    authoritative: z.boolean().default(false),
     /** Survivorship priority: a higher number wins when systems disagree. Default 50. */
     priority: z.number().int().min(0).max(1000).default(50),
     /** `snapshot`: each extract is the full set, rows absent are deleted. `incremental`: upserts only. */

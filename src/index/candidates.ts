@@ -133,6 +133,7 @@ export async function buildCandidates(options: {
     ].join(' UNION ALL '),
     targetTable: slowTable,
     runDate,
+    authoritative: pipeline.authoritative,
   });
   const reasonsOf = (source: string) => `list_transform(j.reasons, r -> {'code': r.code, 'field': ${quoteLiteral(source)}, 'message': r.message})`;
   await c.run(`

@@ -17,14 +17,16 @@ export async function classifySlowPath(options: {
   inputSql: string;
   targetTable: string;
   runDate: string;
+  /** USCCs come from an authoritative registry (see PipelineConfig.authoritative). */
+  authoritative?: boolean;
 }): Promise<number> {
-  const { connection, inputSql, targetTable, runDate } = options;
+  const { connection, inputSql, targetTable, runDate, authoritative = false } = options;
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${targetTable}_in (kind VARCHAR, raw VARCHAR, status VARCHAR, normalized VARCHAR, reasons VARCHAR)`);
   const rows = (await connection.runAndReadAll(`SELECT DISTINCT kind, raw FROM (${inputSql})`)).getRows() as [string, string][];
   if (rows.length > 0) {
     const appender = await connection.createAppender(`${targetTable}_in`, null, 'temp');
     for (const [kind, raw] of rows) {
-      const result = raw.trim() === '' ? null : classify(raw, { kind: kind as IdentifierKind, runDate });
+      const result = raw.trim() === '' ? null : classify(raw, { kind: kind as IdentifierKind, runDate, authoritative });
       appender.appendVarchar(kind);
       appender.appendVarchar(raw);
       if (result === null) {

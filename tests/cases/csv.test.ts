@@ -105,3 +105,25 @@ describe('CSV cases (cases/csv)', () => {
     expect(JSON.parse(String(r!.payload))).toMatchObject({ 银行账号: '000123456789', 邮政编码: '050000', 金额: '1200.50' });
   });
 });
+
+describe('registry reality', () => {
+  let ws: Workspace;
+  beforeEach(async () => (ws = await createWorkspace()));
+  afterEach(async () => ws.dispose());
+
+  it('an authoritative registry keeps a USCC that fails its check as nonconforming, flagged and uncorrected; others quarantine it', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(`${ws.dir}/registry.csv`, '统一社会信用代码,机构名称\n91350100MA2Y8K3P3Q,福州示例会计服务有限公司\n91350102MA30000960,厦门示例科技有限公司\n');
+    const config = (authoritative: boolean) => ({
+      system: '登记系统', entity: 'legal_person', authoritative,
+      connector: { kind: 'csv', path: 'registry.csv' }, mapping: { uscc: '统一社会信用代码', name: '机构名称' }, source_key: ['统一社会信用代码'],
+    });
+    const registry = await ws.run(await ws.writePipeline('registry', config(true)));
+    expect(registry).toMatchObject({ status: 'succeeded', loaded: 2, quarantined: 0 });
+    const [kept] = await ws.rows(`SELECT one_code, code_status, flags FROM records WHERE pipeline = 'registry' AND one_code LIKE '%Q'`);
+    expect(kept).toMatchObject({ one_code: '91350100MA2Y8K3P3Q', code_status: 'nonconforming' });
+    expect(JSON.parse(String(kept!.flags)).map((f: { code: string }) => f.code)).toContain('check_character_mismatch');
+    const other = await ws.run(await ws.writePipeline('other', config(false)));
+    expect(other).toMatchObject({ status: 'succeeded', loaded: 1, quarantined: 1 });
+  });
+});
