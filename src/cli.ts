@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | lookup | query | validate | status.
- * Exit codes: 0 ok, 1 the run failed, 2 bad usage or configuration. Errors are one clear line on
+ * The onecode command line: sample | run | push | serve | lookup | query | validate | status.
+ * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
  */
 import { createInterface } from 'node:readline';
@@ -12,17 +12,28 @@ import { ConfigError, OnecodeError } from './errors.ts';
 import { classify } from './identifiers/classify.ts';
 import type { IdentifierKind } from './identifiers/types.ts';
 import { lookupCode } from './index/lookup.ts';
-import { openIndex, resolveDbPath } from './index/open-index.ts';
+import { resolveDbPath } from './index/open-index.ts';
 import { createLogger } from './logger.ts';
 import { formatRows, jsonSafe, resultRows, type OutputFormat } from './cli/output.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
+import { resolveKafkaSettings } from './cli/kafka-settings.ts';
+import { openIndexForReading, openIndexForWriting } from './cli/open-index-for-cli.ts';
+import { pushCommand } from './cli/push-command.ts';
+import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
+import { serveCommand } from './cli/serve-command.ts';
+import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
 import { runPipeline, todayInChina, type RunSummary } from './run/run-pipeline.ts';
 import { generateSample } from './sample/generate.ts';
 
 const positiveInt = (name: string) => (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+const seconds = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of seconds`);
   return n;
 };
 const isoDate = (value: string): string => {
@@ -59,13 +70,15 @@ function program(): Command {
     .addOption(dbOption())
     .option('--allow-deletes', 'let snapshots delete more than max_delete_share of a pipeline\'s records')
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
-    .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string }) => {
+    .option('--no-push', 'do not push the outbox at the end even when KAFKA_BROKERS is set')
+    .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string; push: boolean }) => {
       if (!opts.all && names.length === 0) throw new ConfigError('usage', 'name the pipelines to run, or pass --all');
       const all = await loadPipelineFolder(opts.pipelines);
       const unknown = names.filter((n) => !all.some((p) => p.name === n));
       if (unknown.length > 0) throw new ConfigError('pipeline_unknown', `no pipeline named ${unknown.join(', ')} in ${opts.pipelines}/ (have: ${all.map((p) => p.name).join(', ')})`);
       const chosen = opts.all ? all : all.filter((p) => names.includes(p.name));
-      const index = await openIndex(resolveDbPath(opts.db));
+      const kafka = opts.push ? resolveKafkaSettings() : undefined;
+      const index = await openIndexForWriting(resolveDbPath(opts.db));
       const progress = process.stderr.isTTY && !process.env.CI;
       const summaries: RunSummary[] = [];
       try {
@@ -80,10 +93,49 @@ function program(): Command {
         }
         const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);
         process.stdout.write(formatRunSummary(summaries, pending));
+        if (summaries.some((s) => s.status === 'failed')) process.exitCode = 1;
+        // The runs are committed whatever the push does; a failed push leaves their events pending (exit 1).
+        if (kafka !== undefined && pending > 0) {
+          const report = await pushIndex({ connection: index.connection, kafka, logger }).catch((error: unknown) => {
+            if (error instanceof PushFailedError) throw new OnecodeError('push_failed', `the runs above are committed; ${error.message}`, { cause: error });
+            throw error;
+          });
+          process.stdout.write(formatPushLine(report, kafka));
+        }
       } finally {
         index.close();
       }
-      if (summaries.some((s) => s.status === 'failed')) process.exitCode = 1;
+    });
+
+  cli
+    .command('push')
+    .description('publish the pending outbox events to Kafka (idempotent; prints one JSON line)')
+    .addOption(dbOption())
+    .option('--brokers <list>', 'bootstrap brokers host:port[,host:port] (default: $KAFKA_BROKERS)')
+    .option('--topic-prefix <prefix>', 'topics <prefix>.person.v1, <prefix>.legal_person.v1, <prefix>.record.v1 (default: $ONECODE_TOPIC_PREFIX or onecode)')
+    .option('--partitions <n>', 'partitions of topics created by the push (default: $ONECODE_TOPIC_PARTITIONS or 3)')
+    .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string }) => {
+      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions });
+    });
+
+  cli
+    .command('serve')
+    .description('run the pipelines that have a schedule, relay the outbox when KAFKA_BROKERS is set; stop with SIGINT/SIGTERM')
+    .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
+    .addOption(dbOption())
+    .option('--retries <n>', 'retries of a failed run, with doubling delays', positiveInt('--retries'), DEFAULT_RETRY_POLICY.retries)
+    .option('--retry-delay <seconds>', 'delay before the first retry', seconds('--retry-delay'), DEFAULT_RETRY_POLICY.initialDelayMs / 1000)
+    .option('--relay-interval <seconds>', 'pause between outbox pushes', seconds('--relay-interval'), 5)
+    .option('--snapshot-interval <seconds>', 'least time between two snapshots for analysts', seconds('--snapshot-interval'), 0)
+    .action(async (opts: { pipelines: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number }) => {
+      await serveCommand({
+        pipelines: opts.pipelines,
+        dbPath: resolveDbPath(opts.db),
+        logger: createLogger({ level: process.env.ONECODE_LOG_LEVEL ?? 'info' }),
+        retry: { retries: opts.retries, initialDelayMs: opts.retryDelay * 1000, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs },
+        relayIntervalMs: opts.relayInterval * 1000,
+        snapshotIntervalMs: opts.snapshotInterval * 1000,
+      });
     });
 
   cli
@@ -92,7 +144,7 @@ function program(): Command {
     .argument('<code>', 'resident identity number (18 or 15 digits) or unified social credit code')
     .addOption(dbOption())
     .action(async (code: string, opts: { db?: string }) => {
-      const index = await openIndex(resolveDbPath(opts.db), { readOnly: true });
+      const index = await openIndexForReading(resolveDbPath(opts.db));
       try {
         const doc = await lookupCode(index.connection, code, todayInChina());
         if (doc === null) {
@@ -113,7 +165,7 @@ function program(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'table']).default('table'))
     .addOption(dbOption())
     .action(async (sql: string, opts: { format: OutputFormat; db?: string }) => {
-      const index = await openIndex(resolveDbPath(opts.db), { readOnly: true });
+      const index = await openIndexForReading(resolveDbPath(opts.db));
       try {
         await index.connection.run(`SET enable_external_access = false; SET lock_configuration = true`);
         let reader;
@@ -150,7 +202,7 @@ function program(): Command {
     .addOption(dbOption())
     .option('--json', 'print JSON')
     .action(async (opts: { db?: string; json?: boolean }) => {
-      const index = await openIndex(resolveDbPath(opts.db), { readOnly: true });
+      const index = await openIndexForReading(resolveDbPath(opts.db));
       try {
         const status = await readStatus(index.connection);
         process.stdout.write(opts.json ? JSON.stringify(status, jsonSafe, 2) + '\n' : formatStatus(status));

@@ -1,13 +1,26 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resultRows } from '../index/result-rows.ts';
 
+/** An outbox event the relay parked instead of publishing (e.g. larger than the broker's limit). */
+export interface ParkedEvent {
+  seq: number;
+  entity: string;
+  op: string;
+  run_id: string;
+  /** Why it was parked, as the relay recorded it; says what to do. */
+  reason: string;
+}
+
+/** Parked events listed by `status` (newest first); the count covers all. */
+export const PARKED_LISTED = 20;
+
 /** What `onecode status` reports. */
 export interface IndexStatus {
   persons: number;
   legal_persons: number;
   records: { system: string; pipeline: string; records: number }[];
   quarantine: { reason_code: string; rows: number }[];
-  outbox: { pending: number; published: number; parked: number };
+  outbox: { pending: number; published: number; parked: number; parked_events: ParkedEvent[] };
   recent_runs: Record<string, unknown>[];
 }
 
@@ -28,6 +41,8 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
       pending: await one(c, 'SELECT count(*) FROM changes WHERE published_at IS NULL AND parked_reason IS NULL'),
       published: await one(c, 'SELECT count(*) FROM changes WHERE published_at IS NOT NULL'),
       parked: await one(c, 'SELECT count(*) FROM changes WHERE parked_reason IS NOT NULL'),
+      parked_events: (await rows(c, `SELECT seq, entity, op, run_id, parked_reason FROM changes WHERE parked_reason IS NOT NULL ORDER BY seq DESC LIMIT ${PARKED_LISTED}`))
+        .map((r) => ({ seq: Number(r.seq), entity: String(r.entity), op: String(r.op), run_id: String(r.run_id), reason: String(r.parked_reason) })),
     },
     recent_runs: await rows(c, `SELECT run_id, pipeline, trigger, status, started_at, rows_read, loaded, duplicates, quarantined, events, error_code FROM runs ORDER BY run_no DESC LIMIT 10`),
   };
@@ -40,6 +55,10 @@ export function formatStatus(s: IndexStatus): string {
   lines.push(`quarantine (latest successful run of each pipeline): ${s.quarantine.length === 0 ? 'empty' : ''}`);
   for (const q of s.quarantine) lines.push(`  ${q.reason_code}: ${q.rows}`);
   lines.push(`outbox: ${s.outbox.pending} pending, ${s.outbox.published} published, ${s.outbox.parked} parked`);
+  if (s.outbox.parked > 0) {
+    lines.push(`parked events (not published; the relay goes on without them)${s.outbox.parked > s.outbox.parked_events.length ? `, newest ${s.outbox.parked_events.length}` : ''}:`);
+    for (const e of s.outbox.parked_events) lines.push(`  seq ${e.seq} ${e.entity} ${e.op} (run ${e.run_id}): ${e.reason}`);
+  }
   lines.push('recent runs:');
   for (const r of s.recent_runs) lines.push(`  ${r.run_id} ${r.pipeline} ${r.status} read ${r.rows_read ?? '-'} loaded ${r.loaded ?? '-'} quarantined ${r.quarantined ?? '-'} events ${r.events ?? '-'}${r.error_code ? ' error ' + r.error_code : ''}`);
   return lines.join('\n') + '\n';

@@ -1,0 +1,68 @@
+/**
+ * Where and how the CLI publishes the change feed: brokers, topic names and partition count, from
+ * flags or the environment. One place, so `push`, `run` and `serve` agree.
+ *
+ * | setting    | flag (push only)   | environment                | default                     |
+ * |------------|--------------------|----------------------------|-----------------------------|
+ * | brokers    | `--brokers LIST`   | `KAFKA_BROKERS`            | none: nothing is published  |
+ * | topics     | `--topic-prefix P` | `ONECODE_TOPIC_PREFIX`     | `onecode` → `onecode.person.v1`, … |
+ * | partitions | `--partitions N`   | `ONECODE_TOPIC_PARTITIONS` | 3 (only for topics created by the relay) |
+ */
+import { ConfigError } from '../errors.ts';
+import { DEFAULT_PARTITIONS, ENTITIES, type TopicMap } from '../push/topics.ts';
+
+/** The part of {@link createPublisher}'s options that a deployment configures. */
+export interface KafkaSettings {
+  /** Bootstrap brokers, e.g. ['127.0.0.1:9092']. */
+  brokers: string[];
+  /** Topic name per entity: `<prefix>.<entity>.v1`. */
+  topics: TopicMap;
+  /** Partitions of topics the relay creates. */
+  partitions: number;
+}
+
+/** Flag values; each falls back to its environment variable. */
+export interface KafkaFlags {
+  brokers?: string;
+  topicPrefix?: string;
+  partitions?: string | number;
+}
+
+/** Default topic prefix: topics `onecode.person.v1`, `onecode.legal_person.v1`, `onecode.record.v1`. */
+export const DEFAULT_TOPIC_PREFIX = 'onecode';
+
+/** Kafka's legal topic characters; the prefix also must not start or end with a dot. */
+const TOPIC_PREFIX = /^[a-zA-Z0-9_-][a-zA-Z0-9._-]*$/;
+
+/**
+ * Resolves the settings from flags, then the environment.
+ * @returns undefined when no broker is configured (neither `--brokers` nor KAFKA_BROKERS).
+ * @throws ConfigError `kafka_config_invalid` for an empty broker list, a bad prefix or partition count.
+ */
+export function resolveKafkaSettings(flags: KafkaFlags = {}, env: NodeJS.ProcessEnv = process.env): KafkaSettings | undefined {
+  const rawBrokers = flags.brokers ?? env.KAFKA_BROKERS;
+  if (rawBrokers === undefined || rawBrokers.trim() === '') return undefined;
+  const brokers = rawBrokers.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+  const bad = brokers.filter((b) => !/^[^\s:]+:\d{1,5}$/.test(b));
+  if (bad.length > 0) throw new ConfigError('kafka_config_invalid', `brokers: '${bad.join(', ')}' is not host:port (use --brokers or KAFKA_BROKERS=host:port[,host:port])`);
+
+  const prefix = flags.topicPrefix ?? env.ONECODE_TOPIC_PREFIX ?? DEFAULT_TOPIC_PREFIX;
+  if (!TOPIC_PREFIX.test(prefix) || prefix.endsWith('.') || prefix.length > 200) {
+    throw new ConfigError('kafka_config_invalid', `topic prefix '${prefix}': use letters, digits, '.', '_' or '-' (not starting or ending with '.')`);
+  }
+  const rawPartitions = flags.partitions ?? env.ONECODE_TOPIC_PARTITIONS ?? DEFAULT_PARTITIONS;
+  const partitions = Number(rawPartitions);
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 10_000) {
+    throw new ConfigError('kafka_config_invalid', `partitions '${rawPartitions}': use a whole number from 1 to 10000 (--partitions or ONECODE_TOPIC_PARTITIONS)`);
+  }
+  return { brokers, topics: topicsWithPrefix(prefix), partitions };
+}
+
+/** `<prefix>.<entity>.v1` for every entity. */
+export function topicsWithPrefix(prefix: string): TopicMap {
+  return Object.fromEntries(ENTITIES.map((entity) => [entity, `${prefix}.${entity}.v1`])) as TopicMap;
+}
+
+/** The one line `push` prints when no broker is configured (exit code 2). */
+export const NO_BROKER_MESSAGE =
+  'no Kafka broker configured: set KAFKA_BROKERS=host:port[,host:port] or pass --brokers (a local one: npm run kafka:start, then KAFKA_BROKERS=127.0.0.1:9092)';

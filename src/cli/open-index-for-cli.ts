@@ -1,0 +1,53 @@
+/**
+ * Opening the index from the CLI when `onecode serve` may hold it.
+ *
+ * DuckDB lets one process write a file and, while it does, no other process may open it at all.
+ * serve therefore keeps a read-only snapshot beside the index (src/serve/snapshot.ts): analysts'
+ * commands (`lookup`, `query`, `status`) open the index itself when they can, and its snapshot when
+ * a live serve holds it, saying so on stderr. Commands that write (`run`, `push`) cannot go through
+ * serve: they say which process holds the index.
+ */
+import { OnecodeError } from '../errors.ts';
+import { openIndex, type OpenIndex } from '../index/open-index.ts';
+import { readServeState, snapshotPathOf } from '../serve/serve-files.ts';
+
+/**
+ * Opens `dbPath` read-only, or serve's snapshot of it when a live `onecode serve` holds it.
+ * @param note where to say that the snapshot is read (default: stderr).
+ * @throws OnecodeError `index_locked` when another process holds the index and there is no snapshot
+ *   to read, or what {@link openIndex} throws.
+ */
+export async function openIndexForReading(dbPath: string, note: (line: string) => void = (line) => process.stderr.write(line)): Promise<OpenIndex> {
+  try {
+    return await openIndex(dbPath, { readOnly: true });
+  } catch (error) {
+    if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
+    const serve = await readServeState(dbPath);
+    if (serve === undefined) throw error;
+    if (serve.snapshot_at === undefined) {
+      throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index and has not written its snapshot yet; try again in a moment`);
+    }
+    const snapshotPath = snapshotPathOf(dbPath);
+    const snapshot = await openIndex(snapshotPath, { readOnly: true }).catch((cause: unknown) => {
+      throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index and its snapshot ${snapshotPath} cannot be opened (${(cause as Error).message}); try again`, { cause });
+    });
+    note(`onecode: ${dbPath} is held by onecode serve (pid ${serve.pid}); reading its snapshot of ${serve.snapshot_at}\n`);
+    return snapshot;
+  }
+}
+
+/**
+ * Opens `dbPath` for writing.
+ * @throws OnecodeError `index_locked` naming `onecode serve` when a live serve holds the index, or
+ *   what {@link openIndex} throws.
+ */
+export async function openIndexForWriting(dbPath: string): Promise<OpenIndex> {
+  try {
+    return await openIndex(dbPath);
+  } catch (error) {
+    if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
+    const serve = await readServeState(dbPath);
+    if (serve === undefined) throw error;
+    throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index: it runs the scheduled pipelines and pushes the outbox itself; stop it (kill -TERM ${serve.pid}) to run or push by hand`);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * `onecode serve`: loads the pipelines, opens the index, serves until SIGINT or SIGTERM.
+ *
+ * The first signal stops cleanly: the run going finishes (each run is one transaction), nothing new
+ * starts, the index is closed, exit code 0. A second signal exits at once (exit code 130): the run
+ * going is then rolled back by DuckDB (its `runs` row stays `running`).
+ */
+import { loadPipelineFolder } from '../config/load-pipelines.ts';
+import { ConfigError, OnecodeError } from '../errors.ts';
+import type { OpenIndex } from '../index/open-index.ts';
+import type { Logger } from '../logger.ts';
+import type { RetryPolicy } from '../serve/backoff.ts';
+import { scheduledPipelines } from '../serve/scheduled-pipelines.ts';
+import { startServe } from '../serve/serve.ts';
+import { resolveKafkaSettings } from './kafka-settings.ts';
+import { openIndexForWriting } from './open-index-for-cli.ts';
+
+/** Options of {@link serveCommand}, from the command line. */
+export interface ServeCommandOptions {
+  pipelines: string;
+  dbPath: string;
+  logger: Logger;
+  retry: RetryPolicy;
+  relayIntervalMs: number;
+  snapshotIntervalMs: number;
+}
+
+/** Serves until a signal; resolves when stopped cleanly. */
+export async function serveCommand(options: ServeCommandOptions): Promise<void> {
+  const { logger } = options;
+  const all = await loadPipelineFolder(options.pipelines);
+  const pipelines = scheduledPipelines(all);
+  const kafka = resolveKafkaSettings();
+  if (pipelines.length === 0 && kafka === undefined) {
+    throw new ConfigError('nothing_to_serve', `no pipeline in ${options.pipelines}/ has a schedule and KAFKA_BROKERS is not set: nothing to serve (add e.g. "schedule: '0 2 * * *'" to a pipeline)`);
+  }
+  if (pipelines.length === 0) logger.warn({ pipelines: options.pipelines }, 'no pipeline has a schedule: relaying the outbox only');
+
+  const index = await openWithPatience(options.dbPath);
+  const serve = await startServe({ index, dbPath: options.dbPath, pipelines, logger, kafka, retry: options.retry, relayIntervalMs: options.relayIntervalMs, snapshotIntervalMs: options.snapshotIntervalMs });
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now; the run going is rolled back');
+      process.exit(130);
+    }
+    void serve.stop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await serve.stopped;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * Opens the index for writing, waiting up to 10 s while it is locked: an analyst's command may have
+ * it open for reading for a moment. Another serve or a `run` going is reported at once by the error.
+ */
+async function openWithPatience(dbPath: string): Promise<OpenIndex> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await openIndexForWriting(dbPath);
+    } catch (error) {
+      const locked = error instanceof OnecodeError && error.code === 'index_locked';
+      if (!locked || /onecode serve/.test(error.message) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

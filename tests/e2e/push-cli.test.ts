@@ -1,0 +1,107 @@
+/**
+ * `onecode push` and `run` as an operator meets them when something is off: no broker configured,
+ * a broker that does not answer, parked events in `status`.
+ */
+import { randomUUID } from 'node:crypto';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openIndex } from '../../src/index/open-index.ts';
+import { generateSample } from '../../src/sample/generate.ts';
+import { onecode } from '../support/cli.ts';
+import { resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
+import { REPO } from '../support/workspace.ts';
+
+let dir: string;
+let broker: ResolvedKafka;
+const prefix = `cli-${randomUUID().slice(0, 8)}`;
+const topics = ['person', 'legal_person', 'record'].map((e) => `${prefix}.${e}.v1`);
+const env = { KAFKA_BROKERS: '', ONECODE_TOPIC_PREFIX: prefix, ONECODE_LOG_LEVEL: 'silent' };
+/** Nothing listens on port 1: connections are refused at once, and kafkajs retries for ~10 s. */
+const NOBODY = '127.0.0.1:1';
+
+/** A fresh index in `dir` holding one run of the legal-person pipeline (294 events, all pending). */
+async function indexWithEvents(name: string): Promise<{ db: string; events: number }> {
+  const db = path.join(dir, `${name}.duckdb`);
+  const run = await onecode(['run', 'bookkeeping-agencies', '--db', db], { cwd: dir, env });
+  expect(run.code, run.stderr).toBe(0);
+  return { db, events: Number(/(\d+) change event\(s\) pending/.exec(run.stdout)![1]) };
+}
+
+beforeAll(async () => {
+  broker = await resolveKafkaBrokers();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-push-cli-'));
+  await cp(path.join(REPO, 'pipelines'), path.join(dir, 'pipelines'), { recursive: true });
+  await generateSample({ outDir: path.join(dir, 'data/sample'), seed: 3, scale: 1 });
+}, 600_000);
+
+afterAll(async () => {
+  if (broker) {
+    const admin = new Kafka({ clientId: 'push-cli-cleanup', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect().then(() => admin.deleteTopics({ topics })).catch(() => {});
+    await admin.disconnect().catch(() => {});
+    await broker.stop();
+  }
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('onecode push', () => {
+  it('without a broker: exit 2 and one line saying how to configure one', async () => {
+    const { db, events } = await indexWithEvents('unconfigured');
+    expect(events).toBeGreaterThan(100);
+    const push = await onecode(['push', '--db', db], { cwd: dir, env });
+    expect(push.code).toBe(2);
+    expect(push.stderr).toBe('onecode: no Kafka broker configured: set KAFKA_BROKERS=host:port[,host:port] or pass --brokers (a local one: npm run kafka:start, then KAFKA_BROKERS=127.0.0.1:9092)\n');
+    const bad = await onecode(['push', '--db', db, '--brokers', 'localhost', '--partitions', '0'], { cwd: dir, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^onecode: brokers: 'localhost' is not host:port/);
+  });
+
+  it.concurrent('a broker that does not answer: exit 1, one line saying it is retriable, nothing marked published', async () => {
+    const { db, events } = await indexWithEvents('unreachable-push');
+    const push = await onecode(['push', '--db', db, '--brokers', NOBODY], { cwd: dir, env });
+    expect(push.code).toBe(1);
+    expect(push.stdout).toBe('');
+    expect(push.stderr.split('\n')).toHaveLength(2); // one line and its newline
+    expect(push.stderr).toMatch(/^onecode: push failed \(BROKER_UNAVAILABLE, retriable: run `onecode push` again\): .*\[0 published and 0 parked before it stopped, (\d+) pending\]\n$/);
+    expect(push.stderr).toContain(`${events} pending]`);
+  }, 60_000);
+
+  it.concurrent('run with an unreachable KAFKA_BROKERS: the runs are committed, the push failure exits 1, events stay pending', async () => {
+    const db = path.join(dir, 'unreachable-run.duckdb');
+    const run = await onecode(['run', 'bookkeeping-agencies', '--db', db], { cwd: dir, env: { ...env, KAFKA_BROKERS: NOBODY } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/│ bookkeeping-agencies\s+│ succeeded/);
+    expect(run.stderr).toMatch(/^onecode: the runs above are committed; push failed \(BROKER_UNAVAILABLE, retriable: run `onecode push` again\)/);
+    const status = await onecode(['status', '--json', '--db', db], { cwd: dir, env });
+    const s = JSON.parse(status.stdout) as { outbox: { pending: number; published: number }; recent_runs: Array<{ status: string }> };
+    expect(s.recent_runs.map((r) => r.status)).toEqual(['succeeded']);
+    expect(s.outbox.pending).toBeGreaterThan(100);
+    expect(s.outbox.published).toBe(0);
+  }, 60_000);
+
+  it('status lists parked events with their reasons; push goes on without them', async () => {
+    const { db, events } = await indexWithEvents('parked');
+    const index = await openIndex(db);
+    await index.connection.run(`UPDATE outbox SET parked_reason = 'event of 1200000 bytes is larger than maxMessageBytes (1000000); raise it or shrink the event'
+      WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT 2)`);
+    index.close();
+
+    const text = await onecode(['status', '--db', db], { cwd: dir, env });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`outbox: ${events - 2} pending, 0 published, 2 parked\n`);
+    expect(text.stdout).toMatch(/^parked events \(not published; the relay goes on without them\):\n {2}seq 2 legal_person c \(run r000001\): event of 1200000 bytes is larger than maxMessageBytes .*\n {2}seq 1 legal_person c \(run r000001\): event of 1200000/m);
+    const json = JSON.parse((await onecode(['status', '--json', '--db', db], { cwd: dir, env })).stdout) as { outbox: { parked: number; parked_events: Array<{ seq: number; reason: string }> } };
+    expect(json.outbox.parked).toBe(2);
+    expect(json.outbox.parked_events.map((e) => e.seq)).toEqual([2, 1]);
+    expect(json.outbox.parked_events[0]!.reason).toMatch(/larger than maxMessageBytes/);
+
+    const push = await onecode(['push', '--db', db, '--brokers', broker.brokers.join(',')], { cwd: dir, env });
+    expect(push.code, push.stderr).toBe(0);
+    expect(JSON.parse(push.stdout)).toEqual({ published: events - 2, skippedAlreadyOnBroker: 0, parked: 0, pending: 0 });
+    const after = JSON.parse((await onecode(['status', '--json', '--db', db], { cwd: dir, env })).stdout) as { outbox: { pending: number; published: number; parked: number } };
+    expect(after.outbox).toMatchObject({ pending: 0, published: events - 2, parked: 2 });
+  });
+});
