@@ -55,8 +55,6 @@ export const PipelineConfig = z
     mode: z.enum(['snapshot', 'incremental']).default('snapshot'),
     /** A snapshot run fails if it would delete more than this share of the pipeline's records. Default 0.2. */
     max_delete_share: z.number().min(0).max(1).default(0.2),
-    /** Kafka topic for this pipeline's record events (default by entity). */
-    topic: z.string().optional(),
     /** Source column → protection class. `secret` columns are dropped at extraction. */
     classification: z.record(z.string(), FieldClass).default({}),
     /** Cron expression for `onecode serve`. */

@@ -184,7 +184,7 @@ function program(): Command {
     .command('validate')
     .description('classify identifiers given as arguments or stdin lines; prints one JSON line each')
     .argument('[value...]', 'values (default: read lines from stdin)')
-    .addOption(new Option('--kind <kind>', 'force the kind where the shape is ambiguous').choices(['resident_id', 'uscc', 'org_code', 'business_reg_no']))
+    .addOption(new Option('--kind <kind>', 'force the kind where the shape is ambiguous').choices(['resident_id', 'uscc', 'org_code', 'business_reg_no', 'foreign_permanent_residence_2017']))
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
     .action(async (values: string[], opts: { kind?: IdentifierKind; runDate?: string }) => {
       const runDate = opts.runDate ?? todayInChina();
