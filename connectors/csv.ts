@@ -46,6 +46,8 @@ async function readHeader(ctx: ConnectorContext, options: CsvOptions): Promise<s
   const records = parseSync(text, { delimiter: options.delimiter, to: 1, relax_column_count: true }) as string[][];
   const header = (records[0] ?? []).map((h) => h.trim());
   if (header.length === 0 || header.every((h) => h === '')) throw new ExtractError('source_empty', `${ctx.sourcePath}:1: no header row`);
+  const control = header.find((h) => /[\u0000-\u001f\u007f]/.test(h));
+  if (control !== undefined) throw new ExtractError('header_invalid', `${ctx.sourcePath}:1: a column name holds a control character (${JSON.stringify(control)}): is this a CSV file?`);
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new ExtractError('header_invalid', `${ctx.sourcePath}:1: column '${dup}' appears twice in the header`);
   return header;

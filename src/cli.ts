@@ -44,7 +44,6 @@ const isoDate = (value: string): string => {
 function program(): Command {
   const cli = new Command('onecode')
     .description('One-code index of natural persons and legal persons: extract, normalise, index, push deltas')
-    .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const dbOption = () => new Option('--db <path>', 'index file (default: $ONECODE_DB or data/onecode.duckdb)');
@@ -93,7 +92,10 @@ function program(): Command {
         }
         const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);
         process.stdout.write(formatRunSummary(summaries, pending));
-        if (summaries.some((s) => s.status === 'failed')) process.exitCode = 1;
+        for (const failed of summaries.filter((s) => s.status === 'failed')) {
+          process.stderr.write(`onecode: ${failed.pipeline} failed (${failed.errorCode}): ${failed.error?.split('\n')[0]}\n`);
+          process.exitCode = 1;
+        }
         // The runs are committed whatever the push does; a failed push leaves their events pending (exit 1).
         if (kafka !== undefined && pending > 0) {
           const report = await pushIndex({ connection: index.connection, kafka, logger }).catch((error: unknown) => {

@@ -37,7 +37,7 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
       throw new OnecodeError('index_locked', `${dbPath}: the index is in use by another onecode process (${message.split('\n')[0]}); wait for it or use its server`);
     }
     if (/does not exist|No such file|Cannot open/i.test(message) && options.readOnly) {
-      throw new OnecodeError('index_missing', `${dbPath}: no index here yet; run 'onecode run --all' first (or pass --db)`);
+      throw new OnecodeError('index_missing', `${dbPath}: no index here yet; run 'onecode run --all' first (or pass --db)`, { exitCode: 2 });
     }
     throw new OnecodeError('index_unopenable', `${dbPath}: cannot open the index: ${message.split('\n')[0]}`);
   }

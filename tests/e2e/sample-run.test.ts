@@ -117,5 +117,15 @@ describe('sample → run → index', () => {
     const usage = await onecode(['run', '--db', db], { cwd: ws.dir });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe('onecode: name the pipelines to run, or pass --all\n');
+    const badOption = await onecode(['query', 'SELECT 1', '--format', 'xml', '--db', db]);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr.trim().split('\n')).toHaveLength(1);
+    const noIndex = await onecode(['status', '--db', path.join(ws.dir, 'nowhere.duckdb')]);
+    expect(noIndex.code).toBe(2);
+    expect(noIndex.stderr).toMatch(/^onecode: .*nowhere\.duckdb: no index here yet/);
+    await writeFile(path.join(ws.dir, 'data/sample/subsidy-payments.csv'), '');
+    const failed = await onecode(['run', 'subsidy-payments', '--db', db], { cwd: ws.dir, env: { ONECODE_LOG_LEVEL: 'silent' } });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^onecode: subsidy-payments failed \(source_empty\): .*subsidy-payments\.csv: file is empty/);
   });
 });
