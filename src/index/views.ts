@@ -26,6 +26,26 @@ CREATE OR REPLACE VIEW runs AS
          rows_read, loaded, duplicates, quarantined, created, updated, deleted, unchanged, events,
          error_code, error
   FROM run_log;
+CREATE OR REPLACE VIEW conflicts AS
+  WITH v AS (
+    SELECT entity, one_code, 'name' AS field, name AS value, pipeline, system, source_key, changed_run_id
+      FROM source_record WHERE entity IN ('person', 'legal_person') AND name IS NOT NULL
+    UNION ALL SELECT entity, one_code, 'employer_uscc', employer_uscc, pipeline, system, source_key, changed_run_id
+      FROM source_record WHERE entity = 'person' AND employer_uscc IS NOT NULL
+    UNION ALL SELECT entity, one_code, 'legal_representative', legal_representative, pipeline, system, source_key, changed_run_id
+      FROM source_record WHERE entity = 'legal_person' AND legal_representative IS NOT NULL
+    UNION ALL SELECT entity, one_code, 'legal_representative_id_number', legal_representative_id_number, pipeline, system, source_key, changed_run_id
+      FROM source_record WHERE entity = 'legal_person' AND legal_representative_id_number IS NOT NULL
+  ), keyed AS (
+    -- values compared as people read them: spaces, full-width brackets and interpunct variants
+    -- (·, •, ・, ‧) of minority names do not make a conflict
+    SELECT *, regexp_replace(translate(value, '（）【】•・‧', '()[]···'), '\s+', '', 'g') AS comparable FROM v
+  ), disputed AS (
+    SELECT entity, one_code, field FROM keyed GROUP BY ALL HAVING count(DISTINCT comparable) > 1
+  )
+  SELECT k.entity, k.one_code AS code, k.field, k.value, k.pipeline, k.system, k.source_key, k.changed_run_id
+  FROM keyed k JOIN disputed USING (entity, one_code, field)
+  ORDER BY k.entity, code, k.field, k.system;
 CREATE OR REPLACE VIEW changes AS
   SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event
   FROM outbox;

@@ -127,3 +127,31 @@ describe('registry reality', () => {
     expect(other).toMatchObject({ status: 'succeeded', loaded: 1, quarantined: 1 });
   });
 });
+
+describe('conflicts and aliases', () => {
+  let ws: Workspace;
+  beforeEach(async () => (ws = await createWorkspace()));
+  afterEach(async () => ws.dispose());
+
+  it('systems disagreeing on a field appear in conflicts with both values and sources; spacing and interpunct variants do not', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { lookupCode } = await import('../../src/index/lookup.ts');
+    await writeFile(`${ws.dir}/a.csv`, '统一社会信用代码,机构名称,法定代表人,注册号\n91350100MA2Y8K3P3P,福州示例会计服务有限公司,陈明,350100100001237\n91350102MA30000960,厦门示例（科技）有限公司,阿依·买买提,\n');
+    await writeFile(`${ws.dir}/b.csv`, '统一社会信用代码,机构名称,法定代表人\n91350100MA2Y8K3P3P,福州示例会计服务有限公司,林芳\n91350102MA30000960,厦门示例(科技)有限公司,阿依•买买提\n');
+    const pipeline = (name: string, extra: Record<string, string> = {}) => ws.writePipeline(name, {
+      system: `系统${name}`, entity: 'legal_person', connector: { kind: 'csv', path: `${name}.csv` },
+      mapping: { uscc: '统一社会信用代码', name: '机构名称', legal_representative: '法定代表人', ...extra }, source_key: ['统一社会信用代码'],
+    });
+    expect((await ws.run(await pipeline('a', { business_reg_no: '注册号' }))).status).toBe('succeeded');
+    expect((await ws.run(await pipeline('b'))).status).toBe('succeeded');
+    expect(await ws.rows(`SELECT code, field, value, system FROM conflicts`)).toEqual([
+      { code: '91350100MA2Y8K3P3P', field: 'legal_representative', value: '陈明', system: '系统a' },
+      { code: '91350100MA2Y8K3P3P', field: 'legal_representative', value: '林芳', system: '系统b' },
+    ]);
+    // an organisation code (with its hyphen) and a registration number find the legal person
+    const byOrgCode = await lookupCode(ws.index.connection, 'MA2Y8K3P-3', '2026-01-01');
+    expect(byOrgCode).toMatchObject({ code: '91350100MA2Y8K3P3P', alias: 'MA2Y8K3P3', systems: ['系统a', '系统b'] });
+    const byRegNo = await lookupCode(ws.index.connection, '350100100001237', '2026-01-01');
+    expect(byRegNo).toMatchObject({ code: '91350100MA2Y8K3P3P', alias: '350100100001237' });
+  });
+});
