@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openIndex } from '../../src/index/open-index.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
-import { resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
+import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
 import { REPO } from '../support/workspace.ts';
 
 let dir: string;
@@ -38,12 +37,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (broker) {
-    const admin = new Kafka({ clientId: 'push-cli-cleanup', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect().then(() => admin.deleteTopics({ topics })).catch(() => {});
-    await admin.disconnect().catch(() => {});
-    await broker.stop();
-  }
+  await releaseBroker(broker, topics);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

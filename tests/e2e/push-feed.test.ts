@@ -15,7 +15,7 @@ import { ChangeEvent } from '../../schemas/change-event.ts';
 import { openIndex } from '../../src/index/open-index.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
-import { resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
+import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
 import { REPO } from '../support/workspace.ts';
 
 /** One message as a consumer of the feed sees it. */
@@ -131,12 +131,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (broker) {
-    const admin = new Kafka({ clientId: 'feed-cleanup', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect().then(() => admin.deleteTopics({ topics })).catch(() => {});
-    await admin.disconnect().catch(() => {});
-    await broker.stop();
-  }
+  await releaseBroker(broker, topics);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -10,13 +10,12 @@ import { appendFile, cp, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openIndex } from '../../src/index/open-index.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { snapshotPathOf, serveStatePathOf } from '../../src/serve/serve-files.ts';
 import { onecode } from '../support/cli.ts';
-import { resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
+import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
 import { REPO } from '../support/workspace.ts';
 import { consumeAll } from '../push/outbox-fixtures.ts';
 
@@ -62,12 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (serve && serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
-  if (broker) {
-    const admin = new Kafka({ clientId: 'serve-cleanup', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect().then(() => admin.deleteTopics({ topics })).catch(() => {});
-    await admin.disconnect().catch(() => {});
-    await broker.stop();
-  }
+  await releaseBroker(broker, topics);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -108,3 +108,16 @@ async function dockerAnswers(): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * For afterAll: deletes the topics a test file created (best effort) and releases its broker.
+ * @param broker what resolveKafkaBrokers gave, or undefined when it failed.
+ */
+export async function releaseBroker(broker: ResolvedKafka | undefined, topics: string[]): Promise<void> {
+  if (!broker) return;
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'onecode-test-cleanup', brokers: broker.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect().then(() => admin.deleteTopics({ topics })).catch(() => {});
+  await admin.disconnect().catch(() => {});
+  await broker.stop();
+}
