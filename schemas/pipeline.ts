@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CANONICAL_FIELDS, ENTITY_KINDS } from './canonical.ts';
+import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts';
 
 /** Options of the `csv` connector (RFC 4180; every value arrives as a string). */
 export const CsvConnectorOptions = z.strictObject({
@@ -63,8 +63,8 @@ export const PipelineConfig = z
     timezone: z.string().default('Asia/Shanghai'),
   })
   .superRefine((p, ctx) => {
-    const oneCodeFields = p.entity === 'person' ? ['id_number'] : p.entity === 'legal_person' ? ['uscc'] : ['id_number', 'uscc'];
-    if (!oneCodeFields.some((f) => p.mapping[f as keyof typeof p.mapping])) {
+    const oneCodeFields = ONE_CODE_FIELDS[p.entity];
+    if (!oneCodeFields.some((f) => p.mapping[f])) {
       ctx.addIssue({
         code: 'custom',
         path: ['mapping'],

@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { STORED_FIELDS } from '../../schemas/canonical.ts';
+import { IDENTIFIER_FIELDS, STORED_FIELDS } from '../../schemas/canonical.ts';
 import { CHANGE_EVENT_SCHEMA } from '../../schemas/change-event.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { GuardError } from '../errors.ts';
+import { oneCodeField } from './candidates.ts';
 import { GOLDEN_TABLES, goldenJsonSql, goldenSql } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
 
@@ -88,7 +89,8 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   }
 
   // 2. Source records.
-  const codeColumn = codeKind(p) === 'uscc' ? 'uscc' : 'id_number';
+  const codeColumn = oneCodeField(p);
+  const codeKind = IDENTIFIER_FIELDS[codeColumn]!;
   const isRecord = p.entity === 'record';
   const recordJson = (alias: string, payload: string) =>
     `json_object('pipeline', ${P}, 'system', ${S}, 'source_key', ${alias}.source_key, 'code', ${alias}.one_code, 'fields', json(${payload}))`;
@@ -122,7 +124,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   const firstLoad = existing === 0;
   const newRecords = `
     SELECT ${P} AS pipeline, ${S} AS system, ${quoteLiteral(p.entity)} AS entity, i.source_key, i.${codeColumn} AS one_code,
-           ${quoteLiteral(codeKind(p))} AS code_kind, i.code_status, ${STORED_FIELDS.map((f) => `i.${f}`).join(', ')},
+           ${quoteLiteral(codeKind)} AS code_kind, i.code_status, ${STORED_FIELDS.map((f) => `i.${f}`).join(', ')},
            i.payload, i.payload_hash, CASE WHEN coalesce(len(i.flags), 0) > 0 THEN to_json(i.flags) END AS flags, i.line, ${p.priority} AS priority,
            ${firstLoad ? R : `coalesce(ch.old_first_run_id, ${R})`} AS first_run_id, ${R} AS changed_run_id, ${o.runNo} AS changed_run_no
     FROM ${cand} i ${firstLoad ? `WHERE i.disposition = 'loaded'` : `JOIN sr_change ch ON ch.rn = i.rn WHERE ch.op IN ('c', 'u')`}`;
@@ -245,8 +247,4 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
       await c.run(`INSERT INTO quarantined_row BY NAME (SELECT * FROM quarantine_new)`);
     },
   };
-}
-
-function codeKind(p: Pipeline): string {
-  return p.entity === 'legal_person' || (p.entity === 'record' && !p.mapping.id_number) ? 'uscc' : 'resident_id';
 }

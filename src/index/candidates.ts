@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CANONICAL_FIELDS, IDENTIFIER_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
+import { CANONICAL_FIELDS, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
 import { quoteLiteral } from './sql-text.ts';
@@ -28,11 +28,9 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
   return { projectColumns, layout: { fields, keyColumns: pipeline.source_key.map(col) } };
 }
 
-/** The field holding this pipeline's one code. */
+/** The field holding this pipeline's one code: the one of ONE_CODE_FIELDS it maps (config checks there is one). */
 export function oneCodeField(pipeline: Pipeline): 'id_number' | 'uscc' {
-  if (pipeline.entity === 'person') return 'id_number';
-  if (pipeline.entity === 'legal_person') return 'uscc';
-  return pipeline.mapping.id_number ? 'id_number' : 'uscc';
+  return ONE_CODE_FIELDS[pipeline.entity].find((f) => pipeline.mapping[f]) as 'id_number' | 'uscc';
 }
 
 const REASON = (code: string, field: string, message: string): string =>
