@@ -89,6 +89,10 @@ export const csvConnector: Connector<CsvOptions> = {
 
   async stage(ctx: StageContext, options): Promise<{ columns: string[] }> {
     const header = await readHeader(ctx, options);
+    const missing = ctx.projectColumns.filter((col) => !header.includes(col));
+    if (missing.length > 0) {
+      throw new ExtractError('header_mismatch', `${ctx.sourcePath}:1: column(s) ${missing.map((m) => `'${m}'`).join(', ')} named in ${ctx.pipeline.file} (mapping/source_key) are not in the header (${header.join(', ')})`);
+    }
     let file = ctx.sourcePath;
     let tempDir: string | undefined;
     if (options.encoding !== 'utf-8') {

@@ -103,18 +103,11 @@ async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: numbe
   const ctx: ConnectorContext = { pipeline, logger: o.logger.child({ component: 'connector', connector: connector.kind }), sourcePath };
   const stg = 'stg';
   const rej = 'stg_rejects';
-  let columns: string[] | undefined;
   if (connector.stage) {
     const stageCtx: StageContext = { ...ctx, connection: c, table: stg, rejectTable: rej, dropColumns, projectColumns };
-    ({ columns } = await connector.stage(stageCtx, pipeline.connector));
+    await connector.stage(stageCtx, pipeline.connector);
   } else {
     await stageRows({ connection: c, rows: connector.extract(ctx, pipeline.connector), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
-  }
-  if (columns) {
-    const missing = projectColumns.filter((col) => !columns!.includes(col));
-    if (missing.length > 0) {
-      throw new OnecodeError('header_mismatch', `${sourcePath}:1: column(s) ${missing.map((m) => `'${m}'`).join(', ')} named in ${pipeline.file} (mapping/source_key) are not in the header (${columns.join(', ')})`);
-    }
   }
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
   return planRun({

@@ -51,6 +51,13 @@ describe('pipeline files', () => {
       mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['身份证号'], classification: { 密码: 'secret' },
     });
     expect((await ws.run(p)).status).toBe('succeeded');
+    const missing = await ws.writePipeline('misnamed', {
+      system: 's', entity: 'person', connector: { kind: 'csv', path: 'staff.csv' },
+      mapping: { id_number: '身份证号码', name: '姓名' }, source_key: ['身份证号码'],
+    });
+    const failed = await ws.run(missing);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'header_mismatch' });
+    expect(failed.error).toMatch(/staff\.csv:1: column\(s\) '身份证号码' named in .*misnamed\.yaml/);
     const [r] = await ws.rows(`SELECT payload FROM records`);
     expect(JSON.parse(String(r!.payload))).toEqual({ 身份证号: '350102198503171237', 姓名: '陈明' });
     expect(await ws.rows(`SELECT count(*)::INT AS n FROM changes WHERE contains(event, 'hunter2')`)).toEqual([{ n: 0 }]);
