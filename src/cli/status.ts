@@ -19,6 +19,11 @@ export interface IndexStatus {
   persons: number;
   legal_persons: number;
   records: { system: string; pipeline: string; records: number }[];
+  /**
+   * Per pipeline holding legacy-coded records: how many were linked to a one code through an
+   * alias, and how many wait unlinked for their alias to appear (src/index/linkage.ts).
+   */
+  linkage: { pipeline: string; system: string; linked: number; unlinked: number }[];
   quarantine: { reason_code: string; rows: number }[];
   outbox: { pending: number; published: number; parked: number; parked_events: ParkedEvent[] };
   recent_runs: Record<string, unknown>[];
@@ -33,6 +38,10 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
     persons: await one(c, 'SELECT count(*) FROM persons'),
     legal_persons: await one(c, 'SELECT count(*) FROM legal_persons'),
     records: (await rows(c, 'SELECT system, pipeline, count(*) AS records FROM records GROUP BY ALL ORDER BY pipeline')).map((r) => ({ system: String(r.system), pipeline: String(r.pipeline), records: Number(r.records) })),
+    linkage: (await rows(c, `
+      SELECT pipeline, system, count(*) FILTER (WHERE code_status = 'linked') AS linked, count(*) FILTER (WHERE code_status = 'unlinked') AS unlinked
+      FROM records WHERE code_status IN ('linked', 'unlinked') GROUP BY ALL ORDER BY pipeline`))
+      .map((r) => ({ pipeline: String(r.pipeline), system: String(r.system), linked: Number(r.linked), unlinked: Number(r.unlinked) })),
     quarantine: (await rows(c, `
       SELECT reason_code, count(*) AS rows FROM (SELECT unnest(reason_codes) AS reason_code FROM quarantine q
         WHERE run_id IN (SELECT max_by(run_id, run_no) FROM runs WHERE status = 'succeeded' GROUP BY pipeline))
@@ -52,6 +61,8 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
 export function formatStatus(s: IndexStatus): string {
   const lines = [`persons ${s.persons}, legal persons ${s.legal_persons}`];
   for (const r of s.records) lines.push(`  ${r.pipeline} (${r.system}): ${r.records} records`);
+  if (s.linkage.length > 0) lines.push('legacy codes (linked to a one code / waiting unlinked for it):');
+  for (const l of s.linkage) lines.push(`  ${l.pipeline}: ${l.linked} linked, ${l.unlinked} unlinked`);
   lines.push(`quarantine (latest successful run of each pipeline): ${s.quarantine.length === 0 ? 'empty' : ''}`);
   for (const q of s.quarantine) lines.push(`  ${q.reason_code}: ${q.rows}`);
   lines.push(`outbox: ${s.outbox.pending} pending, ${s.outbox.published} published, ${s.outbox.parked} parked`);

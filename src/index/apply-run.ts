@@ -4,7 +4,8 @@ import { CHANGE_EVENT_SCHEMA } from '../../schemas/change-event.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { GuardError } from '../errors.ts';
 import { oneCodeField } from './candidates.ts';
-import { GOLDEN_TABLES, goldenJsonSql, goldenSql } from './golden.ts';
+import { GOLDEN_TABLES, goldenJsonSql, goldenSql, type GoldenEntity } from './golden.ts';
+import { buildLinkTargets, dropLinkTargets, resolveWaitingSql } from './linkage.ts';
 import { quoteLiteral } from './sql-text.ts';
 
 /**
@@ -21,6 +22,12 @@ export interface RunCounts {
   deleted: number;
   unchanged: number;
   events: number;
+  /** Rows of this extract (counted in `loaded`) whose one code was found through a legacy code. */
+  linked: number;
+  /** Rows of this extract (counted in `loaded`) that wait, unlinked, for their legacy code to resolve. */
+  unlinked: number;
+  /** Records of earlier runs, of any pipeline, that waited unlinked and were linked by this run. */
+  relinked: number;
 }
 
 export interface ApplyRunOptions {
@@ -53,11 +60,13 @@ const num = async (connection: DuckDBConnection, sql: string): Promise<number> =
  * Plans one staged extract against the index, set-based, reading only committed data (DuckDB
  * scans committed tables in parallel; tables written inside a transaction are scanned far more
  * slowly), and returns the counts and a `write` for the caller's transaction:
- * 1. counts by disposition (see buildCandidates);
+ * 1. counts by disposition (see buildCandidates); rows waiting for linkage are linked where an
+ *    alias resolves them (linkage.ts);
  * 2. source records: created, updated (payload changed), deleted (snapshot pipelines only,
  *    bounded by `max_delete_share`), unchanged;
- * 3. golden persons / legal persons of the affected codes rebuilt by survivorship over the
- *    source records as they will be after the write;
+ * 3. waiting records of earlier runs (any pipeline) that this run's codes resolve are linked;
+ *    golden persons / legal persons of the affected codes rebuilt by survivorship over the
+ *    source records as they will be after the write; new aliases kept in `code_alias`;
  * 4. one change event per changed golden record (person, legal_person pipelines) or per changed
  *    source record (record pipelines), numbered after the outbox's highest `seq`;
  * 5. quarantined rows with their reasons.
@@ -81,6 +90,21 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
            count(*)
     FROM ${cand}`)).getRows()[0]!.map(Number) as [number, number, number, number];
   const unreadable = await num(c, `SELECT count(DISTINCT line) FROM ${o.rejectTable}`);
+  const codeColumn = oneCodeField(p);
+
+  // 1b. Linkage of rows waiting for a legacy code (legal persons only, see canWaitUnlinked).
+  const waiting = await num(c, `SELECT count(*) FROM ${cand} WHERE disposition = 'loaded' AND code_status = 'unlinked'`);
+  const waitingInIndex = await num(c, `SELECT count(*) FROM source_record WHERE code_status = 'unlinked'`);
+  if (waiting + waitingInIndex > 0) await buildLinkTargets(c, cand);
+  if (waiting > 0) {
+    await c.run(`
+      UPDATE ${cand} t SET ${codeColumn} = r.one_code, code_status = 'linked', linked_via = r.linked_via
+      FROM (${resolveWaitingSql(`SELECT rn AS id, org_code, business_reg_no FROM ${cand} WHERE disposition = 'loaded' AND code_status = 'unlinked'`)}) r
+      WHERE t.rn = r.id`);
+  }
+  const [linked, unlinked] = waiting === 0 ? [0, 0] : (await c.runAndReadAll(`
+    SELECT count(*) FILTER (WHERE code_status = 'linked'), count(*) FILTER (WHERE code_status = 'unlinked')
+    FROM ${cand} WHERE disposition = 'loaded'`)).getRows()[0]!.map(Number) as [number, number];
   if (loaded === 0) {
     throw new GuardError(
       'extract_empty',
@@ -89,7 +113,6 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   }
 
   // 2. Source records.
-  const codeColumn = oneCodeField(p);
   const codeKind = IDENTIFIER_FIELDS[codeColumn]!;
   const isRecord = p.entity === 'record';
   const recordJson = (alias: string, payload: string) =>
@@ -99,7 +122,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
     SELECT coalesce(n.source_key, o.source_key) AS source_key, n.rn,
       CASE WHEN o.source_key IS NULL THEN 'c'
            WHEN n.source_key IS NULL THEN ${p.mode === 'snapshot' ? `'d'` : `'='`}
-           WHEN n.payload_hash <> o.payload_hash OR n.one_code <> o.one_code THEN 'u'
+           WHEN n.payload_hash <> o.payload_hash OR n.one_code IS DISTINCT FROM o.one_code THEN 'u'
            ELSE '=' END AS op,
       o.one_code AS old_code, n.one_code AS new_code, o.first_run_id AS old_first_run_id
       ${isRecord ? `, CASE WHEN o.source_key IS NOT NULL THEN ${recordJson('o', 'o.payload')} END AS before` : ''}
@@ -124,63 +147,95 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   const firstLoad = existing === 0;
   const newRecords = `
     SELECT ${P} AS pipeline, ${S} AS system, ${quoteLiteral(p.entity)} AS entity, i.source_key, i.${codeColumn} AS one_code,
-           ${quoteLiteral(codeKind)} AS code_kind, i.code_status, ${STORED_FIELDS.map((f) => `i.${f}`).join(', ')},
+           ${quoteLiteral(codeKind)} AS code_kind, i.code_status, i.linked_via, ${STORED_FIELDS.map((f) => `i.${f}`).join(', ')},
            i.payload, i.payload_hash, CASE WHEN coalesce(len(i.flags), 0) > 0 THEN to_json(i.flags) END AS flags, i.line, ${p.priority} AS priority,
            ${firstLoad ? R : `coalesce(ch.old_first_run_id, ${R})`} AS first_run_id, ${R} AS changed_run_id, ${o.runNo} AS changed_run_no
     FROM ${cand} i ${firstLoad ? `WHERE i.disposition = 'loaded'` : `JOIN sr_change ch ON ch.rn = i.rn WHERE ch.op IN ('c', 'u')`}`;
 
-  // 3 and 4. Golden records and change events. `events` yields (entity, op, code, before, after).
-  let events = `SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS op, NULL::VARCHAR AS code, NULL::VARCHAR AS before, NULL::VARCHAR AS after WHERE false`;
-  let goldenWrite: string[] = [];
+  // 3. Waiting records of earlier runs that this run's codes resolve (any pipeline but this
+  // pipeline's records being rewritten, whose own candidates were resolved above).
+  const rewritten = `SELECT source_key FROM sr_change WHERE op IN ('u', 'd')`;
+  let relinked = 0;
+  if (waitingInIndex > 0) {
+    await c.run(`
+      CREATE OR REPLACE TEMP TABLE relink AS
+      SELECT s.pipeline, s.source_key, r.one_code, r.linked_via
+      FROM (${resolveWaitingSql(`
+        SELECT pipeline || chr(31) || source_key AS id, org_code, business_reg_no FROM source_record
+        WHERE code_status = 'unlinked' AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))`)}) r
+      JOIN source_record s ON s.pipeline || chr(31) || s.source_key = r.id`);
+    relinked = await num(c, `SELECT count(*) FROM relink`);
+  }
+
+  // 3 and 4. Golden records and change events. Each part of `events` yields (entity, op, code, before, after).
+  const eventParts: string[] = [];
+  const goldenWrite: string[] = [];
   if (isRecord) {
-    events = `
+    eventParts.push(`
       SELECT 'record' AS entity, ch.op, coalesce(ch.new_code, ch.old_code) AS code, ch.before,
              CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 'x.payload')} END AS after
       FROM sr_change ch
       LEFT JOIN (SELECT rn, source_key, payload, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
-      WHERE ch.op IN ('c', 'u', 'd')`;
-  } else if (created + updated + deleted > 0) {
-    const entity = p.entity as 'person' | 'legal_person';
-    const { table, key } = GOLDEN_TABLES[entity];
-    await c.run(`
-      CREATE OR REPLACE TEMP TABLE affected AS
-      SELECT DISTINCT code FROM (
-        SELECT old_code AS code FROM sr_change WHERE op IN ('u', 'd')
-        UNION ALL SELECT new_code FROM sr_change WHERE op IN ('c', 'u')
-      ) WHERE code IS NOT NULL`);
-    // The affected codes' source records as they will be after the write.
-    const after = `
-      SELECT one_code, ${GOLDEN_TABLES[entity].stored.join(', ')}, updated_at, priority, changed_run_no, source_key
-      FROM source_record
-      WHERE entity = '${entity}' AND one_code IN (SELECT code FROM affected)
-        AND NOT (pipeline = ${P} AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd')))
-      UNION ALL
-      SELECT one_code, ${GOLDEN_TABLES[entity].stored.join(', ')}, updated_at, priority, changed_run_no, source_key
-      FROM (${newRecords})`;
-    await c.run(`CREATE OR REPLACE TEMP TABLE golden_new AS ${goldenSql(entity, after, runId)}`);
-    const previous = await num(c, `SELECT count(*) FROM ${table} WHERE ${key} IN (SELECT code FROM affected)`);
-    if (previous === 0) {
-      // Only new codes (a first load): every golden row is a create.
-      goldenWrite = [`INSERT INTO ${table} SELECT * FROM golden_new`];
-      events = `SELECT ${quoteLiteral(entity)} AS entity, 'c' AS op, n.${key} AS code, NULL AS before, ${goldenJsonSql(entity, 'n')} AS after FROM golden_new n`;
-    } else {
-      await c.run(`
-        CREATE OR REPLACE TEMP TABLE golden_diff AS
-        SELECT * FROM (
-          SELECT CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END AS op,
-                 coalesce(n.${key}, o.${key}) AS code,
-                 CASE WHEN o.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'o')} END AS before,
-                 CASE WHEN n.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'n')} END AS after
-          FROM golden_new n
-          FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected)) o ON n.${key} = o.${key}
-        ) WHERE before IS NULL OR after IS NULL OR before <> after`);
-      goldenWrite = [
-        `DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM golden_diff WHERE op IN ('u', 'd'))`,
-        `INSERT INTO ${table} SELECT * FROM golden_new WHERE ${key} IN (SELECT code FROM golden_diff WHERE op IN ('c', 'u'))`,
-      ];
-      events = `SELECT ${quoteLiteral(entity)} AS entity, op, code, before, after FROM golden_diff`;
-    }
+      WHERE ch.op IN ('c', 'u', 'd')`);
   }
+  for (const entity of ['person', 'legal_person'] as const) {
+    const own = p.entity === entity && created + updated + deleted > 0;
+    const relinks = entity === 'legal_person' && relinked > 0;
+    if (!own && !relinks) continue;
+    const { stored } = GOLDEN_TABLES[entity];
+    const affected = [
+      ...(own ? [`SELECT old_code AS code FROM sr_change WHERE op IN ('u', 'd')`, `SELECT new_code FROM sr_change WHERE op IN ('c', 'u')`] : []),
+      ...(relinks ? [`SELECT one_code FROM relink`] : []),
+    ];
+    // The affected codes' source records as they will be after the write.
+    const after = [
+      `SELECT one_code, ${stored.join(', ')}, updated_at, priority, changed_run_no, source_key
+       FROM source_record
+       WHERE entity = '${entity}' AND one_code IN (SELECT code FROM affected_${entity})
+         AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))`,
+      ...(relinks ? [`SELECT r.one_code, ${stored.map((f) => `s.${f}`).join(', ')}, s.updated_at, s.priority, s.changed_run_no, s.source_key
+       FROM source_record s JOIN relink r ON s.pipeline = r.pipeline AND s.source_key = r.source_key`] : []),
+      ...(own ? [`SELECT one_code, ${stored.join(', ')}, updated_at, priority, changed_run_no, source_key FROM (${newRecords}) WHERE one_code IS NOT NULL`] : []),
+    ].join('\n      UNION ALL\n      ');
+    const plan = await planGolden(c, entity, affected, after, runId);
+    goldenWrite.push(...plan.writes);
+    eventParts.push(plan.events);
+  }
+  const events = eventParts.length > 0
+    ? eventParts.join(' UNION ALL ')
+    : `SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS op, NULL::VARCHAR AS code, NULL::VARCHAR AS before, NULL::VARCHAR AS after WHERE false`;
+
+  // Aliases this run shows for the first time (linkage.ts), with the record that showed them.
+  const aliasParts: string[] = [];
+  const seen = (alias: string, kind: string, where: string) => `
+    SELECT i.${alias} AS alias, '${kind}' AS alias_kind, i.${codeColumn} AS one_code, ${P} AS pipeline, ${S} AS system, i.source_key,
+           ${R} AS first_run_id, ${R} AS linked_run_id
+    FROM ${cand} i WHERE i.disposition = 'loaded' AND i.${codeColumn} IS NOT NULL AND ${where}`;
+  if (codeKind === 'resident_id') aliasParts.push(seen('code_alias', 'resident_id_15', 'i.code_alias IS NOT NULL'));
+  if (codeKind === 'uscc' && p.mapping.org_code) {
+    aliasParts.push(seen('org_code', 'org_code', `i.org_code IS NOT NULL AND (i.linked_via = 'org_code' OR (i.linked_via IS NULL AND substr(i.uscc, 9, 9) = i.org_code))`));
+  }
+  if (codeKind === 'uscc' && p.mapping.business_reg_no) {
+    aliasParts.push(seen('business_reg_no', 'business_reg_no', `i.business_reg_no IS NOT NULL AND coalesce(i.linked_via, 'business_reg_no') = 'business_reg_no'`));
+  }
+  if (relinked > 0) {
+    aliasParts.push(`
+      SELECT CASE r.linked_via WHEN 'org_code' THEN s.org_code ELSE s.business_reg_no END, r.linked_via, r.one_code, s.pipeline, s.system, s.source_key,
+             s.first_run_id, ${R}
+      FROM relink r JOIN source_record s ON s.pipeline = r.pipeline AND s.source_key = r.source_key`);
+  }
+  let newAliases = 0;
+  if (aliasParts.length > 0) {
+    // First showing wins: earliest run, then pipeline and source key, for a stable choice.
+    await c.run(`
+      CREATE OR REPLACE TEMP TABLE alias_new AS
+      SELECT DISTINCT ON (alias, alias_kind, one_code) * FROM (${aliasParts.join(' UNION ALL ')}) a
+      WHERE NOT EXISTS (SELECT 1 FROM code_alias x WHERE x.alias = a.alias AND x.alias_kind = a.alias_kind AND x.one_code = a.one_code)
+      ORDER BY alias, alias_kind, one_code, first_run_id, pipeline, source_key`);
+    newAliases = await num(c, `SELECT count(*) FROM alias_new`);
+  }
+  await dropLinkTargets(c);
+
   // The envelope is assembled as text: before/after are JSON already (json_object above), and
   // re-parsing a million of them costs more than the rest. Key order follows
   // schemas/change-event.ts; the contract test parses every event with the zod schema.
@@ -230,6 +285,9 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
     deleted,
     unchanged,
     events: eventCount,
+    linked,
+    unlinked,
+    relinked,
   };
   if (counts.loaded + counts.duplicates + counts.quarantined !== counts.rowsRead) {
     throw new GuardError('counts_mismatch', `run ${runId}: counts do not add up (${JSON.stringify(counts)}); nothing was applied`);
@@ -242,9 +300,61 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
         await c.run(`DELETE FROM source_record WHERE pipeline = ${P} AND source_key IN (SELECT source_key FROM sr_change WHERE op IN ('u', 'd'))`);
       }
       if (inserts > 0) await c.run(`INSERT INTO source_record BY NAME (${newRecords})`);
+      if (relinked > 0) {
+        await c.run(`
+          UPDATE source_record s SET one_code = r.one_code, code_status = 'linked', linked_via = r.linked_via
+          FROM relink r WHERE s.pipeline = r.pipeline AND s.source_key = r.source_key`);
+      }
+      if (newAliases > 0) await c.run(`INSERT INTO code_alias BY NAME (SELECT * FROM alias_new)`);
       for (const sql of goldenWrite) await c.run(sql);
       if (eventCount > 0) await c.run(outboxInsert);
       await c.run(`INSERT INTO quarantined_row BY NAME (SELECT * FROM quarantine_new)`);
     },
+  };
+}
+
+/**
+ * Plans the rebuild of the golden records of one entity for the codes `affected` (queries
+ * yielding one column of codes, unioned) from `after` (the source records of those codes as they
+ * will be after the write; see goldenSql for its columns), reading committed tables only.
+ * @returns the statements that write the golden table, and a query of the change events
+ *   (entity, op, code, before, after): one per golden record created, changed or deleted;
+ *   none for a code whose golden record comes out the same.
+ */
+async function planGolden(
+  c: DuckDBConnection,
+  entity: GoldenEntity,
+  affected: string[],
+  after: string,
+  runId: string,
+): Promise<{ writes: string[]; events: string }> {
+  const { table, key } = GOLDEN_TABLES[entity];
+  const E = quoteLiteral(entity);
+  await c.run(`CREATE OR REPLACE TEMP TABLE affected_${entity} AS SELECT DISTINCT code FROM (${affected.join(' UNION ALL ')}) a(code) WHERE code IS NOT NULL`);
+  await c.run(`CREATE OR REPLACE TEMP TABLE golden_new_${entity} AS ${goldenSql(entity, after, runId)}`);
+  const previous = await num(c, `SELECT count(*) FROM ${table} WHERE ${key} IN (SELECT code FROM affected_${entity})`);
+  if (previous === 0) {
+    // Only new codes (a first load): every golden row is a create.
+    return {
+      writes: [`INSERT INTO ${table} SELECT * FROM golden_new_${entity}`],
+      events: `SELECT ${E} AS entity, 'c' AS op, n.${key} AS code, NULL AS before, ${goldenJsonSql(entity, 'n')} AS after FROM golden_new_${entity} n`,
+    };
+  }
+  await c.run(`
+    CREATE OR REPLACE TEMP TABLE golden_diff_${entity} AS
+    SELECT * FROM (
+      SELECT CASE WHEN o.${key} IS NULL THEN 'c' WHEN n.${key} IS NULL THEN 'd' ELSE 'u' END AS op,
+             coalesce(n.${key}, o.${key}) AS code,
+             CASE WHEN o.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'o')} END AS before,
+             CASE WHEN n.${key} IS NOT NULL THEN ${goldenJsonSql(entity, 'n')} END AS after
+      FROM golden_new_${entity} n
+      FULL OUTER JOIN (SELECT * FROM ${table} WHERE ${key} IN (SELECT code FROM affected_${entity})) o ON n.${key} = o.${key}
+    ) WHERE before IS NULL OR after IS NULL OR before <> after`);
+  return {
+    writes: [
+      `DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM golden_diff_${entity} WHERE op IN ('u', 'd'))`,
+      `INSERT INTO ${table} SELECT * FROM golden_new_${entity} WHERE ${key} IN (SELECT code FROM golden_diff_${entity} WHERE op IN ('c', 'u'))`,
+    ],
+    events: `SELECT ${E} AS entity, op, code, before, after FROM golden_diff_${entity}`,
   };
 }

@@ -28,6 +28,18 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
   return { projectColumns, layout: { fields, keyColumns: pipeline.source_key.map(col) } };
 }
 
+/** Legacy identifiers a legal person can be linked by (linkage.ts). */
+export const LEGACY_FIELDS = ['org_code', 'business_reg_no'] as const satisfies readonly CanonicalField[];
+
+/**
+ * Whether a row of this pipeline with no one code but a legacy identifier waits as `unlinked`
+ * (legal-person pipelines that map an organisation code or registration number) rather than
+ * being quarantined as `one_code_missing`.
+ */
+export function canWaitUnlinked(pipeline: Pipeline): boolean {
+  return pipeline.entity === 'legal_person' && LEGACY_FIELDS.some((f) => pipeline.mapping[f]);
+}
+
 /** The field holding this pipeline's one code: the one of ONE_CODE_FIELDS it maps (config checks there is one). */
 export function oneCodeField(pipeline: Pipeline): 'id_number' | 'uscc' {
   return ONE_CODE_FIELDS[pipeline.entity].find((f) => pipeline.mapping[f]) as 'id_number' | 'uscc';
@@ -41,6 +53,9 @@ const REASON = (code: string, field: string, message: string): string =>
  * mapped canonical field (identifiers normalised, other fields trimmed), `code_status`,
  * quarantine `reasons` (NULL or empty when the row can load), data-quality `flags`, and the row's
  * `disposition`:
+ * A legal person's row with no USCC but an organisation code or registration number that is
+ * valid (or nonconforming) gets `code_status` 'unlinked' and loads; planRun links it if it can.
+ * `code_alias` holds the 15-digit form a resident identity number was upgraded from.
  * - `quarantined`: it has reasons;
  * - `duplicate`: same source key and payload as an earlier row of this extract;
  * - `superseded`: an earlier, different version of a source key a later row replaces
@@ -101,20 +116,25 @@ export async function buildCandidates(options: {
   const keyMissing = layout.keyColumns.map((col) => blank(`s.${col}`)).join(' OR ');
   const sourceKey = layout.keyColumns.length === 1 ? `trim(s.${layout.keyColumns[0]})` : `concat_ws(chr(31), ${layout.keyColumns.map((col) => `trim(s.${col})`).join(', ')})`;
   const codeLabel = code.kind === 'uscc' ? 'unified social credit code' : 'resident identity number';
+  // A legal person with no USCC but a legacy identifier waits for linkage instead of quarantine.
+  const legacy = canWaitUnlinked(pipeline) ? LEGACY_FIELDS.flatMap((f) => (layout.fields[f] ? [layout.fields[f]!] : [])) : [];
+  const hasLegacy = legacy.length === 0 ? 'false' : `(${legacy.map((col) => `NOT ${blank(`s.${col}`)}`).join(' OR ')})`;
+  const codeMissing = `(${blank(`s.${code.column}`)} AND NOT ${hasLegacy})`;
   await c.run(`
     CREATE OR REPLACE TEMP TABLE ${target} AS
     SELECT *,
-           CASE WHEN code_status = 'pending' THEN NULL WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END AS disposition,
+           CASE WHEN code_status IN ('pending', 'unlinked') THEN NULL WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END AS disposition,
            CAST(NULL AS BIGINT) AS winner_line
     FROM (
       SELECT s.rn, s.line, s.payload, md5_number(s.payload) AS payload_hash,
              CASE WHEN ${keyMissing} THEN NULL ELSE ${sourceKey} END AS source_key,
              ${selects.join(',\n             ')},
-             CASE WHEN s.code_fast IS NOT NULL THEN 'valid' WHEN ${blank(`s.${code.column}`)} THEN 'missing' ELSE 'pending' END AS code_status,
+             CASE WHEN s.code_fast IS NOT NULL THEN 'valid' WHEN ${codeMissing} THEN 'missing' WHEN ${blank(`s.${code.column}`)} THEN 'unlinked' ELSE 'pending' END AS code_status,
+             CAST(NULL AS VARCHAR) AS code_alias, CAST(NULL AS VARCHAR) AS linked_via,
              -- NULL, not an empty list, for the clean majority: a list per row costs.
-             CASE WHEN ${keyMissing} OR ${blank(`s.${code.column}`)} OR contains(s.payload, chr(65533)) THEN list_concat(
+             CASE WHEN ${keyMissing} OR ${codeMissing} OR contains(s.payload, chr(65533)) THEN list_concat(
                CASE WHEN ${keyMissing} THEN [${REASON('source_key_missing', keySources, `'source key column is empty'`)}] ELSE [] END,
-               CASE WHEN ${blank(`s.${code.column}`)} THEN [${REASON('one_code_missing', code.source, `'no ${codeLabel}: the one code of this row'`)}] ELSE [] END,
+               CASE WHEN ${codeMissing} THEN [${REASON('one_code_missing', code.source, `'no ${codeLabel}: the one code of this row'`)}] ELSE [] END,
                CASE WHEN contains(s.payload, chr(65533)) THEN [${REASON('undecodable_bytes', '*', `'bytes that do not decode in the declared encoding (U+FFFD): check connector.encoding'`)}] ELSE [] END
              ) END AS reasons,
              CAST(NULL AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
@@ -138,6 +158,7 @@ export async function buildCandidates(options: {
     UPDATE ${target} t SET
       ${code.field} = j.normalized,
       code_status = j.status,
+      code_alias = j.alias,
       reasons = CASE WHEN j.status = 'invalid' THEN list_concat(coalesce(t.reasons, []), ${reasonsOf(code.source)}) ELSE t.reasons END,
       flags = CASE WHEN j.status <> 'invalid' THEN list_concat(coalesce(t.flags, []), ${reasonsOf(code.source)}) ELSE t.flags END
     FROM ${slowTable} j
@@ -151,6 +172,19 @@ export async function buildCandidates(options: {
         flags = list_concat(coalesce(t.flags, []), ${reasonsOf(source)})
       FROM ${slowTable} j
       WHERE t.${field} IS NULL AND t.${field}__raw IS NOT NULL AND j.kind = ${quoteLiteral(kind)} AND j.raw = t.${field}__raw`);
+  }
+  if (legacy.length > 0) {
+    // Waiting rows whose legacy identifiers all turned out invalid have nothing to link by.
+    await c.run(`
+      UPDATE ${target} SET code_status = 'missing',
+        reasons = list_concat(coalesce(reasons, []), [${REASON('one_code_missing', code.source, `'no ${codeLabel}, and no valid organisation code or business registration number to link it by'`)}])
+      WHERE code_status = 'unlinked' AND org_code IS NULL AND business_reg_no IS NULL`);
+  }
+  if (layout.fields.org_code && code.kind === 'uscc') {
+    // GB 32100-2015 §4: positions 9-17 of a USCC are the organisation code (GB 11714-1997).
+    await c.run(`
+      UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('org_code_mismatch', pipeline.mapping.org_code!, `'the organisation code ' || org_code || ' is not the one the USCC embeds (positions 9-17: ' || substr(${code.field}, 9, 9) || ')'`)}])
+      WHERE ${code.field} IS NOT NULL AND org_code IS NOT NULL AND substr(${code.field}, 9, 9) <> org_code`);
   }
   await c.run(`UPDATE ${target} SET disposition = CASE WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
 

@@ -6,8 +6,9 @@ import { quoteLiteral } from './sql-text.ts';
 /**
  * Classifies in JavaScript the distinct `(kind, raw)` identifier values that `inputSql` selects
  * (the values the SQL fast path did not accept: dirty, legacy or invalid ones, a small share of a
- * real export), and stores the results in `targetTable (kind, raw, status, normalized, reasons)`
- * where `reasons` is a list of structs {code, message}. Values the fast path accepts never cross
+ * real export), and stores the results in `targetTable (kind, raw, status, normalized, reasons, alias)`
+ * where `reasons` is a list of structs {code, message} and `alias` the legacy form a value was
+ * upgraded from (a 15-digit resident identity number), else NULL. Values the fast path accepts never cross
  * into JavaScript (ARCHITECTURE.md, "Bulk work is set-based").
  * @returns how many distinct values were classified in JavaScript.
  */
@@ -21,7 +22,7 @@ export async function classifySlowPath(options: {
   authoritative?: boolean;
 }): Promise<number> {
   const { connection, inputSql, targetTable, runDate, authoritative = false } = options;
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${targetTable}_in (kind VARCHAR, raw VARCHAR, status VARCHAR, normalized VARCHAR, reasons VARCHAR)`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${targetTable}_in (kind VARCHAR, raw VARCHAR, status VARCHAR, normalized VARCHAR, reasons VARCHAR, alias VARCHAR)`);
   const rows = (await connection.runAndReadAll(`SELECT DISTINCT kind, raw FROM (${inputSql})`)).getRows() as [string, string][];
   if (rows.length > 0) {
     const appender = await connection.createAppender(`${targetTable}_in`, null, 'temp');
@@ -33,11 +34,14 @@ export async function classifySlowPath(options: {
         appender.appendVarchar('missing');
         appender.appendNull();
         appender.appendVarchar('[]');
+        appender.appendNull();
       } else {
         appender.appendVarchar(result.status);
         if (result.normalized === null) appender.appendNull();
         else appender.appendVarchar(result.normalized);
         appender.appendVarchar(JSON.stringify(result.reasons));
+        if (result.alias === undefined || result.normalized === null) appender.appendNull();
+        else appender.appendVarchar(result.alias);
       }
       appender.endRow();
     }
@@ -46,7 +50,7 @@ export async function classifySlowPath(options: {
   await connection.run(`
     CREATE OR REPLACE TEMP TABLE ${targetTable} AS
     SELECT kind, raw, status, normalized,
-           from_json(reasons, '[{"code":"VARCHAR","message":"VARCHAR"}]') AS reasons
+           from_json(reasons, '[{"code":"VARCHAR","message":"VARCHAR"}]') AS reasons, alias
     FROM ${targetTable}_in`);
   await connection.run(`DROP TABLE ${targetTable}_in`);
   return rows.length;

@@ -2,7 +2,22 @@ import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 1;
+export const INDEX_SCHEMA_VERSION = 2;
+
+/**
+ * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
+ * keyed by the version they produce; run in order, after INDEX_DDL, for versions above the one
+ * stored in `onecode_meta`. Each is idempotent.
+ */
+export const INDEX_MIGRATIONS: Record<number, string> = {
+  // 2: linkage of legacy codes (code_alias is created by INDEX_DDL; source records may wait unlinked)
+  2: `
+    ALTER TABLE source_record ADD COLUMN IF NOT EXISTS linked_via VARCHAR;
+    ALTER TABLE source_record ALTER one_code DROP NOT NULL;
+    ALTER TABLE run_log ADD COLUMN IF NOT EXISTS linked BIGINT;
+    ALTER TABLE run_log ADD COLUMN IF NOT EXISTS unlinked BIGINT;
+    ALTER TABLE run_log ADD COLUMN IF NOT EXISTS relinked BIGINT;`,
+};
 
 /**
  * Columns written once per row by bulk loads and unique per row (codes, keys, payloads, event
@@ -22,6 +37,14 @@ const canonicalColumns = STORED_FIELDS.map((f) => `${f} VARCHAR ${U}`).join(',\n
  * date, sex, region, organisation code) are computed by the views.
  * Uniqueness of (pipeline, source_key) and of golden codes is kept by the set-based merge
  * rather than ART indexes, which would slow bulk loads.
+ *
+ * Linkage (src/index/linkage.ts): a source record whose only identifiers are legacy ones waits
+ * with `one_code` NULL and `code_status` 'unlinked' until an alias resolves it; it then carries
+ * the one code, `code_status` 'linked' and `linked_via` (the alias kind). `code_alias` keeps
+ * every alias the index has resolved — a 15-digit resident identity number (GB 11643-1989 form),
+ * an organisation code (GB 11714-1997) or a business registration number — with the one code it
+ * stands for, the pipeline, system and source record that first showed it, the run that first
+ * loaded that record and the run that linked it.
  */
 export const INDEX_DDL = `
 CREATE TABLE IF NOT EXISTS onecode_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -38,6 +61,7 @@ CREATE TABLE IF NOT EXISTS run_log (
   status VARCHAR NOT NULL,
   rows_read BIGINT, loaded BIGINT, duplicates BIGINT, quarantined BIGINT,
   created BIGINT, updated BIGINT, deleted BIGINT, unchanged BIGINT, events BIGINT,
+  linked BIGINT, unlinked BIGINT, relinked BIGINT,
   error_code VARCHAR, error VARCHAR
 );
 CREATE TABLE IF NOT EXISTS source_record (
@@ -45,9 +69,10 @@ CREATE TABLE IF NOT EXISTS source_record (
   system VARCHAR NOT NULL,
   entity VARCHAR NOT NULL,
   source_key VARCHAR NOT NULL ${U},
-  one_code VARCHAR NOT NULL ${U},
+  one_code VARCHAR ${U},
   code_kind VARCHAR NOT NULL,
   code_status VARCHAR NOT NULL,
+  linked_via VARCHAR,
   ${canonicalColumns},
   payload JSON NOT NULL ${U},
   payload_hash UHUGEINT NOT NULL ${U},
@@ -57,6 +82,16 @@ CREATE TABLE IF NOT EXISTS source_record (
   first_run_id VARCHAR NOT NULL,
   changed_run_id VARCHAR NOT NULL,
   changed_run_no BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS code_alias (
+  alias VARCHAR NOT NULL,
+  alias_kind VARCHAR NOT NULL,
+  one_code VARCHAR NOT NULL,
+  pipeline VARCHAR NOT NULL,
+  system VARCHAR NOT NULL,
+  source_key VARCHAR NOT NULL,
+  first_run_id VARCHAR NOT NULL,
+  linked_run_id VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS golden_person (
   id_number VARCHAR NOT NULL ${U},

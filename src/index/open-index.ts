@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
 import { OnecodeError } from '../errors.ts';
-import { INDEX_DDL, INDEX_SCHEMA_VERSION } from './ddl.ts';
+import { INDEX_DDL, INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from './ddl.ts';
 import { VIEW_DDL } from './views.ts';
 
 /** Default index file, relative to the working directory. */
@@ -44,10 +44,15 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
   const connection = await instance.connect();
   if (!options.readOnly) {
     await connection.run(INDEX_DDL);
+    const stored = Number((await connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows()[0]?.[0] ?? INDEX_SCHEMA_VERSION);
+    for (let version = stored + 1; version <= INDEX_SCHEMA_VERSION; version++) {
+      if (INDEX_MIGRATIONS[version]) await connection.run(INDEX_MIGRATIONS[version]!);
+    }
     await connection.run(VIEW_DDL);
     await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
   }
   await connection.run(IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
+  await connection.run((await import('../normalize/sql.ts')).NORMALIZE_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
   return {
     instance,
     connection,

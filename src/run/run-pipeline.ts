@@ -70,7 +70,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       UPDATE run_log SET status = 'succeeded', ended_at = now()::TIMESTAMP,
         rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},
         quarantined = ${counts.quarantined}, created = ${counts.created}, updated = ${counts.updated},
-        deleted = ${counts.deleted}, unchanged = ${counts.unchanged}, events = ${counts.events}
+        deleted = ${counts.deleted}, unchanged = ${counts.unchanged}, events = ${counts.events},
+        linked = ${counts.linked}, unlinked = ${counts.unlinked}, relinked = ${counts.relinked}
       WHERE run_id = ${quoteLiteral(runId)}`);
     await c.run('COMMIT');
     const summary: RunSummary = { runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started };
@@ -88,6 +89,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     return {
       runId, pipeline: pipeline.name, system: pipeline.system, status: 'failed', errorCode: code, error: message,
       rowsRead: 0, loaded: 0, duplicates: 0, quarantined: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, events: 0,
+      linked: 0, unlinked: 0, relinked: 0,
       durationMs: Date.now() - started,
     };
   }
