@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
+import { NORMALIZE_SQL_MACROS } from '../normalize/sql.ts';
 import { OnecodeError } from '../errors.ts';
 import { INDEX_DDL, INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from './ddl.ts';
 import { VIEW_DDL } from './views.ts';
@@ -42,6 +43,10 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
     throw new OnecodeError('index_unopenable', `${dbPath}: cannot open the index: ${message.split('\n')[0]}`);
   }
   const connection = await instance.connect();
+  // The normalisation macros back the views (conflicts): stored in a writable index so that any
+  // DuckDB client can query the views, and registered per connection for read-only opens too.
+  if (!options.readOnly) await connection.run(NORMALIZE_SQL_MACROS);
+  await connection.run(NORMALIZE_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
   if (!options.readOnly) {
     await connection.run(INDEX_DDL);
     const stored = Number((await connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows()[0]?.[0] ?? INDEX_SCHEMA_VERSION);
@@ -52,7 +57,6 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
     await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
   }
   await connection.run(IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
-  await connection.run((await import('../normalize/sql.ts')).NORMALIZE_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
   return {
     instance,
     connection,

@@ -13,6 +13,13 @@ describe('checkStatedFacts', () => {
     }
   });
 
+  it('reads a stated birth date written as an Excel serial day number (1900 date system)', () => {
+    expect(flags({ birthDate: '31123' })).toEqual([]); // 1899-12-30 + 31123 days = 1985-03-17
+    expect(flags({ birthDate: '31123.75' })).toEqual([]); // a time of day does not change the date
+    expect(flags({ birthDate: '31124' })).toEqual(['stated_birth_date_mismatch']);
+    expect(checkStatedFacts(id, { birthDate: '31124' })[0]!.message).toMatch(/1985-03-18/);
+  });
+
   it('flags a stated birth date on another day', () => {
     for (const birthDate of ['1985-03-18', '1985/3/7', '19860317', '1985年4月17日']) {
       expect(flags({ birthDate }), birthDate).toEqual(['stated_birth_date_mismatch']);
