@@ -11,8 +11,11 @@ import { GOLDEN_FIELDS } from '../../schemas/canonical.ts';
 
 export type GoldenEntity = keyof typeof GOLDEN_FIELDS;
 
-/** Fields chosen by survivorship and stored in the golden tables, after the key. */
-const SURVIVING: Record<GoldenEntity, readonly string[]> = {
+/**
+ * Fields chosen by survivorship and stored in the golden tables, after the key, in table order.
+ * The one list used by the golden tables (goldenSql) and the `lineage` view.
+ */
+export const SURVIVING: Record<GoldenEntity, readonly string[]> = {
   person: ['name', 'employer_name', 'employer_uscc'],
   legal_person: ['name', 'legal_representative', 'legal_representative_id_number', 'address'],
 };
@@ -22,6 +25,26 @@ export const GOLDEN_TABLES: Record<GoldenEntity, { table: string; key: string; s
   person: { table: 'golden_person', key: 'id_number', stored: SURVIVING.person },
   legal_person: { table: 'golden_legal_person', key: 'uscc', stored: SURVIVING.legal_person },
 };
+
+/**
+ * Survivorship order of two source records that both hold a value for a field, as an SQL value
+ * over source-record columns that sorts higher for the record that wins: the higher pipeline
+ * `priority`, then the later `updated_at` (text, ISO 8601; a record without one loses), then the
+ * record changed in the later run (`changed_run_no`), then the greater `source_key`. The order is
+ * total among the records of one code: two pipelines never share a run, one pipeline never two
+ * records under one source key. Used by goldenSql and the `lineage` view alike (README "Analyst
+ * views": survivorship).
+ */
+export const SURVIVORSHIP_RANK = `struct_pack(p := priority, u := coalesce(updated_at, ''), r := changed_run_no, k := source_key)`;
+
+/**
+ * SQL aggregate choosing, among the grouped source records holding a non-null `field`, the
+ * `value` (an SQL expression over the same records; the field itself by default) of the record
+ * that wins by {@link SURVIVORSHIP_RANK}; NULL when no record holds the field.
+ */
+export function survivorSql(field: string, value: string = field): string {
+  return `arg_max(${value}, ${SURVIVORSHIP_RANK}) FILTER (WHERE ${field} IS NOT NULL)`;
+}
 
 /** SQL for each derived field, given the SQL expression of the code. */
 export const DERIVED: Record<GoldenEntity, Record<string, (code: string) => string>> = {
@@ -33,6 +56,22 @@ export const DERIVED: Record<GoldenEntity, Record<string, (code: string) => stri
   legal_person: {
     org_code: (code) => `substr(${code}, 9, 9)`,
     region_code: (code) => `substr(${code}, 3, 6)`,
+  },
+};
+
+/**
+ * The standard clause each derived field comes from, as the `lineage` view and `onecode lookup`
+ * state it (same fields as {@link DERIVED}).
+ */
+export const DERIVED_RULES: Record<GoldenEntity, Record<string, string>> = {
+  person: {
+    sex: 'GB 11643-1999 §5: sequence code, position 17 of the resident identity number; odd for men, even for women',
+    birth_date: 'GB 11643-1999 §5: birth date code, positions 7-14 of the resident identity number',
+    region_code: 'GB 11643-1999 §5: address code, positions 1-6 of the resident identity number',
+  },
+  legal_person: {
+    org_code: 'GB 32100-2015 §4: organisation code, positions 9-17 of the USCC',
+    region_code: 'GB 32100-2015 §4: registering office administrative division code, positions 3-8 of the USCC',
   },
 };
 
@@ -57,7 +96,6 @@ export function goldenJsonSql(entity: GoldenEntity, alias: string): string {
 export function goldenSql(entity: GoldenEntity, records: string, runId: string): string {
   const { key } = GOLDEN_TABLES[entity];
   const surviving = SURVIVING[entity];
-  const rank = `struct_pack(p := priority, u := coalesce(updated_at, ''), r := changed_run_no, k := source_key)`;
   return `
     WITH r AS (
       SELECT one_code AS code, ${surviving.join(', ')}, priority, updated_at, changed_run_no, source_key,
@@ -66,6 +104,6 @@ export function goldenSql(entity: GoldenEntity, records: string, runId: string):
     )
     SELECT code AS ${key}, ${surviving.join(', ')}, '${runId}' AS changed_run_id FROM r WHERE n = 1
     UNION ALL
-    SELECT code, ${surviving.map((f) => `arg_max(${f}, ${rank}) FILTER (WHERE ${f} IS NOT NULL)`).join(', ')}, '${runId}'
+    SELECT code, ${surviving.map((f) => survivorSql(f)).join(', ')}, '${runId}'
     FROM r WHERE n > 1 GROUP BY code`;
 }

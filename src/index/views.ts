@@ -1,8 +1,52 @@
-import { goldenFieldSql } from './golden.ts';
+import { DERIVED, DERIVED_RULES, GOLDEN_TABLES, goldenFieldSql, SURVIVING, survivorSql, type GoldenEntity } from './golden.ts';
+import { quoteLiteral } from './sql-text.ts';
+
+/**
+ * Rows of the `lineage` view for one entity: for every golden record, one row per stored field
+ * holding a value, naming the source record that supplied it, chosen by the very aggregate that
+ * builds the golden tables (golden.ts survivorSql over the same entity's source records, as
+ * apply-run feeds goldenSql); then one row per field derived from the code. One branch per field
+ * and per derived field, so that a filter on `code` reaches the scan of source_record.
+ */
+function lineageSql(entity: GoldenEntity): string {
+  const { table, key } = GOLDEN_TABLES[entity];
+  const E = quoteLiteral(entity);
+  const supplier = (field: string) =>
+    survivorSql(field, `struct_pack(value := ${field}, pipeline := pipeline, system := system, source_key := source_key, run_id := changed_run_id, priority := priority, updated_at := updated_at)`);
+  const stored = SURVIVING[entity].map((field) => `
+  SELECT ${E} AS entity, s.code, ${quoteLiteral(field)} AS field, s.w.value, s.w.pipeline, s.w.system, s.w.source_key, s.w.run_id,
+         s.w.priority, s.w.updated_at, 'record' AS source, NULL::VARCHAR AS rule
+  FROM (SELECT one_code AS code, ${supplier(field)} AS w FROM source_record WHERE entity = ${E} GROUP BY one_code) s
+  SEMI JOIN ${table} g ON g.${key} = s.code
+  WHERE s.w IS NOT NULL`);
+  const derived = Object.keys(DERIVED[entity]).map((field) => `
+  SELECT ${E}, g.${key}, ${quoteLiteral(field)}, ${goldenFieldSql(entity, 'g', field)}, NULL, NULL, NULL, NULL,
+         NULL, NULL, 'derived', ${quoteLiteral(DERIVED_RULES[entity][field]!)}
+  FROM ${table} g`);
+  return [...stored, ...derived].join('\n  UNION ALL');
+}
 
 /**
  * The analyst views: the documented, stable surface of the index (README "Analyst views").
  * Tables underneath may change between versions; these views keep their columns.
+ *
+ * `lineage` — one row per golden field with a value: where it comes from.
+ *   entity (`person` | `legal_person`), code (the golden record's one code), field (a golden
+ *   field name, as in the `persons` / `legal_persons` views), value (text, equal to that view's
+ *   field), then for a stored field (`source = 'record'`: name, employer_name, employer_uscc;
+ *   name, legal_representative, legal_representative_id_number, address) the source record that
+ *   won survivorship for it: pipeline, system, source_key, run_id (the run that last changed
+ *   that record), priority, updated_at; `rule` NULL. A stored field that no record holds (NULL
+ *   in the golden record) has no row. For a field derived from the code (`source = 'derived'`:
+ *   sex, birth_date, region_code of a person, GB 11643-1999 §5; org_code, region_code of a legal
+ *   person, GB 32100-2015 §4) the record columns are NULL and `rule` names the clause.
+ *
+ * `relations` — one row per link a golden record makes to another one code.
+ *   from_entity, from_code, from_name (the golden record's name), relation, to_entity, to_code,
+ *   to_name (the golden name of the other code; NULL when it is not in the index), to_in_index.
+ *   `employer`: person → legal person, golden_person.employer_uscc; `legal_representative`:
+ *   legal person → person, golden_legal_person.legal_representative_id_number. Reverse
+ *   directions (employees, legal representative of) are the rows with `to_code` = the code.
  */
 export const VIEW_DDL = `
 CREATE OR REPLACE VIEW persons AS
@@ -27,25 +71,41 @@ CREATE OR REPLACE VIEW runs AS
          error_code, error
   FROM run_log;
 CREATE OR REPLACE VIEW conflicts AS
-  WITH v AS (
-    SELECT entity, one_code, 'name' AS field, name AS value, pipeline, system, source_key, changed_run_id
-      FROM source_record WHERE entity IN ('person', 'legal_person') AND name IS NOT NULL
-    UNION ALL SELECT entity, one_code, 'employer_uscc', employer_uscc, pipeline, system, source_key, changed_run_id
-      FROM source_record WHERE entity = 'person' AND employer_uscc IS NOT NULL
-    UNION ALL SELECT entity, one_code, 'legal_representative', legal_representative, pipeline, system, source_key, changed_run_id
-      FROM source_record WHERE entity = 'legal_person' AND legal_representative IS NOT NULL
-    UNION ALL SELECT entity, one_code, 'legal_representative_id_number', legal_representative_id_number, pipeline, system, source_key, changed_run_id
-      FROM source_record WHERE entity = 'legal_person' AND legal_representative_id_number IS NOT NULL
-  ), keyed AS (
-    -- values compared as people read them: spaces, full-width brackets and interpunct variants
-    -- (·, •, ・, ‧) of minority names do not make a conflict
-    SELECT *, regexp_replace(translate(value, '（）【】•・‧', '()[]···'), '\s+', '', 'g') AS comparable FROM v
+  WITH r AS (
+    -- a business record speaks about its subject: a person (resident identity number) or a legal person
+    SELECT *, CASE WHEN entity <> 'record' THEN entity WHEN code_kind = 'resident_id' THEN 'person' ELSE 'legal_person' END AS subject
+    FROM source_record WHERE one_code IS NOT NULL
+  ), v AS (
+    SELECT subject, one_code, 'name' AS field, name AS value,
+           CASE subject WHEN 'person' THEN oc_person_name_key(name) ELSE oc_org_name_key(name) END AS comparable,
+           pipeline, system, source_key, changed_run_id
+      FROM r WHERE name IS NOT NULL
+    UNION ALL SELECT subject, one_code, 'employer_uscc', employer_uscc, employer_uscc, pipeline, system, source_key, changed_run_id
+      FROM r WHERE subject = 'person' AND employer_uscc IS NOT NULL
+    UNION ALL SELECT subject, one_code, 'legal_representative', legal_representative, oc_person_name_key(legal_representative), pipeline, system, source_key, changed_run_id
+      FROM r WHERE subject = 'legal_person' AND legal_representative IS NOT NULL
+    UNION ALL SELECT subject, one_code, 'legal_representative_id_number', legal_representative_id_number, legal_representative_id_number, pipeline, system, source_key, changed_run_id
+      FROM r WHERE subject = 'legal_person' AND legal_representative_id_number IS NOT NULL
   ), disputed AS (
-    SELECT entity, one_code, field FROM keyed GROUP BY ALL HAVING count(DISTINCT comparable) > 1
+    SELECT subject, one_code, field FROM v GROUP BY ALL HAVING count(DISTINCT comparable) > 1
   )
-  SELECT k.entity, k.one_code AS code, k.field, k.value, k.pipeline, k.system, k.source_key, k.changed_run_id
-  FROM keyed k JOIN disputed USING (entity, one_code, field)
-  ORDER BY k.entity, code, k.field, k.system;
+  SELECT v.subject AS entity, v.one_code AS code, v.field, v.value, v.comparable, v.pipeline, v.system, v.source_key, v.changed_run_id
+  FROM v JOIN disputed USING (subject, one_code, field)
+  ORDER BY entity, code, v.field, v.system, v.source_key;
+CREATE OR REPLACE VIEW lineage AS
+  ${lineageSql('person')}
+  UNION ALL
+  ${lineageSql('legal_person')};
+CREATE OR REPLACE VIEW relations AS
+  SELECT 'person' AS from_entity, p.id_number AS from_code, p.name AS from_name, 'employer' AS relation,
+         'legal_person' AS to_entity, p.employer_uscc AS to_code, l.name AS to_name, l.uscc IS NOT NULL AS to_in_index
+  FROM golden_person p LEFT JOIN golden_legal_person l ON l.uscc = p.employer_uscc
+  WHERE p.employer_uscc IS NOT NULL
+  UNION ALL
+  SELECT 'legal_person', l.uscc, l.name, 'legal_representative',
+         'person', l.legal_representative_id_number, p.name, p.id_number IS NOT NULL
+  FROM golden_legal_person l LEFT JOIN golden_person p ON p.id_number = l.legal_representative_id_number
+  WHERE l.legal_representative_id_number IS NOT NULL;
 CREATE OR REPLACE VIEW changes AS
   SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event
   FROM outbox;
