@@ -48,6 +48,21 @@ export function chineseDate(day: number): string {
   return `${p.year}年${p.month}月${p.day}日`;
 }
 
+/** Day number of 1899-12-30, day 0 of Excel's 1900 date system. */
+export const EXCEL_EPOCH_DAY = -25_569;
+
+/**
+ * `45352` for 2024-03-01: the Excel serial day number of the 1900 date system, the day count
+ * from 1899-12-30 (what a date cell holds when a sheet is saved as CSV without a date format).
+ * Exact for dates from 1900-03-01 on; Excel also counts a 1900-02-29 that never was, so earlier
+ * serials are one off. @throws RangeError for a day before 1900-03-01.
+ */
+export function excelSerialDate(day: number): string {
+  const serial = day - EXCEL_EPOCH_DAY;
+  if (serial < 61) throw new RangeError(`Excel serial dates before 1900-03-01 are off by one; got ${isoDate(day)}`);
+  return String(serial);
+}
+
 /** `HH:MM:SS` of a second of the day (0–86399). */
 export function clockTime(secondOfDay: number): string {
   const h = Math.floor(secondOfDay / 3600);

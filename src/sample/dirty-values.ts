@@ -3,6 +3,7 @@
  * and returns the dirty text plus, where there are several, the sub-form used.
  */
 import { USCC_ALPHABET, residentIdCheckCharacter } from '../identifiers/check-characters.ts';
+import { chineseDate, compactDate, dateParts, dayNumber, excelSerialDate, isoDate, slashDate } from './dates.ts';
 import type { InjectionKind } from './injections.ts';
 import type { Prng } from './prng.ts';
 
@@ -118,4 +119,40 @@ export function dirtyIdentifier(
     case 'missingCode':
       return { value: '' };
   }
+}
+
+/** Forms of a non-ISO date: `2024/3/1`, `20240301`, `2024年3月1日`, Excel serial `45352`. */
+export const NON_ISO_DATE_FORMS = ['slash', 'compact', 'chinese', 'excelSerial'] as const;
+
+/** A day written in one of {@link NON_ISO_DATE_FORMS}, chosen uniformly. */
+export function nonIsoDate(rng: Prng, day: number): { value: string; form: (typeof NON_ISO_DATE_FORMS)[number] } {
+  const form = rng.pick(NON_ISO_DATE_FORMS);
+  const write = { slash: slashDate, compact: compactDate, chinese: chineseDate, excelSerial: excelSerialDate }[form];
+  return { value: write(day), form };
+}
+
+/** The other value of a 性别 column: `男` ↔ `女`. */
+export function otherSex(sex: '男' | '女'): '男' | '女' {
+  return sex === '男' ? '女' : '男';
+}
+
+/** Forms of a stated birth date that is a different real day from the true one. */
+export const BIRTH_DATE_MISMATCH_FORMS = ['dayShift', 'yearShift', 'monthDaySwap'] as const;
+
+/**
+ * A real day other than `day`, as a clerk might mistype it: a few days off (`dayShift`, 1–3
+ * days either way), the same month and day a year off (`yearShift`; not for 29 February), or
+ * month and day swapped (`monthDaySwap`; only when the day is 1–12 and differs from the month).
+ * A form that does not apply falls back to `dayShift`.
+ * @returns the ISO date written and the form used.
+ */
+export function withBirthDateMismatch(rng: Prng, day: number): { value: string; form: (typeof BIRTH_DATE_MISMATCH_FORMS)[number] } {
+  const { year, month, day: dom } = dateParts(day);
+  const pad2 = (n: number): string => String(n).padStart(2, '0');
+  let form = rng.pick(BIRTH_DATE_MISMATCH_FORMS);
+  if (form === 'yearShift' && month === 2 && dom === 29) form = 'dayShift';
+  if (form === 'monthDaySwap' && (dom > 12 || dom === month)) form = 'dayShift';
+  if (form === 'yearShift') return { value: `${year + (rng.chance(0.5) ? 1 : -1)}-${pad2(month)}-${pad2(dom)}`, form };
+  if (form === 'monthDaySwap') return { value: isoDate(dayNumber(`${year}-${pad2(dom)}-${pad2(month)}`)), form };
+  return { value: isoDate(day + rng.pick([-3, -2, -1, 1, 2, 3])), form };
 }

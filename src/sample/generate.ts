@@ -12,6 +12,7 @@ import { buildBookkeepingAgencies } from './exports/bookkeeping-agencies.ts';
 import { buildProcurementSuppliers } from './exports/procurement-suppliers.ts';
 import type { BuiltExport, ExportContext } from './exports/sample-export.ts';
 import { buildSubsidyPayments } from './exports/subsidy-payments.ts';
+import { recordExpectedLinkage } from './legacy-code-linkage.ts';
 import {
   INJECTED_CASES_FILE,
   MANIFEST_FILE,
@@ -61,26 +62,27 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
   const rng = createPrng(seed);
   const population = createPopulation(rng.fork('population'), scale);
 
+  const built = BUILDERS.map(([label, build]) => build({ rng: rng.fork(label), population, runDay }));
+  recordExpectedLinkage(population, built.flatMap((b) => b.cases));
+
   await mkdir(outDir, { recursive: true });
   const files: SampleFile[] = [];
-  let cases = '';
+  let casesText = '';
   let caseCount = 0;
-  for (const [label, build] of BUILDERS) {
-    const built = build({ rng: rng.fork(label), population, runDay });
-    const { layout } = built;
-    const bytes = encodeText(built.text, { encoding: layout.encoding, bom: layout.bom });
+  for (const { layout, text, rows, kinds, cases } of built) {
+    const bytes = encodeText(text, { encoding: layout.encoding, bom: layout.bom });
     await writeFile(path.join(outDir, layout.path), bytes);
     files.push({
       ...layout,
-      rows: built.rows,
+      rows,
       bytes: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      injections: countInjections(built.kinds, built.cases),
+      injections: countInjections(kinds, cases),
     });
-    for (const c of built.cases) cases += `${JSON.stringify(c)}\n`;
-    caseCount += built.cases.length;
+    for (const c of cases) casesText += `${JSON.stringify(c)}\n`;
+    caseCount += cases.length;
   }
-  await writeFile(path.join(outDir, INJECTED_CASES_FILE), cases);
+  await writeFile(path.join(outDir, INJECTED_CASES_FILE), casesText);
 
   const manifest: SampleManifest = {
     version: SAMPLE_MANIFEST_VERSION,

@@ -3,7 +3,8 @@
  *
  * A rate is a share of an export's rows before duplicates; the count injected is exactly
  * `Math.round(rate × rows)` (fewer only if too few rows are eligible), so counts grow linearly
- * with the scale. Within one export the kinds are exclusive: a row carries at most one, and a
+ * with the scale; where one kind is split over several pools of rows (registration-number-only
+ * suppliers, see procurement-suppliers.ts) the pools' counts add up to that. Within one export the kinds are exclusive: a row carries at most one, and a
  * dirty value is dirty in exactly one way. {@link UNSAFE_INTEGER_ID_RATE} is the one exception:
  * it concerns the supplier's own key, not the identifier being indexed, and is allocated apart.
  * Duplicated rows are copies of rows that carry nothing.
@@ -34,7 +35,11 @@ export const COMMA_IN_FIELD_RATE = 0.02;
 export const NEWLINE_IN_FIELD_RATE = 0.02;
 /** A bank account number with leading zeros (`000123456789`) that must stay a string. */
 export const LEADING_ZERO_ACCOUNT_RATE = 0.03;
-/** A date in a non-ISO form: `2024/3/1`, `20240301` or `2024年3月1日`. */
+/**
+ * A date in a non-ISO form: `2024/3/1`, `20240301`, `2024年3月1日` or the Excel serial day number
+ * `45352` (1900 date system: 1899-12-30 + n days), each as likely. Subsidy 发放日期 and
+ * registry 出生日期 (where the day is the true birth date: no mismatch).
+ */
 export const NON_ISO_DATE_RATE = 0.15;
 /** Supplier with only its 9-character organisation code (`MA2Y8K3P3`), no USCC. */
 export const ORG_CODE_ONLY_RATE = 0.02;
@@ -44,6 +49,10 @@ export const HYPHENATED_ORG_CODE_ONLY_RATE = 0.015;
 export const REGISTRATION_NUMBER_ONLY_RATE = 0.015;
 /** Supplier with its USCC and, consistent with it, its organisation code and registration number. */
 export const WITH_LEGACY_CODES_RATE = 0.05;
+/** Registry row whose 性别 disagrees with the parity of its (clean) identity number's sequence code. */
+export const STATED_SEX_MISMATCH_RATE = 0.01;
+/** Registry row whose 出生日期 (ISO) is a different real day from its (clean) identity number's birth date. */
+export const STATED_BIRTH_DATE_MISMATCH_RATE = 0.01;
 /** Supplier whose `supplier_id` is an integer above 2^53 (odd, so a double cannot hold it). */
 export const UNSAFE_INTEGER_ID_RATE = 0.1;
 
@@ -66,6 +75,8 @@ export const INJECTION_RATES = {
   hyphenatedOrgCodeOnly: HYPHENATED_ORG_CODE_ONLY_RATE,
   registrationNumberOnly: REGISTRATION_NUMBER_ONLY_RATE,
   withLegacyCodes: WITH_LEGACY_CODES_RATE,
+  statedSexMismatch: STATED_SEX_MISMATCH_RATE,
+  statedBirthDateMismatch: STATED_BIRTH_DATE_MISMATCH_RATE,
   unsafeIntegerId: UNSAFE_INTEGER_ID_RATE,
 } as const;
 
@@ -73,6 +84,26 @@ export type InjectionKind = keyof typeof INJECTION_RATES;
 
 /** Every kind, in a fixed order. */
 export const INJECTION_KINDS = Object.keys(INJECTION_RATES) as InjectionKind[];
+
+/**
+ * What the index should make of a supplier written with only a legacy code (`orgCodeOnly`,
+ * `hyphenatedOrgCodeOnly`, `registrationNumberOnly`) once all four pipelines have run. Each
+ * organisation is a supplier at most once, so the only other legal-person record that can link
+ * it is its row in bookkeeping-agencies, if it is an agency:
+ * - an organisation code links to the USCC embedding it (positions 9-17) when that row shows
+ *   the USCC: clean, or dirty only in a way normalisation repairs (lower case, full width,
+ *   surrounding spaces), but not empty or with a wrong check character (quarantined);
+ * - a registration number links only when that row carries both it (工商注册号) and the USCC
+ *   (such rows always have a clean USCC); showing the USCC alone is not enough.
+ * Otherwise the supplier waits as `unlinked`.
+ */
+export interface ExpectedLinkage {
+  outcome: 'linked' | 'unlinked';
+  /** When linked: the record and the column that link it (`统一社会信用代码`, `工商注册号` or an accounting-staff row's `单位统一社会信用代码`). */
+  via?: { system: string; row: number; field: string };
+  /** The organisation's 1-based row in bookkeeping-agencies when it is an agency, linked or not. */
+  agencyRow?: number;
+}
 
 /** One injected value, as written, with the clean value it stands for. */
 export interface InjectedCase {
@@ -87,14 +118,17 @@ export interface InjectedCase {
   dirty?: string | null;
   /**
    * The value the row stands for: the clean identifier (for a legacy code, the USCC it belongs
-   * to), name, address or ISO date. Absent where there is none (leading-zero account, unsafe
-   * id, duplicate row).
+   * to), name, address or ISO date; for a stated-fact mismatch, what the identity number says
+   * (`男`/`女`, ISO birth date). Absent where there is none (leading-zero account, unsafe id,
+   * duplicate row).
    */
   clean?: string | null;
-  /** Sub-form, e.g. `spaced` for a name variant or `february30` for a birth date. */
+  /** Sub-form, e.g. `spaced` for a name variant, `february30` for a birth date, `excelSerial` for a date. */
   form?: string;
   /** For a duplicated row: the row it repeats. */
   duplicateOf?: number;
+  /** For a supplier with only a legacy code: whether the index should link it to `clean`. */
+  linkage?: ExpectedLinkage;
 }
 
 /** One kind to allocate, with the rows it may go to. */
@@ -102,20 +136,23 @@ export interface InjectionPlanEntry {
   kind: InjectionKind;
   /** Share of rows; defaults to {@link INJECTION_RATES}[kind]. */
   rate?: number;
+  /** Exact number of rows instead of a rate (to split one kind's count over several pools). */
+  count?: number;
   /** Rows the kind can apply to (0-based); all rows if absent. */
   eligible?: (row: number) => boolean;
 }
 
 /**
- * Chooses which rows carry which kind: for each plan entry in order, `Math.round(rate × rows)`
- * rows not yet taken and eligible, uniformly at random. Put constrained entries first.
+ * Chooses which rows carry which kind: for each plan entry in order, `count` or
+ * `Math.round(rate × rows)` rows not yet taken and eligible, uniformly at random. Put
+ * constrained entries first.
  * @returns per row (0-based) its kind, or undefined for a clean row.
  */
 export function allocateInjections(rng: Prng, rows: number, plan: readonly InjectionPlanEntry[]): (InjectionKind | undefined)[] {
   const order = rng.shuffle(Array.from({ length: rows }, (_, i) => i));
   const assigned: (InjectionKind | undefined)[] = new Array(rows).fill(undefined);
   for (const entry of plan) {
-    let wanted = Math.round((entry.rate ?? INJECTION_RATES[entry.kind]) * rows);
+    let wanted = entry.count ?? Math.round((entry.rate ?? INJECTION_RATES[entry.kind]) * rows);
     for (let k = 0; k < rows && wanted > 0; k++) {
       const row = order[k]!;
       if (assigned[row] !== undefined || (entry.eligible && !entry.eligible(row))) continue;

@@ -26,6 +26,11 @@ export const SIZES_AT_SCALE_1 = {
 
 /** Share of agencies whose legal representative is in the accounting registry. */
 export const AGENCY_REPRESENTATIVES_IN_REGISTRY = 0.9;
+/**
+ * Share of agencies whose licence row carries their 15-digit business registration number
+ * (工商注册号) beside the USCC; the count is exactly `Math.round(share × agencies)`.
+ */
+export const AGENCY_LICENCES_WITH_REGISTRATION_NUMBER = 0.3;
 /** Share of subsidy payments that go to persons in the accounting registry. */
 export const SUBSIDY_RECIPIENTS_IN_REGISTRY = 0.5;
 
@@ -38,6 +43,11 @@ export interface Population {
   organisations: Organisation[];
   agencies: Organisation[];
   suppliers: Organisation[];
+  /**
+   * Indices of the agencies whose licence row carries their business registration number
+   * (see {@link AGENCY_LICENCES_WITH_REGISTRATION_NUMBER}).
+   */
+  licenceRegistrationNumbers: ReadonlySet<number>;
   /** Legal representative of each organisation, by organisation index. */
   legalRepresentatives: Person[];
   /** Employer of each registry person, by person index. */
@@ -73,6 +83,12 @@ export function createPopulation(rng: Prng, scale: number): Population {
   });
   const agencies = organisations.slice(0, size.agencies);
   const suppliers = rng.fork('supplier-order').shuffle(organisations.slice(size.organisations - size.suppliers));
+  const licenceRegistrationNumbers = new Set(
+    rng
+      .fork('licence-registration-numbers')
+      .shuffle(agencies.map((org) => org.index))
+      .slice(0, Math.round(AGENCY_LICENCES_WITH_REGISTRATION_NUMBER * agencies.length)),
+  );
 
   const links = rng.fork('links');
   const legalRepresentatives: Person[] = [];
@@ -104,6 +120,7 @@ export function createPopulation(rng: Prng, scale: number): Population {
     organisations,
     agencies,
     suppliers,
+    licenceRegistrationNumbers,
     legalRepresentatives,
     employers,
     subsidyPayments: size.subsidyPayments,

@@ -6,14 +6,24 @@ import {
   usccCheckCharacter,
 } from '../../src/identifiers/check-characters.ts';
 import { csvField, csvRecord, encodeText } from '../../src/sample/csv-writer.ts';
-import { dirtyIdentifier, legacy15, toFullWidth, withImpossibleBirthDate } from '../../src/sample/dirty-values.ts';
+import { dayNumber, excelSerialDate, isoDate } from '../../src/sample/dates.ts';
+import {
+  NON_ISO_DATE_FORMS,
+  dirtyIdentifier,
+  legacy15,
+  nonIsoDate,
+  otherSex,
+  toFullWidth,
+  withBirthDateMismatch,
+  withImpossibleBirthDate,
+} from '../../src/sample/dirty-values.ts';
 import { INJECTION_KINDS, INJECTION_RATES, allocateInjections } from '../../src/sample/injections.ts';
 import { nameVariant } from '../../src/sample/names.ts';
 import { generateOrganisations } from '../../src/sample/organisations.ts';
 import { generatePersons, residentIdNumber } from '../../src/sample/people.ts';
 import { createPrng } from '../../src/sample/prng.ts';
 import { fujianCities, fujianCounties, isFujianRegionCode } from '../../src/sample/regions.ts';
-import { isCalendarDate, residentIdStatus, usccStatus } from './read-sample.ts';
+import { isCalendarDate, readSampleDate, residentIdStatus, usccStatus } from './read-sample.ts';
 
 describe('prng', () => {
   it('repeats for a seed and forks independently of consumption', () => {
@@ -114,6 +124,40 @@ describe('dirty values', () => {
     expect(usccStatus(dirtyIdentifier(rng, 'wrongCheckCharacter', uscc, 'uscc').value)).toBe('check');
   });
 
+  it('write dates in non-ISO forms, Excel serial day numbers included, that read back as the day', () => {
+    expect(excelSerialDate(dayNumber('2024-03-01'))).toBe('45352');
+    expect(excelSerialDate(dayNumber('1900-03-01'))).toBe('61');
+    expect(excelSerialDate(dayNumber('1950-01-01'))).toBe('18264');
+    expect(() => excelSerialDate(dayNumber('1900-02-28'))).toThrow(RangeError);
+    const day = dayNumber('2024-03-01');
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 100; i++) {
+      const written = nonIsoDate(rng, day);
+      seen.set(written.form, written.value);
+      expect(readSampleDate(written.value)).toBe('2024-03-01');
+    }
+    expect(Object.fromEntries(seen)).toEqual({ slash: '2024/3/1', compact: '20240301', chinese: '2024年3月1日', excelSerial: '45352' });
+    expect([...seen.keys()].sort()).toEqual([...NON_ISO_DATE_FORMS].sort());
+  });
+
+  it('state a sex or birth date that disagrees with the identity number', () => {
+    expect(otherSex('男')).toBe('女');
+    expect(otherSex('女')).toBe('男');
+    const forms = new Set<string>();
+    for (const iso of ['1985-03-07', '1984-02-29', '1990-12-31', '1950-01-01', '2005-12-31', '1977-05-05']) {
+      for (let i = 0; i < 40; i++) {
+        const stated = withBirthDateMismatch(rng, dayNumber(iso));
+        forms.add(stated.form);
+        expect(stated.value).not.toBe(iso);
+        expect(isoDate(dayNumber(stated.value)), 'a real day').toBe(stated.value);
+        if (iso === '1984-02-29') expect(stated.form).not.toBe('yearShift');
+        if (iso.endsWith('-31') || iso === '1977-05-05') expect(stated.form).not.toBe('monthDaySwap');
+        if (stated.form === 'monthDaySwap') expect(stated.value).toBe('1985-07-03');
+      }
+    }
+    expect(forms).toEqual(new Set(['dayShift', 'yearShift', 'monthDaySwap']));
+  });
+
   it('give name variants that differ from the name', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 50; i++) {
@@ -144,6 +188,13 @@ describe('allocateInjections', () => {
     expect(assigned.filter((a) => a === undefined).length).toBe(rows - 10 - 20 - 150);
     const scarce = allocateInjections(createPrng(5), rows, [{ kind: 'missingCode', rate: 0.5, eligible: (r) => r < 3 }]);
     expect(scarce.filter(Boolean).length).toBe(3);
+    const split = allocateInjections(createPrng(5), rows, [
+      { kind: 'registrationNumberOnly', count: 4, eligible: (r) => r < 100 },
+      { kind: 'registrationNumberOnly', count: 3, eligible: (r) => r >= 900 },
+    ]);
+    expect(split.filter((a, r) => a && r < 100).length).toBe(4);
+    expect(split.filter((a, r) => a && r >= 900).length).toBe(3);
+    expect(split.filter(Boolean).length).toBe(7);
   });
 
   it('documents a small rate for every kind', () => {

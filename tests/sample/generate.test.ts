@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPipeline } from '../../src/config/load-pipelines.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import type { SampleManifest } from '../../src/sample/manifest.ts';
 import { fileOf, readCsv, readNdjson } from './read-sample.ts';
@@ -74,7 +75,7 @@ describe('generateSample', () => {
     const bytes = await readFile(path.join(outDir, 'bookkeeping-agencies.csv'));
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(3));
-    expect(text.startsWith('统一社会信用代码,机构名称,法定代表人,法定代表人身份证号,许可证号,注册地址,发证日期\r\n')).toBe(true);
+    expect(text.startsWith('统一社会信用代码,工商注册号,机构名称,法定代表人,法定代表人身份证号,许可证号,注册地址,发证日期\r\n')).toBe(true);
     const file = fileOf(manifest, 'bookkeeping-agencies');
     // Every record ends in CRLF; the only bare LFs are inside quoted 注册地址 fields.
     expect(text.split('\r\n').length - 1).toBe(file.rows + 1);
@@ -91,6 +92,18 @@ describe('generateSample', () => {
     const suppliers = await readFile(path.join(outDir, 'procurement-suppliers.ndjson'), 'utf8');
     const first = suppliers.split('\n')[0]!;
     expect(Object.keys(JSON.parse(first))).toEqual(['supplier_id', 'uscc', 'org_code', 'reg_no', 'name', 'legal_rep', 'registered_capital', 'updated_at']);
+  });
+
+  it('has every column the repository pipelines map or key on, the agency registration number included', async () => {
+    const repo = path.resolve(import.meta.dirname, '../..');
+    for (const file of manifest.files) {
+      const pipeline = await loadPipeline(path.join(repo, 'pipelines', `${file.system}.yaml`));
+      expect(path.basename(pipeline.connector.path), file.system).toBe(file.path);
+      for (const column of [...Object.values(pipeline.mapping), ...pipeline.source_key]) {
+        expect(file.columns, `${file.system}: ${column}`).toContain(column);
+      }
+      if (file.system === 'bookkeeping-agencies') expect(pipeline.mapping).toMatchObject({ business_reg_no: '工商注册号', uscc: '统一社会信用代码' });
+    }
   });
 
   it('has row counts that match the manifest', async () => {

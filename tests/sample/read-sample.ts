@@ -76,6 +76,42 @@ export function isCalendarDate(yyyymmdd: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+/**
+ * A date written as `2024-03-01`, `2024/3/1`, `20240301`, `2024年3月1日` or an Excel serial day
+ * number (`45352`, 1900 date system: 1899-12-30 + n days), as `YYYY-MM-DD`; null for anything
+ * else or a day that does not exist. Written apart from the generator, to check it.
+ */
+export function readSampleDate(text: string): string | null {
+  const pad = (n: string | number): string => String(n).padStart(2, '0');
+  if (/^\d{5}$/.test(text)) return new Date(Date.UTC(1899, 11, 30) + Number(text) * 86_400_000).toISOString().slice(0, 10);
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})$/.exec(text) ??
+    /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(text) ??
+    /^(\d{4})(\d{2})(\d{2})$/.exec(text) ??
+    /^(\d{4})年(\d{1,2})月(\d{1,2})日$/.exec(text);
+  if (!match) return null;
+  const compact = `${match[1]}${pad(match[2]!)}${pad(match[3]!)}`;
+  return isCalendarDate(compact) ? `${match[1]}-${pad(match[2]!)}-${pad(match[3]!)}` : null;
+}
+
+/** `YYYY-MM-DD` of the birth date inside an 18-character resident identity number. */
+export function idBirthDate(id: string): string {
+  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+}
+
+/** `男`/`女` from the parity of an 18-character identity number's sequence code (odd = male). */
+export function idSex(id: string): '男' | '女' {
+  return Number(id[16]) % 2 === 1 ? '男' : '女';
+}
+
+/** A USCC as the index normalises it: trimmed, full-width to ASCII, upper case. */
+export function normaliseCode(code: string): string {
+  return code
+    .trim()
+    .replace(/[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .toUpperCase();
+}
+
 /** Shape, check character and birth date of an 18-character resident identity number. */
 export function residentIdStatus(id: string): 'valid' | 'shape' | 'check' | 'date' {
   if (!/^\d{17}[\dX]$/.test(id)) return 'shape';

@@ -2,6 +2,10 @@
  * 代理记账机构 licence export: one row per licensed agency, UTF-8 with BOM, CRLF. Identifier
  * dirt goes into 统一社会信用代码; 法定代表人 is sometimes a name variant of the same person in
  * the accounting registry; 注册地址 sometimes spans two lines (LF inside the quoted field).
+ * 工商注册号, the agency's 15-digit business registration number, is filled for the agencies
+ * of `population.licenceRegistrationNumbers` (AGENCY_LICENCES_WITH_REGISTRATION_NUMBER, 30%) and
+ * empty otherwise; a row that carries it always has a clean USCC, so it links the registration
+ * number to the USCC without doubt (see ExpectedLinkage).
  */
 import { csvText } from '../csv-writer.ts';
 import { dayNumber, isoDate } from '../dates.ts';
@@ -18,7 +22,7 @@ export const BOOKKEEPING_AGENCIES_LAYOUT: ExportLayout = {
   encoding: 'utf-8',
   bom: true,
   lineEnding: 'CRLF',
-  columns: ['统一社会信用代码', '机构名称', '法定代表人', '法定代表人身份证号', '许可证号', '注册地址', '发证日期'],
+  columns: ['统一社会信用代码', '工商注册号', '机构名称', '法定代表人', '法定代表人身份证号', '许可证号', '注册地址', '发证日期'],
 };
 
 /** First issue date of the licences. */
@@ -30,10 +34,11 @@ export function buildBookkeepingAgencies(context: ExportContext): BuiltExport {
   const layout = BOOKKEEPING_AGENCIES_LAYOUT;
   const agencies = population.agencies;
   const repOf = (row: number) => population.legalRepresentatives[agencies[row]!.index]!;
+  const carriesRegistrationNumber = (row: number) => population.licenceRegistrationNumbers.has(agencies[row]!.index);
   const plan = [
     ...USCC_INJECTION_KINDS.map((kind) => ({
       kind,
-      eligible: (row: number) => identifierKindApplies(kind, agencies[row]!.uscc, 'uscc'),
+      eligible: (row: number) => !carriesRegistrationNumber(row) && identifierKindApplies(kind, agencies[row]!.uscc, 'uscc'),
     })),
     { kind: 'nameVariant' as const, eligible: (row: number) => population.inRegistry(repOf(row)) },
     { kind: 'newlineInField' as const },
@@ -64,7 +69,8 @@ export function buildBookkeepingAgencies(context: ExportContext): BuiltExport {
     }
     const issueDay = rng.between(firstIssue, runDay - 30);
     const licence = `DLJZ${org.office.cityCode}${isoDate(issueDay).slice(0, 4)}${String(row).padStart(5, '0')}`;
-    return [uscc, org.name, repName, rep.idNumber, licence, address, isoDate(issueDay)];
+    const registrationNumber = carriesRegistrationNumber(i) ? org.registrationNumber! : '';
+    return [uscc, registrationNumber, org.name, repName, rep.idNumber, licence, address, isoDate(issueDay)];
   });
   const rows = appendDuplicateRows(rng.fork('duplicates'), records, (i) => assigned[i] === undefined, system, cases);
   const kinds: InjectionKind[] = [...plan.map((p) => p.kind), 'duplicateRow'];

@@ -4,10 +4,23 @@
  * 2^53; codes absent from the source are `null`, a missing USCC is `""`. Some suppliers carry
  * only a legacy code (organisation code, plain or hyphenated, or business registration
  * number); some carry the USCC and legacy codes consistent with it.
+ *
+ * The registration-number-only suppliers are drawn from three pools, so that every sample has
+ * each outcome of linkage (ExpectedLinkage): half (rounded) are agencies whose licence row
+ * carries that number (they link); half of the rest (rounded) are agencies whose licence row
+ * shows the USCC but not the number (they must wait: the USCC alone does not link a
+ * registration number); the rest are suppliers that are not agencies (they wait).
  */
 import { isoDateTimeCst } from '../dates.ts';
 import { USCC_INJECTION_KINDS, dirtyIdentifier, identifierKindApplies, type IdentifierInjectionKind } from '../dirty-values.ts';
-import { allocateInjections, appendDuplicateRows, type InjectedCase, type InjectionKind } from '../injections.ts';
+import {
+  INJECTION_RATES,
+  allocateInjections,
+  appendDuplicateRows,
+  type InjectedCase,
+  type InjectionKind,
+  type InjectionPlanEntry,
+} from '../injections.ts';
 import type { BuiltExport, ExportContext, ExportLayout } from './sample-export.ts';
 
 export const PROCUREMENT_SUPPLIERS_LAYOUT: ExportLayout = {
@@ -51,15 +64,25 @@ export function buildProcurementSuppliers(context: ExportContext): BuiltExport {
   const layout = PROCUREMENT_SUPPLIERS_LAYOUT;
   const system = layout.system;
   const suppliers = population.suppliers;
-  const plan = [
-    { kind: 'registrationNumberOnly' as const, eligible: (row: number) => suppliers[row]!.registrationNumber !== undefined },
+  const onLicence = (row: number) => population.licenceRegistrationNumbers.has(suppliers[row]!.index);
+  const registrationNumberOnly = Math.round(INJECTION_RATES.registrationNumberOnly * suppliers.length);
+  const linkable = Math.round(registrationNumberOnly / 2);
+  const agencyWithout = Math.round((registrationNumberOnly - linkable) / 2);
+  const plan: InjectionPlanEntry[] = [
+    { kind: 'registrationNumberOnly', count: linkable, eligible: onLicence },
+    { kind: 'registrationNumberOnly', count: agencyWithout, eligible: (row) => suppliers[row]!.agency && !onLicence(row) },
+    {
+      kind: 'registrationNumberOnly',
+      count: registrationNumberOnly - linkable - agencyWithout,
+      eligible: (row) => !suppliers[row]!.agency && suppliers[row]!.registrationNumber !== undefined,
+    },
     ...USCC_INJECTION_KINDS.map((kind) => ({
       kind,
       eligible: (row: number) => identifierKindApplies(kind, suppliers[row]!.uscc, 'uscc'),
     })),
-    { kind: 'orgCodeOnly' as const },
-    { kind: 'hyphenatedOrgCodeOnly' as const },
-    { kind: 'withLegacyCodes' as const },
+    { kind: 'orgCodeOnly' },
+    { kind: 'hyphenatedOrgCodeOnly' },
+    { kind: 'withLegacyCodes' },
   ];
   const assigned = allocateInjections(rng.fork('allocate'), suppliers.length, plan);
   const unsafe = allocateInjections(rng.fork('allocate-ids'), suppliers.length, [{ kind: 'unsafeIntegerId' }]);
@@ -113,6 +136,6 @@ export function buildProcurementSuppliers(context: ExportContext): BuiltExport {
   });
   const pristine = (i: number): boolean => assigned[i] === undefined && unsafe[i] === undefined;
   const rows = appendDuplicateRows(rng.fork('duplicates'), lines, pristine, system, cases);
-  const kinds: InjectionKind[] = [...plan.map((p) => p.kind), 'unsafeIntegerId', 'duplicateRow'];
+  const kinds: InjectionKind[] = [...new Set(plan.map((p) => p.kind)), 'unsafeIntegerId', 'duplicateRow'];
   return { layout, text: rows.join(''), rows: rows.length, kinds, cases };
 }

@@ -1,11 +1,18 @@
 /**
  * 惠民惠农补贴 payment export: one row per payment keyed by 发放流水号, UTF-8 without BOM, LF.
  * Identifier dirt goes into 身份证号; 姓名 is sometimes a name variant of a registry person;
- * 银行账号 sometimes has leading zeros; 发放日期 is sometimes in a non-ISO form.
+ * 银行账号 sometimes has leading zeros; 发放日期 is sometimes in a non-ISO form (Excel serial
+ * day number included).
  */
 import { csvText } from '../csv-writer.ts';
-import { chineseDate, compactDate, isoDate, slashDate } from '../dates.ts';
-import { RESIDENT_ID_INJECTION_KINDS, dirtyIdentifier, identifierKindApplies, type IdentifierInjectionKind } from '../dirty-values.ts';
+import { isoDate } from '../dates.ts';
+import {
+  RESIDENT_ID_INJECTION_KINDS,
+  dirtyIdentifier,
+  identifierKindApplies,
+  nonIsoDate,
+  type IdentifierInjectionKind,
+} from '../dirty-values.ts';
 import { allocateInjections, appendDuplicateRows, type InjectedCase, type InjectionKind } from '../injections.ts';
 import { nameVariant } from '../names.ts';
 import type { Person } from '../people.ts';
@@ -99,9 +106,9 @@ export function buildSubsidyPayments(context: ExportContext): BuiltExport {
         cases.push({ kind, system, row, field: '银行账号', dirty: account });
         break;
       case 'nonIsoDate': {
-        const form = rng.pick(['slash', 'compact', 'chinese'] as const);
-        date = form === 'slash' ? slashDate(payDay) : form === 'compact' ? compactDate(payDay) : chineseDate(payDay);
-        cases.push({ kind, system, row, field: '发放日期', dirty: date, clean: isoDate(payDay), form });
+        const written = nonIsoDate(rng, payDay);
+        date = written.value;
+        cases.push({ kind, system, row, field: '发放日期', dirty: date, clean: isoDate(payDay), form: written.form });
         break;
       }
       default: {
