@@ -1,7 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CANONICAL_FIELDS, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
+import { birthDateMismatchMessage, sexMismatchMessage, statedSexSql } from '../identifiers/stated-facts.ts';
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
+import { DERIVED } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
 
 /** Where each mapped canonical field and each source-key column sits in the staging table. */
@@ -26,6 +28,28 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
     if (source) fields[field] = col(source);
   }
   return { projectColumns, layout: { fields, keyColumns: pipeline.source_key.map(col) } };
+}
+
+/** Fields holding dates: read in the forms src/normalize/dates.ts accepts, flagged when unreadable. */
+const DATE_FIELDS: ReadonlySet<CanonicalField> = new Set(['birth_date', 'updated_at']);
+
+/**
+ * The SQL macro (src/normalize) that normalises a non-identifier canonical field, or undefined
+ * for a plain trim: person names (interpunct variants unified, spaces between Han characters
+ * removed), organisation names (whitespace collapsed), stated birth dates as calendar dates,
+ * `updated_at` as a timestamp text that sorts chronologically ("most recent" in survivorship).
+ * `name` is a person's or an organisation's by the entity (a record's by its subject's code).
+ */
+export function fieldNormalizer(pipeline: Pipeline, field: CanonicalField): string | undefined {
+  const personal = pipeline.entity === 'person' || (pipeline.entity === 'record' && oneCodeField(pipeline) === 'id_number');
+  switch (field) {
+    case 'name': return personal ? 'oc_person_name' : 'oc_org_name';
+    case 'legal_representative': return 'oc_person_name';
+    case 'employer_name': return 'oc_org_name';
+    case 'birth_date': return 'oc_date';
+    case 'updated_at': return 'oc_timestamp';
+    default: return undefined;
+  }
 }
 
 /** Legacy identifiers a legal person can be linked by (linkage.ts). */
@@ -107,11 +131,24 @@ export async function buildCandidates(options: {
     joins.push(`LEFT JOIN ${secondaryTable} ${q} ON ${q}.kind = ${quoteLiteral(kind)} AND ${q}.raw = s.${column}`);
     selects.push(`s.${column} AS ${field}__raw`, `${q}.fast AS ${field}`);
   }
+  // Other fields: normalised once per row in the inner projection (see fieldNormalizer).
+  const normalized: string[] = [];
+  const unreadableDates: { field: CanonicalField; column: string; source: string }[] = [];
   for (const field of CANONICAL_FIELDS) {
     if (field === code.field || secondary.some((i) => i.field === field)) continue;
     const column = IDENTIFIER_FIELDS[field] ? undefined : layout.fields[field];
-    selects.push(column ? `nullif(trim(s.${column}), '') AS ${field}` : `CAST(NULL AS VARCHAR) AS ${field}`);
+    if (!column) {
+      selects.push(`CAST(NULL AS VARCHAR) AS ${field}`);
+      continue;
+    }
+    const macro = fieldNormalizer(pipeline, field);
+    normalized.push(`${macro ? `${macro}(${column})` : `nullif(trim(${column}), '')`} AS n_${field}`);
+    selects.push(`s.n_${field} AS ${field}`);
+    if (DATE_FIELDS.has(field)) unreadableDates.push({ field, column, source: pipeline.mapping[field]! });
   }
+  const unreadable = (d: (typeof unreadableDates)[number]) => `(s.n_${d.field} IS NULL AND NOT ${blank(`s.${d.column}`)})`;
+  const dateFlags = unreadableDates.length === 0 ? 'NULL' : `CASE WHEN ${unreadableDates.map(unreadable).join(' OR ')} THEN list_concat(${unreadableDates.map((d) =>
+    `CASE WHEN ${unreadable(d)} THEN [${REASON('unreadable_date', d.source, `'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number): left out of ${d.field}, kept in the payload'`)}] ELSE [] END`).join(', ')}) END`;
   const keySources = pipeline.source_key.join(', ');
   const keyMissing = layout.keyColumns.map((col) => blank(`s.${col}`)).join(' OR ');
   const sourceKey = layout.keyColumns.length === 1 ? `trim(s.${layout.keyColumns[0]})` : `concat_ws(chr(31), ${layout.keyColumns.map((col) => `trim(s.${col})`).join(', ')})`;
@@ -137,9 +174,9 @@ export async function buildCandidates(options: {
                CASE WHEN ${codeMissing} THEN [${REASON('one_code_missing', code.source, `'no ${codeLabel}: the one code of this row'`)}] ELSE [] END,
                CASE WHEN contains(s.payload, chr(65533)) THEN [${REASON('undecodable_bytes', '*', `'bytes that do not decode in the declared encoding (U+FFFD): check connector.encoding'`)}] ELSE [] END
              ) END AS reasons,
-             CAST(NULL AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
-      -- the fast path once per row (a column alias used twice would expand the macro twice)
-      FROM (SELECT *, ${fastPathSql(code.kind, code.column, runDate)} AS code_fast FROM ${stagingTable}) s ${joins.join(' ')}
+             CAST(${dateFlags} AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
+      -- the fast path and normalisers once per row (a column alias used twice would expand the macro twice)
+      FROM (SELECT *, ${[`${fastPathSql(code.kind, code.column, runDate)} AS code_fast`, ...normalized].join(', ')} FROM ${stagingTable}) s ${joins.join(' ')}
     )`);
 
   // The exceptions: values the fast path did not accept, classified in JavaScript.
@@ -180,6 +217,9 @@ export async function buildCandidates(options: {
         reasons = list_concat(coalesce(reasons, []), [${REASON('one_code_missing', code.source, `'no ${codeLabel}, and no valid organisation code or business registration number to link it by'`)}])
       WHERE code_status = 'unlinked' AND org_code IS NULL AND business_reg_no IS NULL`);
   }
+  if (code.kind === 'resident_id' && (layout.fields.sex || layout.fields.birth_date)) {
+    await flagStatedFacts(c, target, pipeline);
+  }
   if (layout.fields.org_code && code.kind === 'uscc') {
     // GB 32100-2015 §4: positions 9-17 of a USCC are the organisation code (GB 11714-1997).
     await c.run(`
@@ -209,4 +249,32 @@ export async function buildCandidates(options: {
     FROM ${target}_repeats r WHERE t.rn = r.rn`);
   await c.run(`DROP TABLE ${secondaryTable}; DROP TABLE ${slowTable}; DROP TABLE ${target}_repeats`);
   return slowCount;
+}
+
+/** SQL building the text of `message(a, b)` from two SQL expressions (one message text for JS and SQL). */
+function messageSql(message: (a: string, b: string) => string, a: string, b: string): string {
+  const [before, between, after] = message('\u0001', '\u0002').split(/[\u0001\u0002]/u) as [string, string, string];
+  return `${quoteLiteral(before)} || ${a} || ${quoteLiteral(between)} || ${b} || ${quoteLiteral(after)}`;
+}
+
+/**
+ * Flags rows whose stated sex or birth date disagrees with their resident identity number
+ * (GB 11643-1999 §5.3 birth date, §5.4 sequence code odd for men): `stated_sex_mismatch`,
+ * `stated_birth_date_mismatch` (in checkStatedFacts' order), the rule of checkStatedFacts in SQL (the stated birth date is
+ * already read by oc_date, the sex by statedSexSql). Unreadable or absent stated values are no
+ * evidence and are not flagged; only 18-character numbers carry the facts.
+ */
+async function flagStatedFacts(c: DuckDBConnection, target: string, pipeline: Pipeline): Promise<void> {
+  const derivedSex = DERIVED.person.sex!('id_number');
+  const derivedDate = DERIVED.person.birth_date!('id_number');
+  const sexMismatch = pipeline.mapping.sex ? `(${statedSexSql('sex')} <> ${derivedSex})` : 'false';
+  const dateMismatch = pipeline.mapping.birth_date ? `(birth_date <> ${derivedDate})` : 'false';
+  const flag = (code: string, source: string | undefined, message: string) =>
+    `{'code': '${code}', 'field': ${quoteLiteral(source ?? '')}, 'message': ${message}}`;
+  await c.run(`
+    UPDATE ${target} SET flags = list_concat(coalesce(flags, []), list_filter([
+      CASE WHEN ${dateMismatch} THEN ${flag('stated_birth_date_mismatch', pipeline.mapping.birth_date, messageSql(birthDateMismatchMessage, 'birth_date', derivedDate))} END,
+      CASE WHEN ${sexMismatch} THEN ${flag('stated_sex_mismatch', pipeline.mapping.sex, messageSql(sexMismatchMessage, statedSexSql('sex'), derivedSex))} END
+    ], f -> f IS NOT NULL))
+    WHERE id_number IS NOT NULL AND length(id_number) = 18 AND code_status IN ('valid', 'nonconforming') AND (${sexMismatch} OR ${dateMismatch})`);
 }
