@@ -34,7 +34,9 @@ const SPACES = jsRegExp(WS, 'g');
  * checkStatedFacts, for the set-based load path.
  */
 export function statedSexSql(expr: string): string {
-  return `CASE lower(regexp_replace(${expr}, ${sqlPattern(WS)}, '', 'g')) ${[...SEXES].map(([form, sex]) => `WHEN ${sqlString(form)} THEN '${sex}'`).join(' ')} END`;
+  const cases = (subject: string) => `CASE ${subject} ${[...SEXES].map(([form, sex]) => `WHEN ${sqlString(form)} THEN '${sex}'`).join(' ')} END`;
+  // Values already in a listed form (most of them) skip the regular expression.
+  return `coalesce(${cases(expr)}, ${cases(`lower(regexp_replace(${expr}, ${sqlPattern(WS)}, '', 'g'))`)})`;
 }
 
 /** Message of a `stated_birth_date_mismatch` flag (shared by the JS and SQL paths). */

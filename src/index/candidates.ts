@@ -146,9 +146,17 @@ export async function buildCandidates(options: {
     selects.push(`s.n_${field} AS ${field}`);
     if (DATE_FIELDS.has(field)) unreadableDates.push({ field, column, source: pipeline.mapping[field]! });
   }
-  const unreadable = (d: (typeof unreadableDates)[number]) => `(s.n_${d.field} IS NULL AND NOT ${blank(`s.${d.column}`)})`;
-  const dateFlags = unreadableDates.length === 0 ? 'NULL' : `CASE WHEN ${unreadableDates.map(unreadable).join(' OR ')} THEN list_concat(${unreadableDates.map((d) =>
-    `CASE WHEN ${unreadable(d)} THEN [${REASON('unreadable_date', d.source, `'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number): left out of ${d.field}, kept in the payload'`)}] ELSE [] END`).join(', ')}) END`;
+  // Data-quality flags known in this pass: unreadable dates, and stated facts of rows whose one
+  // code the fast path accepted (the rest are checked after the slow path, flagStatedFacts).
+  const checks: FlagCheck[] = unreadableDates.map((d) => ({
+    when: `(s.n_${d.field} IS NULL AND NOT ${blank(`s.${d.column}`)})`,
+    flag: REASON('unreadable_date', d.source, `'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number): left out of ${d.field}, kept in the payload'`),
+  }));
+  if (code.kind === 'resident_id') {
+    checks.push(...statedFactChecks(pipeline, { id: 's.code_fast', sex: 's.n_sex', birthDate: 's.n_birth_date' }));
+  }
+  const initialFlags = checks.length === 0 ? 'NULL' : `CASE WHEN ${checks.map((k) => k.when).join(' OR ')} THEN list_concat(${checks.map((k) =>
+    `CASE WHEN ${k.when} THEN [${k.flag}] ELSE [] END`).join(', ')}) END`;
   const keySources = pipeline.source_key.join(', ');
   const keyMissing = layout.keyColumns.map((col) => blank(`s.${col}`)).join(' OR ');
   const sourceKey = layout.keyColumns.length === 1 ? `trim(s.${layout.keyColumns[0]})` : `concat_ws(chr(31), ${layout.keyColumns.map((col) => `trim(s.${col})`).join(', ')})`;
@@ -174,7 +182,7 @@ export async function buildCandidates(options: {
                CASE WHEN ${codeMissing} THEN [${REASON('one_code_missing', code.source, `'no ${codeLabel}: the one code of this row'`)}] ELSE [] END,
                CASE WHEN contains(s.payload, chr(65533)) THEN [${REASON('undecodable_bytes', '*', `'bytes that do not decode in the declared encoding (U+FFFD): check connector.encoding'`)}] ELSE [] END
              ) END AS reasons,
-             CAST(${dateFlags} AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
+             CAST(${initialFlags} AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
       -- the fast path and normalisers once per row (a column alias used twice would expand the macro twice)
       FROM (SELECT *, ${[`${fastPathSql(code.kind, code.column, runDate)} AS code_fast`, ...normalized].join(', ')} FROM ${stagingTable}) s ${joins.join(' ')}
     )`);
@@ -257,24 +265,50 @@ function messageSql(message: (a: string, b: string) => string, a: string, b: str
   return `${quoteLiteral(before)} || ${a} || ${quoteLiteral(between)} || ${b} || ${quoteLiteral(after)}`;
 }
 
+/** A data-quality flag and the SQL condition under which a row gets it. */
+interface FlagCheck {
+  when: string;
+  /** SQL struct {code, field, message}. */
+  flag: string;
+}
+
 /**
- * Flags rows whose stated sex or birth date disagrees with their resident identity number
- * (GB 11643-1999 §5.3 birth date, §5.4 sequence code odd for men): `stated_sex_mismatch`,
- * `stated_birth_date_mismatch` (in checkStatedFacts' order), the rule of checkStatedFacts in SQL (the stated birth date is
- * already read by oc_date, the sex by statedSexSql). Unreadable or absent stated values are no
- * evidence and are not flagged; only 18-character numbers carry the facts.
+ * The checks of stated facts against a resident identity number (GB 11643-1999 §5.3 birth
+ * date, §5.4 sequence code odd for men): `stated_birth_date_mismatch`, `stated_sex_mismatch`,
+ * in checkStatedFacts' order and with its tables and messages (the stated birth date already
+ * read by oc_date, the sex by statedSexSql). Unreadable or absent stated values are no evidence
+ * and are not flagged; only an 18-character number carries the facts.
+ * @param e SQL expressions of the normalised number (NULL when not valid or nonconforming), the
+ *   trimmed stated sex and the normalised stated birth date.
+ */
+function statedFactChecks(pipeline: Pipeline, e: { id: string; sex: string; birthDate: string }): FlagCheck[] {
+  const checks: FlagCheck[] = [];
+  const carries = `length(${e.id}) = 18`;
+  if (pipeline.mapping.birth_date) {
+    const derived = DERIVED.person.birth_date!(e.id);
+    checks.push({
+      when: `(${carries} AND ${e.birthDate} <> ${derived})`,
+      flag: REASON('stated_birth_date_mismatch', pipeline.mapping.birth_date, messageSql(birthDateMismatchMessage, e.birthDate, derived)),
+    });
+  }
+  if (pipeline.mapping.sex) {
+    const derived = DERIVED.person.sex!(e.id);
+    checks.push({
+      when: `(${carries} AND ${statedSexSql(e.sex)} <> ${derived})`,
+      flag: REASON('stated_sex_mismatch', pipeline.mapping.sex, messageSql(sexMismatchMessage, statedSexSql(e.sex), derived)),
+    });
+  }
+  return checks;
+}
+
+/**
+ * Adds the stated-fact flags (statedFactChecks) to rows whose one code went through the slow
+ * path (`code_raw` is not already the canonical number); fast-path rows got them when `target`
+ * was built.
  */
 async function flagStatedFacts(c: DuckDBConnection, target: string, pipeline: Pipeline): Promise<void> {
-  const derivedSex = DERIVED.person.sex!('id_number');
-  const derivedDate = DERIVED.person.birth_date!('id_number');
-  const sexMismatch = pipeline.mapping.sex ? `(${statedSexSql('sex')} <> ${derivedSex})` : 'false';
-  const dateMismatch = pipeline.mapping.birth_date ? `(birth_date <> ${derivedDate})` : 'false';
-  const flag = (code: string, source: string | undefined, message: string) =>
-    `{'code': '${code}', 'field': ${quoteLiteral(source ?? '')}, 'message': ${message}}`;
+  const checks = statedFactChecks(pipeline, { id: 'id_number', sex: 'sex', birthDate: 'birth_date' });
   await c.run(`
-    UPDATE ${target} SET flags = list_concat(coalesce(flags, []), list_filter([
-      CASE WHEN ${dateMismatch} THEN ${flag('stated_birth_date_mismatch', pipeline.mapping.birth_date, messageSql(birthDateMismatchMessage, 'birth_date', derivedDate))} END,
-      CASE WHEN ${sexMismatch} THEN ${flag('stated_sex_mismatch', pipeline.mapping.sex, messageSql(sexMismatchMessage, statedSexSql('sex'), derivedSex))} END
-    ], f -> f IS NOT NULL))
-    WHERE id_number IS NOT NULL AND length(id_number) = 18 AND code_status IN ('valid', 'nonconforming') AND (${sexMismatch} OR ${dateMismatch})`);
+    UPDATE ${target} SET flags = list_concat(coalesce(flags, []), list_filter([${checks.map((k) => `CASE WHEN ${k.when} THEN ${k.flag} END`).join(', ')}], f -> f IS NOT NULL))
+    WHERE code_raw IS DISTINCT FROM id_number AND code_status IN ('valid', 'nonconforming') AND (${checks.map((k) => k.when).join(' OR ')})`);
 }
