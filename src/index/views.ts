@@ -68,8 +68,11 @@ CREATE OR REPLACE VIEW quarantine AS
 CREATE OR REPLACE VIEW runs AS
   SELECT run_id, run_no, pipeline, system, trigger, status, started_at, ended_at,
          rows_read, loaded, duplicates, quarantined, created, updated, deleted, unchanged, events,
-         error_code, error
+         linked, unlinked, relinked, error_code, error
   FROM run_log;
+CREATE OR REPLACE VIEW aliases AS
+  SELECT alias, alias_kind, one_code AS code, pipeline, system, source_key, first_run_id, linked_run_id
+  FROM code_alias;
 CREATE OR REPLACE VIEW conflicts AS
   WITH r AS (
     -- a business record speaks about its subject: a person (resident identity number) or a legal person
