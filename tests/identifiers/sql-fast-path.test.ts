@@ -2,9 +2,10 @@
  * Differential test of the DuckDB fast path against the JS classifiers (the authority), on a
  * real in-memory DuckDB, plus a 1,000,000-row timing.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlSample, type SqlSample } from '../support/sql-sample.ts';
 import { classifyResidentId, classifyUscc, IDENTIFIER_SQL_MACROS, residentIdCheckCharacter, USCC_ALPHABET } from '../../src/identifiers/index.ts';
 import {
   adjacentTranspositions,
@@ -53,35 +54,17 @@ function buildValues(): string[] {
   return [...valid, ...corrupted, ...dirty, ...checkedRandom, ...datesAtTheEdges, ...random];
 }
 
-let db: DuckDBInstance;
+let fixture: SqlSample;
 let connection: DuckDBConnection;
 const values = buildValues();
-
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  return (await connection.runAndReadAll(sql)).getRowObjects();
-}
+const rows = (sql: string): Promise<Record<string, unknown>[]> => fixture.rows(sql);
 
 beforeAll(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  connection = await db.connect();
-  await connection.run(IDENTIFIER_SQL_MACROS);
-  await connection.run('CREATE TABLE sample (i INTEGER, v VARCHAR)');
-  const appender = await connection.createAppender('sample');
-  values.forEach((value, i) => {
-    appender.appendInteger(i);
-    appender.appendVarchar(value);
-    appender.endRow();
-  });
-  appender.appendInteger(values.length);
-  appender.appendNull();
-  appender.endRow();
-  appender.closeSync();
+  fixture = await openSqlSample(IDENTIFIER_SQL_MACROS, values);
+  connection = fixture.connection;
 });
 
-afterAll(() => {
-  connection?.closeSync();
-  db?.closeSync();
-});
+afterAll(() => fixture?.close());
 
 describe('SQL fast path (IDENTIFIER_SQL_MACROS) against the JS classifiers', () => {
   it('has many thousands of values to compare', () => {

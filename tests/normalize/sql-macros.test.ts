@@ -3,9 +3,10 @@
  * real in-memory DuckDB: every macro must return exactly the JS result for every value. Plus
  * registration as TEMP macros by openIndex and a 1,000,000-row run of oc_date (timed, printed).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlSample, type SqlSample } from '../support/sql-sample.ts';
 import { openIndex } from '../../src/index/open-index.ts';
 import {
   NORMALIZE_SQL_MACROS,
@@ -48,35 +49,17 @@ const JS_TWINS: Record<string, (text: string) => string | null> = {
   oc_org_name_key: orgNameKey,
 };
 
-let db: DuckDBInstance;
+let fixture: SqlSample;
 let connection: DuckDBConnection;
 const values = buildValues();
-
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  return (await connection.runAndReadAll(sql)).getRowObjects();
-}
+const rows = (sql: string): Promise<Record<string, unknown>[]> => fixture.rows(sql);
 
 beforeAll(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  connection = await db.connect();
-  await connection.run(NORMALIZE_SQL_MACROS);
-  await connection.run('CREATE TABLE sample (i INTEGER, v VARCHAR)');
-  const appender = await connection.createAppender('sample');
-  values.forEach((value, i) => {
-    appender.appendInteger(i);
-    appender.appendVarchar(value);
-    appender.endRow();
-  });
-  appender.appendInteger(values.length);
-  appender.appendNull();
-  appender.endRow();
-  appender.closeSync();
+  fixture = await openSqlSample(NORMALIZE_SQL_MACROS, values);
+  connection = fixture.connection;
 });
 
-afterAll(() => {
-  connection?.closeSync();
-  db?.closeSync();
-});
+afterAll(() => fixture?.close());
 
 describe('NORMALIZE_SQL_MACROS against the JS rules', () => {
   it('has several thousand values, many of them readable', () => {
