@@ -21,7 +21,7 @@ export function formatRunSummary(summaries: RunSummary[], pendingEvents: number)
   const lines = [table.toString()];
   lines.push(`rows read ${read} = loaded ${sum('loaded')} + duplicates ${sum('duplicates')} + quarantined ${sum('quarantined')}: ${read === accounted ? 'counts add up' : 'COUNTS DO NOT ADD UP'}`);
   if (sum('linked') + sum('unlinked') + sum('relinked') > 0) {
-    lines.push(`legacy codes: ${sum('linked')} row(s) linked to a one code, ${sum('unlinked')} waiting unlinked for it; ${sum('relinked')} record(s) of earlier runs linked`);
+    lines.push(`legacy codes: ${sum('linked')} row(s) linked to a one code, ${sum('unlinked')} waiting unlinked for it; ${sum('relinked')} record(s) of earlier runs whose link changed`);
   }
   for (const s of summaries.filter((x) => x.status === 'failed')) lines.push(`${s.pipeline}: failed (${s.errorCode}): ${s.error}`);
   lines.push(`${pendingEvents} change event(s) pending in the outbox${process.env.KAFKA_BROKERS ? '' : ' (set KAFKA_BROKERS and run `onecode push` to publish them)'}`);

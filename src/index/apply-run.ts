@@ -26,7 +26,10 @@ export interface RunCounts {
   linked: number;
   /** Rows of this extract (counted in `loaded`) that wait, unlinked, for their legacy code to resolve. */
   unlinked: number;
-  /** Records of earlier runs, of any pipeline, that waited unlinked and were linked by this run. */
+  /**
+   * Records of earlier runs, of any pipeline, whose linkage this run changed: linked (they were
+   * waiting), moved to another code, or back to waiting (their code became ambiguous).
+   */
   relinked: number;
 }
 
@@ -94,8 +97,8 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
 
   // 1b. Linkage of rows waiting for a legacy code (legal persons only, see canWaitUnlinked).
   const waiting = await num(c, `SELECT count(*) FROM ${cand} WHERE disposition = 'loaded' AND code_status = 'unlinked'`);
-  const waitingInIndex = await num(c, `SELECT count(*) FROM source_record WHERE code_status = 'unlinked'`);
-  if (waiting + waitingInIndex > 0) await buildLinkTargets(c, cand);
+  const legacyInIndex = await num(c, `SELECT count(*) FROM source_record WHERE code_status IN ('linked', 'unlinked')`);
+  if (waiting + legacyInIndex > 0) await buildLinkTargets(c, cand, p);
   if (waiting > 0) {
     await c.run(`
       UPDATE ${cand} t SET ${codeColumn} = r.one_code, code_status = 'linked', linked_via = r.linked_via
@@ -152,18 +155,21 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
            ${firstLoad ? R : `coalesce(ch.old_first_run_id, ${R})`} AS first_run_id, ${R} AS changed_run_id, ${o.runNo} AS changed_run_no
     FROM ${cand} i ${firstLoad ? `WHERE i.disposition = 'loaded'` : `JOIN sr_change ch ON ch.rn = i.rn WHERE ch.op IN ('c', 'u')`}`;
 
-  // 3. Waiting records of earlier runs that this run's codes resolve (any pipeline but this
-  // pipeline's records being rewritten, whose own candidates were resolved above).
+  // 3. Records of earlier runs linked or waiting (any pipeline but this pipeline's records being
+  // rewritten, whose candidates were resolved above), resolved again: `relink` holds those whose
+  // one code changes (linked now, to another code, or back to waiting: one_code NULL).
   const rewritten = `SELECT source_key FROM sr_change WHERE op IN ('u', 'd')`;
   let relinked = 0;
-  if (waitingInIndex > 0) {
+  if (legacyInIndex > 0) {
     await c.run(`
       CREATE OR REPLACE TEMP TABLE relink AS
-      SELECT s.pipeline, s.source_key, r.one_code, r.linked_via
-      FROM (${resolveWaitingSql(`
+      SELECT s.pipeline, s.source_key, s.one_code AS old_code, r.one_code, r.linked_via
+      FROM (SELECT * FROM source_record WHERE code_status IN ('linked', 'unlinked') AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))) s
+      LEFT JOIN (${resolveWaitingSql(`
         SELECT pipeline || chr(31) || source_key AS id, org_code, business_reg_no FROM source_record
-        WHERE code_status = 'unlinked' AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))`)}) r
-      JOIN source_record s ON s.pipeline || chr(31) || s.source_key = r.id`);
+        WHERE code_status IN ('linked', 'unlinked') AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))`)}) r
+        ON r.id = s.pipeline || chr(31) || s.source_key
+      WHERE r.one_code IS DISTINCT FROM s.one_code`);
     relinked = await num(c, `SELECT count(*) FROM relink`);
   }
 
@@ -171,12 +177,16 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   const eventParts: string[] = [];
   const goldenWrite: string[] = [];
   if (isRecord) {
+    // An update that leaves the event's content as it was (a record rewritten after an upgrade
+    // of the normalisation rules) is no change for consumers.
     eventParts.push(`
-      SELECT 'record' AS entity, ch.op, coalesce(ch.new_code, ch.old_code) AS code, ch.before,
-             CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 'x.payload')} END AS after
-      FROM sr_change ch
-      LEFT JOIN (SELECT rn, source_key, payload, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
-      WHERE ch.op IN ('c', 'u', 'd')`);
+      SELECT * FROM (
+        SELECT 'record' AS entity, ch.op, coalesce(ch.new_code, ch.old_code) AS code, ch.before,
+               CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 'x.payload')} END AS after
+        FROM sr_change ch
+        LEFT JOIN (SELECT rn, source_key, payload, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
+        WHERE ch.op IN ('c', 'u', 'd')
+      ) WHERE code IS NOT NULL AND (op <> 'u' OR before IS DISTINCT FROM after)`);
   }
   for (const entity of ['person', 'legal_person'] as const) {
     const own = p.entity === entity && created + updated + deleted > 0;
@@ -185,16 +195,17 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
     const { stored } = GOLDEN_TABLES[entity];
     const affected = [
       ...(own ? [`SELECT old_code AS code FROM sr_change WHERE op IN ('u', 'd')`, `SELECT new_code FROM sr_change WHERE op IN ('c', 'u')`] : []),
-      ...(relinks ? [`SELECT one_code FROM relink`] : []),
+      ...(relinks ? [`SELECT one_code FROM relink`, `SELECT old_code FROM relink`] : []),
     ];
     // The affected codes' source records as they will be after the write.
     const after = [
       `SELECT one_code, ${stored.join(', ')}, updated_at, priority, changed_run_no, source_key
        FROM source_record
        WHERE entity = '${entity}' AND one_code IN (SELECT code FROM affected_${entity})
-         AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))`,
-      ...(relinks ? [`SELECT r.one_code, ${stored.map((f) => `s.${f}`).join(', ')}, s.updated_at, s.priority, s.changed_run_no, s.source_key
-       FROM source_record s JOIN relink r ON s.pipeline = r.pipeline AND s.source_key = r.source_key`] : []),
+         AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))${relinks ? `
+         AND NOT EXISTS (SELECT 1 FROM relink x WHERE x.pipeline = source_record.pipeline AND x.source_key = source_record.source_key)` : ''}`,
+      ...(relinks ? [`SELECT r.one_code, ${stored.map((f) => `s.${f}`).join(', ')}, s.updated_at, s.priority, ${o.runNo} AS changed_run_no, s.source_key
+       FROM source_record s JOIN relink r ON s.pipeline = r.pipeline AND s.source_key = r.source_key WHERE r.one_code IS NOT NULL`] : []),
       ...(own ? [`SELECT one_code, ${stored.join(', ')}, updated_at, priority, changed_run_no, source_key FROM (${newRecords}) WHERE one_code IS NOT NULL`] : []),
     ].join('\n      UNION ALL\n      ');
     const plan = await planGolden(c, entity, affected, after, runId);
@@ -219,10 +230,11 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
     aliasParts.push(seen('business_reg_no', 'business_reg_no', `i.business_reg_no IS NOT NULL AND coalesce(i.linked_via, 'business_reg_no') = 'business_reg_no'`));
   }
   if (relinked > 0) {
+    // (records going back to waiting have no new alias: the join below needs a code)
     aliasParts.push(`
-      SELECT CASE r.linked_via WHEN 'org_code' THEN s.org_code ELSE s.business_reg_no END, r.linked_via, r.one_code, s.pipeline, s.system, s.source_key,
-             s.first_run_id, ${R}
-      FROM relink r JOIN source_record s ON s.pipeline = r.pipeline AND s.source_key = r.source_key`);
+      SELECT CASE r.linked_via WHEN 'org_code' THEN s.org_code ELSE s.business_reg_no END AS alias, r.linked_via AS alias_kind, r.one_code,
+             s.pipeline, s.system, s.source_key, s.first_run_id, ${R} AS linked_run_id
+      FROM relink r JOIN source_record s ON s.pipeline = r.pipeline AND s.source_key = r.source_key WHERE r.one_code IS NOT NULL`);
   }
   let newAliases = 0;
   if (aliasParts.length > 0) {
@@ -302,7 +314,9 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
       if (inserts > 0) await c.run(`INSERT INTO source_record BY NAME (${newRecords})`);
       if (relinked > 0) {
         await c.run(`
-          UPDATE source_record s SET one_code = r.one_code, code_status = 'linked', linked_via = r.linked_via
+          UPDATE source_record s SET one_code = r.one_code, linked_via = r.linked_via,
+            code_status = CASE WHEN r.one_code IS NULL THEN 'unlinked' ELSE 'linked' END,
+            changed_run_id = ${R}, changed_run_no = ${o.runNo}
           FROM relink r WHERE s.pipeline = r.pipeline AND s.source_key = r.source_key`);
       }
       if (newAliases > 0) await c.run(`INSERT INTO code_alias BY NAME (SELECT * FROM alias_new)`);

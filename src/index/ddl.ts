@@ -16,7 +16,10 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
     ALTER TABLE source_record ALTER one_code DROP NOT NULL;
     ALTER TABLE run_log ADD COLUMN IF NOT EXISTS linked BIGINT;
     ALTER TABLE run_log ADD COLUMN IF NOT EXISTS unlinked BIGINT;
-    ALTER TABLE run_log ADD COLUMN IF NOT EXISTS relinked BIGINT;`,
+    ALTER TABLE run_log ADD COLUMN IF NOT EXISTS relinked BIGINT;
+    -- records loaded before names, dates and stated facts were normalised and checked: the next
+    -- run of each pipeline rewrites them (counted as updated; events only where content changed)
+    UPDATE source_record SET payload_hash = 0;`,
 };
 
 /**

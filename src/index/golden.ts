@@ -51,7 +51,9 @@ export const DERIVED: Record<GoldenEntity, Record<string, (code: string) => stri
   person: {
     sex: (code) => `CASE WHEN CAST(substr(${code}, 17, 1) AS INTEGER) % 2 = 1 THEN 'male' ELSE 'female' END`,
     birth_date: (code) => `substr(${code}, 7, 4) || '-' || substr(${code}, 11, 2) || '-' || substr(${code}, 13, 2)`,
-    region_code: (code) => `substr(${code}, 1, 6)`,
+    // A 2023 foreigner's permanent residence number (leading 9) carries the issuing province at
+    // positions 2-3 and a nationality code at 4-6, not an address code: its region is the province.
+    region_code: (code) => `CASE WHEN substr(${code}, 1, 1) = '9' THEN substr(${code}, 2, 2) || '0000' ELSE substr(${code}, 1, 6) END`,
   },
   legal_person: {
     org_code: (code) => `substr(${code}, 9, 9)`,
@@ -67,7 +69,7 @@ export const DERIVED_RULES: Record<GoldenEntity, Record<string, string>> = {
   person: {
     sex: 'GB 11643-1999 §5: sequence code, position 17 of the resident identity number; odd for men, even for women',
     birth_date: 'GB 11643-1999 §5: birth date code, positions 7-14 of the resident identity number',
-    region_code: 'GB 11643-1999 §5: address code, positions 1-6 of the resident identity number',
+    region_code: 'GB 11643-1999 §5: address code, positions 1-6 of the resident identity number; for a 2023 foreigner\'s permanent residence number (leading 9) the issuing province, positions 2-3, padded to 6 digits',
   },
   legal_person: {
     org_code: 'GB 32100-2015 §4: organisation code, positions 9-17 of the USCC',

@@ -12,6 +12,10 @@
  * - A code links only when it is unambiguous: exactly one USCC embeds the organisation code,
  *   exactly one USCC was shown with the registration number, and when a row carries both legacy
  *   identifiers they do not point at different USCCs. Otherwise the row keeps waiting.
+ * - Links are not sticky: every run resolves again every record linked or waiting (of any
+ *   pipeline), so the outcome does not depend on the order runs came in. A record whose code
+ *   becomes ambiguous (a second USCC embedding its organisation code appears) goes back to
+ *   waiting; one whose resolution changes moves to the new code.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 
@@ -24,17 +28,24 @@ const LINK_USCC = 'link_uscc';
 const LINK_REG = 'link_reg';
 
 /**
- * Builds the link targets as they will be after this run: every USCC the index or this run's
- * loaded candidates (`candidates`, as built by buildCandidates) show, and every (registration
- * number, USCC) pair shown together on one record or kept as an alias. Reads committed tables
- * only (call before the run's transaction).
+ * Builds the link targets as they will be after this run: every USCC shown by the source records
+ * that stay (all but those of `pipeline` that this run replaces: all of them for a snapshot, the
+ * keys it loads for an incremental pipeline) or by this run's loaded candidates (`candidates`,
+ * as built by buildCandidates), as a one code or an employer's USCC, and every USCC kept in an
+ * alias (a USCC once shown stays shown); every (registration number, USCC) pair shown together
+ * on one such record or kept as an alias. Reads committed tables only (call before the run's
+ * transaction).
  */
-export async function buildLinkTargets(c: DuckDBConnection, candidates: string): Promise<void> {
+export async function buildLinkTargets(c: DuckDBConnection, candidates: string, pipeline: { name: string; mode: 'snapshot' | 'incremental' }): Promise<void> {
+  const P = `'${pipeline.name.replaceAll("'", "''")}'`;
+  const staying = `(SELECT * FROM source_record WHERE NOT (pipeline = ${P} AND ${pipeline.mode === 'snapshot'
+    ? 'true'
+    : `source_key IN (SELECT source_key FROM ${candidates} WHERE disposition = 'loaded')`}))`;
   await c.run(`
     CREATE OR REPLACE TEMP TABLE ${LINK_USCC} AS
     SELECT DISTINCT uscc FROM (
-      SELECT one_code AS uscc FROM source_record WHERE code_kind = 'uscc' AND one_code IS NOT NULL AND linked_via IS NULL
-      UNION ALL SELECT employer_uscc FROM source_record WHERE employer_uscc IS NOT NULL
+      SELECT one_code AS uscc FROM ${staying} WHERE code_kind = 'uscc' AND one_code IS NOT NULL AND linked_via IS NULL
+      UNION ALL SELECT employer_uscc FROM ${staying} WHERE employer_uscc IS NOT NULL
       UNION ALL SELECT one_code FROM code_alias WHERE alias_kind <> 'resident_id_15'
       UNION ALL SELECT uscc FROM ${candidates} WHERE disposition = 'loaded' AND uscc IS NOT NULL AND linked_via IS NULL
       UNION ALL SELECT employer_uscc FROM ${candidates} WHERE disposition = 'loaded' AND employer_uscc IS NOT NULL
@@ -42,7 +53,7 @@ export async function buildLinkTargets(c: DuckDBConnection, candidates: string):
   await c.run(`
     CREATE OR REPLACE TEMP TABLE ${LINK_REG} AS
     SELECT DISTINCT reg_no, uscc FROM (
-      SELECT business_reg_no AS reg_no, one_code AS uscc FROM source_record
+      SELECT business_reg_no AS reg_no, one_code AS uscc FROM ${staying}
         WHERE code_kind = 'uscc' AND one_code IS NOT NULL AND linked_via IS NULL AND business_reg_no IS NOT NULL
       UNION ALL SELECT alias, one_code FROM code_alias WHERE alias_kind = 'business_reg_no'
       UNION ALL SELECT business_reg_no, uscc FROM ${candidates}

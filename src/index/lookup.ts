@@ -87,7 +87,7 @@ export interface LookupDocument {
   referenced_by: Record<string, unknown>[];
   /** Every alias the index keeps for the code, with the system and runs that first showed it (`code_alias`). */
   aliases: Record<string, unknown>[];
-  /** Records waiting, unlinked, whose legacy code is the identifier looked up (when it resolves to no one code yet). */
+  /** Records waiting, unlinked, whose legacy code is the identifier looked up (an ambiguous code, or one no system has shown the USCC of yet). */
   unlinked: Record<string, unknown>[];
   /** Systems holding anything about the code. */
   systems: string[];
@@ -204,7 +204,7 @@ export async function lookupCode(connection: DuckDBConnection, input: string, ru
   const aliases = await rowsOf(connection, `
     SELECT alias, alias_kind, pipeline, system, source_key, first_run_id, linked_run_id FROM code_alias WHERE one_code = ${code} ORDER BY alias_kind, alias`);
   const legacy = id.kind === 'org_code' || id.kind === 'business_reg_no' ? quoteLiteral(id.normalized!) : undefined;
-  const unlinked = legacy === undefined || records.length > 0 ? [] : await rowsOf(connection, `
+  const unlinked = legacy === undefined ? [] : await rowsOf(connection, `
     SELECT ${columns} FROM source_record WHERE code_status = 'unlinked' AND ${id.kind === 'org_code' ? 'org_code' : 'business_reg_no'} = ${legacy}
     ORDER BY system, source_key`);
   const isPersonCode = id.kind === 'resident_id' || id.kind === 'foreign_permanent_residence_2017';

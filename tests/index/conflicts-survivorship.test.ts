@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { organizationCodeCheckCharacter, residentIdCheckCharacter, usccCheckCharacter } from '../../src/identifiers/check-characters.ts';
+import { classify } from '../../src/identifiers/classify.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
 
 const uscc = (org8: string) => {
@@ -48,6 +49,17 @@ describe('conflicts and survivorship on normalised values', () => {
     expect(await ws.rows(`SELECT name FROM records WHERE one_code = '${P[0]}' ORDER BY system`)).toEqual([{ name: '买买提·艾力' }, { name: '买买提·艾力' }]);
     expect(await ws.rows(`SELECT name FROM records WHERE one_code = '${P[1]}' ORDER BY system`)).toEqual([{ name: '陈明' }, { name: '陈明' }]);
     expect(await ws.rows(`SELECT name FROM records WHERE one_code = '${U[0]}' ORDER BY system`)).toEqual([{ name: '福州示例（科技）有限责任公司' }, { name: '福州示例 (科技) 有限公司' }]);
+  });
+
+  it("derives a 2023 foreigner's permanent residence number's region from its province, as the classifier does", async () => {
+    const foreigner = id('93584019900101123');
+    await load('a', 'person', [[foreigner, 'JOHN SMITH', ''], [P[0]!, '甲', '']]);
+    const rows = await ws.rows(`SELECT id_number, region_code, sex, birth_date FROM persons ORDER BY id_number`);
+    for (const row of rows) {
+      const c = classify(String(row.id_number), { kind: 'resident_id', runDate: '2026-01-01' });
+      expect(row, String(row.id_number)).toEqual({ id_number: row.id_number, region_code: c.regionCode, sex: c.sex, birth_date: c.birthDate });
+    }
+    expect(rows.find((r) => r.id_number === foreigner)!.region_code).toBe('350000');
   });
 
   it('takes the most recent value by date, whatever form the dates are written in', async () => {

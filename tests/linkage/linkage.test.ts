@@ -3,7 +3,7 @@
  * file: records that wait `unlinked`, link on a later run of another pipeline, keep their alias
  * with the system and runs, and emit exactly one change event when their golden record changes.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -125,6 +125,49 @@ describe('linkage of legacy codes', () => {
     expect(run).toMatchObject({ status: 'succeeded', loaded: 3, linked: 0, unlinked: 2 });
   });
 
+  it('resolves links again on every run: a second USCC embedding the code sends the record back to waiting, whatever the order', async () => {
+    const otherA = uscc('91350200', ORG_A);
+    const agencies2 = () => ws.writePipeline('agencies2', {
+      system: '另一登记系统', entity: 'legal_person', connector: { kind: 'csv', path: 'agencies2.csv' },
+      mapping: { uscc: 'uscc', name: 'name' }, source_key: ['uscc'], priority: 60,
+    });
+    await csv('suppliers.csv', SUPPLIERS_HEADER, [`S1,,${ORG_A},,甲科技有限公司`, `S3,${USCC_B},,,乙咨询有限公司`]);
+    await csv('agencies.csv', 'uscc,name,reg_no', [`${USCC_A},甲科技有限公司,`]);
+    await csv('agencies2.csv', 'uscc,name', [`${otherA},甲科技有限公司厦门,`, `${USCC_C},丙贸易有限公司`]);
+    const [s, a, a2] = [await suppliers(), await agencies(), await agencies2()];
+    const s1 = async () => (await ws.rows(`SELECT one_code, code_status FROM records WHERE source_key = 'S1'`))[0];
+
+    await ws.run(s);
+    expect(await ws.run(a)).toMatchObject({ relinked: 1 });
+    expect(await s1()).toEqual({ one_code: USCC_A, code_status: 'linked' });
+    // A second USCC embedding ORG_A: the link is ambiguous now, S1 waits again.
+    const second = await ws.run(a2);
+    expect(second).toMatchObject({ status: 'succeeded', relinked: 1 });
+    expect(await s1()).toEqual({ one_code: null, code_status: 'unlinked' });
+    // Stable: the suppliers' unchanged export changes nothing.
+    expect(await ws.run(s)).toMatchObject({ updated: 0, unchanged: 2, unlinked: 1, events: 0 });
+    // The snapshot of agencies2 that no longer holds otherA links S1 again, in that very run.
+    await csv('agencies2.csv', 'uscc,name', [`${USCC_C},丙贸易有限公司`]);
+    const third = await ws.run(a2, { allowDeletes: true });
+    expect(third).toMatchObject({ status: 'succeeded', deleted: 1, relinked: 1 });
+    expect(await s1()).toEqual({ one_code: USCC_A, code_status: 'linked' });
+    const golden = await ws.rows(`SELECT uscc FROM legal_persons ORDER BY uscc`);
+
+    // The same exports in another order end in the same state.
+    const other = await createWorkspace();
+    try {
+      for (const f of ['suppliers.csv', 'agencies.csv', 'agencies2.csv']) await writeFile(path.join(other.dir, f), await readFile(path.join(ws.dir, f)));
+      for (const name of ['agencies2', 'agencies', 'suppliers']) {
+        const config = (await import('yaml')).parse(await readFile(path.join(ws.dir, `${name}.yaml`), 'utf8'));
+        expect((await other.run(await other.writePipeline(name, config))).status).toBe('succeeded');
+      }
+      expect(await other.rows(`SELECT one_code, code_status FROM records WHERE source_key = 'S1'`)).toEqual([{ one_code: USCC_A, code_status: 'linked' }]);
+      expect(await other.rows(`SELECT uscc FROM legal_persons ORDER BY uscc`)).toEqual(golden);
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it('a row with no USCC whose legacy codes are all invalid is quarantined, naming them', async () => {
     await csv('suppliers.csv', SUPPLIERS_HEADER, [`S1,,MA2Y8K3P0,,甲`, `S2,,,350100100001230,乙`, `S3,${USCC_B},,,乙`]);
     const run = await ws.run(await suppliers());
@@ -176,6 +219,8 @@ describe('an index written before linkage (schema version 1)', () => {
     const oc = await old.connect();
     await oc.run(v1);
     await oc.run(`INSERT INTO onecode_meta VALUES ('schema_version', '1')`);
+    await oc.run(`INSERT INTO source_record (pipeline, system, entity, source_key, one_code, code_kind, code_status, payload, payload_hash, priority, first_run_id, changed_run_id, changed_run_no)
+                  VALUES ('p', 's', 'person', 'k', '${'1'.repeat(18)}', 'resident_id', 'valid', '{}', 123, 50, 'r1', 'r1', 1)`);
     oc.closeSync();
     old.closeSync();
     const index = await openIndex(file);
@@ -184,6 +229,9 @@ describe('an index written before linkage (schema version 1)', () => {
       expect(columns).toEqual([['linked_via', 'YES'], ['one_code', 'YES']]);
       const version = (await index.connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows();
       expect(version).toEqual([['2']]);
+      // Records loaded before normalisation are rewritten by the next run of their pipeline.
+      const hashes = (await index.connection.runAndReadAll(`SELECT payload_hash::VARCHAR FROM source_record`)).getRows();
+      expect(hashes).toEqual([['0']]);
     } finally {
       index.close();
       await rm(dir, { recursive: true, force: true });
