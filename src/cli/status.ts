@@ -20,10 +20,12 @@ export interface IndexStatus {
   legal_persons: number;
   records: { system: string; pipeline: string; records: number }[];
   /**
-   * Per pipeline holding legacy-coded records: how many were linked to a one code through an
-   * alias, and how many wait unlinked for their alias to appear (src/index/linkage.ts).
+   * Per pipeline holding legacy-coded records: how many carried a 15-digit resident identity
+   * number upgraded to its 18-character form, how many were linked to a one code through an
+   * organisation code or registration number, and how many wait unlinked for their alias to
+   * appear (src/index/linkage.ts).
    */
-  linkage: { pipeline: string; system: string; linked: number; unlinked: number }[];
+  linkage: { pipeline: string; system: string; upgraded: number; linked: number; unlinked: number }[];
   quarantine: { reason_code: string; rows: number }[];
   outbox: { pending: number; published: number; parked: number; parked_events: ParkedEvent[] };
   recent_runs: Record<string, unknown>[];
@@ -39,9 +41,11 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
     legal_persons: await one(c, 'SELECT count(*) FROM legal_persons'),
     records: (await rows(c, 'SELECT system, pipeline, count(*) AS records FROM records GROUP BY ALL ORDER BY pipeline')).map((r) => ({ system: String(r.system), pipeline: String(r.pipeline), records: Number(r.records) })),
     linkage: (await rows(c, `
-      SELECT pipeline, system, count(*) FILTER (WHERE code_status = 'linked') AS linked, count(*) FILTER (WHERE code_status = 'unlinked') AS unlinked
-      FROM records WHERE code_status IN ('linked', 'unlinked') GROUP BY ALL ORDER BY pipeline`))
-      .map((r) => ({ pipeline: String(r.pipeline), system: String(r.system), linked: Number(r.linked), unlinked: Number(r.unlinked) })),
+      SELECT pipeline, system, count(*) FILTER (WHERE upgraded) AS upgraded,
+             count(*) FILTER (WHERE code_status = 'linked') AS linked, count(*) FILTER (WHERE code_status = 'unlinked') AS unlinked
+      FROM (SELECT pipeline, system, code_status, contains(CAST(flags AS VARCHAR), '"upgraded_from_15_digits"') AS upgraded FROM records WHERE flags IS NOT NULL OR code_status <> 'valid')
+      WHERE upgraded OR code_status IN ('linked', 'unlinked') GROUP BY ALL ORDER BY pipeline`))
+      .map((r) => ({ pipeline: String(r.pipeline), system: String(r.system), upgraded: Number(r.upgraded), linked: Number(r.linked), unlinked: Number(r.unlinked) })),
     quarantine: (await rows(c, `
       SELECT reason_code, count(*) AS rows FROM (SELECT unnest(reason_codes) AS reason_code FROM quarantine q
         WHERE run_id IN (SELECT max_by(run_id, run_no) FROM runs WHERE status = 'succeeded' GROUP BY pipeline))
@@ -61,8 +65,8 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
 export function formatStatus(s: IndexStatus): string {
   const lines = [`persons ${s.persons}, legal persons ${s.legal_persons}`];
   for (const r of s.records) lines.push(`  ${r.pipeline} (${r.system}): ${r.records} records`);
-  if (s.linkage.length > 0) lines.push('legacy codes (linked to a one code / waiting unlinked for it):');
-  for (const l of s.linkage) lines.push(`  ${l.pipeline}: ${l.linked} linked, ${l.unlinked} unlinked`);
+  if (s.linkage.length > 0) lines.push('legacy codes (15-digit ID numbers upgraded / linked to a one code / waiting unlinked for it):');
+  for (const l of s.linkage) lines.push(`  ${l.pipeline}: ${l.upgraded} upgraded, ${l.linked} linked, ${l.unlinked} unlinked`);
   lines.push(`quarantine (latest successful run of each pipeline): ${s.quarantine.length === 0 ? 'empty' : ''}`);
   for (const q of s.quarantine) lines.push(`  ${q.reason_code}: ${q.rows}`);
   lines.push(`outbox: ${s.outbox.pending} pending, ${s.outbox.published} published, ${s.outbox.parked} parked`);

@@ -219,10 +219,23 @@ export async function buildCandidates(options: {
       WHERE t.${field} IS NULL AND t.${field}__raw IS NOT NULL AND j.kind = ${quoteLiteral(kind)} AND j.raw = t.${field}__raw`);
   }
   if (legacy.length > 0) {
-    // Waiting rows whose legacy identifiers all turned out invalid have nothing to link by.
+    // Since the 2015 reform many systems hold the USCC in their old organisation-code or
+    // registration-number column: a valid USCC there, with the USCC column empty, is the one
+    // code (field first, then shape: it is no valid legacy code), flagged.
+    for (const field of LEGACY_FIELDS) {
+      if (!layout.fields[field]) continue;
+      const asUscc = `oc_uscc_fast(upper(regexp_replace(${field}__raw, '[\\s-]', '', 'g')))`;
+      await c.run(`
+        UPDATE ${target} SET ${code.field} = ${asUscc}, code_status = 'valid',
+          flags = list_concat(coalesce(flags, []), [${REASON('uscc_in_legacy_field', pipeline.mapping[field]!, `'a valid USCC in the ${field === 'org_code' ? 'organisation code' : 'registration number'} column, the USCC column being empty: taken as the one code'`)}])
+        WHERE code_status = 'unlinked' AND ${code.field} IS NULL AND ${field} IS NULL AND ${field}__raw IS NOT NULL AND ${asUscc} IS NOT NULL`);
+    }
+    // Waiting rows whose legacy identifiers all turned out invalid have nothing to link by; the
+    // reasons of those identifiers (flags until now) go to quarantine with the row.
     await c.run(`
       UPDATE ${target} SET code_status = 'missing',
-        reasons = list_concat(coalesce(reasons, []), [${REASON('one_code_missing', code.source, `'no ${codeLabel}, and no valid organisation code or business registration number to link it by'`)}])
+        reasons = list_concat(coalesce(reasons, []), [${REASON('one_code_missing', code.source, `'no ${codeLabel}, and no valid organisation code or business registration number to link it by'`)}], coalesce(flags, [])),
+        flags = NULL
       WHERE code_status = 'unlinked' AND org_code IS NULL AND business_reg_no IS NULL`);
   }
   if (code.kind === 'resident_id' && (layout.fields.sex || layout.fields.birth_date)) {

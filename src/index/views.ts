@@ -58,7 +58,7 @@ CREATE OR REPLACE VIEW legal_persons AS
          legal_representative, legal_representative_id_number, address, changed_run_id
   FROM golden_legal_person g;
 CREATE OR REPLACE VIEW records AS
-  SELECT pipeline, system, entity, source_key, one_code, code_kind, code_status, linked_via, name,
+  SELECT pipeline, system, entity, source_key, one_code, code_kind, code_status, linked_via, org_code, business_reg_no, name,
          employer_uscc, legal_representative_id_number, payload, flags, line, priority,
          first_run_id, changed_run_id
   FROM source_record;

@@ -76,7 +76,11 @@ describe('one code for every record (sample, issue 4)', () => {
       }
     }
     const status = await readStatus(ws.index.connection);
-    expect(status.linkage).toEqual([{ pipeline: 'procurement-suppliers', system: SUPPLIERS, linked: linked.length, unlinked: waiting.length }]);
+    expect(status.linkage).toEqual([
+      { pipeline: 'accounting-staff', system: '会计人员管理系统', upgraded: casesOf('accounting-staff', 'legacy15Id').length, linked: 0, unlinked: 0 },
+      { pipeline: 'procurement-suppliers', system: SUPPLIERS, upgraded: 0, linked: linked.length, unlinked: waiting.length },
+      { pipeline: 'subsidy-payments', system: '惠民惠农补贴发放系统', upgraded: casesOf('subsidy-payments', 'legacy15Id').length, linked: 0, unlinked: 0 },
+    ]);
   });
 
   it('keeps every alias with the system and run that first showed it', async () => {

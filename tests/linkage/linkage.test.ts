@@ -68,7 +68,7 @@ describe('linkage of legacy codes', () => {
     ]);
     expect(await ws.rows(`SELECT uscc FROM legal_persons`)).toEqual([{ uscc: USCC_B }]);
     const waiting = await readStatus(ws.index.connection);
-    expect(waiting.linkage).toEqual([{ pipeline: 'suppliers', system: '政府采购供应商库', linked: 0, unlinked: 2 }]);
+    expect(waiting.linkage).toEqual([{ pipeline: 'suppliers', system: '政府采购供应商库', upgraded: 0, linked: 0, unlinked: 2 }]);
 
     // Another system shows USCC A (which embeds ORG_A) and, on one record, C with its registration number.
     await csv('agencies.csv', 'uscc,name,reg_no', [`${USCC_A},甲科技有限公司,`, `${USCC_C},丙贸易有限公司,${REG_C}`]);
@@ -93,7 +93,7 @@ describe('linkage of legacy codes', () => {
       { alias: ORG_A, alias_kind: 'org_code', one_code: USCC_A, pipeline: 'suppliers', system: '政府采购供应商库', source_key: 'S1', first_run_id: first.runId, linked_run_id: second.runId },
     ]);
     const linked = await readStatus(ws.index.connection);
-    expect(linked.linkage).toEqual([{ pipeline: 'suppliers', system: '政府采购供应商库', linked: 2, unlinked: 0 }]);
+    expect(linked.linkage).toEqual([{ pipeline: 'suppliers', system: '政府采购供应商库', upgraded: 0, linked: 2, unlinked: 0 }]);
 
     // The suppliers' export again, unchanged: the records stay linked and nothing is emitted.
     const third = await ws.run(s);
@@ -175,6 +175,18 @@ describe('linkage of legacy codes', () => {
     const q = await ws.rows(`SELECT line, reason_codes FROM quarantine ORDER BY line`);
     expect(q.map((r) => Number(r.line))).toEqual([2, 3]);
     for (const r of q) expect(r.reason_codes).toContain('one_code_missing');
+  });
+
+  it('takes a valid USCC found in the organisation-code or registration-number column as the one code, flagged', async () => {
+    await csv('suppliers.csv', SUPPLIERS_HEADER, [`S1,,${USCC_A.toLowerCase()},,甲`, `S2,,, ${USCC_C} ,丙`, `S3,,MA2Y8K3P-0,,丁`]);
+    const run = await ws.run(await suppliers());
+    expect(run).toMatchObject({ status: 'succeeded', loaded: 2, quarantined: 1, unlinked: 0 });
+    const records = await ws.rows(`SELECT source_key, one_code, code_status, flags FROM records ORDER BY source_key`);
+    expect(records.map((r) => [r.source_key, r.one_code, r.code_status])).toEqual([['S1', USCC_A, 'valid'], ['S2', USCC_C, 'valid']]);
+    for (const r of records) expect(JSON.parse(String(r.flags)).map((f: { code: string }) => f.code)).toContain('uscc_in_legacy_field');
+    // The invalid organisation code's own reasons go to quarantine with the row.
+    const [q] = await ws.rows(`SELECT reason_codes FROM quarantine`);
+    expect(q!.reason_codes).toEqual(expect.arrayContaining(['one_code_missing', 'check_character_mismatch']));
   });
 
   it('flags an organisation code that is not the one its USCC embeds, and keeps no alias for it', async () => {
