@@ -118,8 +118,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   // 2. Source records.
   const codeKind = IDENTIFIER_FIELDS[codeColumn]!;
   const isRecord = p.entity === 'record';
-  const recordJson = (alias: string, payload: string) =>
-    `json_object('pipeline', ${P}, 'system', ${S}, 'source_key', ${alias}.source_key, 'code', ${alias}.one_code, 'fields', json(${payload}))`;
+  const recordJson = (alias: string, payload: string) => recordJsonSql(P, S, alias, payload);
   await c.run(`
     CREATE OR REPLACE TEMP TABLE sr_change AS
     SELECT coalesce(n.source_key, o.source_key) AS source_key, n.rn,
@@ -163,7 +162,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   if (legacyInIndex > 0) {
     await c.run(`
       CREATE OR REPLACE TEMP TABLE relink AS
-      SELECT s.pipeline, s.source_key, s.one_code AS old_code, r.one_code, r.linked_via
+      SELECT s.pipeline, s.source_key, s.entity, s.one_code AS old_code, r.one_code, r.linked_via
       FROM (SELECT * FROM source_record WHERE code_status IN ('linked', 'unlinked') AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))) s
       LEFT JOIN (${resolveWaitingSql(`
         SELECT pipeline || chr(31) || source_key AS id, org_code, business_reg_no FROM source_record
@@ -179,23 +178,39 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   if (isRecord) {
     // An update that leaves the event's content as it was (a record rewritten after an upgrade
     // of the normalisation rules) is no change for consumers.
+    // A record waiting for linkage (no code) is not in the feed: it appears (c) when it links and
+    // disappears (d) if it goes back to waiting.
     eventParts.push(`
       SELECT * FROM (
-        SELECT 'record' AS entity, ch.op, coalesce(ch.new_code, ch.old_code) AS code, ch.before,
-               CASE WHEN ch.op <> 'd' THEN ${recordJson('x', 'x.payload')} END AS after
+        SELECT 'record' AS entity,
+               CASE WHEN ch.op = 'u' AND ch.old_code IS NULL THEN 'c' WHEN ch.op = 'u' AND ch.new_code IS NULL THEN 'd' ELSE ch.op END AS op,
+               coalesce(ch.new_code, ch.old_code) AS code,
+               CASE WHEN ch.old_code IS NOT NULL THEN ch.before END AS before,
+               CASE WHEN ch.op <> 'd' AND ch.new_code IS NOT NULL THEN ${recordJson('x', 'x.payload')} END AS after
         FROM sr_change ch
         LEFT JOIN (SELECT rn, source_key, payload, ${codeColumn} AS one_code FROM ${cand}) x ON x.rn = ch.rn
         WHERE ch.op IN ('c', 'u', 'd')
       ) WHERE code IS NOT NULL AND (op <> 'u' OR before IS DISTINCT FROM after)`);
   }
+  if (relinked > 0) {
+    // Records (entity record) of earlier runs whose linkage this run changed.
+    const json = (code: string) => `json_object('pipeline', s.pipeline, 'system', s.system, 'source_key', s.source_key, 'code', ${code}, 'fields', json(s.payload))`;
+    eventParts.push(`
+      SELECT 'record' AS entity, CASE WHEN r.old_code IS NULL THEN 'c' WHEN r.one_code IS NULL THEN 'd' ELSE 'u' END AS op,
+             coalesce(r.one_code, r.old_code) AS code,
+             CASE WHEN r.old_code IS NOT NULL THEN ${json('r.old_code')} END AS before,
+             CASE WHEN r.one_code IS NOT NULL THEN ${json('r.one_code')} END AS after
+      FROM relink r JOIN source_record s ON s.pipeline = r.pipeline AND s.source_key = r.source_key
+      WHERE r.entity = 'record'`);
+  }
   for (const entity of ['person', 'legal_person'] as const) {
     const own = p.entity === entity && created + updated + deleted > 0;
-    const relinks = entity === 'legal_person' && relinked > 0;
+    const relinks = entity === 'legal_person' && relinked > 0 && (await num(c, `SELECT count(*) FROM relink WHERE entity = 'legal_person'`)) > 0;
     if (!own && !relinks) continue;
     const { stored } = GOLDEN_TABLES[entity];
     const affected = [
       ...(own ? [`SELECT old_code AS code FROM sr_change WHERE op IN ('u', 'd')`, `SELECT new_code FROM sr_change WHERE op IN ('c', 'u')`] : []),
-      ...(relinks ? [`SELECT one_code FROM relink`, `SELECT old_code FROM relink`] : []),
+      ...(relinks ? [`SELECT one_code FROM relink WHERE entity = 'legal_person'`, `SELECT old_code FROM relink WHERE entity = 'legal_person'`] : []),
     ];
     // The affected codes' source records as they will be after the write.
     const after = [
@@ -205,7 +220,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
          AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))${relinks ? `
          AND NOT EXISTS (SELECT 1 FROM relink x WHERE x.pipeline = source_record.pipeline AND x.source_key = source_record.source_key)` : ''}`,
       ...(relinks ? [`SELECT r.one_code, ${stored.map((f) => `s.${f}`).join(', ')}, s.updated_at, s.priority, ${o.runNo} AS changed_run_no, s.source_key
-       FROM source_record s JOIN relink r ON s.pipeline = r.pipeline AND s.source_key = r.source_key WHERE r.one_code IS NOT NULL`] : []),
+       FROM source_record s JOIN relink r ON s.pipeline = r.pipeline AND s.source_key = r.source_key WHERE r.one_code IS NOT NULL AND r.entity = 'legal_person'`] : []),
       ...(own ? [`SELECT one_code, ${stored.join(', ')}, updated_at, priority, changed_run_no, source_key FROM (${newRecords}) WHERE one_code IS NOT NULL`] : []),
     ].join('\n      UNION ALL\n      ');
     const plan = await planGolden(c, entity, affected, after, runId);
@@ -371,4 +386,13 @@ async function planGolden(
     ],
     events: `SELECT ${E} AS entity, op, code, before, after FROM golden_diff_${entity}`,
   };
+}
+
+/**
+ * SQL of a record's state in change events: `{pipeline, system, source_key, code, fields}` with
+ * `fields` the source row (docs/feed-contract.md), from the row under `alias` (`source_key`,
+ * `one_code`) and its payload.
+ */
+function recordJsonSql(pipeline: string, system: string, alias: string, payload: string): string {
+  return `json_object('pipeline', ${pipeline}, 'system', ${system}, 'source_key', ${alias}.source_key, 'code', ${alias}.one_code, 'fields', json(${payload}))`;
 }

@@ -57,11 +57,11 @@ export const LEGACY_FIELDS = ['org_code', 'business_reg_no'] as const satisfies 
 
 /**
  * Whether a row of this pipeline with no one code but a legacy identifier waits as `unlinked`
- * (legal-person pipelines that map an organisation code or registration number) rather than
- * being quarantined as `one_code_missing`.
+ * (pipelines of legal persons, or of records about legal persons, that map an organisation code
+ * or registration number) rather than being quarantined as `one_code_missing`.
  */
 export function canWaitUnlinked(pipeline: Pipeline): boolean {
-  return pipeline.entity === 'legal_person' && LEGACY_FIELDS.some((f) => pipeline.mapping[f]);
+  return oneCodeField(pipeline) === 'uscc' && LEGACY_FIELDS.some((f) => pipeline.mapping[f]);
 }
 
 /** The field holding this pipeline's one code: the one of ONE_CODE_FIELDS it maps (config checks there is one). */

@@ -13,6 +13,7 @@ import {
   usccCheckCharacter,
 } from '../../src/identifiers/check-characters.ts';
 import { readStatus } from '../../src/cli/status.ts';
+import { lookupCode } from '../../src/index/lookup.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
 
 const orgCode = (first8: string) => first8 + organizationCodeCheckCharacter(first8);
@@ -175,6 +176,41 @@ describe('linkage of legacy codes', () => {
     const q = await ws.rows(`SELECT line, reason_codes FROM quarantine ORDER BY line`);
     expect(q.map((r) => Number(r.line))).toEqual([2, 3]);
     for (const r of q) expect(r.reason_codes).toContain('one_code_missing');
+  });
+
+  it('business records about a legal person wait too, and enter the feed when they link', async () => {
+    await csv('contracts.csv', 'contract_no,uscc,org_code,amount', [`H1,,${ORG_A},1000.00`, `H2,${USCC_B},,2000.00`]);
+    const contracts = await ws.writePipeline('contracts', {
+      system: '政府采购合同系统', entity: 'record', mode: 'incremental', connector: { kind: 'csv', path: 'contracts.csv' },
+      mapping: { uscc: 'uscc', org_code: 'org_code' }, source_key: ['contract_no'],
+    });
+    const first = await ws.run(contracts);
+    expect(first).toMatchObject({ status: 'succeeded', loaded: 2, unlinked: 1, events: 1 });
+    expect(await eventsOf(first.runId)).toEqual([{ entity: 'record', op: 'c', code: USCC_B }]);
+
+    await csv('agencies.csv', 'uscc,name,reg_no', [`${USCC_A},甲科技有限公司,`]);
+    const second = await ws.run(await agencies());
+    expect(second).toMatchObject({ status: 'succeeded', relinked: 1 });
+    // The agency's golden record, and the contract, now under A.
+    expect((await eventsOf(second.runId)).sort((x, y) => String(x.entity).localeCompare(String(y.entity)))).toEqual([
+      { entity: 'legal_person', op: 'c', code: USCC_A },
+      { entity: 'record', op: 'c', code: USCC_A },
+    ]);
+    const [event] = await ws.rows(`SELECT event FROM changes WHERE run_id = '${second.runId}' AND entity = 'record'`);
+    expect(JSON.parse(String(event!.event)).after).toMatchObject({ pipeline: 'contracts', source_key: 'H1', code: USCC_A, fields: { amount: '1000.00' } });
+    expect((await lookupCode(ws.index.connection, ORG_A, '2026-01-01'))!.records.map((r) => r.source_key)).toEqual([USCC_A, 'H1']);
+    expect(await ws.run(contracts)).toMatchObject({ status: 'succeeded', unchanged: 2, events: 0 });
+
+    // A second USCC embedding ORG_A: the contract waits again and leaves the feed (a delete).
+    await csv('others.csv', 'uscc,name', [`${uscc('91350200', ORG_A)},甲科技有限公司厦门`]);
+    const others = await ws.writePipeline('others', {
+      system: '另一登记系统', entity: 'legal_person', connector: { kind: 'csv', path: 'others.csv' }, mapping: { uscc: 'uscc', name: 'name' }, source_key: ['uscc'],
+    });
+    const third = await ws.run(others);
+    expect(third).toMatchObject({ status: 'succeeded', relinked: 1 });
+    const [gone] = await ws.rows(`SELECT op, code, event FROM changes WHERE run_id = '${third.runId}' AND entity = 'record'`);
+    expect(gone).toMatchObject({ op: 'd', code: USCC_A });
+    expect(JSON.parse(String(gone!.event))).toMatchObject({ before: { source_key: 'H1', code: USCC_A }, after: null });
   });
 
   it('takes a valid USCC found in the organisation-code or registration-number column as the one code, flagged', async () => {
