@@ -89,6 +89,8 @@ export interface LookupDocument {
   aliases: Record<string, unknown>[];
   /** Records waiting, unlinked, whose legacy code is the identifier looked up (an ambiguous code, or one no system has shown the USCC of yet). */
   unlinked: Record<string, unknown>[];
+  /** A legacy code that resolves to several USCCs (so it links to none): those USCCs. */
+  ambiguous?: string[];
   /** Systems holding anything about the code. */
   systems: string[];
 }
@@ -107,17 +109,18 @@ const parsePayload = (r: Record<string, unknown>): Record<string, unknown> => ({
  * included) and USCCs are one codes; an organisation code (GB 11714) or a 15-digit business
  * registration number resolves through the aliases the index keeps (`code_alias`, see
  * linkage.ts); an organisation code also to a known legal person whose USCC embeds it
- * (GB 32100-2015 §4, positions 9-17). Null when it resolves to no code or to several.
+ * (GB 32100-2015 §4, positions 9-17). Returns every code it resolves to (one, none or several).
  */
-async function resolveOneCode(connection: DuckDBConnection, id: Classification): Promise<string | null> {
-  if (id.normalized === null) return null;
-  if (id.kind === 'resident_id' || id.kind === 'uscc') return id.normalized;
-  if (id.kind !== 'org_code' && id.kind !== 'business_reg_no') return null;
+async function resolveOneCode(connection: DuckDBConnection, id: Classification): Promise<string[]> {
+  if (id.normalized === null) return [];
+  if (id.kind === 'resident_id' || id.kind === 'uscc') return [id.normalized];
+  if (id.kind !== 'org_code' && id.kind !== 'business_reg_no') return [];
   const value = quoteLiteral(id.normalized);
   const rows = (await connection.runAndReadAll(`
     SELECT one_code FROM code_alias WHERE alias_kind = ${quoteLiteral(id.kind)} AND alias = ${value}
-    ${id.kind === 'org_code' ? `UNION SELECT uscc FROM legal_persons WHERE substr(uscc, 9, 9) = ${value}` : ''}`)).getRows();
-  return rows.length === 1 ? String(rows[0]![0]) : null;
+    ${id.kind === 'org_code' ? `UNION SELECT uscc FROM legal_persons WHERE substr(uscc, 9, 9) = ${value}` : ''}
+    ORDER BY 1`)).getRows();
+  return rows.map((r) => String(r[0]));
 }
 
 /** Field lineage of the code's golden records (`with`: the entities it has a golden record of). */
@@ -180,9 +183,12 @@ export async function lookupCode(connection: DuckDBConnection, input: string, ru
   if (tries.length === 0) return null;
   let id = tries[0]!;
   let oneCode: string | null = null;
+  let ambiguous: string[] = [];
   for (const candidate of tries) {
-    const resolved = await resolveOneCode(connection, candidate);
-    if (resolved === null) continue;
+    const codes = await resolveOneCode(connection, candidate);
+    if (codes.length > 1 && ambiguous.length === 0) ambiguous = codes;
+    if (codes.length !== 1) continue;
+    const resolved = codes[0]!;
     const known = (await connection.runAndReadAll(`SELECT count(*) FROM records WHERE one_code = ${quoteLiteral(resolved)}`)).getRows()[0]![0];
     if (oneCode === null || Number(known) > 0) {
       id = candidate;
@@ -220,6 +226,7 @@ export async function lookupCode(connection: DuckDBConnection, input: string, ru
     referenced_by: referencedBy.map(parsePayload),
     aliases,
     unlinked: unlinked.map(parsePayload),
+    ...(oneCode === id.normalized && ambiguous.length > 0 ? { ambiguous } : {}),
     systems: [...new Set([...records, ...referencedBy, ...unlinked].map((r) => String(r.system)))].sort(),
   };
 }

@@ -124,6 +124,10 @@ describe('linkage of legacy codes', () => {
     await csv('suppliers.csv', SUPPLIERS_HEADER, [`S1,,${ORG_A},,甲`, `S2,,${orgCode('MA2YQ7K1')},${REG_C},乙`, `S3,${USCC_B},,,乙`]);
     const run = await ws.run(await suppliers());
     expect(run).toMatchObject({ status: 'succeeded', loaded: 3, linked: 0, unlinked: 2 });
+    // lookup names the USCCs an ambiguous code could be, and the record waiting on it.
+    const doc = await lookupCode(ws.index.connection, ORG_A, '2026-01-01');
+    expect(doc).toMatchObject({ ambiguous: [USCC_A, otherA].sort(), records: [] });
+    expect(doc!.unlinked.map((r) => r.source_key)).toEqual(['S1']);
   });
 
   it('resolves links again on every run: a second USCC embedding the code sends the record back to waiting, whatever the order', async () => {
