@@ -43,6 +43,16 @@ const codePointsOf = (text: string): Ranges => [...text].map((ch) => [ch.codePoi
 export const WS = classOf(WHITESPACE_RANGES);
 /** Pattern source of one Han character (see {@link HAN_RANGES}). */
 export const HAN = classOf(HAN_RANGES);
+/** `ranges` less the code point `cp`. */
+const without = (ranges: Ranges, cp: number): Ranges =>
+  ranges.flatMap(([from, to]): Ranges => {
+    if (cp < from || cp > to) return [[from, to]];
+    const parts: Ranges = [[from, cp - 1], [cp + 1, to]];
+    return parts.filter(([f, t]) => f <= t);
+  });
+/** Pattern source of one Han character (see {@link HAN_RANGES}) other than the characters of `chars`. */
+export const HAN_EXCEPT = (chars: string): string =>
+  classOf(codePointsOf(chars).reduce((ranges, [cp]) => without(ranges, cp), HAN_RANGES));
 /** Pattern source of one of the characters of `chars`. */
 export const anyOf = (chars: string): string => classOf(codePointsOf(chars));
 

@@ -26,8 +26,15 @@ export const INTERPUNCT = '\u00B7';
  */
 export const INTERPUNCT_VARIANTS = '\u2022\u30FB\uFF65\u2027\u2219\u22C5\u0387\u16EB';
 
-/** Full stops typed for the interpunct between two Han characters: `.` U+002E, `．` U+FF0E, `。` U+3002. */
-const FULL_STOP = '[.\\u{FF0E}\\u{3002}]';
+/**
+ * Characters typed for the interpunct between two Han characters by systems that cannot store
+ * U+00B7, read as `·` there only: the full stops `.` U+002E, `．` U+FF0E, `。` U+3002, and the
+ * hyphens and dashes `-` U+002D, ‐ U+2010, ‑ U+2011 (non-breaking), – U+2013 (en dash), —
+ * U+2014 (em dash), － U+FF0D (full-width hyphen-minus). One character: a doubled dash (`——`,
+ * the 破折号 of GB/T 15834-2011 §4.9) is not read.
+ */
+export const INTERPUNCT_SUBSTITUTES = '.\uFF0E\u3002-\u2010\u2011\u2013\u2014\uFF0D';
+const SUBSTITUTE = anyOf(INTERPUNCT_SUBSTITUTES);
 
 /**
  * The rewrites of {@link normalizePersonName}, in order. A rule joining two Han characters runs
@@ -39,8 +46,8 @@ const FULL_STOP = '[.\\u{FF0E}\\u{3002}]';
  */
 export const PERSON_NAME_REWRITES: readonly Rewrite[] = [
   { pattern: anyOf(INTERPUNCT_VARIANTS), replacement: INTERPUNCT },
-  { pattern: `(${HAN})${WS}*${FULL_STOP}${WS}*(${HAN})`, replacement: `$1${INTERPUNCT}$2` },
-  { pattern: `(${HAN})${WS}*${FULL_STOP}${WS}*(${HAN})`, replacement: `$1${INTERPUNCT}$2` },
+  { pattern: `(${HAN})${WS}*${SUBSTITUTE}${WS}*(${HAN})`, replacement: `$1${INTERPUNCT}$2` },
+  { pattern: `(${HAN})${WS}*${SUBSTITUTE}${WS}*(${HAN})`, replacement: `$1${INTERPUNCT}$2` },
   { pattern: `${WS}*${INTERPUNCT}${WS}*`, replacement: INTERPUNCT },
   { pattern: `(${HAN})${WS}+(${HAN})`, replacement: '$1$2' },
   { pattern: `(${HAN})${WS}+(${HAN})`, replacement: '$1$2' },
@@ -64,8 +71,10 @@ const rewritePersonNameKey = rewriter(PERSON_NAME_KEY_REWRITES);
  * A person's name in stored form, or null when it is empty after trimming:
  * 1. trim whitespace (incl. U+3000 ideographic space, U+00A0, zero-width spaces);
  * 2. read every interpunct variant ({@link INTERPUNCT_VARIANTS}) as U+00B7 `·`, and a full stop
- *    (`.`, `．`, `。`) between two Han characters (whitespace around it allowed) too:
- *    `阿依古丽.买买提` → `阿依古丽·买买提`;
+ *    or a hyphen or dash ({@link INTERPUNCT_SUBSTITUTES}) between two Han characters
+ *    (whitespace around it allowed) too: `阿依古丽.买买提` → `阿依古丽·买买提`, `买买提-艾力`
+ *    and `买买提 — 艾力` → `买买提·艾力`; between Latin letters they stay (`Jean-Pierre`,
+ *    `J. Smith`);
  * 3. remove whitespace next to an interpunct (`买买提 · 艾力` → `买买提·艾力`) and between two
  *    Han characters (`陈 明` → `陈明`);
  * 4. collapse every other whitespace run to one ASCII space (`John   Smith` → `John Smith`).

@@ -42,6 +42,12 @@ export const DATE_WRITERS: readonly ((d: [number, number, number]) => string)[] 
   ([y, m, d]) => `${y}年${pad2(m)}月${pad2(d)}日`,
 ];
 
+/** A zone designator as written: UTC, real offsets, the extremes the grammar allows, and ones it rejects. */
+export const zone: fc.Arbitrary<string> = fc.constantFrom(
+  'Z', '+08:00', '-05:00', '+0800', '+08', '+05:30', '+09:00', '-0930', '+14:00', '-12:00', '+23:59', '-23:59', '+00:00', '-00',
+  '+24:00', 'z', '+8:00', '+08:60',
+);
+
 /** A time of day as written, from a range that includes impossible values (24:00, :60). */
 export const timeOfDay: fc.Arbitrary<string> = fc
   .tuple(
@@ -49,12 +55,12 @@ export const timeOfDay: fc.Arbitrary<string> = fc
     fc.integer({ min: 0, max: 60 }),
     fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
     fc.constantFrom('', '.1', '.123', '.123456789'),
-    fc.constantFrom('', '', 'Z', '+08:00', '-05:00', '+0800', '+08', '+24:00', 'z'),
+    fc.oneof(fc.constantFrom('', ''), zone),
     fc.constantFrom(' ', 'T', '  ', '\u3000', 't', ''),
     fc.boolean(),
   )
-  .map(([h, m, s, fraction, zone, separator, padHour]) =>
-    `${separator}${padHour ? pad2(h) : h}:${pad2(m)}${s === undefined ? '' : `:${pad2(s)}${fraction}`}${s === undefined ? '' : zone}`,
+  .map(([h, m, s, fraction, z, separator, padHour]) =>
+    `${separator}${padHour ? pad2(h) : h}:${pad2(m)}${s === undefined ? '' : `:${pad2(s)}${fraction}`}${s === undefined ? '' : z}`,
   );
 
 /** A date in one of the accepted forms, sometimes with a time, sometimes padded or in full width. */
@@ -72,6 +78,57 @@ export const writtenDate: fc.Arbitrary<string> = fc
     return `${before}${fullWidth === 0 ? toFullWidth(text) : text}${after}`;
   });
 
+/**
+ * A date with a time in the compact (`YYYYMMDDHHMM[SS]`) or Chinese (`Y年M月D日 H时M分[S秒]`)
+ * form, times from ranges that include impossible values (25 h, 60 min), sometimes after the
+ * wrong date form or with a digit too many or too few.
+ */
+export const compactOrChineseDateTime: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof({ weight: 3, arbitrary: calendarDate('1000-01-01', '9999-12-31') }, { weight: 1, arbitrary: looseDate }),
+    fc.integer({ min: 0, max: 25 }),
+    fc.integer({ min: 0, max: 60 }),
+    fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+    fc.integer({ min: 0, max: 9 }),
+    fc.boolean(),
+    fc.constantFrom('', '', ' ', '\u3000', '  '),
+    fc.constantFrom('时', '时', '点', ':'),
+  )
+  .map(([[y, mo, d], h, m, s, form, pad, space, hourMark]) => {
+    const p = (n: number): string => (pad ? pad2(n) : String(n));
+    const compact = `${y}${pad2(mo)}${pad2(d)}`;
+    const han = `${y}年${p(mo)}月${p(d)}日`;
+    const hanTime = `${space}${p(h)}${hourMark}${p(m)}分${s === undefined ? '' : `${p(s)}秒`}`;
+    const compactTime = `${pad2(h)}${pad2(m)}${s === undefined ? '' : pad2(s)}`;
+    switch (form) {
+      case 0: case 1: case 2: return `${compact}${compactTime}`;
+      case 3: case 4: case 5: return `${han}${hanTime}`;
+      case 6: return `${y}-${pad2(mo)}-${pad2(d)}${[compactTime, hanTime][h % 2]}`; // time form of another date form
+      case 7: return `${compact}${hanTime}`;
+      case 8: return `${han}${compactTime}`;
+      default: return `${compact}${compactTime}${'0'.repeat(h % 3)}`.slice(0, 8 + (m % 8)); // 8–15 digits
+    }
+  });
+
+/**
+ * A timestamp with a zone designator near the edges a conversion to UTC+8 rolls over: the last
+ * and first days of months and years (incl. 28/29 February, 1000-01-01, 9999-12-31), times
+ * near midnight.
+ */
+export const zonedTimestamp: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof(
+      fc.tuple(fc.integer({ min: 1000, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom(1, 28, 29, 30, 31)),
+      fc.constantFrom<[number, number, number]>([1000, 1, 1], [9999, 12, 31], [2024, 2, 29], [2023, 2, 28], [1900, 2, 28], [2000, 2, 29], [2024, 12, 31]),
+    ),
+    fc.constantFrom(0, 1, 7, 8, 15, 16, 20, 23),
+    fc.integer({ min: 0, max: 59 }),
+    fc.integer({ min: 0, max: 59 }),
+    zone,
+    fc.constantFrom('T', ' '),
+  )
+  .map(([[y, mo, d], h, m, s, z, t]) => `${y}-${pad2(mo)}-${pad2(d)}${t}${pad2(h)}:${pad2(m)}:${pad2(s)}${z}`);
+
 /** An Excel serial day number, mostly 5 digits, sometimes 4, 6 or 7, with a fraction of any length. */
 export const excelSerial: fc.Arbitrary<string> = fc
   .tuple(
@@ -88,7 +145,7 @@ export const excelSerial: fc.Arbitrary<string> = fc
 /** A value with one character replaced, deleted, inserted or two swapped: the near misses. */
 export function nearMiss(value: string): fc.Arbitrary<string> {
   const chars = [...value];
-  const alphabet = [...'0123456789-/.: T年月日Z+'];
+  const alphabet = [...'0123456789-/.: T年月日时点分秒Z+'];
   return fc
     .tuple(fc.integer({ min: 0, max: Math.max(0, chars.length - 1) }), fc.constantFrom(...alphabet), fc.integer({ min: 0, max: 3 }))
     .map(([i, ch, edit]) => {
@@ -102,7 +159,10 @@ export function nearMiss(value: string): fc.Arbitrary<string> {
 }
 
 const HAN_SAMPLE = [...'陈明华买买提艾力阿依古丽张三李四王五赵钱孙周吴郑冯褚卫蒋沈韩杨朱秦尤许何吕施孔曹严陳華𠀀𪚥々〇'];
-const NAME_PUNCTUATION = ['\u00b7', '\u2022', '\u30fb', '\uff65', '\u2027', '\u2219', '\u22c5', '\u0387', '\u16eb', '.', '\uff0e', '\u3002', '-', "'"];
+const NAME_PUNCTUATION = [
+  '\u00b7', '\u2022', '\u30fb', '\uff65', '\u2027', '\u2219', '\u22c5', '\u0387', '\u16eb', '.', '\uff0e', '\u3002', '-', "'",
+  '\u2010', '\u2011', '\u2013', '\u2014', '\uff0d', '\u2012', '\u2212',
+];
 const LATIN = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 const FULLWIDTH_LATIN = [...'ＡＢＣａｂｃｚＺ'];
 
@@ -120,21 +180,33 @@ export const writtenPersonName: fc.Arbitrary<string> = fc
   )
   .map((parts) => parts.join(''));
 
-const ORG_WORDS = ['福建', '厦门', '某某', '科技', '贸易', 'abc', 'ＡＢＣ', ' ', '\u3000', '有限公司', '有限责任公司', '股份有限公司', '股份公司', '分公司', '工会'];
+const ORG_WORDS = [
+  '福建', '厦门', '某某', '科技', '贸易', 'abc', 'ＡＢＣ', ' ', '\u3000', '有限公司', '有限责任公司', '股份有限公司', '股份公司', '分公司', '工会',
+  '分店', '营业部', '办事处', '分所', '支行', '公', '司', '司法', '分', '2',
+];
+/** Branch designations: Han text ending in a branch word, and near misses. */
+const ORG_BRANCHES = ['', '', '厦门分公司', '分公司', '思明营业部', '北京办事处', '上海分所', '湖里支行', '鼓浪屿分店', '福建分公司厦门营业部', '厦门分行', '第2分公司', '公分公司', '司法分所', '公司分公司'];
 const ORG_BRACKETS: readonly [string, string][] = [['(', ')'], ['（', '）'], ['[', ']'], ['【', '】'], ['〔', '〕'], ['［', '］'], ['(', ''], ['', ')']];
 
-/** An organisation name: words, statutory suffixes (at the end or not), trailing bracketed parts of every width. */
+/**
+ * An organisation name: words, statutory suffixes (at the end or not), a branch designation or
+ * a near miss, trailing bracketed parts of every width.
+ */
 export const writtenOrgName: fc.Arbitrary<string> = fc
   .tuple(
     fc.array(fc.constantFrom(...ORG_WORDS), { minLength: 0, maxLength: 6 }),
+    fc.constantFrom(...ORG_BRANCHES),
     fc.array(fc.tuple(fc.constantFrom(...ORG_BRACKETS), fc.constantFrom('厦门分公司', '筹', '', ' 北京 ', '有限公司')), { maxLength: 2 }),
     fc.constantFrom('', '', ...PADDING),
   )
-  .map(([words, brackets, pad]) => `${pad}${words.join('')}${brackets.map(([[open, close], inner]) => `${open}${inner}${close}`).join('')}${pad}`);
+  .map(
+    ([words, branch, brackets, pad]) =>
+      `${pad}${words.join('')}${branch}${brackets.map(([[open, close], inner]) => `${open}${inner}${close}`).join('')}${pad}`,
+  );
 
 /** Random text from an alphabet of the characters the rules care about. */
 export const junk: fc.Arbitrary<string> = fc.string({
-  unit: fc.constantFrom(...'0123456789-/.:T年月日Z+ ', ...PADDING, ...NAME_PUNCTUATION, ...HAN_SAMPLE.slice(0, 6), '（', '）', '(', ')', '１', '：', 'a'),
+  unit: fc.constantFrom(...'0123456789-/.:T年月日时点分秒Z+ ', '\u2014', '－', ...PADDING, ...NAME_PUNCTUATION, ...HAN_SAMPLE.slice(0, 6), '（', '）', '(', ')', '１', '：', 'a'),
   maxLength: 24,
 });
 /** Any Unicode text (no lone surrogates, which a DuckDB VARCHAR cannot hold). */

@@ -32,6 +32,23 @@ describe('normalizePersonName', () => {
     ['买买提\u3000·\u3000艾力', '买买提·艾力', '买买提艾力'],
     ['阿依古丽.买买提.艾力', '阿依古丽·买买提·艾力', '阿依古丽买买提艾力'],
     ['爱新觉罗.溥.仪', '爱新觉罗·溥·仪', '爱新觉罗溥仪'],
+    // a hyphen or dash between two Han characters: the interpunct of systems that cannot store U+00B7
+    ['买买提-艾力', '买买提·艾力', '买买提艾力'], // U+002D hyphen-minus
+    ['买买提\u2010艾力', '买买提·艾力', '买买提艾力'], // U+2010 hyphen
+    ['买买提\u2011艾力', '买买提·艾力', '买买提艾力'], // U+2011 non-breaking hyphen
+    ['买买提–艾力', '买买提·艾力', '买买提艾力'], // U+2013 en dash
+    ['买买提—艾力', '买买提·艾力', '买买提艾力'], // U+2014 em dash
+    ['买买提－艾力', '买买提·艾力', '买买提艾力'], // U+FF0D full-width hyphen-minus
+    ['买买提 — 艾力', '买买提·艾力', '买买提艾力'],
+    ['买买提\u3000-\u3000艾力', '买买提·艾力', '买买提艾力'],
+    ['阿依古丽-买买提-艾力', '阿依古丽·买买提·艾力', '阿依古丽买买提艾力'],
+    ['阿依古丽-买买提.艾力', '阿依古丽·买买提·艾力', '阿依古丽买买提艾力'],
+    ['Jean-Pierre', 'Jean-Pierre', 'JEAN-PIERRE'], // a hyphen between Latin letters stays
+    ['Jean - Pierre', 'Jean - Pierre', 'JEAN-PIERRE'],
+    ['陈-John', '陈-John', '陈-JOHN'], // not between two Han characters
+    ['陈-', '陈-', '陈-'],
+    ['买买提——艾力', '买买提——艾力', '买买提——艾力'], // two dashes: not one interpunct
+    ['买买提\u2012艾力', '买买提\u2012艾力', '买买提\u2012艾力'], // U+2012 figure dash is not in the list
     ['A.B', 'A.B', 'A.B'], // a full stop between Latin letters stays
     ['J. Smith', 'J. Smith', 'J.SMITH'],
     ['陈.', '陈.', '陈.'], // not between two Han characters
@@ -74,13 +91,14 @@ describe('normalizePersonName', () => {
     );
   });
 
-  it('property: idempotent; no leading, trailing, doubled or Han-adjacent whitespace; only U+00B7 as interpunct', () => {
+  it('property: idempotent; no leading, trailing, doubled or Han-adjacent whitespace; only U+00B7 as interpunct, no substitute between Han', () => {
     fc.assert(
       fc.property(writtenPersonName, (text) => {
         const name = normalizePersonName(text);
         if (name === null) return;
         expect(normalizePersonName(name)).toBe(name);
         expect(name).not.toMatch(/^\s|\s$|\s\s|[•・･‧∙⋅\u0387᛫]|\s·|·\s|[\u4e00-\u9fff]\s[\u4e00-\u9fff]/u);
+        expect(name).not.toMatch(/[\u4e00-\u9fff][-\u2010\u2011\u2013\u2014\uff0d.．。][\u4e00-\u9fff]/u);
         expect(personNameKey(name)).toBe(personNameKey(text));
       }),
       { numRuns: 2000, seed: SEED },
