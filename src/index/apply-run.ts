@@ -67,7 +67,7 @@ const num = async (connection: DuckDBConnection, sql: string): Promise<number> =
  *    alias resolves them (linkage.ts);
  * 2. source records: created, updated (payload changed), deleted (snapshot pipelines only,
  *    bounded by `max_delete_share`), unchanged;
- * 3. waiting records of earlier runs (any pipeline) that this run's codes resolve are linked;
+ * 3. records of earlier runs (any pipeline) linked or waiting are resolved again (linkage.ts);
  *    golden persons / legal persons of the affected codes rebuilt by survivorship over the
  *    source records as they will be after the write; new aliases kept in `code_alias`;
  * 4. one change event per changed golden record (person, legal_person pipelines) or per changed
@@ -95,7 +95,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   const unreadable = await num(c, `SELECT count(DISTINCT line) FROM ${o.rejectTable}`);
   const codeColumn = oneCodeField(p);
 
-  // 1b. Linkage of rows waiting for a legacy code (legal persons only, see canWaitUnlinked).
+  // 1b. Linkage of rows waiting for a legacy code (see canWaitUnlinked).
   const waiting = await num(c, `SELECT count(*) FROM ${cand} WHERE disposition = 'loaded' AND code_status = 'unlinked'`);
   const legacyInIndex = await num(c, `SELECT count(*) FROM source_record WHERE code_status IN ('linked', 'unlinked')`);
   if (waiting + legacyInIndex > 0) await buildLinkTargets(c, cand, p);
@@ -118,7 +118,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   // 2. Source records.
   const codeKind = IDENTIFIER_FIELDS[codeColumn]!;
   const isRecord = p.entity === 'record';
-  const recordJson = (alias: string, payload: string) => recordJsonSql(P, S, alias, payload);
+  const recordJson = (alias: string, payload: string) => recordJsonSql({ pipeline: P, system: S, sourceKey: `${alias}.source_key`, code: `${alias}.one_code`, payload });
   await c.run(`
     CREATE OR REPLACE TEMP TABLE sr_change AS
     SELECT coalesce(n.source_key, o.source_key) AS source_key, n.rn,
@@ -161,13 +161,13 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   let relinked = 0;
   if (legacyInIndex > 0) {
     await c.run(`
+      CREATE OR REPLACE TEMP TABLE legacy_record AS
+      SELECT row_number() OVER () AS id, pipeline, source_key, entity, one_code, org_code, business_reg_no
+      FROM source_record WHERE code_status IN ('linked', 'unlinked') AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))`);
+    await c.run(`
       CREATE OR REPLACE TEMP TABLE relink AS
       SELECT s.pipeline, s.source_key, s.entity, s.one_code AS old_code, r.one_code, r.linked_via
-      FROM (SELECT * FROM source_record WHERE code_status IN ('linked', 'unlinked') AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))) s
-      LEFT JOIN (${resolveWaitingSql(`
-        SELECT pipeline || chr(31) || source_key AS id, org_code, business_reg_no FROM source_record
-        WHERE code_status IN ('linked', 'unlinked') AND NOT (pipeline = ${P} AND source_key IN (${rewritten}))`)}) r
-        ON r.id = s.pipeline || chr(31) || s.source_key
+      FROM legacy_record s LEFT JOIN (${resolveWaitingSql(`SELECT id, org_code, business_reg_no FROM legacy_record`)}) r ON r.id = s.id
       WHERE r.one_code IS DISTINCT FROM s.one_code`);
     relinked = await num(c, `SELECT count(*) FROM relink`);
   }
@@ -194,7 +194,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   }
   if (relinked > 0) {
     // Records (entity record) of earlier runs whose linkage this run changed.
-    const json = (code: string) => `json_object('pipeline', s.pipeline, 'system', s.system, 'source_key', s.source_key, 'code', ${code}, 'fields', json(s.payload))`;
+    const json = (code: string) => recordJsonSql({ pipeline: 's.pipeline', system: 's.system', sourceKey: 's.source_key', code, payload: 's.payload' });
     eventParts.push(`
       SELECT 'record' AS entity, CASE WHEN r.old_code IS NULL THEN 'c' WHEN r.one_code IS NULL THEN 'd' ELSE 'u' END AS op,
              coalesce(r.one_code, r.old_code) AS code,
@@ -203,9 +203,10 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
       FROM relink r JOIN source_record s ON s.pipeline = r.pipeline AND s.source_key = r.source_key
       WHERE r.entity = 'record'`);
   }
+  const relinkedLegalPersons = relinked === 0 ? 0 : await num(c, `SELECT count(*) FROM relink WHERE entity = 'legal_person'`);
   for (const entity of ['person', 'legal_person'] as const) {
     const own = p.entity === entity && created + updated + deleted > 0;
-    const relinks = entity === 'legal_person' && relinked > 0 && (await num(c, `SELECT count(*) FROM relink WHERE entity = 'legal_person'`)) > 0;
+    const relinks = entity === 'legal_person' && relinkedLegalPersons > 0;
     if (!own && !relinks) continue;
     const { stored } = GOLDEN_TABLES[entity];
     const affected = [
@@ -390,9 +391,8 @@ async function planGolden(
 
 /**
  * SQL of a record's state in change events: `{pipeline, system, source_key, code, fields}` with
- * `fields` the source row (docs/feed-contract.md), from the row under `alias` (`source_key`,
- * `one_code`) and its payload.
+ * `fields` the source row (docs/feed-contract.md); each argument is an SQL expression.
  */
-function recordJsonSql(pipeline: string, system: string, alias: string, payload: string): string {
-  return `json_object('pipeline', ${pipeline}, 'system', ${system}, 'source_key', ${alias}.source_key, 'code', ${alias}.one_code, 'fields', json(${payload}))`;
+function recordJsonSql(e: { pipeline: string; system: string; sourceKey: string; code: string; payload: string }): string {
+  return `json_object('pipeline', ${e.pipeline}, 'system', ${e.system}, 'source_key', ${e.sourceKey}, 'code', ${e.code}, 'fields', json(${e.payload}))`;
 }

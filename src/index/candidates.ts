@@ -52,7 +52,7 @@ export function fieldNormalizer(pipeline: Pipeline, field: CanonicalField): stri
   }
 }
 
-/** Legacy identifiers a legal person can be linked by (linkage.ts). */
+/** Legacy identifiers a legal person, or a record about one, can be linked by (linkage.ts). */
 export const LEGACY_FIELDS = ['org_code', 'business_reg_no'] as const satisfies readonly CanonicalField[];
 
 /**
@@ -77,7 +77,7 @@ const REASON = (code: string, field: string, message: string): string =>
  * mapped canonical field (identifiers normalised, other fields trimmed), `code_status`,
  * quarantine `reasons` (NULL or empty when the row can load), data-quality `flags`, and the row's
  * `disposition`:
- * A legal person's row with no USCC but an organisation code or registration number that is
+ * A row of a legal person (or of a record about one) with no USCC but an organisation code or registration number that is
  * valid (or nonconforming) gets `code_status` 'unlinked' and loads; planRun links it if it can.
  * `code_alias` holds the 15-digit form a resident identity number was upgraded from.
  * - `quarantined`: it has reasons;
@@ -161,7 +161,7 @@ export async function buildCandidates(options: {
   const keyMissing = layout.keyColumns.map((col) => blank(`s.${col}`)).join(' OR ');
   const sourceKey = layout.keyColumns.length === 1 ? `trim(s.${layout.keyColumns[0]})` : `concat_ws(chr(31), ${layout.keyColumns.map((col) => `trim(s.${col})`).join(', ')})`;
   const codeLabel = code.kind === 'uscc' ? 'unified social credit code' : 'resident identity number';
-  // A legal person with no USCC but a legacy identifier waits for linkage instead of quarantine.
+  // A row with no USCC but a legacy identifier waits for linkage instead of quarantine (canWaitUnlinked).
   const legacy = canWaitUnlinked(pipeline) ? LEGACY_FIELDS.flatMap((f) => (layout.fields[f] ? [layout.fields[f]!] : [])) : [];
   const hasLegacy = legacy.length === 0 ? 'false' : `(${legacy.map((col) => `NOT ${blank(`s.${col}`)}`).join(' OR ')})`;
   const codeMissing = `(${blank(`s.${code.column}`)} AND NOT ${hasLegacy})`;

@@ -68,27 +68,23 @@ export async function buildLinkTargets(c: DuckDBConnection, candidates: string, 
  *   `linked_via` is the alias kind used (`org_code` preferred when both agree).
  */
 export function resolveWaitingSql(waiting: string): string {
+  // Per row and kind: how many USCCs match, and one of them (the one when it is the only one).
   return `
     WITH w AS (${waiting}),
     org AS (
-      SELECT w.id, any_value(k.uscc) AS uscc FROM w JOIN ${LINK_USCC} k ON substr(k.uscc, 9, 9) = w.org_code
-      GROUP BY w.id HAVING count(DISTINCT k.uscc) = 1
+      SELECT w.id, count(DISTINCT k.uscc) AS n, any_value(k.uscc) AS uscc
+      FROM w JOIN ${LINK_USCC} k ON substr(k.uscc, 9, 9) = w.org_code GROUP BY w.id
     ),
     reg AS (
-      SELECT w.id, any_value(r.uscc) AS uscc FROM w JOIN ${LINK_REG} r ON r.reg_no = w.business_reg_no
-      GROUP BY w.id HAVING count(DISTINCT r.uscc) = 1
-    ),
-    ambiguous AS (
-      -- either kind matched more than one USCC: the row keeps waiting
-      SELECT w.id FROM w JOIN ${LINK_USCC} k ON substr(k.uscc, 9, 9) = w.org_code GROUP BY w.id HAVING count(DISTINCT k.uscc) > 1
-      UNION SELECT w.id FROM w JOIN ${LINK_REG} r ON r.reg_no = w.business_reg_no GROUP BY w.id HAVING count(DISTINCT r.uscc) > 1
+      SELECT w.id, count(DISTINCT r.uscc) AS n, any_value(r.uscc) AS uscc
+      FROM w JOIN ${LINK_REG} r ON r.reg_no = w.business_reg_no GROUP BY w.id
     )
     SELECT w.id, coalesce(org.uscc, reg.uscc) AS one_code,
            CASE WHEN org.uscc IS NOT NULL THEN 'org_code' ELSE 'business_reg_no' END AS linked_via
     FROM w LEFT JOIN org ON org.id = w.id LEFT JOIN reg ON reg.id = w.id
     WHERE coalesce(org.uscc, reg.uscc) IS NOT NULL
-      AND (org.uscc IS NULL OR reg.uscc IS NULL OR org.uscc = reg.uscc)
-      AND w.id NOT IN (SELECT id FROM ambiguous)`;
+      AND coalesce(org.n, 1) = 1 AND coalesce(reg.n, 1) = 1
+      AND (org.uscc IS NULL OR reg.uscc IS NULL OR org.uscc = reg.uscc)`;
 }
 
 /** Drops the link targets. */
