@@ -288,7 +288,7 @@ export async function planRun(o: ApplyRunOptions): Promise<RunPlan> {
   // 5. Quarantine.
   await c.run(`
     CREATE OR REPLACE TEMP TABLE quarantine_new AS
-    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${quoteLiteral(o.sourcePath)} AS source_path, x.line, x.payload AS raw,
+    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${quoteLiteral(o.sourcePath)} AS source_path, x.line, CAST(x.payload AS VARCHAR) AS raw,
            list_transform(x.reasons, r -> r.code) AS reason_codes, to_json(x.reasons) AS reasons, ${ts} AS quarantined_at
     FROM (
       SELECT line, payload,
