@@ -54,6 +54,9 @@ export interface Connector<Options> {
   options: ZodType<Options>;
   /** Reads the source; the caller owns counting, quarantine and checkpoints. */
   extract(ctx: ConnectorContext, options: Options): AsyncGenerator<Extracted>;
-  /** Loads the source into `ctx.table` set-based; returns the column names of the source. */
-  stage?(ctx: StageContext, options: Options): Promise<{ columns: string[] }>;
+  /**
+   * Loads the source into `ctx.table` set-based; returns the column names of the source and,
+   * optionally, `via`: how it staged (a connector may fall back to its rows, say `rows`).
+   */
+  stage?(ctx: StageContext, options: Options): Promise<{ columns: string[]; via?: string }>;
 }

@@ -8,8 +8,18 @@ export const CsvConnectorOptions = z.strictObject({
   path: z.string().min(1),
   /** Character encoding of the file. A UTF-8 BOM is stripped. Default `utf-8`. */
   encoding: z.enum(['utf-8', 'gbk', 'gb18030']).default('utf-8'),
-  /** Field delimiter, one character. Default `,`. */
-  delimiter: z.string().length(1).default(','),
+  /** Field delimiter: one ASCII character other than `"`, CR and LF. Default `,`. */
+  delimiter: z
+    .string()
+    .regex(/^[\x01-\x7f]$/, 'one ASCII character')
+    .refine((d) => d !== '"' && d !== '\r' && d !== '\n', 'the quote character and line ends cannot delimit fields')
+    .default(','),
+  /**
+   * Longest line (record) read, in bytes of the file without its line end. A longer one is
+   * quarantined as `csv_line_too_long` (its raw text keeps its first 65,536 bytes). Default
+   * 16 MiB (16,777,216); at most 256 MiB.
+   */
+  max_line_bytes: z.number().int().min(1).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
 });
 
 /** Options of the `ndjson` connector (one JSON object per line; numbers read losslessly). */

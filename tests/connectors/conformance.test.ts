@@ -5,7 +5,7 @@ import { CONNECTORS, type Extracted } from '../../connectors/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { stageRows } from '../../src/index/stage-rows.ts';
 import { generateSample } from '../../src/sample/generate.ts';
-import type { Pipeline } from '../../schemas/pipeline.ts';
+import { CsvConnectorOptions, type Pipeline } from '../../schemas/pipeline.ts';
 import { CASES, createWorkspace, type Workspace } from '../support/workspace.ts';
 
 // Every connector yields rows with 1-based start lines and string values; a connector with a
@@ -57,7 +57,7 @@ describe('connector conformance', () => {
 
   for (const [label, file, encoding] of csvFiles) {
     it(`csv stage() equals extract() — ${label}`, async () => {
-      const connector = { kind: 'csv', path: 'x', encoding, delimiter: ',' } as const;
+      const connector = CsvConnectorOptions.parse({ kind: 'csv', path: 'x', encoding });
       const extracted = await viaExtract(connector, file());
       const table = `t_${Math.random().toString(36).slice(2)}`;
       await CONNECTORS.csv.stage!(
@@ -76,7 +76,7 @@ describe('connector conformance', () => {
   }
 
   it('malformed CSV rows are unreadable at the lines where they start, and later lines stay right', async () => {
-    const got = await viaExtract({ kind: 'csv', path: 'x', encoding: 'utf-8', delimiter: ',' }, path.join(ws.dir, 'malformed.csv'));
+    const got = await viaExtract(CsvConnectorOptions.parse({ kind: 'csv', path: 'x' }), path.join(ws.dir, 'malformed.csv'));
     expect(got.map((e) => [e.kind, e.line])).toEqual([
       ['row', 2], ['unreadable', 4], ['row', 5], ['row', 6], ['unreadable', 8], ['row', 9],
     ]);

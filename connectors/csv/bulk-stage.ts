@@ -1,0 +1,199 @@
+import { stageRows } from '../../src/index/stage-rows.ts';
+import { quoteIdent, quoteLiteral } from '../../src/index/sql-text.ts';
+import type { StageContext } from '../types.ts';
+import { extractRows } from './extract-rows.ts';
+import type { HeaderLayout } from './header.ts';
+import type { CsvOptions } from './options.ts';
+import { readRecords, type CsvReject } from './read-records.ts';
+
+/** How a CSV file was staged: by DuckDB's reader (`bulk`) or row by row from `extract` (`rows`). */
+export type StagedVia = 'bulk' | 'rows';
+
+/**
+ * Raw text of unreadable rows held in memory while DuckDB reads the file; a file with more is
+ * staged row by row instead, which streams them.
+ */
+const REJECT_BUDGET_CHARS = 32 << 20;
+
+/** What the framer found reading the file beside DuckDB. */
+interface Scan {
+  /** Rows, in file order. */
+  rows: number;
+  /** Line of the k-th row (1-based) = k + 1 + shift of the last segment starting at or before k. */
+  segments: [k: number, shift: number][];
+  rejects: CsvReject[];
+  irregular: boolean;
+  overBudget: boolean;
+  encodingError?: Error;
+}
+
+/**
+ * Stages a CSV file into `ctx.table` (`rn, line, payload, col_i…`) and `ctx.rejectTable`
+ * (`line, raw, reason_code, message`, one row per reason).
+ *
+ * UTF-8 files are read by DuckDB's `read_csv` (parallel, the fast path) while the framer reads
+ * the same bytes in JavaScript (framer.ts). The framer is the authority: it numbers physical
+ * lines (blank lines, CRLF and quoted newlines included), judges every record (reasons.ts) and
+ * keeps the raw text of the unreadable ones. DuckDB's rows are taken only if its reader agrees
+ * record for record: as many rows, and rejects at exactly the lines the framer rejected.
+ * Otherwise, and for files the framer finds irregular, GBK or GB18030 files (decoded in
+ * JavaScript: no decoded copy of the source is ever written to disk), or files with more
+ * unreadable text than REJECT_BUDGET_CHARS, the rows of `extractRows` are staged instead: the
+ * same rows, lines and rejects by construction, more slowly.
+ * @throws ExtractError `encoding_mismatch` (most rows do not decode) after the rejects are staged.
+ */
+export async function stageCsv(ctx: StageContext, options: CsvOptions, layout: HeaderLayout): Promise<StagedVia> {
+  if (options.encoding !== 'utf-8') return stageFromRows(ctx, options, layout, `${options.encoding} is decoded in JavaScript`);
+  const c = ctx.connection;
+  const raw = `${ctx.table}_raw`;
+  const rej = `${ctx.table}_rej`;
+  const rejScan = `${ctx.table}_rejscan`;
+  // DuckDB's max_line_size counts a line's CR and rejects a line of exactly that size.
+  const maxLineSize = options.max_line_bytes + (layout.lineEnd === '\r\n' ? 2 : 1);
+  const columns = layout.names.map((h) => `${quoteLiteral(h)}: 'VARCHAR'`).join(', ');
+  // Numbering rows in file order (row_number() OVER ()) makes DuckDB read single-threaded, so
+  // this pass does nothing else, and JavaScript frames the file on the other core meanwhile.
+  const read = c.run(`
+    CREATE OR REPLACE TEMP TABLE ${raw} AS
+    SELECT row_number() OVER () AS rn, *
+    FROM read_csv(${quoteLiteral(ctx.sourcePath)}, header = true, auto_detect = false, columns = {${columns}},
+      delim = ${quoteLiteral(options.delimiter)}, quote = '"', escape = '"', strict_mode = true,
+      max_line_size = ${maxLineSize}, buffer_size = ${Math.max(32 << 20, 2 * maxLineSize)},
+      store_rejects = true, rejects_table = '${rej}', rejects_scan = '${rejScan}')`).then(() => undefined, (error: unknown) => error as Error);
+  let scan: Scan;
+  let readError: Error | undefined;
+  try {
+    scan = await scanFile(ctx, options, layout);
+  } finally {
+    readError = await read;
+  }
+  const dropRead = () => c.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${rej}; DROP TABLE IF EXISTS ${rejScan}`);
+  if (scan.encodingError && !scan.overBudget) {
+    await dropRead();
+    await writeRejects(ctx, scan.rejects);
+    throw scan.encodingError;
+  }
+  const disagreement = scan.overBudget ? 'too much unreadable text to hold'
+    : scan.irregular ? 'the file holds constructs DuckDB reads differently (lone CR, mixed line ends, spaces around quotes)'
+    : readError ? `DuckDB's reader failed (${errorClass(readError)})`
+    : await disagrees(ctx, scan, rej, raw);
+  if (disagreement) {
+    await dropRead();
+    return stageFromRows(ctx, options, layout, disagreement);
+  }
+
+  const kept = layout.names.filter((h) => !ctx.dropColumns.includes(h));
+  const payload = `json_object(${kept.map((h) => `${quoteLiteral(h)}, r.${quoteIdent(h)}`).join(', ')})`;
+  const projections = ctx.projectColumns.map((col, i) => `r.${quoteIdent(col)} AS col_${i}`).join(', ');
+  let line: string;
+  let join = '';
+  if (scan.segments.length <= 1) {
+    line = `r.rn + ${1 + (scan.segments[0]?.[1] ?? 0)}`;
+  } else {
+    // Rows after a quoted newline, a blank line or an unreadable record move down: the shift
+    // changes at those rows only, so a small table of segments holds the line of every row.
+    const lines = `${ctx.table}_lines`;
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${lines} (k BIGINT, shift BIGINT)`);
+    const appender = await c.createAppender(lines, null, 'temp');
+    try {
+      for (const [k, shift] of scan.segments) {
+        appender.appendBigInt(BigInt(k));
+        appender.appendBigInt(BigInt(shift));
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
+    line = 'r.rn + 1 + s.shift';
+    join = `ASOF JOIN ${lines} s ON r.rn >= s.k`;
+  }
+  await c.run(`
+    CREATE OR REPLACE TEMP TABLE ${ctx.table} AS
+    SELECT r.rn, ${line} AS line, ${payload} AS payload${projections ? ', ' + projections : ''}
+    FROM ${raw} r ${join}`);
+  await dropRead();
+  if (join) await c.run(`DROP TABLE ${ctx.table}_lines`);
+  await writeRejects(ctx, scan.rejects);
+  return 'bulk';
+}
+
+/** Frames the whole file (read-records.ts), keeping the lines of rows as segments and the rejects. */
+async function scanFile(ctx: StageContext, options: CsvOptions, layout: HeaderLayout): Promise<Scan> {
+  const scan: Scan = { rows: 0, segments: [], rejects: [], irregular: false, overBudget: false };
+  let shift = Number.NaN;
+  let rejectChars = 0;
+  const records = readRecords(ctx, options, layout, {
+    row(record) {
+      const k = ++scan.rows;
+      const s = record.line - k - 1;
+      if (s !== shift) {
+        scan.segments.push([k, s]);
+        shift = s;
+      }
+    },
+    unreadable(reject) {
+      scan.rejects.push(reject);
+      rejectChars += reject.raw.length;
+    },
+  }, { decodeRows: false });
+  let step = await records.next();
+  while (!step.done) {
+    if (rejectChars > REJECT_BUDGET_CHARS) {
+      await records.return({ irregular: false });
+      return { ...scan, overBudget: true, rejects: [] };
+    }
+    step = await records.next();
+  }
+  return { ...scan, irregular: step.value.irregular, encodingError: step.value.encodingError };
+}
+
+/** Why DuckDB's reading cannot be taken, or undefined when it agrees with the framer record for record. */
+async function disagrees(ctx: StageContext, scan: Scan, rej: string, raw: string): Promise<string | undefined> {
+  const c = ctx.connection;
+  const rows = Number((await c.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows()[0]![0]);
+  if (rows !== scan.rows) return `DuckDB read ${rows} rows, the framer ${scan.rows}`;
+  const duck = (await c.runAndReadAll(`SELECT DISTINCT line FROM ${rej} ORDER BY line`)).getRows().map((r) => Number(r[0]));
+  const ours = [...new Set(scan.rejects.map((r) => r.uline))].sort((a, b) => a - b);
+  if (duck.length !== ours.length || duck.some((l, i) => l !== ours[i])) return `DuckDB rejected ${duck.length} records, the framer ${ours.length} (or others)`;
+  return undefined;
+}
+
+/** The rows of extractRows, staged one by one (src/index/stage-rows.ts). */
+async function stageFromRows(ctx: StageContext, options: CsvOptions, layout: HeaderLayout, why: string): Promise<StagedVia> {
+  ctx.logger.info({ file: ctx.sourcePath, why }, 'staging the CSV file row by row');
+  await stageRows({
+    connection: ctx.connection,
+    rows: extractRows(ctx, options, layout),
+    table: ctx.table,
+    rejectTable: ctx.rejectTable,
+    dropColumns: ctx.dropColumns,
+    projectColumns: ctx.projectColumns,
+  });
+  return 'rows';
+}
+
+/** `ctx.rejectTable (line, raw, reason_code, message)`: one row per reason of each reject. */
+async function writeRejects(ctx: StageContext, rejects: CsvReject[]): Promise<void> {
+  const c = ctx.connection;
+  await c.run(`CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable} (line BIGINT, raw VARCHAR, reason_code VARCHAR, message VARCHAR)`);
+  if (rejects.length === 0) return;
+  const appender = await c.createAppender(ctx.rejectTable, null, 'temp');
+  try {
+    for (const r of rejects) {
+      for (const reason of r.reasons) {
+        appender.appendBigInt(BigInt(r.line));
+        appender.appendVarchar(r.raw);
+        appender.appendVarchar(reason.code);
+        appender.appendVarchar(reason.message);
+        appender.endRow();
+      }
+    }
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** The class of a DuckDB error ("Invalid Input Error"), never its text: it can quote a line of the file. */
+function errorClass(error: Error): string {
+  return /^([A-Za-z ]+ Error)\b/.exec(error.message)?.[1] ?? 'error';
+}
