@@ -2,7 +2,7 @@ import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 2;
+export const INDEX_SCHEMA_VERSION = 3;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -20,6 +20,9 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
     -- records loaded before names, dates and stated facts were normalised and checked: the next
     -- run of each pipeline rewrites them (counted as updated; events only where content changed)
     UPDATE source_record SET payload_hash = 0;`,
+  // 3: each run keeps why rows were (or, in a failed run, would have been) quarantined
+  3: `
+    ALTER TABLE run_log ADD COLUMN IF NOT EXISTS reason_summary JSON;`,
 };
 
 /**
@@ -65,7 +68,8 @@ CREATE TABLE IF NOT EXISTS run_log (
   rows_read BIGINT, loaded BIGINT, duplicates BIGINT, quarantined BIGINT,
   created BIGINT, updated BIGINT, deleted BIGINT, unchanged BIGINT, events BIGINT,
   linked BIGINT, unlinked BIGINT, relinked BIGINT,
-  error_code VARCHAR, error VARCHAR
+  error_code VARCHAR, error VARCHAR,
+  reason_summary JSON
 );
 CREATE TABLE IF NOT EXISTS source_record (
   pipeline VARCHAR NOT NULL,

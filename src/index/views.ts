@@ -68,7 +68,7 @@ CREATE OR REPLACE VIEW quarantine AS
 CREATE OR REPLACE VIEW runs AS
   SELECT run_id, run_no, pipeline, system, trigger, status, started_at, ended_at,
          rows_read, loaded, duplicates, quarantined, created, updated, deleted, unchanged, events,
-         linked, unlinked, relinked, error_code, error
+         linked, unlinked, relinked, error_code, error, reason_summary
   FROM run_log;
 CREATE OR REPLACE VIEW aliases AS
   SELECT alias, alias_kind, one_code AS code, pipeline, system, source_key, first_run_id, linked_run_id

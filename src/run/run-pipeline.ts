@@ -9,6 +9,7 @@ import type { OpenIndex } from '../index/open-index.ts';
 import { quoteLiteral } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
 import type { Logger } from '../logger.ts';
+import { quarantinedReasonSummary, stagedReasonSummary } from './reason-summary.ts';
 
 /** What `run` reports for one pipeline. */
 export interface RunSummary extends RunCounts {
@@ -36,6 +37,9 @@ export interface RunPipelineOptions {
   onProgress?: (progress: StageProgress) => void;
 }
 
+/** Temporary tables of a run's staging: unreadable rows and judged rows (candidates). */
+const STAGING = { rejects: 'stg_rejects', candidates: 'cand' };
+
 /** Today's date in China Standard Time (UTC+8, no daylight saving), YYYY-MM-DD. */
 export function todayInChina(now = new Date()): string {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -60,6 +64,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
             ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
   logger.info({ runId, source: sourcePath }, 'run started');
+  // Staging tables of an earlier run on this connection must not be summarised as this run's.
+  await c.run(`DROP TABLE IF EXISTS ${STAGING.rejects}; DROP TABLE IF EXISTS ${STAGING.candidates}`);
   try {
     // Staging and planning write only temporary tables; the index changes in one transaction.
     const plan = await extractAndPlan(o, runId, runNo, sourcePath);
@@ -71,7 +77,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},
         quarantined = ${counts.quarantined}, created = ${counts.created}, updated = ${counts.updated},
         deleted = ${counts.deleted}, unchanged = ${counts.unchanged}, events = ${counts.events},
-        linked = ${counts.linked}, unlinked = ${counts.unlinked}, relinked = ${counts.relinked}
+        linked = ${counts.linked}, unlinked = ${counts.unlinked}, relinked = ${counts.relinked},
+        reason_summary = ${quoteLiteral(await quarantinedReasonSummary(c, runId))}
       WHERE run_id = ${quoteLiteral(runId)}`);
     await c.run('COMMIT');
     const summary: RunSummary = { runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started };
@@ -81,8 +88,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     await c.run('ROLLBACK').catch(() => undefined);
     const code = error instanceof OnecodeError ? error.code : 'internal_error';
     const message = (error as Error).message;
+    // What the run read before it failed: why its rows were (or would have been) quarantined.
+    const reasons = await stagedReasonSummary(c, STAGING).catch(() => '{}');
     await c.run(`
-      UPDATE run_log SET status = 'failed', ended_at = now()::TIMESTAMP, error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)}
+      UPDATE run_log SET status = 'failed', ended_at = now()::TIMESTAMP, error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)},
+        reason_summary = ${quoteLiteral(reasons)}
       WHERE run_id = ${quoteLiteral(runId)}`);
     logger.error({ runId, errorCode: code }, 'run failed');
     if (!(error instanceof OnecodeError)) logger.debug({ err: error }, 'internal error');
@@ -104,16 +114,16 @@ async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: numbe
   const dropColumns = Object.entries(pipeline.classification).filter(([, cls]) => cls === 'secret').map(([col]) => col);
   const ctx: ConnectorContext = { pipeline, logger: o.logger.child({ component: 'connector', connector: connector.kind }), sourcePath };
   const stg = 'stg';
-  const rej = 'stg_rejects';
+  const rej = STAGING.rejects;
   if (connector.stage) {
     const stageCtx: StageContext = { ...ctx, connection: c, table: stg, rejectTable: rej, dropColumns, projectColumns };
     await connector.stage(stageCtx, pipeline.connector);
   } else {
     await stageRows({ connection: c, rows: connector.extract(ctx, pipeline.connector), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
   }
-  await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
+  await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: STAGING.candidates, runDate });
   return planRun({
-    connection: c, pipeline, runId, runNo, sourcePath, candidates: 'cand', rejectTable: rej,
+    connection: c, pipeline, runId, runNo, sourcePath, candidates: STAGING.candidates, rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
   });
 }
