@@ -1,6 +1,7 @@
 import { stageRows } from '../../src/index/stage-rows.ts';
 import { quoteIdent, quoteLiteral } from '../../src/index/sql-text.ts';
 import type { StageContext } from '../types.ts';
+import { openDecodedPipe } from './decoded-pipe.ts';
 import { extractRows } from './extract-rows.ts';
 import type { HeaderLayout } from './header.ts';
 import type { CsvOptions } from './options.ts';
@@ -22,8 +23,8 @@ interface Scan {
   /** Line of the k-th row (1-based) = k + 1 + shift of the last segment starting at or before k. */
   segments: [k: number, shift: number][];
   rejects: CsvReject[];
-  irregular: boolean;
-  overBudget: boolean;
+  /** Why DuckDB's reading cannot be used, if the framer already knows. */
+  unusable?: string;
   encodingError?: Error;
 }
 
@@ -31,52 +32,65 @@ interface Scan {
  * Stages a CSV file into `ctx.table` (`rn, line, payload, col_i…`) and `ctx.rejectTable`
  * (`line, raw, reason_code, message`, one row per reason).
  *
- * UTF-8 files are read by DuckDB's `read_csv` (parallel, the fast path) while the framer reads
- * the same bytes in JavaScript (framer.ts). The framer is the authority: it numbers physical
- * lines (blank lines, CRLF and quoted newlines included), judges every record (reasons.ts) and
- * keeps the raw text of the unreadable ones. DuckDB's rows are taken only if its reader agrees
- * record for record: as many rows, and rejects at exactly the lines the framer rejected.
- * Otherwise, and for files the framer finds irregular, GBK or GB18030 files (decoded in
- * JavaScript: no decoded copy of the source is ever written to disk), or files with more
- * unreadable text than REJECT_BUDGET_CHARS, the rows of `extractRows` are staged instead: the
- * same rows, lines and rejects by construction, more slowly.
+ * DuckDB's `read_csv` reads the rows (the fast path) while the framer reads the file's bytes in
+ * JavaScript (framer.ts). The framer is the authority: it numbers physical lines (blank lines,
+ * CRLF and quoted line ends included), judges every record (reasons.ts) and keeps the raw text
+ * of the unreadable ones. A UTF-8 file is read by DuckDB directly, in parallel; a GBK or
+ * GB18030 file is decoded by the framer and only its good records are streamed to DuckDB
+ * through a named pipe (decoded-pipe.ts), never written to disk.
+ * DuckDB's rows are taken only if its reader agrees record for record: as many rows, and
+ * rejects at exactly the lines the framer rejected (none, through the pipe). Otherwise — the
+ * framer finds constructs DuckDB reads differently, DuckDB fails, there is more unreadable text
+ * than REJECT_BUDGET_CHARS, or no named pipe can be made — the rows of `extractRows` are staged
+ * instead: the same rows, lines and rejects by construction, more slowly.
  * @throws ExtractError `encoding_mismatch` (most rows do not decode) after the rejects are staged.
  */
 export async function stageCsv(ctx: StageContext, options: CsvOptions, layout: HeaderLayout): Promise<StagedVia> {
-  if (options.encoding !== 'utf-8') return stageFromRows(ctx, options, layout, `${options.encoding} is decoded in JavaScript`);
   const c = ctx.connection;
   const raw = `${ctx.table}_raw`;
   const rej = `${ctx.table}_rej`;
   const rejScan = `${ctx.table}_rejscan`;
-  // DuckDB's max_line_size counts a line's CR and rejects a line of exactly that size.
-  const maxLineSize = options.max_line_bytes + (layout.lineEnd === '\r\n' ? 2 : 1);
-  const columns = layout.names.map((h) => `${quoteLiteral(h)}: 'VARCHAR'`).join(', ');
-  // Numbering rows in file order (row_number() OVER ()) makes DuckDB read single-threaded, so
-  // this pass does nothing else, and JavaScript frames the file on the other core meanwhile.
-  const read = c.run(`
+  const dropRead = () => c.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${rej}; DROP TABLE IF EXISTS ${rejScan}`);
+  const direct = options.encoding === 'utf-8';
+  // DuckDB's max_line_size counts a line's CR and rejects a line of exactly that size. Through
+  // the pipe records are UTF-8 (up to 1.5 times their GBK size) and already checked.
+  const maxLineSize = direct ? options.max_line_bytes + (layout.lineEnd === '\r\n' ? 2 : 1) : 2 * options.max_line_bytes + 2;
+  const readSql = (file: string) => `
     CREATE OR REPLACE TEMP TABLE ${raw} AS
     SELECT row_number() OVER () AS rn, *
-    FROM read_csv(${quoteLiteral(ctx.sourcePath)}, header = true, auto_detect = false, columns = {${columns}},
+    FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false,
+      columns = {${layout.names.map((h) => `${quoteLiteral(h)}: 'VARCHAR'`).join(', ')}},
       delim = ${quoteLiteral(options.delimiter)}, quote = '"', escape = '"', strict_mode = true,
-      max_line_size = ${maxLineSize}, buffer_size = ${Math.max(32 << 20, 2 * maxLineSize)},
-      store_rejects = true, rejects_table = '${rej}', rejects_scan = '${rejScan}')`).then(() => undefined, (error: unknown) => error as Error);
+      max_line_size = ${maxLineSize},
+      store_rejects = true, rejects_table = '${rej}', rejects_scan = '${rejScan}')`;
+
   let scan: Scan;
   let readError: Error | undefined;
-  try {
-    scan = await scanFile(ctx, options, layout);
-  } finally {
-    readError = await read;
+  if (direct) {
+    // Numbering rows in file order (row_number() OVER ()) makes DuckDB read single-threaded,
+    // so this pass does nothing else, and the framer reads the file on the other core meanwhile.
+    const reading = c.run(readSql(ctx.sourcePath)).then(() => undefined, (error: unknown) => error as Error);
+    try {
+      scan = await scanFile(ctx, options, layout);
+    } finally {
+      readError = await reading;
+    }
+  } else {
+    const pipe = await openDecodedPipe((file) => c.run(readSql(file)));
+    if (!pipe) return stageFromRows(ctx, options, layout, 'no named pipe can be made here');
+    try {
+      scan = await scanFile(ctx, options, layout, pipe.write);
+    } finally {
+      readError = await pipe.close();
+    }
   }
-  const dropRead = () => c.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${rej}; DROP TABLE IF EXISTS ${rejScan}`);
-  if (scan.encodingError && !scan.overBudget) {
+  if (scan.encodingError && !scan.unusable) {
     await dropRead();
     await writeRejects(ctx, scan.rejects);
     throw scan.encodingError;
   }
-  const disagreement = scan.overBudget ? 'too much unreadable text to hold'
-    : scan.irregular ? 'the file holds constructs DuckDB reads differently (lone CR, mixed line ends, spaces around quotes)'
-    : readError ? `DuckDB's reader failed (${errorClass(readError)})`
-    : await disagrees(ctx, scan, rej, raw);
+  const disagreement = scan.unusable
+    ?? (readError ? `DuckDB's reader failed (${errorClass(readError)})` : await disagrees(ctx, scan, rej, raw, direct));
   if (disagreement) {
     await dropRead();
     return stageFromRows(ctx, options, layout, disagreement);
@@ -90,8 +104,8 @@ export async function stageCsv(ctx: StageContext, options: CsvOptions, layout: H
   if (scan.segments.length <= 1) {
     line = `r.rn + ${1 + (scan.segments[0]?.[1] ?? 0)}`;
   } else {
-    // Rows after a quoted newline, a blank line or an unreadable record move down: the shift
-    // changes at those rows only, so a small table of segments holds the line of every row.
+    // Rows after a quoted line end, a blank line or an unreadable record move down: the shift
+    // changes at those rows only, so a small table of segments gives the line of every row.
     const lines = `${ctx.table}_lines`;
     await c.run(`CREATE OR REPLACE TEMP TABLE ${lines} (k BIGINT, shift BIGINT)`);
     const appender = await c.createAppender(lines, null, 'temp');
@@ -117,11 +131,15 @@ export async function stageCsv(ctx: StageContext, options: CsvOptions, layout: H
   return 'bulk';
 }
 
-/** Frames the whole file (read-records.ts), keeping the lines of rows as segments and the rejects. */
-async function scanFile(ctx: StageContext, options: CsvOptions, layout: HeaderLayout): Promise<Scan> {
-  const scan: Scan = { rows: 0, segments: [], rejects: [], irregular: false, overBudget: false };
+/**
+ * Frames the whole file (read-records.ts), keeping the lines of rows as segments and the
+ * rejects. With `pipe`, the decoded text of each row is written to it, one record a line.
+ */
+async function scanFile(ctx: StageContext, options: CsvOptions, layout: HeaderLayout, pipe?: (text: string) => Promise<boolean>): Promise<Scan> {
+  const scan: Scan = { rows: 0, segments: [], rejects: [] };
   let shift = Number.NaN;
   let rejectChars = 0;
+  let irregularRow = false;
   const records = readRecords(ctx, options, layout, {
     row(record) {
       const k = ++scan.rows;
@@ -130,30 +148,44 @@ async function scanFile(ctx: StageContext, options: CsvOptions, layout: HeaderLa
         scan.segments.push([k, s]);
         shift = s;
       }
+      if (record.irregular) irregularRow = true;
     },
     unreadable(reject) {
       scan.rejects.push(reject);
       rejectChars += reject.raw.length;
     },
-  }, { decodeRows: false });
-  let step = await records.next();
-  while (!step.done) {
-    if (rejectChars > REJECT_BUDGET_CHARS) {
-      await records.return({ irregular: false });
-      return { ...scan, overBudget: true, rejects: [] };
-    }
-    step = await records.next();
+  }, pipe ? 'lines' : 'none');
+  if (pipe && !(await pipe(layout.names.map((h) => `"${h.replaceAll('"', '""')}"`).join(options.delimiter) + '\n'))) {
+    await records.return({ irregular: true });
+    return { ...scan, rejects: [], unusable: "DuckDB's reader stopped reading" };
   }
-  return { ...scan, irregular: step.value.irregular, encodingError: step.value.encodingError };
+  for (;;) {
+    const step = await records.next();
+    const unusable = rejectChars > REJECT_BUDGET_CHARS ? 'too much unreadable text to hold'
+      // Through the pipe a row DuckDB reads differently would be read wrong, not rejected.
+      : pipe && irregularRow ? 'a row DuckDB would read differently (a lone CR, spaces around quotes)'
+      : pipe && !step.done && step.value && !(await pipe(step.value)) ? "DuckDB's reader stopped reading"
+      : undefined;
+    if (unusable) {
+      if (!step.done) await records.return({ irregular: true });
+      return { ...scan, rejects: [], unusable };
+    }
+    if (step.done) {
+      // Through the pipe every row is a line of its own: mixed line ends in the file do not matter.
+      if (step.value.irregular && !pipe) scan.unusable = 'the file holds constructs DuckDB reads differently (lone CR, mixed line ends, spaces around quotes)';
+      return { ...scan, encodingError: step.value.encodingError };
+    }
+  }
 }
 
 /** Why DuckDB's reading cannot be taken, or undefined when it agrees with the framer record for record. */
-async function disagrees(ctx: StageContext, scan: Scan, rej: string, raw: string): Promise<string | undefined> {
+async function disagrees(ctx: StageContext, scan: Scan, rej: string, raw: string, direct: boolean): Promise<string | undefined> {
   const c = ctx.connection;
   const rows = Number((await c.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows()[0]![0]);
   if (rows !== scan.rows) return `DuckDB read ${rows} rows, the framer ${scan.rows}`;
   const duck = (await c.runAndReadAll(`SELECT DISTINCT line FROM ${rej} ORDER BY line`)).getRows().map((r) => Number(r[0]));
-  const ours = [...new Set(scan.rejects.map((r) => r.uline))].sort((a, b) => a - b);
+  // Through the pipe only rows are written: DuckDB must reject none.
+  const ours = direct ? [...new Set(scan.rejects.map((r) => r.uline))].sort((a, b) => a - b) : [];
   if (duck.length !== ours.length || duck.some((l, i) => l !== ours[i])) return `DuckDB rejected ${duck.length} records, the framer ${ours.length} (or others)`;
   return undefined;
 }

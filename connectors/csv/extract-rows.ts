@@ -26,7 +26,7 @@ export async function* extractRows(ctx: ConnectorContext, options: CsvOptions, l
     unreadable(reject) {
       pending.push({ kind: 'unreadable', line: reject.line, raw: reject.raw, reasons: reject.reasons });
     },
-  }, { decodeRows: true });
+  }, 'text');
   let step = await records.next();
   while (!step.done) {
     yield* pending.splice(0);

@@ -65,11 +65,25 @@ export interface FramerOptions {
   /** Bytes kept of a record longer than `maxLineBytes`. */
   rawPreviewBytes: number;
   /**
-   * Called at the end of each record (blank lines are no records). `raw()` gives the record's
-   * bytes without its line end (at most `rawPreviewBytes` of a `tooLong` one); it is valid only
+   * Called at the end of each record (blank lines are no records), with the record's bytes
+   * (without its line end; at most `rawPreviewBytes` of a `tooLong` one). Both are valid only
    * during the call.
    */
-  onRecord(record: FramedRecord, raw: () => Buffer): void;
+  onRecord(record: FramedRecord, bytes: RecordBytes): void;
+}
+
+/**
+ * The bytes of the record being reported. One object serves every record (no allocation per
+ * record on the fast path): read it during the call only.
+ */
+export interface RecordBytes {
+  /** The chunk holding the whole record, or undefined when it spans chunks (use `get`). */
+  chunk: Buffer | undefined;
+  /** Where the record lies in `chunk`: [start, end). */
+  start: number;
+  end: number;
+  /** The record's bytes: a view of the chunk, or a copy of the parts it spans. */
+  get(): Buffer;
 }
 
 // Field states.
@@ -94,6 +108,7 @@ export class Framer {
   private readonly special = new Uint8Array(256);
   private readonly trackGb: boolean;
   private readonly rec: FramedRecord = emptyRecord();
+  private readonly bytes = new ReusedRecordBytes();
 
   // Position in the file.
   private line = 1;
@@ -324,11 +339,10 @@ export class Framer {
     if (end > fieldStart) filled = fields;
     r.fields = fields;
     r.filled = filled;
-    let rawBytes: Buffer | undefined;
-    const raw = (): Buffer => (rawBytes ??= buf.subarray(start, r.tooLong ? start + this.o.rawPreviewBytes : end));
     if (fields === 1 && r.bytes <= 4096) r.whitespaceOnly = allSpaces(buf, start, end);
-    if (this.o.encoding === 'utf-8' && !r.tooLong && !this.chunkValid) r.undecodable = !isUtf8(raw());
-    this.o.onRecord(r, raw);
+    const bytes = this.bytes.at(buf, start, r.tooLong ? Math.min(end, start + this.o.rawPreviewBytes) : end);
+    if (this.o.encoding === 'utf-8' && !r.tooLong && !this.chunkValid) r.undecodable = !isUtf8(bytes.get());
+    this.o.onRecord(r, bytes);
   }
 
   private gbContinues(b: number): boolean {
@@ -396,13 +410,18 @@ export class Framer {
     if (this.fieldHasValue) r.filled = r.fields;
     r.ending = ending;
     r.lines = this.line - r.line + 1;
-    let rawBytes: Buffer | undefined;
-    const raw = (): Buffer => (rawBytes ??= this.recordBytes(buf, eof ? buf.length : Math.max(at, 0)));
-    if (r.fields === 1 && !r.hasQuote && r.bytes <= 4096) r.whitespaceOnly = allSpaces(raw(), 0, raw().length);
-    if (this.o.encoding === 'utf-8' && !r.tooLong) {
-      r.undecodable = this.spanning || !this.chunkValid ? !isUtf8(raw()) : false;
+    const end = eof ? buf.length : Math.max(at, 0);
+    const bytes = this.spanning
+      ? this.bytes.spanning(() => this.recordBytes(buf, end))
+      : this.bytes.at(buf, this.recStart, r.tooLong ? Math.min(end, this.recStart + this.o.rawPreviewBytes) : end);
+    if (r.fields === 1 && !r.hasQuote && r.bytes <= 4096) {
+      const b = bytes.get();
+      r.whitespaceOnly = allSpaces(b, 0, b.length);
     }
-    this.o.onRecord(r, raw);
+    if (this.o.encoding === 'utf-8' && !r.tooLong) {
+      r.undecodable = this.spanning || !this.chunkValid ? !isUtf8(bytes.get()) : false;
+    }
+    this.o.onRecord(r, bytes);
     this.inRecord = false;
     this.line += lineEnds;
     this.uline += lineEnds;
@@ -433,6 +452,43 @@ export class Framer {
       this.parts = [Buffer.from(all)];
       this.partsBytes = all.length;
     }
+  }
+}
+
+/** The one RecordBytes object a framer hands out, pointed at each record in turn. */
+class ReusedRecordBytes implements RecordBytes {
+  chunk: Buffer | undefined;
+  start = 0;
+  end = 0;
+  private copy: Buffer | undefined;
+  private make: (() => Buffer) | undefined;
+
+  at(chunk: Buffer, start: number, end: number): this {
+    this.chunk = chunk;
+    this.start = start;
+    this.end = end;
+    this.copy = undefined;
+    this.make = undefined;
+    return this;
+  }
+
+  spanning(make: () => Buffer): this {
+    this.chunk = undefined;
+    this.start = 0;
+    this.end = 0;
+    this.copy = undefined;
+    this.make = make;
+    return this;
+  }
+
+  get(): Buffer {
+    if (this.copy === undefined) {
+      this.copy = this.make ? this.make() : this.chunk!.subarray(this.start, this.end);
+      if (this.make) {
+        this.end = this.copy.length;
+      }
+    }
+    return this.copy;
   }
 }
 

@@ -46,8 +46,8 @@ export async function readHeader(ctx: ConnectorContext, options: CsvOptions): Pr
     encoding: options.encoding,
     maxLineBytes: options.max_line_bytes,
     rawPreviewBytes: RAW_PREVIEW_BYTES,
-    onRecord: (record, raw) => {
-      header ??= { record: { ...record }, raw: Buffer.from(raw()) };
+    onRecord: (record, bytes) => {
+      header ??= { record: { ...record }, raw: Buffer.from(bytes.get()) };
     },
   });
   const handle = await open(ctx.sourcePath, 'r');

@@ -112,3 +112,31 @@ function countBytes(bytes: Buffer, part: Buffer): number {
   for (let at = bytes.indexOf(part); at >= 0; at = bytes.indexOf(part, at + part.length)) n++;
   return n;
 }
+
+/**
+ * Whether bytes [start, end) of `b` decode in GBK or GB18030 as iconv-lite decodes them,
+ * judged from their structure, without decoding (GB 18030-2005 §6): bytes 0x00-0x80 alone
+ * (0x80 is the euro sign in CP936); a lead 0x81-0xFE with a trail 0x40-0x7E or 0x80-0xFE (every
+ * such pair has a character; tests/connectors/csv-units.test.ts holds iconv-lite to it); in
+ * GB18030 a four-byte sequence, which is decoded to be sure.
+ */
+export function gbDecodable(b: Buffer, start: number, end: number, encoding: CsvEncoding): boolean {
+  let i = start;
+  while (i < end) {
+    const lead = b[i]!;
+    if (lead <= 0x80) {
+      i++;
+      continue;
+    }
+    if (lead === 0xff || i + 1 >= end) return false;
+    const trail = b[i + 1]!;
+    if (trail >= 0x40 && trail <= 0xfe && trail !== 0x7f) {
+      i += 2;
+      continue;
+    }
+    if (encoding !== 'gb18030' || trail < 0x30 || trail > 0x39 || i + 3 >= end) return false;
+    if (decodeRecord(b.subarray(i, i + 4), encoding) === undefined) return false;
+    i += 4;
+  }
+  return true;
+}
