@@ -1,11 +1,13 @@
 import { isUtf8 } from 'node:buffer';
+import { allSpaces, indexOrEnd, ReusedRecordBytes, stripBom, utf8ChunkValid, type RecordBytes } from './bytes.ts';
 import type { CsvEncoding } from './options.ts';
+
+export type { RecordBytes } from './bytes.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
 const SPACE = 0x20;
-const TAB = 0x09;
 
 /**
  * One CSV record as framed from the file's bytes (RFC 4180: fields separated by the delimiter,
@@ -72,20 +74,6 @@ export interface FramerOptions {
   onRecord(record: FramedRecord, bytes: RecordBytes): void;
 }
 
-/**
- * The bytes of the record being reported. One object serves every record (no allocation per
- * record on the fast path): read it during the call only.
- */
-export interface RecordBytes {
-  /** The chunk holding the whole record, or undefined when it spans chunks (use `get`). */
-  chunk: Buffer | undefined;
-  /** Where the record lies in `chunk`: [start, end). */
-  start: number;
-  end: number;
-  /** The record's bytes: a view of the chunk, or a copy of the parts it spans. */
-  get(): Buffer;
-}
-
 // Field states.
 const FIELD_START = 0;
 const UNQUOTED = 1;
@@ -114,6 +102,8 @@ export class Framer {
   private line = 1;
   private uline = 1;
   private started = false;
+  /** The file's first bytes, while fewer than a byte order mark. */
+  private head: Buffer | undefined;
 
   // The record in progress.
   private inRecord = false;
@@ -146,8 +136,12 @@ export class Framer {
   push(chunk: Buffer): void {
     let buf = chunk;
     if (!this.started) {
+      // A byte order mark is up to 4 bytes: decide on it once they are here.
+      this.head = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+      if (this.head.length < 4) return;
       this.started = true;
-      buf = stripBom(buf, this.o.encoding);
+      buf = stripBom(this.head, this.o.encoding);
+      this.head = undefined;
     }
     const n = buf.length;
     if (n === 0) return;
@@ -302,6 +296,12 @@ export class Framer {
 
   /** Ends the file: frames the last record if it has no line end. */
   end(): void {
+    if (!this.started) {
+      const head = this.head ?? Buffer.alloc(0);
+      this.head = undefined;
+      this.started = true;
+      if (head.length > 0) this.push(stripBom(head, this.o.encoding));
+    }
     if (this.pendingCr) {
       // A CR at the very end closes the record like a CRLF would; DuckDB's reader fails on it.
       this.pendingCr = false;
@@ -433,7 +433,7 @@ export class Framer {
     const start = this.recStart < 0 ? 0 : this.recStart;
     const here = buf.subarray(start, Math.max(start, end));
     const all = this.parts.length === 0 ? here : Buffer.concat([...this.parts, here]);
-    const limit = r.tooLong ? this.o.rawPreviewBytes : r.bytes;
+    const limit = r.tooLong ? Math.min(this.o.rawPreviewBytes, r.bytes) : r.bytes;
     // A CR of a CRLF split across chunks sits at the end of the kept parts: cut to the record's size.
     return all.length > limit ? all.subarray(0, limit) : all;
   }
@@ -452,43 +452,6 @@ export class Framer {
       this.parts = [Buffer.from(all)];
       this.partsBytes = all.length;
     }
-  }
-}
-
-/** The one RecordBytes object a framer hands out, pointed at each record in turn. */
-class ReusedRecordBytes implements RecordBytes {
-  chunk: Buffer | undefined;
-  start = 0;
-  end = 0;
-  private copy: Buffer | undefined;
-  private make: (() => Buffer) | undefined;
-
-  at(chunk: Buffer, start: number, end: number): this {
-    this.chunk = chunk;
-    this.start = start;
-    this.end = end;
-    this.copy = undefined;
-    this.make = undefined;
-    return this;
-  }
-
-  spanning(make: () => Buffer): this {
-    this.chunk = undefined;
-    this.start = 0;
-    this.end = 0;
-    this.copy = undefined;
-    this.make = make;
-    return this;
-  }
-
-  get(): Buffer {
-    if (this.copy === undefined) {
-      this.copy = this.make ? this.make() : this.chunk!.subarray(this.start, this.end);
-      if (this.make) {
-        this.end = this.copy.length;
-      }
-    }
-    return this.copy;
   }
 }
 
@@ -514,47 +477,4 @@ function resetRecord(r: FramedRecord): void {
   r.undecodable = false;
   r.irregular = false;
   r.tooLong = false;
-}
-
-function indexOrEnd(buf: Buffer, byte: number, from: number): number {
-  const at = buf.indexOf(byte, from);
-  return at < 0 ? buf.length : at;
-}
-
-function allSpaces(buf: Buffer, from: number, to: number): boolean {
-  for (let k = from; k < to; k++) {
-    const c = buf[k];
-    if (c !== SPACE && c !== TAB) return false;
-  }
-  return true;
-}
-
-/** The byte order mark of the encoding, if the file starts with it, is no part of the header. */
-function stripBom(buf: Buffer, encoding: CsvEncoding): Buffer {
-  if (encoding === 'utf-8' && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3);
-  if (encoding === 'gb18030' && buf[0] === 0x84 && buf[1] === 0x31 && buf[2] === 0x95 && buf[3] === 0x33) return buf.subarray(4);
-  return buf;
-}
-
-/**
- * Whether the chunk is valid UTF-8 apart from its edges: a character cut by the chunk's start
- * (when a record is in progress: it belongs to that record, whose bytes are checked whole) or
- * by its end (it belongs to the record in progress there, checked the same way).
- */
-function utf8ChunkValid(buf: Buffer, inRecord: boolean): boolean {
-  let a = 0;
-  if (inRecord) while (a < 3 && a < buf.length && (buf[a]! & 0xc0) === 0x80) a++;
-  let b = buf.length;
-  let k = b - 1;
-  let continuation = 0;
-  while (k >= a && continuation < 3 && (buf[k]! & 0xc0) === 0x80) {
-    k--;
-    continuation++;
-  }
-  if (k >= a) {
-    const lead = buf[k]!;
-    const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    if (need > continuation + 1) b = k;
-  }
-  return isUtf8(buf.subarray(a, b));
 }

@@ -96,10 +96,27 @@ function gbSequenceLength(b: Buffer, i: number, encoding: CsvEncoding): number {
   }
   if (encoding === 'gb18030' && second >= 0x30 && second <= 0x39) {
     if (i + 3 >= b.length) return 0;
-    return decodeRecord(b.subarray(i, i + 4), encoding) === undefined ? -1 : 4;
+    return gb18030FourBytes(b, i) ? 4 : -1;
   }
   return -1;
 }
+
+/**
+ * Whether the four bytes at `i` are a GB18030 four-byte character (GB 18030-2005 §6.3: bytes
+ * 0x81-0xFE, 0x30-0x39, 0x81-0xFE, 0x30-0x39, in the ranges that map the BMP, linear 0-39419,
+ * or the supplementary planes, linear 189000-1237575). iconv-lite maps the ranges between
+ * linearly too, to code points or lone surrogates that the standard does not define.
+ */
+function gb18030FourBytes(b: Buffer, i: number): boolean {
+  const [b1, b2, b3, b4] = [b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!];
+  if (b1 < 0x81 || b1 > 0xfe || b2 < 0x30 || b2 > 0x39 || b3 < 0x81 || b3 > 0xfe || b4 < 0x30 || b4 > 0x39) return false;
+  const linear = (((b1 - 0x81) * 10 + (b2 - 0x30)) * 126 + (b3 - 0x81)) * 10 + (b4 - 0x30);
+  if (!(linear <= 39419 || (linear >= 189000 && linear <= 1237575))) return false;
+  const text = decodeRecord(b.subarray(i, i + 4), 'gb18030');
+  return text !== undefined && !LONE_SURROGATE.test(text);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function count(text: string, part: string): number {
   let n = 0;
@@ -135,7 +152,7 @@ export function gbDecodable(b: Buffer, start: number, end: number, encoding: Csv
       continue;
     }
     if (encoding !== 'gb18030' || trail < 0x30 || trail > 0x39 || i + 3 >= end) return false;
-    if (decodeRecord(b.subarray(i, i + 4), encoding) === undefined) return false;
+    if (!gb18030FourBytes(b, i)) return false;
     i += 4;
   }
   return true;
