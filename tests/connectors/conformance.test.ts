@@ -6,7 +6,26 @@ import { createLogger } from '../../src/logger.ts';
 import { stageRows } from '../../src/index/stage-rows.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { CsvConnectorOptions, type Pipeline } from '../../schemas/pipeline.ts';
+import iconv from 'iconv-lite';
+import { csvBytes, personId } from '../support/csv-files.ts';
 import { CASES, createWorkspace, type Workspace } from '../support/workspace.ts';
+
+/** Good and bad rows of every kind, blank lines and a quoted line end (as in tests/cases/csv-bad-rows.test.ts). */
+function badRows(eol: string, encode: (text: string) => Buffer): Buffer {
+  return csvBytes([
+    encode('身份证号,姓名,工作单位'),
+    encode(`${personId(1)},陈明,单位甲`),
+    Buffer.alloc(0),
+    encode(`${personId(2)},林芳,单位乙,多余`),
+    encode(`${personId(3)},王五`),
+    encode('   '),
+    encode(`${personId(4)},"张${eol}三",单位丙`),
+    Buffer.concat([encode(`${personId(5)},`), Buffer.from([0xff, 0x81, 0x20]), encode(',单位丁')]),
+    encode(`${personId(6)},"钱七"x,单位庚`),
+    encode(`${personId(7)},孙八,单位辛,,`),
+    encode(`${personId(8)},"周九,单位壬`),
+  ], eol);
+}
 
 // Every connector yields rows with 1-based start lines and string values; a connector with a
 // set-based `stage` must stage exactly what its `extract` yields (same rows, lines, values and
@@ -18,6 +37,13 @@ describe('connector conformance', () => {
     ws = await createWorkspace();
     sampleDir = path.join(ws.dir, 'sample');
     await generateSample({ outDir: sampleDir, seed: 11 });
+    await writeFile(path.join(ws.dir, 'bad-rows.lf.csv'), badRows('\n', (t) => Buffer.from(t)));
+    await writeFile(path.join(ws.dir, 'bad-rows.crlf.csv'), badRows('\r\n', (t) => Buffer.from(t)));
+    await writeFile(path.join(ws.dir, 'bad-rows.gbk.csv'), badRows('\r\n', (t) => iconv.encode(t, 'gbk')));
+    // the header ends with CRLF, the other lines with LF
+    const header = Buffer.from('身份证号,姓名,工作单位\n');
+    await writeFile(path.join(ws.dir, 'mixed-line-ends.csv'), Buffer.concat([Buffer.from('身份证号,姓名,工作单位\r\n'), badRows('\n', (t) => Buffer.from(t)).subarray(header.length)]));
+    await writeFile(path.join(ws.dir, 'trailing-header.csv'), csvBytes(['身份证号,姓名,', `${personId(1)},陈明,`, `${personId(2)},林芳`, `${personId(3)},王五,备注`]));
     await writeFile(
       path.join(ws.dir, 'malformed.csv'),
       'a,b,c\r\n1,"x\r\ny",3\r\n2,too,many,cols\r\n3,ok,ok\r\n4,"two\nlines",z\r\nfive,short\r\n6,last,row\r\n',
@@ -53,17 +79,26 @@ describe('connector conformance', () => {
     ['sample: bookkeeping-agencies.csv', () => path.join(sampleDir, 'bookkeeping-agencies.csv'), 'utf-8'],
     ['sample: subsidy-payments.csv', () => path.join(sampleDir, 'subsidy-payments.csv'), 'utf-8'],
     ['malformed rows', () => path.join(ws.dir, 'malformed.csv'), 'utf-8'],
+    ['every kind of bad row, LF', () => path.join(ws.dir, 'bad-rows.lf.csv'), 'utf-8'],
+    ['every kind of bad row, CRLF', () => path.join(ws.dir, 'bad-rows.crlf.csv'), 'utf-8'],
+    ['every kind of bad row, GBK', () => path.join(ws.dir, 'bad-rows.gbk.csv'), 'gbk'],
+    ['every kind of bad row, GB18030', () => path.join(ws.dir, 'bad-rows.gbk.csv'), 'gb18030'],
+    ['a header ending with a comma', () => path.join(ws.dir, 'trailing-header.csv'), 'utf-8'],
+    ['mixed line ends', () => path.join(ws.dir, 'mixed-line-ends.csv'), 'utf-8'],
   ] as const;
+  /** Files DuckDB's reader reads differently, staged row by row; every other one by DuckDB. */
+  const rowByRow = new Set(['mixed line ends']);
 
   for (const [label, file, encoding] of csvFiles) {
     it(`csv stage() equals extract() — ${label}`, async () => {
       const connector = CsvConnectorOptions.parse({ kind: 'csv', path: 'x', encoding });
       const extracted = await viaExtract(connector, file());
       const table = `t_${Math.random().toString(36).slice(2)}`;
-      await CONNECTORS.csv.stage!(
+      const { via } = await CONNECTORS.csv.stage!(
         { pipeline: pipelineFor(connector), logger, sourcePath: file(), connection: ws.index.connection, table, rejectTable: `${table}_x`, dropColumns: [], projectColumns: [] },
         connector,
       );
+      expect(via).toBe(rowByRow.has(label) ? 'rows' : 'bulk');
       const got = await staged(table, `${table}_x`);
       const want = {
         rows: extracted.filter((e) => e.kind === 'row').map((e) => ({ line: e.line, fields: Object.fromEntries(Object.entries(e.fields)) })),
