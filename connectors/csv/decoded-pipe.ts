@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { constants, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,8 +10,31 @@ import { promisify } from 'node:util';
  * `read_csv`), so that a GBK or GB18030 file is decoded as a stream and no decoded copy of the
  * source is ever written to disk (ARCHITECTURE.md "Personal data stays in its place"). The
  * pipe is made by `mkfifo -m 600` in a fresh folder of mode 0700 (mkdtemp) and removed with
- * it; a process killed meanwhile leaves an empty pipe behind, never data.
+ * it; a process killed meanwhile leaves an empty pipe behind, never data, and the next pipe
+ * made removes it (the folder's name holds the pid of its process).
  */
+const PREFIX = 'onecode-pipe-';
+
+/** Removes the pipe folders of processes that no longer run (killed while staging). */
+async function removeOrphans(): Promise<void> {
+  const tmp = os.tmpdir();
+  for (const entry of await readdir(tmp).catch(() => [] as string[])) {
+    const pid = Number(/^onecode-pipe-(\d+)-/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await rm(path.join(tmp, entry), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface DecodedPipe {
   /** Writes text; resolves when the pipe takes more. False once the reader is gone. */
   write(text: string): Promise<boolean>;
@@ -27,7 +50,8 @@ export interface DecodedPipe {
  * so the read end is then opened here until the writer's open has returned.
  */
 export async function openDecodedPipe(startReader: (path: string) => Promise<unknown>): Promise<DecodedPipe | undefined> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-pipe-'));
+  await removeOrphans();
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
   const fifo = path.join(dir, 'decoded.csv');
   try {
     await promisify(execFile)('mkfifo', ['-m', '600', fifo]);

@@ -37,10 +37,11 @@ describe('a GBK file leaves no plaintext copy, even when the run is killed', () 
       mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['身份证号'],
     }));
     const tmp = path.join(ws.dir, 'tmp');
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/onecode.js'), 'run', '--all', '--pipelines', path.join(ws.dir, 'pipelines'), '--db', path.join(ws.dir, 'index/cli.duckdb')], {
+    const run = () => spawn(process.execPath, [path.join(REPO, 'bin/onecode.js'), 'run', '--all', '--pipelines', path.join(ws.dir, 'pipelines'), '--db', path.join(ws.dir, 'index/cli.duckdb')], {
       env: { ...process.env, CI: 'true', TMPDIR: tmp, ONECODE_LOG_LEVEL: 'silent' },
       stdio: 'ignore',
     });
+    const child = run();
     const exited = new Promise<string | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     // Staging has begun once the connector's temporary entry appears; kill it then.
     const deadline = Date.now() + 60_000;
@@ -65,5 +66,13 @@ describe('a GBK file leaves no plaintext copy, even when the run is killed', () 
       }
     }
     expect(leaks).toEqual([]);
-  }, 120_000);
+
+    // The killed run's empty pipe is removed by the next run (of a small export), which leaves
+    // nothing of its own.
+    expect((await readdir(tmp)).filter((e) => e.startsWith('onecode-pipe-'))).toHaveLength(1);
+    await writeFile(path.join(ws.dir, 'source/staff.gbk.csv'), iconv.encode(lines.slice(0, 11).join('\n') + '\n', 'gbk'));
+    const again = run();
+    expect(await new Promise((resolve) => again.on('exit', (code) => resolve(code)))).toBe(0);
+    expect((await readdir(tmp)).filter((e) => e.startsWith('onecode-'))).toEqual([]);
+  }, 180_000);
 });
