@@ -5,7 +5,7 @@ import { quoteLiteral } from './sql-text.ts';
  * Rows of the `lineage` view for one entity: for every golden record, one row per stored field
  * holding a value, naming the source record that supplied it, chosen by the very aggregate that
  * builds the golden tables (golden.ts survivorSql over the same entity's source records, as
- * apply-run feeds goldenSql); then one row per field derived from the code. One branch per field
+ * plan/golden-changes.ts feeds goldenSql); then one row per field derived from the code. One branch per field
  * and per derived field, so that a filter on `code` reaches the scan of source_record.
  */
 function lineageSql(entity: GoldenEntity): string {

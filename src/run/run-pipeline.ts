@@ -3,7 +3,8 @@ import type { Connector, ConnectorContext, StageContext } from '../../connectors
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { resolveSourcePath } from '../config/load-pipelines.ts';
 import { OnecodeError } from '../errors.ts';
-import { planRun, type RunCounts, type RunPlan } from '../index/apply-run.ts';
+import { planRun, type RunCounts, type RunPlan } from '../index/plan/plan-run.ts';
+import { NO_COUNTS } from '../index/plan/run-counts.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import { quoteLiteral } from '../index/sql-text.ts';
@@ -88,8 +89,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (!(error instanceof OnecodeError)) logger.debug({ err: error }, 'internal error');
     return {
       runId, pipeline: pipeline.name, system: pipeline.system, status: 'failed', errorCode: code, error: message,
-      rowsRead: 0, loaded: 0, duplicates: 0, quarantined: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, events: 0,
-      linked: 0, unlinked: 0, relinked: 0,
+      ...NO_COUNTS,
       durationMs: Date.now() - started,
     };
   }

@@ -1,0 +1,30 @@
+import { quoteLiteral } from '../sql-text.ts';
+import type { PlanContext } from './plan-context.ts';
+
+/**
+ * Collects the run's quarantined rows into the temp table `quarantine_new`, shaped as
+ * `quarantined_row`: staged rows with reasons (their payload as `raw`, secret columns already
+ * dropped), rows superseded by a later row of the same source key (`source_key_superseded`,
+ * naming the line of the row that replaced them), and unreadable rows (their raw text, one row
+ * per line with every reason).
+ */
+export async function planQuarantine(ctx: PlanContext): Promise<void> {
+  const { P, R, S, ts, pipeline: p } = ctx;
+  const source = quoteLiteral(ctx.sourcePath);
+  await ctx.connection.run(`
+    CREATE OR REPLACE TEMP TABLE quarantine_new AS
+    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${source} AS source_path, x.line, CAST(x.payload AS VARCHAR) AS raw,
+           list_transform(x.reasons, r -> r.code) AS reason_codes, to_json(x.reasons) AS reasons, ${ts} AS quarantined_at
+    FROM (
+      SELECT line, payload,
+             CASE WHEN disposition = 'superseded'
+                  THEN [{'code': 'source_key_superseded', 'field': ${quoteLiteral(p.source_key.join(', '))},
+                         'message': 'a later row (line ' || winner_line || ') has the same source key with different values'}]
+                  ELSE reasons END AS reasons
+      FROM ${ctx.candidates} WHERE disposition IN ('quarantined', 'superseded')
+    ) x
+    UNION ALL
+    SELECT ${R}, ${P}, ${S}, ${source}, line, first(raw), list(reason_code),
+           to_json(list({'code': reason_code, 'field': '*', 'message': message})), ${ts}
+    FROM ${ctx.rejectTable} GROUP BY line`);
+}
