@@ -2,7 +2,6 @@ import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, ConnectorContext, StageContext } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { resolveSourcePath } from '../config/load-pipelines.ts';
-import { OnecodeError } from '../errors.ts';
 import { planRun, type RunCounts, type RunPlan } from '../index/plan/plan-run.ts';
 import { NO_COUNTS } from '../index/plan/run-counts.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
@@ -10,6 +9,7 @@ import type { OpenIndex } from '../index/open-index.ts';
 import { quoteLiteral } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
 import type { Logger } from '../logger.ts';
+import { recordedError, stackFrames } from './error-record.ts';
 
 /** What `run` reports for one pipeline. */
 export interface RunSummary extends RunCounts {
@@ -61,10 +61,12 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
             ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
   logger.info({ runId, source: sourcePath }, 'run started');
+  const phase = { now: 'staging the extract' };
   try {
     // Staging and planning write only temporary tables; the index changes in one transaction.
-    const plan = await extractAndPlan(o, runId, runNo, sourcePath);
+    const plan = await extractAndPlan(o, runId, runNo, sourcePath, phase);
     const counts = plan.counts;
+    phase.now = 'writing the index';
     await c.run('BEGIN TRANSACTION');
     await plan.write();
     await c.run(`
@@ -80,13 +82,12 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     return summary;
   } catch (error) {
     await c.run('ROLLBACK').catch(() => undefined);
-    const code = error instanceof OnecodeError ? error.code : 'internal_error';
-    const message = (error as Error).message;
+    const { code, message } = recordedError(error, phase.now);
     await c.run(`
       UPDATE run_log SET status = 'failed', ended_at = now()::TIMESTAMP, error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)}
       WHERE run_id = ${quoteLiteral(runId)}`);
     logger.error({ runId, errorCode: code }, 'run failed');
-    if (!(error instanceof OnecodeError)) logger.debug({ err: error }, 'internal error');
+    if (code === 'internal_error') logger.debug({ runId, phase: phase.now, frames: stackFrames(error) }, 'internal error');
     return {
       runId, pipeline: pipeline.name, system: pipeline.system, status: 'failed', errorCode: code, error: message,
       ...NO_COUNTS,
@@ -95,7 +96,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   }
 }
 
-async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string): Promise<RunPlan> {
+async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string, phase: { now: string }): Promise<RunPlan> {
   const { index, pipeline } = o;
   const c = index.connection;
   const runDate = o.runDate ?? todayInChina();
@@ -111,7 +112,9 @@ async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: numbe
   } else {
     await stageRows({ connection: c, rows: connector.extract(ctx, pipeline.connector), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
   }
+  phase.now = 'classifying the rows';
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
+  phase.now = 'planning the changes';
   return planRun({
     connection: c, pipeline, runId, runNo, sourcePath, candidates: 'cand', rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
