@@ -55,6 +55,12 @@ export const PipelineConfig = z
     mode: z.enum(['snapshot', 'incremental']).default('snapshot'),
     /** A snapshot run fails if it would delete more than this share of the pipeline's records. Default 0.2. */
     max_delete_share: z.number().min(0).max(1).default(0.2),
+    /**
+     * How many successful runs of this pipeline keep their quarantined rows (view
+     * `quarantine_history`; the view `quarantine` shows the latest run's). Older rows are deleted
+     * by the run that makes them older. Default 10.
+     */
+    quarantine_keep_runs: z.number().int().min(1).max(100_000).default(10),
     /** Source column → protection class. `secret` columns are dropped at extraction. */
     classification: z.record(z.string(), FieldClass).default({}),
     /** Cron expression for `onecode serve`. */

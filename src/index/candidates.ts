@@ -30,14 +30,22 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
   return { projectColumns, layout: { fields, keyColumns: pipeline.source_key.map(col) } };
 }
 
-/** Fields holding dates: read in the forms src/normalize/dates.ts accepts, flagged when unreadable. */
-const DATE_FIELDS: ReadonlySet<CanonicalField> = new Set(['birth_date', 'updated_at']);
+/**
+ * Fields read by a normaliser that can fail: a value in none of its forms is left out of the
+ * field and flagged (reason code and message); the payload keeps what was written.
+ */
+const UNREADABLE_FLAGS: Partial<Record<CanonicalField, { code: string; forms: string }>> = {
+  birth_date: { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' },
+  updated_at: { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' },
+  phone: { code: 'unreadable_phone', forms: 'no mobile number (11 digits), fixed-line number with area code, or local number of 5-8 digits (src/normalize/phones.ts)' },
+};
 
 /**
  * The SQL macro (src/normalize) that normalises a non-identifier canonical field, or undefined
  * for a plain trim: person names (interpunct variants unified, spaces between Han characters
  * removed), organisation names (whitespace collapsed), stated birth dates as calendar dates,
- * `updated_at` as a timestamp text that sorts chronologically ("most recent" in survivorship).
+ * `updated_at` as a timestamp text that sorts chronologically ("most recent" in survivorship),
+ * telephone numbers in their stored form (src/normalize/phones.ts).
  * `name` is a person's or an organisation's by the entity (a record's by its subject's code).
  */
 export function fieldNormalizer(pipeline: Pipeline, field: CanonicalField): string | undefined {
@@ -48,6 +56,7 @@ export function fieldNormalizer(pipeline: Pipeline, field: CanonicalField): stri
     case 'employer_name': return 'oc_org_name';
     case 'birth_date': return 'oc_date';
     case 'updated_at': return 'oc_timestamp';
+    case 'phone': return 'oc_phone';
     default: return undefined;
   }
 }
@@ -133,7 +142,7 @@ export async function buildCandidates(options: {
   }
   // Other fields: normalised once per row in the inner projection (see fieldNormalizer).
   const normalized: string[] = [];
-  const unreadableDates: { field: CanonicalField; column: string; source: string }[] = [];
+  const unreadable: { field: CanonicalField; column: string; source: string }[] = [];
   for (const field of CANONICAL_FIELDS) {
     if (field === code.field || secondary.some((i) => i.field === field)) continue;
     const column = IDENTIFIER_FIELDS[field] ? undefined : layout.fields[field];
@@ -144,13 +153,13 @@ export async function buildCandidates(options: {
     const macro = fieldNormalizer(pipeline, field);
     normalized.push(`${macro ? `${macro}(${column})` : `nullif(trim(${column}), '')`} AS n_${field}`);
     selects.push(`s.n_${field} AS ${field}`);
-    if (DATE_FIELDS.has(field)) unreadableDates.push({ field, column, source: pipeline.mapping[field]! });
+    if (UNREADABLE_FLAGS[field]) unreadable.push({ field, column, source: pipeline.mapping[field]! });
   }
   // Data-quality flags known in this pass: unreadable dates, and stated facts of rows whose one
   // code the fast path accepted (the rest are checked after the slow path, flagStatedFacts).
-  const checks: FlagCheck[] = unreadableDates.map((d) => ({
+  const checks: FlagCheck[] = unreadable.map((d) => ({
     when: `(s.n_${d.field} IS NULL AND NOT ${blank(`s.${d.column}`)})`,
-    flag: REASON('unreadable_date', d.source, `'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number): left out of ${d.field}, kept in the payload'`),
+    flag: REASON(UNREADABLE_FLAGS[d.field]!.code, d.source, `'${UNREADABLE_FLAGS[d.field]!.forms}: left out of ${d.field}, kept in the payload'`),
   }));
   if (code.kind === 'resident_id') {
     checks.push(...statedFactChecks(pipeline, { id: 's.code_fast', sex: 's.n_sex', birthDate: 's.n_birth_date' }));

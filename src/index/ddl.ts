@@ -2,12 +2,12 @@ import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 2;
+export const INDEX_SCHEMA_VERSION = 3;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
  * keyed by the version they produce; run in order, after INDEX_DDL, for versions above the one
- * stored in `onecode_meta`. Each is idempotent.
+ * stored in `onecode_meta`. openIndex runs them in one transaction with the version update.
  */
 export const INDEX_MIGRATIONS: Record<number, string> = {
   // 2: linkage of legacy codes (code_alias is created by INDEX_DDL; source records may wait unlinked)
@@ -19,6 +19,18 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
     ALTER TABLE run_log ADD COLUMN IF NOT EXISTS relinked BIGINT;
     -- records loaded before names, dates and stated facts were normalised and checked: the next
     -- run of each pipeline rewrites them (counted as updated; events only where content changed)
+    UPDATE source_record SET payload_hash = 0;`,
+  // 3: every timestamp an analyst sees carries its zone (the stored instants were UTC); the
+  // phone number is a canonical column of source records and golden persons, so the next run
+  // of each pipeline rewrites its records (payload_hash 0, as in 2) to fill it
+  3: `
+    ALTER TABLE run_log ALTER started_at TYPE TIMESTAMPTZ USING timezone('UTC', started_at);
+    ALTER TABLE run_log ALTER ended_at TYPE TIMESTAMPTZ USING timezone('UTC', ended_at);
+    ALTER TABLE quarantined_row ALTER quarantined_at TYPE TIMESTAMPTZ USING timezone('UTC', quarantined_at);
+    ALTER TABLE outbox ALTER created_at TYPE TIMESTAMPTZ USING timezone('UTC', created_at);
+    ALTER TABLE outbox ALTER published_at TYPE TIMESTAMPTZ USING timezone('UTC', published_at);
+    ALTER TABLE source_record ADD COLUMN IF NOT EXISTS phone VARCHAR;
+    ALTER TABLE golden_person ADD COLUMN IF NOT EXISTS phone VARCHAR;
     UPDATE source_record SET payload_hash = 0;`,
 };
 
@@ -59,8 +71,8 @@ CREATE TABLE IF NOT EXISTS run_log (
   system VARCHAR NOT NULL,
   trigger VARCHAR NOT NULL,
   source_path VARCHAR,
-  started_at TIMESTAMP NOT NULL,
-  ended_at TIMESTAMP,
+  started_at TIMESTAMPTZ NOT NULL,
+  ended_at TIMESTAMPTZ,
   status VARCHAR NOT NULL,
   rows_read BIGINT, loaded BIGINT, duplicates BIGINT, quarantined BIGINT,
   created BIGINT, updated BIGINT, deleted BIGINT, unchanged BIGINT, events BIGINT,
@@ -99,7 +111,8 @@ CREATE TABLE IF NOT EXISTS code_alias (
 CREATE TABLE IF NOT EXISTS golden_person (
   id_number VARCHAR NOT NULL ${U},
   name VARCHAR, employer_name VARCHAR, employer_uscc VARCHAR,
-  changed_run_id VARCHAR NOT NULL
+  changed_run_id VARCHAR NOT NULL,
+  phone VARCHAR
 );
 CREATE TABLE IF NOT EXISTS golden_legal_person (
   uscc VARCHAR NOT NULL ${U},
@@ -116,7 +129,7 @@ CREATE TABLE IF NOT EXISTS quarantined_row (
   raw VARCHAR NOT NULL,
   reason_codes VARCHAR[] NOT NULL,
   reasons JSON NOT NULL,
-  quarantined_at TIMESTAMP NOT NULL
+  quarantined_at TIMESTAMPTZ NOT NULL
 );
 ${OUTBOX_DDL}
 `;

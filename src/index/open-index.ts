@@ -15,6 +15,9 @@ export function resolveDbPath(flag?: string): string {
   return flag ?? process.env.ONECODE_DB ?? DEFAULT_DB_PATH;
 }
 
+/** The zone in which the index shows its timestamps (each with its offset, `+08`). */
+export const INDEX_TIME_ZONE = 'Asia/Shanghai';
+
 export interface OpenIndex {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
@@ -43,6 +46,8 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
     throw new OnecodeError('index_unopenable', `${dbPath}: cannot open the index: ${message.split('\n')[0]}`);
   }
   const connection = await instance.connect();
+  // Timestamps are instants (TIMESTAMPTZ); they are shown in China Standard Time, with the offset.
+  await connection.run(`SET TimeZone = '${INDEX_TIME_ZONE}'`);
   // The normalisation macros back the views (conflicts): stored in a writable index so that any
   // DuckDB client can query the views, and registered per connection for read-only opens too.
   if (!options.readOnly) await connection.run(NORMALIZE_SQL_MACROS);
@@ -50,8 +55,19 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
   if (!options.readOnly) {
     await connection.run(INDEX_DDL);
     const stored = Number((await connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows()[0]?.[0] ?? INDEX_SCHEMA_VERSION);
-    for (let version = stored + 1; version <= INDEX_SCHEMA_VERSION; version++) {
-      if (INDEX_MIGRATIONS[version]) await connection.run(INDEX_MIGRATIONS[version]!);
+    if (stored < INDEX_SCHEMA_VERSION) {
+      // The migrations and the new version land together or not at all.
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        for (let version = stored + 1; version <= INDEX_SCHEMA_VERSION; version++) {
+          if (INDEX_MIGRATIONS[version]) await connection.run(INDEX_MIGRATIONS[version]!);
+        }
+        await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
+        await connection.run('COMMIT');
+      } catch (error) {
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw new OnecodeError('index_migration_failed', `${dbPath}: cannot upgrade the index from version ${stored} to ${INDEX_SCHEMA_VERSION} (${(error as Error).message.split('\n')[0]}); it is unchanged`);
+      }
     }
     await connection.run(VIEW_DDL);
     await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);

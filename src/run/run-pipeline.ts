@@ -6,7 +6,7 @@ import { planRun, type RunCounts, type RunPlan } from '../index/plan/plan-run.ts
 import { NO_COUNTS } from '../index/plan/run-counts.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
 import type { OpenIndex } from '../index/open-index.ts';
-import { quoteLiteral } from '../index/sql-text.ts';
+import { quoteLiteral, sqlInstant } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
 import type { Logger } from '../logger.ts';
 import { recordedError, stackFrames } from './error-record.ts';
@@ -59,7 +59,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   await c.run(`
     INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, source_path, started_at, status)
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
-            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
+            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, ${sqlInstant(started)}, 'running')`);
   logger.info({ runId, source: sourcePath }, 'run started');
   const phase = { now: 'staging the extract' };
   try {
@@ -70,7 +70,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     await c.run('BEGIN TRANSACTION');
     await plan.write();
     await c.run(`
-      UPDATE run_log SET status = 'succeeded', ended_at = now()::TIMESTAMP,
+      UPDATE run_log SET status = 'succeeded', ended_at = now(),
         rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},
         quarantined = ${counts.quarantined}, created = ${counts.created}, updated = ${counts.updated},
         deleted = ${counts.deleted}, unchanged = ${counts.unchanged}, events = ${counts.events},
@@ -84,7 +84,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     await c.run('ROLLBACK').catch(() => undefined);
     const { code, message } = recordedError(error, phase.now);
     await c.run(`
-      UPDATE run_log SET status = 'failed', ended_at = now()::TIMESTAMP, error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)}
+      UPDATE run_log SET status = 'failed', ended_at = now(), error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)}
       WHERE run_id = ${quoteLiteral(runId)}`);
     logger.error({ runId, errorCode: code }, 'run failed');
     if (code === 'internal_error') logger.debug({ runId, phase: phase.now, frames: stackFrames(error) }, 'internal error');

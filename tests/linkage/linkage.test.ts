@@ -258,7 +258,7 @@ describe('an index written before linkage (schema version 1)', () => {
     const { mkdtemp, rm } = await import('node:fs/promises');
     const os = await import('node:os');
     const { DuckDBInstance } = await import('@duckdb/node-api');
-    const { INDEX_DDL } = await import('../../src/index/ddl.ts');
+    const { INDEX_DDL, INDEX_SCHEMA_VERSION } = await import('../../src/index/ddl.ts');
     const { openIndex } = await import('../../src/index/open-index.ts');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-migrate-'));
     const file = path.join(dir, 'index.duckdb');
@@ -280,7 +280,7 @@ describe('an index written before linkage (schema version 1)', () => {
       const columns = (await index.connection.runAndReadAll(`SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'source_record' AND column_name IN ('one_code', 'linked_via') ORDER BY 1`)).getRows();
       expect(columns).toEqual([['linked_via', 'YES'], ['one_code', 'YES']]);
       const version = (await index.connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows();
-      expect(version).toEqual([['2']]);
+      expect(version).toEqual([[String(INDEX_SCHEMA_VERSION)]]);
       // Records loaded before normalisation are rewritten by the next run of their pipeline.
       const hashes = (await index.connection.runAndReadAll(`SELECT payload_hash::VARCHAR FROM source_record`)).getRows();
       expect(hashes).toEqual([['0']]);

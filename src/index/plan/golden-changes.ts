@@ -74,7 +74,7 @@ async function planGolden(
   if (previous === 0) {
     // Only new codes (a first load): every golden row is a create.
     return {
-      writes: [`INSERT INTO ${table} SELECT * FROM golden_new_${entity}`],
+      writes: [`INSERT INTO ${table} BY NAME SELECT * FROM golden_new_${entity}`],
       events: `SELECT ${E} AS entity, 'c' AS op, n.${key} AS code, NULL AS before, ${goldenJsonSql(entity, 'n')} AS after FROM golden_new_${entity} n`,
     };
   }
@@ -91,7 +91,7 @@ async function planGolden(
   return {
     writes: [
       `DELETE FROM ${table} WHERE ${key} IN (SELECT code FROM golden_diff_${entity} WHERE op IN ('u', 'd'))`,
-      `INSERT INTO ${table} SELECT * FROM golden_new_${entity} WHERE ${key} IN (SELECT code FROM golden_diff_${entity} WHERE op IN ('c', 'u'))`,
+      `INSERT INTO ${table} BY NAME SELECT * FROM golden_new_${entity} WHERE ${key} IN (SELECT code FROM golden_diff_${entity} WHERE op IN ('c', 'u'))`,
     ],
     events: `SELECT ${E} AS entity, op, code, before, after FROM golden_diff_${entity}`,
   };

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Pipeline } from '../../../schemas/pipeline.ts';
 import { oneCodeField } from '../candidates.ts';
-import { quoteLiteral } from '../sql-text.ts';
+import { quoteLiteral, sqlInstant } from '../sql-text.ts';
 
 /** What planRun is given: one staged, classified extract and where it goes. */
 export interface PlanRunOptions {
@@ -32,7 +32,7 @@ export interface PlanContext extends PlanRunOptions {
   R: string;
   /** SQL literal of the source system's name. */
   S: string;
-  /** SQL expression of the commit time as a TIMESTAMP (UTC). */
+  /** SQL expression of the commit time as a TIMESTAMPTZ. */
   ts: string;
   /** The candidates' column holding the one code (candidates.ts oneCodeField). */
   codeColumn: 'id_number' | 'uscc';
@@ -45,7 +45,7 @@ export function planContext(o: PlanRunOptions): PlanContext {
     P: quoteLiteral(o.pipeline.name),
     R: quoteLiteral(o.runId),
     S: quoteLiteral(o.pipeline.system),
-    ts: `make_timestamp(${o.tsMs}::BIGINT * 1000)`,
+    ts: sqlInstant(o.tsMs),
     codeColumn: oneCodeField(o.pipeline),
   };
 }

@@ -6,7 +6,7 @@ import { linkWaitingRows } from './link-waiting.ts';
 import { planNewAliases } from './new-aliases.ts';
 import { NO_EVENTS, outboxInsertSql } from './outbox-events.ts';
 import { planContext, scalar, type PlanRunOptions } from './plan-context.ts';
-import { planQuarantine } from './quarantine.ts';
+import { planQuarantine, quarantineRetentionSql } from './quarantine.ts';
 import { planRecordChanges } from './record-changes.ts';
 import { ownRecordEventsSql, relinkedRecordEventsSql } from './record-events.ts';
 import { planRelink, relinkWriteSql } from './relink.ts';
@@ -42,7 +42,8 @@ export interface RunPlan {
  *    event per changed golden record (person and legal-person pipelines) or per changed record
  *    (record pipelines); outbox-events.ts numbers them after the outbox's highest `seq`;
  * 6. new-aliases.ts: aliases shown for the first time;
- * 7. quarantine.ts: quarantined rows with their reasons;
+ * 7. quarantine.ts: quarantined rows with their reasons; older runs' rows beyond the
+ *    pipeline's `quarantine_keep_runs` go;
  * 8. run-counts.ts: the counts must add up; verify-written.ts checks the write against them.
  * @throws GuardError `extract_empty`, `delete_guard` or `counts_mismatch`; nothing has been
  *   written then.
@@ -94,6 +95,7 @@ export async function planRun(o: PlanRunOptions): Promise<RunPlan> {
       for (const sql of golden.writes) await c.run(sql);
       if (eventCount > 0) await c.run(outboxInsertSql(ctx, events));
       await c.run(`INSERT INTO quarantined_row BY NAME (SELECT * FROM quarantine_new)`);
+      await c.run(quarantineRetentionSql(ctx));
       await verifyWritten(ctx, counts, changes.existing);
     },
   };

@@ -28,3 +28,16 @@ export async function planQuarantine(ctx: PlanContext): Promise<void> {
            to_json(list({'code': reason_code, 'field': '*', 'message': message})), ${ts}
     FROM ${ctx.rejectTable} GROUP BY line`);
 }
+
+/**
+ * The statement that bounds the quarantine history (inside the run's transaction, after this
+ * run's rows are written): the pipeline keeps the quarantined rows of this run and of its latest
+ * `quarantine_keep_runs - 1` successful runs before it.
+ */
+export function quarantineRetentionSql(ctx: PlanContext): string {
+  return `
+    DELETE FROM quarantined_row
+    WHERE pipeline = ${ctx.P} AND run_id <> ${ctx.R}
+      AND run_id NOT IN (SELECT run_id FROM run_log WHERE pipeline = ${ctx.P} AND status = 'succeeded'
+                         ORDER BY run_no DESC LIMIT ${ctx.pipeline.quarantine_keep_runs - 1})`;
+}
