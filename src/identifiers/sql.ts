@@ -55,7 +55,7 @@ const CITIZEN_ADDRESS_CODES = [...knownRegionCodes()].filter((code) => isProvinc
 /**
  * `oc_resident_id_fast(v, run_date)`: `v` when it is already a canonical 18-character citizen or
  * residence-permit number (exactly `\d{17}[\dX]`, no normalisation needed), its address code is
- * in the GB/T 2260 table of `region-codes.ts` (so its province exists too) or is a permit address
+ * in the GB/T 2260 history table of `region-codes.ts` (any year since 1980; so its province exists too) or is a permit address
  * code (810000/820000/830000), its birth date
  * (GB 11643-1999 §5.3) is real (Gregorian leap years), not after `run_date` and not before
  * EARLIEST_BIRTH_DATE, and its MOD 11-2 check character is right (§5.5); otherwise NULL. NULL for

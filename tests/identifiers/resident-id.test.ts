@@ -139,13 +139,13 @@ describe('classifyResidentId: birth dates', () => {
 
   it('accepts the example numbers of GB 11643-1999 appendix A, one born on 1880-01-01', () => {
     expect(classifyAt('11010519491231002X')).toMatchObject({ status: 'valid', sex: 'female' });
-    // 440524 (潮阳县) was abolished in 1993: the standard's own example now carries an unknown code
+    // 440524 (潮阳县) was abolished in 1993: the standard's own example carries a code abolished since, still valid
     expect(classifyAt('440524188001010014')).toMatchObject({
-      status: 'nonconforming',
+      status: 'valid',
       normalized: '440524188001010014',
       birthDate: '1880-01-01',
       sex: 'male',
-      reasons: [{ code: 'region_code_unknown' }],
+      reasons: [],
     });
   });
 
