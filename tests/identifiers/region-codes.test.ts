@@ -9,18 +9,16 @@ import {
   isKnownRegionCode,
   isKnownRegisteringOfficeCode,
   knownRegionCodes,
-  organizationCodeCheckCharacter,
-  residentIdCheckCharacter,
-  usccCheckCharacter,
 } from '../../src/identifiers/index.ts';
 import { charsFrom, compactDateBetween, digits, RUN_DATE, unknownAddressCode } from './arbitraries.ts';
+import { gb11714CheckCharacter, gb32100CheckCharacter, mod11x2CheckCharacter } from './reference-check-characters.ts';
 
 const classifyAt = (input: string) => classifyResidentId(input, { runDate: RUN_DATE });
-const withCheck = (body: string) => body + residentIdCheckCharacter(body);
+const withCheck = (body: string) => body + mod11x2CheckCharacter(body);
 /** A valid-by-checks USCC with the given registering office code. */
 const usccWithOffice = (office: string, head = '91', body = 'MA2Y8K3P') => {
-  const first17 = head + office + body + organizationCodeCheckCharacter(body);
-  return first17 + usccCheckCharacter(first17);
+  const first17 = head + office + body + gb11714CheckCharacter(body);
+  return first17 + gb32100CheckCharacter(first17);
 };
 
 describe('GB/T 2260 table (region-codes.ts)', () => {
