@@ -64,6 +64,17 @@ describe('GB/T 2260 table (region-codes.ts)', () => {
     expect(before.filter((row) => !isKnownRegionCode(row.code))).toEqual([]);
   });
 
+  it('is well formed: one row per code, in order, with years, names and sources', () => {
+    const lines = readFileSync(new URL('../../src/identifiers/tables/gb-t-2260-history.tsv', import.meta.url), 'utf8').split('\n');
+    const rows = lines.filter((line) => line !== '' && !line.startsWith('#'));
+    expect(rows[0]).toBe('code\tyears\tnames\tsources');
+    const bad = rows.slice(1).filter((row) => !/^[1-8]\d{5}\t(19[89]\d|20[0-2]\d)(-\d{4})?(,\d{4}(-\d{4})?)*\t[^\t|]+(\|[^\t|]+)*\t(c?p?r?)$/.test(row));
+    expect(bad).toEqual([]);
+    const codes = rows.slice(1).map((row) => row.slice(0, 6));
+    expect(codes).toEqual([...new Set(codes)].sort());
+    expect(lines).toContain('# 7086 codes.');
+  });
+
   it('leaves out codes that are not GB/T 2260: development zones (county digits 71-79), districts of Hong Kong and Macao', () => {
     expect(isKnownRegionCode('130171')).toBe(false);
     expect([...knownRegionCodes()].some((code) => /^\d{4}7\d$/.test(code))).toBe(false);
