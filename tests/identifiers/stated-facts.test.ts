@@ -48,8 +48,8 @@ describe('checkStatedFacts', () => {
     expect(checkStatedFacts(uscc, { birthDate: '2000-01-01', sex: '女' })).toEqual([]);
   });
 
-  it('uses the derived facts of a nonconforming number (an abolished county)', () => {
-    const old = classifyResidentId('110103850317123', { runDate: RUN_DATE });
+  it('uses the derived facts of a nonconforming number (a county code never issued)', () => {
+    const old = classifyResidentId('110199850317123', { runDate: RUN_DATE });
     expect(old.status).toBe('nonconforming');
     expect(checkStatedFacts(old, { birthDate: '1985-03-17', sex: '女' }).map((r) => r.code)).toEqual(['stated_sex_mismatch']);
   });
