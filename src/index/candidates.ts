@@ -90,9 +90,11 @@ const REASON = (code: string, field: string, message: string): string =>
  * valid (or nonconforming) gets `code_status` 'unlinked' and loads; planRun links it if it can.
  * `code_alias` holds the 15-digit form a resident identity number was upgraded from.
  * - `quarantined`: it has reasons;
- * - `duplicate`: same source key and payload as an earlier row of this extract;
- * - `superseded`: an earlier, different version of a source key a later row replaces
- *   (`winner_line` says which); it goes to quarantine as `source_key_superseded`;
+ * - `duplicate`: same source key and payload as an earlier row of this extract, and that
+ *   payload is the version that loads;
+ * - `superseded`: a version of a source key other than the version of the key's last row, which
+ *   wins (`winner_line`: the line of that last row); every row of it, repeats included, goes to
+ *   quarantine as `source_key_superseded`;
  * - `loaded`.
  *
  * Set-based, in one pass over the staging table plus updates that touch only the exceptions:
@@ -266,14 +268,16 @@ export async function buildCandidates(options: {
       WHERE disposition = 'loaded'
         AND source_key IN (SELECT source_key FROM ${target} WHERE disposition = 'loaded' GROUP BY source_key HAVING count(*) > 1)
     ), ranked AS (
-      SELECT *, row_number() OVER (PARTITION BY source_key, payload_hash ORDER BY rn) AS copy_no FROM repeated
-    ), firsts AS (
-      SELECT rn, max(rn) OVER (PARTITION BY source_key) AS winner, arg_max(line, rn) OVER (PARTITION BY source_key) AS winner_line
-      FROM ranked WHERE copy_no = 1
+      -- the key's last row says which version wins; the first row of that version loads
+      SELECT *, row_number() OVER (PARTITION BY source_key, payload_hash ORDER BY rn) AS copy_no,
+             arg_max(payload_hash, rn) OVER (PARTITION BY source_key) AS winner_hash,
+             arg_max(line, rn) OVER (PARTITION BY source_key) AS last_line
+      FROM repeated
     )
-    SELECT r.rn, CASE WHEN r.copy_no > 1 THEN 'duplicate' ELSE 'superseded' END AS disposition, f.winner_line
-    FROM ranked r LEFT JOIN firsts f USING (rn)
-    WHERE r.copy_no > 1 OR f.winner <> r.rn`);
+    SELECT rn, CASE WHEN payload_hash = winner_hash THEN 'duplicate' ELSE 'superseded' END AS disposition,
+           CASE WHEN payload_hash <> winner_hash THEN last_line END AS winner_line
+    FROM ranked
+    WHERE payload_hash <> winner_hash OR copy_no > 1`);
   await c.run(`
     UPDATE ${target} t SET disposition = r.disposition, winner_line = r.winner_line
     FROM ${target}_repeats r WHERE t.rn = r.rn`);
