@@ -75,7 +75,9 @@ describe('assertDeletesWithinShare', () => {
   it('compares exactly: 57 of 100 is within 0.57 although 0.57 × 100 is 56.99999999999999 in binary floating point', async () => {
     expect(0.57 * 100).toBeLessThan(57);
     expect(guard(57, 100, 0.57)).not.toThrow();
-    expect((await guardErrorOf(guard(58, 100, 0.57))).code).toBe('delete_guard');
+    const error = await guardErrorOf(guard(58, 100, 0.57));
+    expect(error.code).toBe('delete_guard');
+    expect(error.message).toContain(`would delete 58 of 100 records of pipeline 'staff' (58.0% > max_delete_share 57%)`);
     // and a share that is no whole number of records: 0.25 of 10 allows 2, not 3
     expect(guard(2, 10, 0.25)).not.toThrow();
     expect((await guardErrorOf(guard(3, 10, 0.25))).code).toBe('delete_guard');

@@ -33,6 +33,6 @@ export function assertDeletesWithinShare(o: {
   if (o.deleted === 0 || o.allowDeletes || o.deleted <= o.maxDeleteShare * o.existing + 1e-9) return;
   throw new GuardError(
     'delete_guard',
-    `${o.sourcePath}: this snapshot would delete ${o.deleted} of ${o.existing} records of pipeline '${o.pipeline}' (${((100 * o.deleted) / o.existing).toFixed(1)}% > max_delete_share ${o.maxDeleteShare * 100}%): refusing; if the deletions are real, re-run with --allow-deletes`,
+    `${o.sourcePath}: this snapshot would delete ${o.deleted} of ${o.existing} records of pipeline '${o.pipeline}' (${((100 * o.deleted) / o.existing).toFixed(1)}% > max_delete_share ${Number((o.maxDeleteShare * 100).toFixed(6))}%): refusing; if the deletions are real, re-run with --allow-deletes`,
   );
 }
