@@ -28,7 +28,7 @@ describe('NDJSON lines: each in its place, none lost, none crashing the run', ()
     const lines = [
       String.raw`{"rid": "1", "id_no": "350102198503171237", "name": "陈明"}`,
       String.raw`{"rid": "2", "id_no": "35020319900228108X", "name": "\ud800"}`,
-      String.raw`{"rid": "3", "id_no": "110101199003070011", "name": "low \udc00 alone"}`,
+      String.raw`{"rid": "3", "id_no": "110101199003070011", "name": "low \uDC00 alone"}`,
       String.raw`{"rid": "4", "id_no": "440305198807150023", "note": {"deep": ["\ud83d"]}}`,
       String.raw`{"rid": "5", "id_no": "350102198503171237", "\udbff": "a key"}`,
       String.raw`{"rid": "6", "id_no": "35020319900228108X", "name": "笑\ud83d\ude00"}`,
@@ -114,14 +114,18 @@ describe('NDJSON lines: each in its place, none lost, none crashing the run', ()
       '{broken\n',
       '{"rid": "3",\r"id_no": "110101199003070011", "name": "王芳"}\n',
       '\u3000\n',
-      '{"rid": "4", "id_no": "440305198807150023", "name": "赵磊"}',
+      '{"rid": "4", "id_no": "440305198807150023", "name": "赵磊"}\n',
+      // a line longer than many reads of the file (3 MB of UTF-8), then one without a final LF
+      `{"rid": "5", "id_no": "350203197511114563", "note": "${'备'.repeat(1_000_000)}"}\n`,
+      '{"rid": "6", "id_no": "310115198001011238", "name": "吴刚"}',
     ].join('');
     await source(text);
     const run = await ws.run(await pipeline());
-    expect(run).toMatchObject({ status: 'succeeded', rowsRead: 6, loaded: 4, quarantined: 2 });
-    const records = await ws.rows(`SELECT source_key, line::INT AS line FROM records ORDER BY line`);
+    expect(run).toMatchObject({ status: 'succeeded', rowsRead: 8, loaded: 6, quarantined: 2 });
+    const records = await ws.rows(`SELECT source_key, line::INT AS line, length(payload->>'note')::INT AS note FROM records ORDER BY line`);
     expect(records).toEqual([
-      { source_key: '1', line: 1 }, { source_key: '2', line: 4 }, { source_key: '3', line: 7 }, { source_key: '4', line: 9 },
+      { source_key: '1', line: 1, note: null }, { source_key: '2', line: 4, note: null }, { source_key: '3', line: 7, note: null },
+      { source_key: '4', line: 9, note: null }, { source_key: '5', line: 10, note: 1_000_000 }, { source_key: '6', line: 11, note: null },
     ]);
     // The same lines as `sed -n Np` shows them.
     const physical = (await readFile(path.join(ws.dir, 'p.ndjson'), 'utf8')).split('\n');
