@@ -16,8 +16,9 @@ export const CONTROL_CHARACTER_CLASS = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]';
  * SQL over the staging `payload` (JSON text) true for every row that may hold such a character:
  * JSON escapes each of U+0000-U+001F in a string, as `\u00XX` or, for U+0008 and U+000C, `\b`
  * and `\f` (RFC 8259 §7), so a row without those texts has none. One substring search per row;
- * the exact check per column runs only on the few rows it lets through (a million rows: 40 ms,
- * against 2 s for a regular expression on every mapped value).
+ * the exact check per column runs only on the few rows it lets through (the whole step: 0.13 s
+ * for the benchmark's million rows of 8 mapped columns, against about 2 s for a regular
+ * expression on every mapped value).
  */
 const MAY_HOLD_CONTROL = `(contains(payload, '\\u00') OR contains(payload, '\\b') OR contains(payload, '\\f'))`;
 

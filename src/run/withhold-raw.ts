@@ -31,7 +31,8 @@ export function hasSecretColumns(pipeline: Pipeline): boolean {
  * so that a data steward can find the line in the source by its `line` and check it is that one
  * (e.g. `sed -n 12p file | tr -d '\n' | openssl dgst -sm3`). Pipelines with no secret column keep
  * the raw text. Runs after staging, before anything is written to the index: the withheld text
- * exists only in this run's temporary tables.
+ * exists only in this run's temporary tables. The digest is unkeyed, so that anyone holding the
+ * source can check it: it identifies a line, it does not hide one whose whole text can be guessed.
  * @returns how many distinct raw texts were withheld.
  */
 export async function withholdRejectedRaw(o: { connection: DuckDBConnection; pipeline: Pipeline; rejectTable: string }): Promise<number> {
