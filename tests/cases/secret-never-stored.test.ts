@@ -134,7 +134,7 @@ describe('an index written before raw text could be withheld (schema version 3)'
         const c = index.connection;
         expect((await c.runAndReadAll(`SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'quarantined_row' AND column_name LIKE 'raw%' ORDER BY 1`)).getRows())
           .toEqual([['raw', 'YES'], ['raw_bytes', 'YES'], ['raw_sm3', 'YES']]);
-        expect((await c.runAndReadAll(`SELECT line::INT, raw, raw_sm3, raw_bytes FROM quarantine`)).getRows()).toEqual([[2, 'old raw', null, null]]);
+        expect((await c.runAndReadAll(`SELECT line::INT, raw, raw_sm3, raw_bytes FROM quarantine_history`)).getRows()).toEqual([[2, 'old raw', null, null]]);
         expect((await c.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows()).toEqual([[String(INDEX_SCHEMA_VERSION)]]);
       } finally {
         index.close();
