@@ -4,6 +4,7 @@ import type { Pipeline } from '../../schemas/pipeline.ts';
 import { birthDateMismatchMessage, sexMismatchMessage, statedSexSql } from '../identifiers/stated-facts.ts';
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
 import { DERIVED } from './golden.ts';
+import { applyNonPlainFindings, clearNonPlainValues } from './plain-values.ts';
 import { quoteLiteral } from './sql-text.ts';
 
 /** Where each mapped canonical field and each source-key column sits in the staging table. */
@@ -83,8 +84,9 @@ const REASON = (code: string, field: string, message: string): string =>
 
 /**
  * Builds `target`: one row per staged row with its payload, `payload_hash`, `source_key`, every
- * mapped canonical field (identifiers normalised, other fields trimmed), `code_status`,
- * quarantine `reasons` (NULL or empty when the row can load), data-quality `flags`, and the row's
+ * mapped canonical field (identifiers normalised, other fields trimmed; a value that is not
+ * plain text — a JSON object or array, control characters — left out, see plain-values.ts),
+ * `code_status`, quarantine `reasons` (NULL or empty when the row can load), data-quality `flags`, and the row's
  * `disposition`:
  * A row of a legal person (or of a record about one) with no USCC but an organisation code or registration number that is
  * valid (or nonconforming) gets `code_status` 'unlinked' and loads; planRun links it if it can.
@@ -124,6 +126,11 @@ export async function buildCandidates(options: {
   const secondaryTable = `${target}_secondary`;
   const slowTable = `${target}_slow`;
   const blank = (expr: string) => `nullif(trim(${expr}), '') IS NULL`;
+  const nonPlainTable = `${target}_nonplain`;
+
+  // Mapped values that are not plain text (a JSON object or array, control characters) are
+  // cleared from the staging columns first, so nothing below sees them (plain-values.ts).
+  await clearNonPlainValues({ connection: c, pipeline, layout, codeColumn: code.column, stagingTable, found: nonPlainTable });
 
   // Secondary identifiers: the fast path once per distinct value.
   await c.run(`
@@ -197,6 +204,7 @@ export async function buildCandidates(options: {
       -- the fast path and normalisers once per row (a column alias used twice would expand the macro twice)
       FROM (SELECT *, ${[`${fastPathSql(code.kind, code.column, runDate)} AS code_fast`, ...normalized].join(', ')} FROM ${stagingTable}) s ${joins.join(' ')}
     )`);
+  await applyNonPlainFindings(c, target, nonPlainTable);
 
   // The exceptions: values the fast path did not accept, classified in JavaScript.
   const slowCount = await classifySlowPath({

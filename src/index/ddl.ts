@@ -2,7 +2,7 @@ import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 3;
+export const INDEX_SCHEMA_VERSION = 4;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -32,6 +32,12 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
     ALTER TABLE source_record ADD COLUMN IF NOT EXISTS phone VARCHAR;
     ALTER TABLE golden_person ADD COLUMN IF NOT EXISTS phone VARCHAR;
     UPDATE source_record SET payload_hash = 0;`,
+  // 4: quarantine may withhold the text of a row that could not be split into columns (pipelines
+  // with a secret column, src/run/withhold-raw.ts): raw NULL, its SM3 digest and byte length kept
+  4: `
+    ALTER TABLE quarantined_row ALTER raw DROP NOT NULL;
+    ALTER TABLE quarantined_row ADD COLUMN IF NOT EXISTS raw_sm3 VARCHAR;
+    ALTER TABLE quarantined_row ADD COLUMN IF NOT EXISTS raw_bytes BIGINT;`,
 };
 
 /**
@@ -126,7 +132,9 @@ CREATE TABLE IF NOT EXISTS quarantined_row (
   system VARCHAR NOT NULL,
   source_path VARCHAR,
   line BIGINT,
-  raw VARCHAR NOT NULL,
+  raw VARCHAR,
+  raw_sm3 VARCHAR,
+  raw_bytes BIGINT,
   reason_codes VARCHAR[] NOT NULL,
   reasons JSON NOT NULL,
   quarantined_at TIMESTAMPTZ NOT NULL

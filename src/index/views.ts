@@ -72,10 +72,10 @@ CREATE OR REPLACE VIEW records AS
          ${wallClockSql('updated_at')} AS updated_at, payload, flags, line, priority, first_run_id, changed_run_id
   FROM source_record;
 CREATE OR REPLACE VIEW quarantine_history AS
-  SELECT q.run_id, r.run_no, q.pipeline, q.system, q.source_path, q.line, q.reason_codes, q.reasons, q.raw, q.quarantined_at
+  SELECT q.run_id, r.run_no, q.pipeline, q.system, q.source_path, q.line, q.reason_codes, q.reasons, q.raw, q.raw_sm3, q.raw_bytes, q.quarantined_at
   FROM quarantined_row q LEFT JOIN run_log r USING (run_id);
 CREATE OR REPLACE VIEW quarantine AS
-  SELECT run_id, pipeline, system, source_path, line, reason_codes, reasons, raw, quarantined_at
+  SELECT run_id, pipeline, system, source_path, line, reason_codes, reasons, raw, raw_sm3, raw_bytes, quarantined_at
   FROM quarantined_row
   WHERE run_id IN (SELECT max_by(run_id, run_no) FROM run_log WHERE status = 'succeeded' GROUP BY pipeline);
 CREATE OR REPLACE VIEW runs AS

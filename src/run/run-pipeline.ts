@@ -10,6 +10,7 @@ import { quoteLiteral, sqlInstant } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
 import type { Logger } from '../logger.ts';
 import { recordedError, stackFrames } from './error-record.ts';
+import { withholdRejectedRaw } from './withhold-raw.ts';
 
 /** What `run` reports for one pipeline. */
 export interface RunSummary extends RunCounts {
@@ -112,6 +113,7 @@ async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: numbe
   } else {
     await stageRows({ connection: c, rows: connector.extract(ctx, pipeline.connector), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
   }
+  await withholdRejectedRaw({ connection: c, pipeline, rejectTable: rej });
   phase.now = 'classifying the rows';
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
   phase.now = 'planning the changes';

@@ -5,15 +5,16 @@ import type { PlanContext } from './plan-context.ts';
  * Collects the run's quarantined rows into the temp table `quarantine_new`, shaped as
  * `quarantined_row`: staged rows with reasons (their payload as `raw`, secret columns already
  * dropped), rows superseded by a later row of the same source key (`source_key_superseded`,
- * naming the line of the row that replaced them), and unreadable rows (their raw text, one row
- * per line with every reason).
+ * naming the line of the row that replaced them), and unreadable rows (their raw text, or its
+ * SM3 digest and byte length where src/run/withhold-raw.ts withheld it; one row per line with
+ * every reason).
  */
 export async function planQuarantine(ctx: PlanContext): Promise<void> {
   const { P, R, S, ts, pipeline: p } = ctx;
   const source = quoteLiteral(ctx.sourcePath);
   await ctx.connection.run(`
     CREATE OR REPLACE TEMP TABLE quarantine_new AS
-    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${source} AS source_path, x.line, CAST(x.payload AS VARCHAR) AS raw,
+    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${source} AS source_path, x.line, CAST(x.payload AS VARCHAR) AS raw, NULL::VARCHAR AS raw_sm3, NULL::BIGINT AS raw_bytes,
            list_transform(x.reasons, r -> r.code) AS reason_codes, to_json(x.reasons) AS reasons, ${ts} AS quarantined_at
     FROM (
       SELECT line, payload,
@@ -24,7 +25,7 @@ export async function planQuarantine(ctx: PlanContext): Promise<void> {
       FROM ${ctx.candidates} WHERE disposition IN ('quarantined', 'superseded')
     ) x
     UNION ALL
-    SELECT ${R}, ${P}, ${S}, ${source}, line, first(raw), list(reason_code),
+    SELECT ${R}, ${P}, ${S}, ${source}, line, first(raw), first(raw_sm3), first(raw_bytes), list(reason_code),
            to_json(list({'code': reason_code, 'field': '*', 'message': message})), ${ts}
     FROM ${ctx.rejectTable} GROUP BY line`);
 }
