@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CANONICAL_FIELDS, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import { birthDateMismatchMessage, sexMismatchMessage, statedSexSql } from '../identifiers/stated-facts.ts';
+import { BIRTH_DATE_MISMATCH_MESSAGE, SEX_MISMATCH_MESSAGE, statedSexSql } from '../identifiers/stated-facts.ts';
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
 import { DERIVED } from './golden.ts';
 import { applyNonPlainFindings, clearNonPlainValues } from './plain-values.ts';
@@ -263,7 +263,7 @@ export async function buildCandidates(options: {
   if (layout.fields.org_code && code.kind === 'uscc') {
     // GB 32100-2015 §4: positions 9-17 of a USCC are the organisation code (GB 11714-1997).
     await c.run(`
-      UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('org_code_mismatch', pipeline.mapping.org_code!, `'the organisation code ' || org_code || ' is not the one the USCC embeds (positions 9-17: ' || substr(${code.field}, 9, 9) || ')'`)}])
+      UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('org_code_mismatch', pipeline.mapping.org_code!, `'the organisation code is not the one the USCC embeds at positions 9-17 (GB 32100-2015 §4)'`)}])
       WHERE ${code.field} IS NOT NULL AND org_code IS NOT NULL AND substr(${code.field}, 9, 9) <> org_code`);
   }
   await c.run(`UPDATE ${target} SET disposition = CASE WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
@@ -293,12 +293,6 @@ export async function buildCandidates(options: {
   return slowCount;
 }
 
-/** SQL building the text of `message(a, b)` from two SQL expressions (one message text for JS and SQL). */
-function messageSql(message: (a: string, b: string) => string, a: string, b: string): string {
-  const [before, between, after] = message('\u0001', '\u0002').split(/[\u0001\u0002]/u) as [string, string, string];
-  return `${quoteLiteral(before)} || ${a} || ${quoteLiteral(between)} || ${b} || ${quoteLiteral(after)}`;
-}
-
 /** A data-quality flag and the SQL condition under which a row gets it. */
 interface FlagCheck {
   when: string;
@@ -322,14 +316,14 @@ function statedFactChecks(pipeline: Pipeline, e: { id: string; sex: string; birt
     const derived = DERIVED.person.birth_date!(e.id);
     checks.push({
       when: `(${carries} AND ${e.birthDate} <> ${derived})`,
-      flag: REASON('stated_birth_date_mismatch', pipeline.mapping.birth_date, messageSql(birthDateMismatchMessage, e.birthDate, derived)),
+      flag: REASON('stated_birth_date_mismatch', pipeline.mapping.birth_date, quoteLiteral(BIRTH_DATE_MISMATCH_MESSAGE)),
     });
   }
   if (pipeline.mapping.sex) {
     const derived = DERIVED.person.sex!(e.id);
     checks.push({
       when: `(${carries} AND ${statedSexSql(e.sex)} <> ${derived})`,
-      flag: REASON('stated_sex_mismatch', pipeline.mapping.sex, messageSql(sexMismatchMessage, statedSexSql(e.sex), derived)),
+      flag: REASON('stated_sex_mismatch', pipeline.mapping.sex, quoteLiteral(SEX_MISMATCH_MESSAGE)),
     });
   }
   return checks;
