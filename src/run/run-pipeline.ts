@@ -1,7 +1,7 @@
 import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, ConnectorContext, StageContext } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import { resolveSourcePath } from '../config/load-pipelines.ts';
+import { declaredSourcePath, sourceFileToRead } from '../config/source-path.ts';
 import { OnecodeError } from '../errors.ts';
 import { planRun, type RunCounts, type RunPlan } from '../index/apply-run.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
@@ -53,14 +53,16 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const logger = o.logger.child({ component: 'run', pipeline: pipeline.name });
   const runNo = Number((await c.runAndReadAll(`SELECT nextval('run_seq')`)).getRows()[0]![0]);
   const runId = `r${String(runNo).padStart(6, '0')}`;
-  const sourcePath = resolveSourcePath(pipeline, pipeline.connector.path);
+  const declaredPath = declaredSourcePath(pipeline);
   const started = Date.now();
   await c.run(`
     INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, source_path, started_at, status)
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
-            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
-  logger.info({ runId, source: sourcePath }, 'run started');
+            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(declaredPath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
+  logger.info({ runId, source: declaredPath }, 'run started');
   try {
+    // Confined and a regular file (src/config/source-path.ts): the connector reads its real path.
+    const sourcePath = await sourceFileToRead(pipeline);
     // Staging and planning write only temporary tables; the index changes in one transaction.
     const plan = await extractAndPlan(o, runId, runNo, sourcePath);
     const counts = plan.counts;
