@@ -13,8 +13,10 @@ import type { IdentifierKind } from './identifiers/types.ts';
 import { lookupCode } from './index/lookup.ts';
 import { resolveDbPath } from './index/open-index.ts';
 import { createLogger } from './logger.ts';
-import { formatRows, jsonSafe, resultRows, type OutputFormat } from './cli/output.ts';
+import { jsonSafe, type OutputFormat } from './cli/output.ts';
 import { choosePipelines } from './cli/choose-pipelines.ts';
+import { errorTextWithoutValues } from './cli/error-text.ts';
+import { queryCommand } from './cli/query-command.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
 import { resolveKafkaSettings } from './cli/kafka-settings.ts';
@@ -170,19 +172,7 @@ function program(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'table']).default('table'))
     .addOption(dbOption())
     .action(async (sql: string, opts: { format: OutputFormat; db?: string }) => {
-      const index = await openIndexForReading(resolveDbPath(opts.db));
-      try {
-        await index.connection.run(`SET enable_external_access = false; SET lock_configuration = true`);
-        let reader;
-        try {
-          reader = await index.connection.runAndReadAll(sql);
-        } catch (error) {
-          throw new ConfigError('query_invalid', `query failed: ${(error as Error).message.split('\n')[0]}`);
-        }
-        process.stdout.write(formatRows(reader.columnNames(), resultRows(reader), opts.format));
-      } finally {
-        index.close();
-      }
+      await queryCommand({ sql, format: opts.format, dbPath: resolveDbPath(opts.db) });
     });
 
   cli
@@ -218,7 +208,11 @@ function program(): Command {
   return cli;
 }
 
-/** Runs the CLI; resolves to the exit code. Errors are printed as one line per problem on stderr, each starting `onecode: `. */
+/**
+ * Runs the CLI; resolves to the exit code. Errors are printed as one line per problem on stderr,
+ * each starting `onecode: `; an unexpected error as one line whose text cannot carry a value of the
+ * index (cli/error-text.ts), with its stack only at ONECODE_LOG_LEVEL=debug or trace.
+ */
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: 'user' });
@@ -231,7 +225,8 @@ export async function main(argv: string[]): Promise<number> {
       for (const line of error.message.split('\n')) process.stderr.write(`onecode: ${line}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`onecode: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`onecode: internal error: ${errorTextWithoutValues(error)}\n`);
+    if (/^(debug|trace)$/.test(process.env.ONECODE_LOG_LEVEL ?? '')) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
     return 1;
   }
 }
