@@ -16,6 +16,7 @@ import { createLogger } from './logger.ts';
 import { jsonSafe, type OutputFormat } from './cli/output.ts';
 import { choosePipelines } from './cli/choose-pipelines.ts';
 import { errorTextWithoutValues } from './cli/error-text.ts';
+import { endQuietlyWhenOutputCloses, exitWhenFlushed } from './cli/process-end.ts';
 import { queryCommand } from './cli/query-command.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
@@ -231,7 +232,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+/**
+ * The process's entry point (bin/onecode.js, `tsx src/cli.ts`): runs {@link main}, then exits with
+ * its code once stdout and stderr are flushed, so output through a pipe arrives whole; a reader
+ * closing the pipe ends the process quietly (cli/process-end.ts).
+ */
+export async function runCli(argv: string[]): Promise<never> {
+  endQuietlyWhenOutputCloses();
+  return exitWhenFlushed(await main(argv));
 }
+
+const invokedDirectly = process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) await runCli(process.argv.slice(2));
