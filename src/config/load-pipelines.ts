@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineConfig, type Pipeline } from '../../schemas/pipeline.ts';
 import { ConfigError } from '../errors.ts';
-import { parseYamlMapping, readPipelineText } from './read-yaml.ts';
+import { parseYamlMapping, quotable, readPipelineText } from './read-yaml.ts';
 import { checkSourcePath, declaredSourcePath } from './source-path.ts';
 
 /**
@@ -23,7 +23,7 @@ export async function loadPipeline(file: string, options: { dataRoots?: readonly
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const fieldPath = issue.path.map(String);
-      return `${file}:${yaml.lineOf(fieldPath) ?? '?'}: ${fieldPath.join('.') || '(top level)'}: ${issue.message}`;
+      return `${file}:${yaml.lineOf(fieldPath) ?? '?'}: ${fieldPath.join('.') || '(top level)'}: ${issueMessage(issue)}`;
     });
     throw new ConfigError('config_invalid', lines.join('\n'));
   }
@@ -123,6 +123,19 @@ export async function loadPipelineFolder(dir: string, options: { dataRoots?: rea
  */
 export function resolveSourcePath(pipeline: Pipeline, relative: string = pipeline.connector.path): string {
   return declaredSourcePath({ file: pipeline.file, connector: { ...pipeline.connector, path: relative } });
+}
+
+/**
+ * zod's message, except that unknown keys are named only when they look like keys ({@link quotable}):
+ * a data file mistaken for a pipeline file has ID numbers or names as keys, never echoed.
+ */
+function issueMessage(issue: { code: string; message: string; keys?: string[] }): string {
+  if (issue.code !== 'unrecognized_keys' || issue.keys === undefined) return issue.message;
+  const shown = issue.keys.filter(quotable);
+  const hidden = issue.keys.length - shown.length;
+  const named = shown.length === 0 ? '' : ` ${shown.map((k) => JSON.stringify(k)).join(', ')}`;
+  const withheld = hidden === 0 ? '' : `${shown.length === 0 ? '' : ' and'} ${hidden} more not shown (not key-like: is this a data file?)`;
+  return `Unrecognized key${issue.keys.length > 1 ? 's' : ''}:${named}${withheld}`;
 }
 
 function baseName(file: string): string {

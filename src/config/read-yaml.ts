@@ -92,7 +92,7 @@ export function parseYamlMapping(text: string, file: string): YamlMapping {
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const what = problem.code === 'TAG_RESOLVE_FAILED' ? 'YAML tag not allowed' : 'YAML syntax error';
-    refuse(problem.pos[0], `${what}: ${problem.message.split('\n')[0]}`);
+    refuse(problem.pos[0], `${what}: ${withoutFileText(problem.message.split('\n')[0]!)}`);
   }
   if (!isMap(doc.contents)) {
     refuse(doc.contents?.range?.[0], 'the document is not a mapping: a pipeline file is a mapping (system, entity, connector, mapping, source_key, …)');
@@ -101,6 +101,9 @@ export function parseYamlMapping(text: string, file: string): YamlMapping {
   try {
     value = doc.toJS({ maxAliasCount: YAML_LIMITS.aliases });
   } catch (error) {
+    if (error instanceof ReferenceError && /^Unresolved alias/.test(error.message)) {
+      return refuse(undefined, 'YAML alias (*name) to an anchor (&name) not defined before it');
+    }
     if (error instanceof ReferenceError || error instanceof RangeError) {
       return refuse(undefined, `YAML aliases expand to more than ${YAML_LIMITS.aliases} nodes: refused as a resource exhaustion attack ("billion laughs")`);
     }
@@ -114,6 +117,29 @@ export function parseYamlMapping(text: string, file: string): YamlMapping {
     return undefined;
   };
   return { value: value as Record<string, unknown>, lineOf, fieldLines: keyLines(doc, lineCounter) };
+}
+
+/**
+ * Whether a piece of a file's text may be quoted in a message: a short run of printable ASCII (a
+ * key, a tag, an escape) without six digits in a row. Anything else (non-ASCII text such as a name,
+ * a number that could be an ID or phone number, a long fragment) may be a value of a data file
+ * mistaken for a pipeline file, and is never echoed.
+ */
+export function quotable(text: string): boolean {
+  return text.length <= 40 && /^[\x20-\x7e]*$/.test(text) && !/\d{6}/.test(text);
+}
+
+/**
+ * A `yaml` package message with the file's text it quotes (after the last `: `, or in `Unexpected
+ * <text> in …`) withheld unless {@link quotable}.
+ */
+function withoutFileText(message: string): string {
+  const unexpected = /^Unexpected (.*) in (.*)$/.exec(message);
+  if (unexpected && !quotable(unexpected[1]!)) return `Unexpected text (withheld) in ${unexpected[2]}`;
+  const at = message.lastIndexOf(': ');
+  if (at >= 0) return quotable(message.slice(at + 2)) ? message : `${message.slice(0, at)}: (text withheld)`;
+  // The package's fixed sentences are ASCII; anything else in one is the file's text.
+  return /^[\x20-\x7e]*$/.test(message) && !/\d{6}/.test(message) ? message : 'YAML the parser cannot read (message withheld: it quotes the file)';
 }
 
 /** Offset of a token nested deeper than the limit, or undefined. Iterative: no recursion on hostile input. */
