@@ -98,7 +98,7 @@ function program(): Command {
         process.stdout.write(formatRunSummary(summaries, pending));
         if (invalid.length > 0) process.stdout.write(`${invalid.length} pipeline file(s) invalid, not run: ${invalid.map((f) => f.file).join(', ')} (the problems are on stderr)\n`);
         for (const failed of summaries.filter((s) => s.status === 'failed')) {
-          process.stderr.write(`onecode: ${failed.pipeline} failed (${failed.errorCode}): ${failed.error?.split('\n')[0]}\n`);
+          process.stderr.write(`onecode: ${failed.pipeline} failed (${failed.errorCode}): ${errorTextWithoutValues(failed.error ?? '')}\n`);
           process.exitCode = 1;
         }
         if (invalid.length > 0) process.exitCode = 2;
