@@ -24,8 +24,28 @@ export interface OpenIndex {
   close(): void;
 }
 
+/** `runs.error_code` of a run that was still `running` when its process stopped. */
+export const ABANDONED_ERROR_CODE = 'run_abandoned';
+
 /**
- * Opens (and on first use creates) the index in a DuckDB file.
+ * Marks every run still `running` as `abandoned`, with `ended_at` (the time it is found, UTC like
+ * `started_at`), `error_code` {@link ABANDONED_ERROR_CODE} and a message. Called when the index is
+ * opened for writing: DuckDB lets one process at a time write a file, so a run `running` then
+ * belongs to a process that was killed or crashed (or a serve stopped by a second signal). Its
+ * changes were never committed: a run writes the index in one transaction.
+ * @returns how many runs were marked.
+ */
+export async function markAbandonedRuns(connection: DuckDBConnection): Promise<number> {
+  const reader = await connection.runAndReadAll(`
+    UPDATE run_log SET status = 'abandoned', ended_at = now()::TIMESTAMP, error_code = '${ABANDONED_ERROR_CODE}',
+      error = 'the process running it stopped before the run ended (killed or crashed); nothing of the run was committed'
+    WHERE status = 'running'`);
+  return Number(reader.getRows()[0]?.[0] ?? 0);
+}
+
+/**
+ * Opens (and on first use creates) the index in a DuckDB file. Opened for writing, it marks runs
+ * left `running` by a process that stopped as `abandoned` ({@link markAbandonedRuns}).
  * @param options.readOnly open without write access (analysts' commands); the file must exist.
  * @throws OnecodeError `index_locked` when another process holds the file for writing,
  *   `index_missing` for a read-only open of a file that does not exist.
@@ -71,6 +91,7 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
     }
     await connection.run(VIEW_DDL);
     await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
+    await markAbandonedRuns(connection);
   }
   await connection.run(IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
   return {

@@ -1,3 +1,4 @@
+import { errorKind } from '../error-text.ts';
 import { OnecodeError } from '../errors.ts';
 
 /** What a failed run records of its error: a stable code and a message fit for run rows and logs. */
@@ -23,17 +24,4 @@ export function recordedError(error: unknown, phase: string): RecordedError {
     code: 'internal_error',
     message: `internal error while ${phase} (${errorKind(error)}); nothing was applied. The error's text is withheld because it can quote source data: re-run with ONECODE_LOG_LEVEL=debug to see where it arose, and report it`,
   };
-}
-
-/** The kind of an error without its text: DuckDB's `<Kind> Error` prefix, or the error's class name. */
-export function errorKind(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const prefix = /^([A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)* Error):/.exec(error.message)?.[1];
-  return prefix ?? error.name;
-}
-
-/** The stack frames of an error, without its message (which may quote source data). */
-export function stackFrames(error: unknown): string[] {
-  if (!(error instanceof Error) || !error.stack) return [];
-  return error.stack.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim());
 }

@@ -1,7 +1,7 @@
 import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, ConnectorContext, StageContext } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import { resolveSourcePath } from '../config/load-pipelines.ts';
+import { declaredSourcePath, sourceFileToRead } from '../config/source-path.ts';
 import { planRun, type RunCounts, type RunPlan } from '../index/plan/plan-run.ts';
 import { NO_COUNTS } from '../index/plan/run-counts.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
@@ -9,7 +9,8 @@ import type { OpenIndex } from '../index/open-index.ts';
 import { quoteLiteral, sqlInstant } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
 import type { Logger } from '../logger.ts';
-import { recordedError, stackFrames } from './error-record.ts';
+import { stackFrames } from '../error-text.ts';
+import { recordedError } from './error-record.ts';
 import { withholdRejectedRaw } from './withhold-raw.ts';
 
 /** What `run` reports for one pipeline. */
@@ -55,15 +56,18 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const logger = o.logger.child({ component: 'run', pipeline: pipeline.name });
   const runNo = Number((await c.runAndReadAll(`SELECT nextval('run_seq')`)).getRows()[0]![0]);
   const runId = `r${String(runNo).padStart(6, '0')}`;
-  const sourcePath = resolveSourcePath(pipeline, pipeline.connector.path);
+  const declaredPath = declaredSourcePath(pipeline);
   const started = Date.now();
   await c.run(`
     INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, source_path, started_at, status)
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
-            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, ${sqlInstant(started)}, 'running')`);
-  logger.info({ runId, source: sourcePath }, 'run started');
-  const phase = { now: 'staging the extract' };
+            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(declaredPath)}, ${sqlInstant(started)}, 'running')`);
+  logger.info({ runId, source: declaredPath }, 'run started');
+  const phase = { now: 'checking the source path' };
   try {
+    // Confined and a regular file (src/config/source-path.ts): the connector reads its real path.
+    const sourcePath = await sourceFileToRead(pipeline);
+    phase.now = 'staging the extract';
     // Staging and planning write only temporary tables; the index changes in one transaction.
     const plan = await extractAndPlan(o, runId, runNo, sourcePath, phase);
     const counts = plan.counts;
