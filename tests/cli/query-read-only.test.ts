@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { ALLOWED_TABLE_FUNCTIONS } from '../../src/cli/read-only-query.ts';
+import { SEX_MISMATCH_MESSAGE } from '../../src/identifiers/stated-facts.ts';
 import { onecode } from '../support/cli.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
 
@@ -165,7 +166,7 @@ describe('onecode query', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([{
       payload: { 身份证号: ID, 姓名: NAME, 性别: '女' },
-      flags: [{ code: 'stated_sex_mismatch', field: '性别', message: "the source states sex female, the resident identity number's sequence code says male" }],
+      flags: [{ code: 'stated_sex_mismatch', field: '性别', message: SEX_MISMATCH_MESSAGE }],
     }]);
     const q = await query('SELECT reason_codes, reasons FROM quarantine', '--format', 'json');
     const [row] = JSON.parse(q.stdout) as Array<{ reason_codes: string[]; reasons: Array<{ code: string; field: string }> }>;
