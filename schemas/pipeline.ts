@@ -31,6 +31,27 @@ export type ConnectorOptions = z.infer<typeof ConnectorOptions>;
 
 /** How a field is classified for protection. `secret` fields are never stored or pushed. */
 export const FieldClass = z.enum(['public', 'internal', 'personal', 'secret']);
+export type FieldClass = z.infer<typeof FieldClass>;
+
+/**
+ * Source column → protection class. Not `z.record`: it rebuilds the object by assignment, which
+ * silently drops a column named `__proto__` (a legal column name: a secret column so named would
+ * then be stored). Every key is kept as an own property, each value checked with its path.
+ */
+export const ColumnClassification = z.unknown().transform((value, ctx): Record<string, FieldClass> => {
+  const classes: Record<string, FieldClass> = {};
+  if (value === undefined || value === null) return classes;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'expected a mapping of source column → public, internal, personal or secret' });
+    return z.NEVER;
+  }
+  for (const [column, cls] of Object.entries(value)) {
+    const parsed = FieldClass.safeParse(cls);
+    if (parsed.success) Object.defineProperty(classes, column, { value: parsed.data, enumerable: true, writable: true, configurable: true });
+    else ctx.addIssue({ code: 'custom', path: [column], message: parsed.error.issues[0]?.message ?? 'not a class' });
+  }
+  return classes;
+});
 
 /**
  * A pipeline: one departmental system's export, how to read it, and how its columns map to the
@@ -69,7 +90,7 @@ export const PipelineConfig = z
      */
     quarantine_keep_runs: z.number().int().min(1).max(100_000).default(10),
     /** Source column → protection class. `secret` columns are dropped at extraction. */
-    classification: z.record(z.string(), FieldClass).default({}),
+    classification: ColumnClassification.optional().transform((c) => c ?? {}),
     /** Cron expression for `onecode serve`. */
     schedule: z.string().optional(),
     /** IANA time zone of the schedule. Default Asia/Shanghai. */
