@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts';
 
+/** A source file path: not empty, no NUL character (no file system accepts one). */
+const SourcePath = z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character');
+
 /** Options of the `csv` connector (RFC 4180; every value arrives as a string). */
 export const CsvConnectorOptions = z.strictObject({
   kind: z.literal('csv'),
-  /** File path, relative to the pipeline file's folder. */
-  path: z.string().min(1),
+  /**
+   * File path, relative to the pipeline file's folder. Confined: after symbolic links are resolved
+   * it must lie under the pipeline's folder, the `data` folder beside it, or ONECODE_DATA_ROOTS
+   * (src/config/source-path.ts).
+   */
+  path: SourcePath,
   /** Character encoding of the file. A UTF-8 BOM is stripped. Default `utf-8`. */
   encoding: z.enum(['utf-8', 'gbk', 'gb18030']).default('utf-8'),
   /** Field delimiter: one ASCII character other than `"`, CR and LF. Default `,`. */
@@ -25,8 +32,8 @@ export const CsvConnectorOptions = z.strictObject({
 /** Options of the `ndjson` connector (one JSON object per line; numbers read losslessly). */
 export const NdjsonConnectorOptions = z.strictObject({
   kind: z.literal('ndjson'),
-  /** File path, relative to the pipeline file's folder. */
-  path: z.string().min(1),
+  /** File path, relative to the pipeline file's folder; confined like the csv connector's. */
+  path: SourcePath,
 });
 
 export const ConnectorOptions = z.discriminatedUnion('kind', [CsvConnectorOptions, NdjsonConnectorOptions]);
@@ -34,6 +41,27 @@ export type ConnectorOptions = z.infer<typeof ConnectorOptions>;
 
 /** How a field is classified for protection. `secret` fields are never stored or pushed. */
 export const FieldClass = z.enum(['public', 'internal', 'personal', 'secret']);
+export type FieldClass = z.infer<typeof FieldClass>;
+
+/**
+ * Source column → protection class. Not `z.record`: it rebuilds the object by assignment, which
+ * silently drops a column named `__proto__` (a legal column name: a secret column so named would
+ * then be stored). Every key is kept as an own property, each value checked with its path.
+ */
+export const ColumnClassification = z.unknown().transform((value, ctx): Record<string, FieldClass> => {
+  const classes: Record<string, FieldClass> = {};
+  if (value === undefined || value === null) return classes;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'expected a mapping of source column → public, internal, personal or secret' });
+    return z.NEVER;
+  }
+  for (const [column, cls] of Object.entries(value)) {
+    const parsed = FieldClass.safeParse(cls);
+    if (parsed.success) Object.defineProperty(classes, column, { value: parsed.data, enumerable: true, writable: true, configurable: true });
+    else ctx.addIssue({ code: 'custom', path: [column], message: parsed.error.issues[0]?.message ?? 'not a class' });
+  }
+  return classes;
+});
 
 /**
  * A pipeline: one departmental system's export, how to read it, and how its columns map to the
@@ -65,8 +93,14 @@ export const PipelineConfig = z
     mode: z.enum(['snapshot', 'incremental']).default('snapshot'),
     /** A snapshot run fails if it would delete more than this share of the pipeline's records. Default 0.2. */
     max_delete_share: z.number().min(0).max(1).default(0.2),
+    /**
+     * How many successful runs of this pipeline keep their quarantined rows (view
+     * `quarantine_history`; the view `quarantine` shows the latest run's). Older rows are deleted
+     * by the run that makes them older. Default 10.
+     */
+    quarantine_keep_runs: z.number().int().min(1).max(100_000).default(10),
     /** Source column → protection class. `secret` columns are dropped at extraction. */
-    classification: z.record(z.string(), FieldClass).default({}),
+    classification: ColumnClassification.optional().transform((c) => c ?? {}),
     /** Cron expression for `onecode serve`. */
     schedule: z.string().optional(),
     /** IANA time zone of the schedule. Default Asia/Shanghai. */
@@ -101,4 +135,6 @@ export type PipelineConfig = z.infer<typeof PipelineConfig>;
 export interface Pipeline extends PipelineConfig {
   /** Absolute path of the YAML file. */
   file: string;
+  /** Line of each key in the YAML file by dotted path (`connector.path`), for messages; absent when built in code. */
+  fieldLines?: Readonly<Record<string, number>>;
 }

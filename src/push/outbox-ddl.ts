@@ -4,7 +4,8 @@
  *
  * - `seq`: monotonic (`nextval('outbox_seq')`), the publishing order and the `onecode-seq` header.
  * - `event`: the full change-event envelope as JSON text (see docs/feed-contract.md).
- * - `published_at`: NULL until the broker acknowledged the event (UTC).
+ * - `published_at`: NULL until the broker acknowledged the event.
+ * - `created_at`, `published_at`: instants (TIMESTAMPTZ), shown in the session's zone, Asia/Shanghai.
  * - `parked_reason`: set when the event cannot be published (e.g. larger than the broker accepts);
  *   parked events are skipped, never dropped, and can be looked at and re-queued by hand
  *   (`UPDATE outbox SET parked_reason = NULL WHERE seq = …`).
@@ -22,8 +23,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   code VARCHAR NOT NULL USING COMPRESSION uncompressed,
   run_id VARCHAR NOT NULL,
   event VARCHAR NOT NULL USING COMPRESSION uncompressed,
-  created_at TIMESTAMP NOT NULL,
-  published_at TIMESTAMP,
+  created_at TIMESTAMPTZ NOT NULL,
+  published_at TIMESTAMPTZ,
   parked_reason VARCHAR
 );
 `;

@@ -19,7 +19,7 @@ export interface OutboxStore {
   countPending(): Promise<number>;
   /** Up to `limit` pending events with seq > `afterSeq`, in seq order. */
   readPending(afterSeq: bigint, limit: number): Promise<OutboxEvent[]>;
-  /** In one transaction: sets published_at (now, UTC) on `published` and parked_reason on `parked`. */
+  /** In one transaction: sets published_at (now) on `published` and parked_reason on `parked`. */
   settle(published: readonly bigint[], parked: readonly Parked[]): Promise<void>;
 }
 
@@ -77,14 +77,14 @@ export function createOutboxStore(connection: DuckDBConnection): OutboxStore {
 
     settle: async (published, parked) => {
       if (published.length === 0 && parked.length === 0) return;
-      const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+      const now = new Date().toISOString();
       try {
         await connection.run('BEGIN TRANSACTION');
         try {
           // seqs are bigints produced by this module: safe to inline, and far faster than 1,000 parameters.
           if (published.length > 0) {
             await connection.run(
-              `UPDATE outbox SET published_at = CAST($1 AS TIMESTAMP)
+              `UPDATE outbox SET published_at = CAST($1 AS TIMESTAMPTZ)
                 WHERE published_at IS NULL AND seq BETWEEN ${min(published)} AND ${max(published)}
                   AND seq IN (${published.map((s) => s.toString()).join(',')})`,
               [now],
