@@ -27,13 +27,13 @@ describe('a GBK file leaves no plaintext copy, even when the run is killed', () 
   afterAll(async () => ws.dispose());
 
   it('killed with SIGKILL while staging: no file outside the index holds a decoded value', async () => {
-    for (const d of ['source', 'tmp', 'index', 'pipelines']) await mkdir(path.join(ws.dir, d));
+    for (const d of ['data', 'tmp', 'index', 'pipelines']) await mkdir(path.join(ws.dir, d));
     const lines = ['身份证号,姓名,工作单位'];
     for (let i = 0; i < 300_000; i++) lines.push(i === 150_000 ? `${SECRET_ID},${SECRET_NAME},示例单位` : `${personId((i % 900) + 1)},陈明${i},福州示例会计服务有限公司`);
-    await writeFile(path.join(ws.dir, 'source/staff.gbk.csv'), iconv.encode(lines.join('\n') + '\n', 'gbk'));
+    await writeFile(path.join(ws.dir, 'data/staff.gbk.csv'), iconv.encode(lines.join('\n') + '\n', 'gbk'));
     await writeFile(path.join(ws.dir, 'pipelines/staff.yaml'), stringify({
       system: '会计人员管理系统', entity: 'person',
-      connector: { kind: 'csv', path: '../source/staff.gbk.csv', encoding: 'gbk' },
+      connector: { kind: 'csv', path: '../data/staff.gbk.csv', encoding: 'gbk' },
       mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['身份证号'],
     }));
     const tmp = path.join(ws.dir, 'tmp');
@@ -70,7 +70,7 @@ describe('a GBK file leaves no plaintext copy, even when the run is killed', () 
     // The killed run's empty pipe is removed by the next run (of a small export), which leaves
     // nothing of its own.
     expect((await readdir(tmp)).filter((e) => e.startsWith('onecode-pipe-'))).toHaveLength(1);
-    await writeFile(path.join(ws.dir, 'source/staff.gbk.csv'), iconv.encode(lines.slice(0, 11).join('\n') + '\n', 'gbk'));
+    await writeFile(path.join(ws.dir, 'data/staff.gbk.csv'), iconv.encode(lines.slice(0, 11).join('\n') + '\n', 'gbk'));
     const again = run();
     expect(await new Promise((resolve) => again.on('exit', (code) => resolve(code)))).toBe(0);
     expect((await readdir(tmp)).filter((e) => e.startsWith('onecode-'))).toEqual([]);

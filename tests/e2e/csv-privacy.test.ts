@@ -48,11 +48,12 @@ describe('no source value in messages, logs, run rows or reasons', () => {
   beforeAll(async () => {
     ws = await createWorkspace();
     await mkdir(path.join(ws.dir, 'pipelines'));
+    await mkdir(path.join(ws.dir, 'data'));
     for (const [name, p] of Object.entries(pipelines)) {
-      await writeFile(path.join(ws.dir, p.file), p.bytes);
+      await writeFile(path.join(ws.dir, 'data', p.file), p.bytes);
       await writeFile(path.join(ws.dir, 'pipelines', `${name}.yaml`), stringify({
         system: '隐私测试', entity: 'person',
-        connector: { kind: 'csv', path: `../${p.file}`, ...p.connector },
+        connector: { kind: 'csv', path: `../data/${p.file}`, ...p.connector },
         mapping: p.mapping ?? { id_number: '身份证号', name: '姓名' },
         source_key: [Object.values(p.mapping ?? { id: '身份证号' })[0]],
       }));
