@@ -1,4 +1,5 @@
-import { stageRows } from '../../src/index/stage-rows.ts';
+import { errorKind } from '../../src/error-text.ts';
+import { appendReject, createRejectTable, stageRows } from '../../src/index/stage-rows.ts';
 import { quoteIdent, quoteLiteral } from '../../src/index/sql-text.ts';
 import type { StageContext } from '../types.ts';
 import { openDecodedPipe } from './decoded-pipe.ts';
@@ -90,7 +91,7 @@ export async function stageCsv(ctx: StageContext, options: CsvOptions, layout: H
     throw scan.encodingError;
   }
   const disagreement = scan.unusable
-    ?? (readError ? `DuckDB's reader failed (${errorClass(readError)})` : await disagrees(ctx, scan, rej, raw, direct));
+    ?? (readError ? `DuckDB's reader failed (${errorKind(readError)})` : await disagrees(ctx, scan, rej, raw, direct));
   if (disagreement) {
     await dropRead();
     return stageFromRows(ctx, options, layout, disagreement);
@@ -207,25 +208,12 @@ async function stageFromRows(ctx: StageContext, options: CsvOptions, layout: Hea
 /** `ctx.rejectTable (line, raw, reason_code, message)`: one row per reason of each reject. */
 async function writeRejects(ctx: StageContext, rejects: CsvReject[]): Promise<void> {
   const c = ctx.connection;
-  await c.run(`CREATE OR REPLACE TEMP TABLE ${ctx.rejectTable} (line BIGINT, raw VARCHAR, reason_code VARCHAR, message VARCHAR)`);
+  await createRejectTable(c, ctx.rejectTable);
   if (rejects.length === 0) return;
   const appender = await c.createAppender(ctx.rejectTable, null, 'temp');
   try {
-    for (const r of rejects) {
-      for (const reason of r.reasons) {
-        appender.appendBigInt(BigInt(r.line));
-        appender.appendVarchar(r.raw);
-        appender.appendVarchar(reason.code);
-        appender.appendVarchar(reason.message);
-        appender.endRow();
-      }
-    }
+    for (const r of rejects) appendReject(appender, r);
   } finally {
     appender.closeSync();
   }
-}
-
-/** The class of a DuckDB error ("Invalid Input Error"), never its text: it can quote a line of the file. */
-function errorClass(error: Error): string {
-  return /^([A-Za-z ]+ Error)\b/.exec(error.message)?.[1] ?? 'error';
 }

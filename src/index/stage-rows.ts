@@ -1,5 +1,5 @@
-import { LIST, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import type { Extracted, SourceRow } from '../../connectors/types.ts';
+import { LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { Extracted, SourceRow, UnreadableRow } from '../../connectors/types.ts';
 import { quoteIdent, quoteLiteral } from './sql-text.ts';
 
 /** Counts from staging, reported while rows stream in. */
@@ -36,7 +36,7 @@ export async function stageRows(options: {
 }): Promise<StageProgress> {
   const { connection, table, rejectTable } = options;
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${table}_raw (rn BIGINT, line BIGINT, payload VARCHAR, nonscalar VARCHAR[])`);
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${rejectTable} (line BIGINT, raw VARCHAR, reason_code VARCHAR, message VARCHAR)`);
+  await createRejectTable(connection, rejectTable);
   const rowAppender = await connection.createAppender(`${table}_raw`, null, 'temp');
   const rejectAppender = await connection.createAppender(rejectTable, null, 'temp');
   const progress: StageProgress = { rowsRead: 0, unreadable: 0 };
@@ -54,13 +54,7 @@ export async function stageRows(options: {
           raw: JSON.stringify(row.fields),
           reasons: [{ code: 'lone_surrogate', message: `${broken.length} column(s) hold a lone UTF-16 surrogate, which is no Unicode character` }],
         };
-        for (const reason of unreadable.reasons) {
-          rejectAppender.appendBigInt(BigInt(unreadable.line));
-          rejectAppender.appendVarchar(unreadable.raw);
-          rejectAppender.appendVarchar(reason.code);
-          rejectAppender.appendVarchar(reason.message);
-          rejectAppender.endRow();
-        }
+        appendReject(rejectAppender, unreadable);
       } else {
         rowAppender.appendBigInt(BigInt(++rn));
         rowAppender.appendBigInt(BigInt(row.line));
@@ -95,4 +89,20 @@ function withoutDropped(row: SourceRow, drop: ReadonlySet<string>): SourceRow {
 /** Columns of a row whose name or value holds a lone surrogate (counted, never named: a key may be data). */
 function brokenColumns(fields: Record<string, string | null>): string[] {
   return Object.entries(fields).filter(([k, v]) => LONE_SURROGATE.test(k) || (v !== null && LONE_SURROGATE.test(v))).map(([k]) => k);
+}
+
+/** Creates the (temporary) reject table every staging path fills: `line, raw, reason_code, message`, one row per reason. */
+export async function createRejectTable(connection: DuckDBConnection, table: string): Promise<void> {
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${table} (line BIGINT, raw VARCHAR, reason_code VARCHAR, message VARCHAR)`);
+}
+
+/** Appends an unreadable row to a reject table's appender: one row per reason. */
+export function appendReject(appender: DuckDBAppender, row: Pick<UnreadableRow, 'line' | 'raw' | 'reasons'>): void {
+  for (const reason of row.reasons) {
+    appender.appendBigInt(BigInt(row.line));
+    appender.appendVarchar(row.raw);
+    appender.appendVarchar(reason.code);
+    appender.appendVarchar(reason.message);
+    appender.endRow();
+  }
 }
