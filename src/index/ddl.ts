@@ -1,8 +1,8 @@
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
-import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
+import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 2;
+export const INDEX_SCHEMA_VERSION = 3;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -20,6 +20,9 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
     -- records loaded before names, dates and stated facts were normalised and checked: the next
     -- run of each pipeline rewrites them (counted as updated; events only where content changed)
     UPDATE source_record SET payload_hash = 0;`,
+  // 3: a parked event holds back the later events of its key; parked events can be re-queued or
+  // skipped, recorded (src/outbox/outbox-ddl.ts)
+  3: OUTBOX_MIGRATION_PARKING,
 };
 
 /**
