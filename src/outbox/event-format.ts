@@ -15,7 +15,8 @@ import { quoteLiteral } from '../index/sql-text.ts';
 export const CHANGE_EVENT_SCHEMA = 'onecode.change.v1';
 
 /** The entities an event can be about (`outbox.entity`, the envelope's `entity`): one topic each. */
-export const EVENT_ENTITIES: readonly EntityKind[] = ENTITY_KINDS;
+export const EVENT_ENTITIES = ENTITY_KINDS;
+export type EventEntity = EntityKind;
 
 /** c create, u update, d delete (`outbox.op`, the envelope's `op`). */
 export const EVENT_OPS = ['c', 'u', 'd'] as const;

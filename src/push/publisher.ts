@@ -11,6 +11,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { CHANGE_EVENT_SCHEMA, EVENT_OPS } from '../outbox/event-format.ts';
 import type { OutboxEvent } from '../outbox/outbox-store.ts';
 import { hasKafkaErrorType, toPushError } from './errors.ts';
 import { eventHeaders } from './headers.ts';
@@ -89,7 +90,8 @@ export interface Publisher {
   route(event: OutboxEvent): Route | undefined;
   /**
    * Why `event` cannot be published (unknown entity or op, no message key, envelope not JSON or
-   * without `schema`, larger than its topic's limit), or undefined when it can. Pure for one
+   * of another schema than src/outbox/event-format.ts's, larger than its topic's limit), or
+   * undefined when it can. Pure for one
    * publisher: the same event gets the same answer.
    */
   rejectReason(event: OutboxEvent): string | undefined;
@@ -192,7 +194,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     if (topicFor(topics, event.entity) === undefined) return `entity '${event.entity}' has no topic (known: ${Object.keys(topics).join(', ')})`;
     const where = route(event);
     if (where === undefined || event.key === null) return 'record event without pipeline and source_key in before/after: it has no message key';
-    if (event.op !== 'c' && event.op !== 'u' && event.op !== 'd') return `op '${event.op}' is not c, u or d`;
+    if (!(EVENT_OPS as readonly string[]).includes(event.op)) return `op '${event.op}' is not ${EVENT_OPS.join(', ')}`;
     let schema: unknown;
     try {
       schema = (JSON.parse(event.event) as { schema?: unknown } | null)?.schema;
@@ -200,6 +202,8 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       return 'event is not valid JSON';
     }
     if (typeof schema !== 'string' || schema === '') return 'event envelope has no schema string';
+    // The topics are versioned (.v1): an envelope of another shape does not belong on them.
+    if (schema !== CHANGE_EVENT_SCHEMA) return `event envelope's schema is not ${CHANGE_EVENT_SCHEMA}, the shape of these topics`;
     const headers = eventHeaders({ eventId: event.eventId, schema, seq: event.seq });
     const sized: SizedMessage[] = [{ key: event.key, value: event.event, headers }];
     if (event.op === 'd') sized.push({ key: event.key, value: null, headers });
