@@ -20,7 +20,7 @@ export {
 export type { EventOp, EventSource } from './event-format.ts';
 export { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from './outbox-ddl.ts';
 export { heldSql, parkedSql, pendingSql, publishedSql, skippedSql, stateSql, unpublishedSql } from './outbox-states.ts';
-export { createOutboxStore, keyOf } from './outbox-store.ts';
+export { createOutboxStore, keyId } from './outbox-store.ts';
 export type { Held, OutboxEvent, OutboxStore, Parked, Settlement } from './outbox-store.ts';
 export { requeueParked, skipParked } from './parked-events.ts';
 export type { Operator, ParkedActionResult } from './parked-events.ts';

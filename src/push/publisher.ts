@@ -11,7 +11,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { CHANGE_EVENT_SCHEMA, EVENT_OPS } from '../outbox/event-format.ts';
+import { CHANGE_EVENT_SCHEMA, EVENT_OPS, messageKey } from '../outbox/event-format.ts';
 import type { OutboxEvent } from '../outbox/outbox-store.ts';
 import { hasKafkaErrorType, toPushError } from './errors.ts';
 import { eventHeaders } from './headers.ts';
@@ -88,6 +88,11 @@ export interface Publisher {
   readonly topics: Readonly<TopicMap>;
   /** Topic and partition of an event (by its message key), or undefined when its entity has no topic or it has no key. */
   route(event: OutboxEvent): Route | undefined;
+  /**
+   * The event's message key (src/outbox/event-format.ts, messageKey), from its envelope (parsed
+   * once per event object, shared with the other methods); undefined when it has none.
+   */
+  messageKey(event: OutboxEvent): string | undefined;
   /**
    * Why `event` cannot be published (unknown entity or op, no message key, envelope not JSON or
    * of another schema than src/outbox/event-format.ts's, larger than its topic's limit), or
@@ -174,11 +179,35 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
 
   const partitionOf = createKeyPartitioner();
   const prepared = new WeakMap<OutboxEvent, Prepared | string>();
+  /** Each event's envelope parsed once (undefined: not JSON): the key and the schema come from it. */
+  const parsed = new WeakMap<OutboxEvent, { envelope: Record<string, unknown> | undefined }>();
+
+  const envelopeOf = (event: OutboxEvent): Record<string, unknown> | undefined => {
+    let entry = parsed.get(event);
+    if (entry === undefined) {
+      let envelope: Record<string, unknown> | undefined;
+      try {
+        const value = JSON.parse(event.event) as unknown;
+        envelope = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+      } catch {
+        envelope = undefined;
+      }
+      entry = { envelope };
+      parsed.set(event, entry);
+    }
+    return entry.envelope;
+  };
+
+  const keyOf = (event: OutboxEvent): string | undefined => {
+    const envelope = envelopeOf(event);
+    return envelope === undefined ? undefined : messageKey({ entity: event.entity, code: event.code, before: envelope.before, after: envelope.after });
+  };
 
   const route = (event: OutboxEvent): Route | undefined => {
     const topic = topicFor(topics, event.entity);
-    if (topic === undefined || event.key === null) return undefined;
-    return { topic, partition: partitionOf(topic, event.key, partitionCounts.get(topic)!) };
+    const key = topic === undefined ? undefined : keyOf(event);
+    if (topic === undefined || key === undefined) return undefined;
+    return { topic, partition: partitionOf(topic, key, partitionCounts.get(topic)!) };
   };
 
   /** The messages of an event, or the reason it cannot be published. */
@@ -192,21 +221,19 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
 
   const prepareUncached = (event: OutboxEvent): Prepared | string => {
     if (topicFor(topics, event.entity) === undefined) return `entity '${event.entity}' has no topic (known: ${Object.keys(topics).join(', ')})`;
-    const where = route(event);
-    if (where === undefined || event.key === null) return 'record event without pipeline and source_key in before/after: it has no message key';
     if (!(EVENT_OPS as readonly string[]).includes(event.op)) return `op '${event.op}' is not ${EVENT_OPS.join(', ')}`;
-    let schema: unknown;
-    try {
-      schema = (JSON.parse(event.event) as { schema?: unknown } | null)?.schema;
-    } catch {
-      return 'event is not valid JSON';
-    }
+    const envelope = envelopeOf(event);
+    if (envelope === undefined) return 'event is not valid JSON';
+    const schema = envelope.schema;
     if (typeof schema !== 'string' || schema === '') return 'event envelope has no schema string';
     // The topics are versioned (.v1): an envelope of another shape does not belong on them.
     if (schema !== CHANGE_EVENT_SCHEMA) return `event envelope's schema is not ${CHANGE_EVENT_SCHEMA}, the shape of these topics`;
+    const where = route(event);
+    if (where === undefined) return 'record event without pipeline and source_key in before/after: it has no message key';
+    const key = keyOf(event)!;
     const headers = eventHeaders({ eventId: event.eventId, schema, seq: event.seq });
-    const sized: SizedMessage[] = [{ key: event.key, value: event.event, headers }];
-    if (event.op === 'd') sized.push({ key: event.key, value: null, headers });
+    const sized: SizedMessage[] = [{ key, value: event.event, headers }];
+    if (event.op === 'd') sized.push({ key, value: null, headers });
     const bytes = sized.reduce((sum, m) => sum + recordBytes(m), 0);
     const limit = limits.get(where.topic)!;
     if (bytes + RECORD_BATCH_OVERHEAD > limit) {
@@ -319,6 +346,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   return {
     topics,
     route,
+    messageKey: keyOf,
     rejectReason: (event) => {
       const p = prepare(event);
       return typeof p === 'string' ? p : undefined;

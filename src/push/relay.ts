@@ -27,7 +27,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { HighestSeqs } from './read-back.ts';
-import { createOutboxStore, keyOf, type Held, type Parked } from '../outbox/outbox-store.ts';
+import { createOutboxStore, keyId, type Held, type Parked } from '../outbox/outbox-store.ts';
 import type { OutboxEvent, Publisher } from './publisher.ts';
 
 /** Counts so far, passed to {@link PushOutboxOptions.onProgress} after each batch is settled. */
@@ -89,6 +89,12 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
   /** Keys behind a parked event → its seq. */
   const blocked = await store.blockedKeys();
   logger.info({ pending, blockedKeys: blocked.size }, 'pushing outbox');
+
+  /** The topic-and-key identity of an event ({@link keyId}), from the publisher's parse of its envelope. */
+  const keyOf = (event: OutboxEvent): string | undefined => {
+    const key = publisher.messageKey(event);
+    return key === undefined ? undefined : keyId(event.entity, key);
+  };
 
   let cursor = -1n;
   for (;;) {

@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { messageKeySql } from '../../src/outbox/event-format.ts';
 import { requeueParked, skipParked } from '../../src/outbox/parked-events.ts';
 import { PushError } from '../../src/push/errors.ts';
 import { createPublisher, type OutboxEvent, type Publisher } from '../../src/push/publisher.ts';
@@ -236,7 +235,7 @@ describe('pushOutbox', () => {
     // A push that sends part of the tail and dies before marking it (as after kill -9): the next push does not send it again.
     const second = await newPublisher(topics);
     const sentUnmarked = (await outbox.connection.runAndReadAll(`SELECT seq, event_id, entity, op, code, event FROM outbox WHERE seq IN (${tail.slice(0, 4).map((r) => r.seq).join(',')}) ORDER BY seq`)).getRowObjectsJS();
-    const sent = await second.publishBatch(sentUnmarked.map((r) => ({ seq: BigInt(r.seq as bigint), eventId: String(r.event_id), entity: String(r.entity), op: String(r.op), code: String(r.code), key, event: String(r.event) })));
+    const sent = await second.publishBatch(sentUnmarked.map((r) => ({ seq: BigInt(r.seq as bigint), eventId: String(r.event_id), entity: String(r.entity), op: String(r.op), code: String(r.code), event: String(r.event) })));
     expect(sent.published).toHaveLength(4);
     expect(await pushOutbox({ connection: outbox.connection, publisher: second, logger })).toEqual({ published: 5, skippedAlreadyOnBroker: 4, parked: 0, held: 0 });
 
@@ -307,7 +306,7 @@ describe('pushOutbox', () => {
 
     // Send the first 150 without marking them, as a relay that died right after the ack would have.
     const reader = await outbox.connection.runAndReadAll(
-      `SELECT seq, event_id, entity, op, code, ${messageKeySql()} AS key, CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq LIMIT 150`,
+      'SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq LIMIT 150',
     );
     const firstEvents: OutboxEvent[] = reader.getRowObjectsJS().map((r) => ({
       seq: BigInt(r.seq as bigint),
@@ -315,7 +314,6 @@ describe('pushOutbox', () => {
       entity: String(r.entity),
       op: String(r.op),
       code: String(r.code),
-      key: String(r.key),
       event: String(r.event),
     }));
     const sent = await publisher.publishBatch(firstEvents);
