@@ -13,6 +13,7 @@ import {
   usccCheckCharacter,
 } from '../../src/identifiers/check-characters.ts';
 import { readStatus } from '../../src/cli/status.ts';
+import { INDEX_SCHEMA_VERSION } from '../../src/index/ddl.ts';
 import { lookupCode } from '../../src/index/lookup.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
 
@@ -280,7 +281,7 @@ describe('an index written before linkage (schema version 1)', () => {
       const columns = (await index.connection.runAndReadAll(`SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'source_record' AND column_name IN ('one_code', 'linked_via') ORDER BY 1`)).getRows();
       expect(columns).toEqual([['linked_via', 'YES'], ['one_code', 'YES']]);
       const version = (await index.connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows();
-      expect(version).toEqual([['2']]);
+      expect(version).toEqual([[String(INDEX_SCHEMA_VERSION)]]);
       // Records loaded before normalisation are rewritten by the next run of their pipeline.
       const hashes = (await index.connection.runAndReadAll(`SELECT payload_hash::VARCHAR FROM source_record`)).getRows();
       expect(hashes).toEqual([['0']]);
