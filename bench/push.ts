@@ -38,7 +38,7 @@ export async function benchPush(): Promise<void> {
     const instance = await DuckDBInstance.create(path.join(dir, 'outbox.duckdb'));
     const connection = await instance.connect();
     await connection.run(OUTBOX_DDL);
-    // Events shaped like the sample's person creates (see src/index/apply-run.ts).
+    // Events shaped like the sample's person creates (see src/index/plan/outbox-events.ts).
     await connection.run(`
       INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at)
       SELECT i + 1, id, 'person', 'c', code, 'r000001',

@@ -1,17 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { parse, stringify, isLosslessNumber } from 'lossless-json';
-import { NdjsonConnectorOptions } from '../schemas/pipeline.ts';
+import { NdjsonConnectorOptions, type Pipeline } from '../schemas/pipeline.ts';
 import { ExtractError } from '../src/errors.ts';
-import type { Connector, Extracted } from './types.ts';
+import type { Connector, Extracted, UnreadableRow } from './types.ts';
 
 type NdjsonOptions = (typeof NdjsonConnectorOptions)['_output'];
 
 /**
  * Turns one JSON value into the string the index stores. Numbers keep the exact text the source
  * wrote (so 9007199254740993 stays 9007199254740993 and an 18-digit ID number written as a number
- * arrives as its 18 characters); nested objects and arrays keep their JSON text.
+ * arrives as its 18 characters); nested objects and arrays keep their JSON text, numbers in them
+ * exact too.
  */
 function toText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -22,10 +22,99 @@ function toText(value: unknown): string | null {
 }
 
 /**
- * The NDJSON connector: one JSON object per line (UTF-8, BOM stripped, blank lines skipped).
- * Numbers are read losslessly with lossless-json: never through IEEE 754 doubles. A line that is
- * not a JSON object, or repeats a key (which plain JSON.parse would silently resolve), is yielded
- * as unreadable with its raw text.
+ * The physical lines of a file as bytes, split at LF (0x0A) only, so that line n is what
+ * `sed -n np` shows: a lone CR, U+2028 or U+2029 does not end a line. The LF is not included.
+ * Yielded in batches (the lines completed by one read), which halves the cost of the generator.
+ */
+async function* physicalLines(sourcePath: string): AsyncGenerator<Buffer[]> {
+  let pending: Buffer[] = [];
+  for await (const chunk of createReadStream(sourcePath) as AsyncIterable<Buffer>) {
+    const lines: Buffer[] = [];
+    let start = 0;
+    for (let lf = chunk.indexOf(0x0a, start); lf >= 0; lf = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, lf);
+      lines.push(pending.length === 0 ? piece : Buffer.concat([...pending, piece]));
+      pending = [];
+      start = lf + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (lines.length > 0) yield lines;
+  }
+  if (pending.length > 0) yield [Buffer.concat(pending)];
+}
+
+/** A line holding nothing but JSON whitespace (RFC 8259 §2: space, tab, CR; LF ends the line). */
+const BLANK = /^[ \t\r]*$/;
+
+/** A UTF-16 surrogate without its partner: no Unicode scalar value, not storable as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A JSON escape of a UTF-16 surrogate, `\uD800`-`\uDFFF` (any case). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Whether any key or string inside `value` (an object's top-level value, at any depth) holds a lone surrogate. */
+function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (value === null || typeof value !== 'object' || isLosslessNumber(value)) return false;
+  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
+  return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || holdsLoneSurrogate(v));
+}
+
+/**
+ * How a message names a key of a line: by name when the pipeline declares that column (mapping,
+ * source_key or classification, all configuration), else generically: a key nobody declared may
+ * itself be data (an object keyed by ID numbers), and messages never carry source values.
+ */
+function columnLabel(pipeline: Pipeline, key: string): string {
+  const declared = Object.values(pipeline.mapping ?? {}).includes(key)
+    || (pipeline.source_key ?? []).includes(key)
+    || Object.hasOwn(pipeline.classification ?? {}, key);
+  return declared ? `column '${key}'` : 'a column the pipeline does not name';
+}
+
+/**
+ * What lossless-json found wrong, without the characters of the line it quotes (its messages
+ * carry the offending text, e.g. the digits of a malformed number): the kind of fault and where.
+ */
+function syntaxFault(message: string): string {
+  const at = /at position (\d+)/.exec(message);
+  const where = /reached end of input/.test(message) ? ' at the end of the line' : at ? ` at character ${Number(at[1]) + 1} of the line` : '';
+  const kinds: [RegExp, string][] = [
+    [/^Comma ',' expected/, "',' expected after a value"],
+    [/^Colon ':' expected/, "':' expected after a key"],
+    [/^Quoted object key or end/, "a key or '}' expected"],
+    [/^Quoted object key expected/, 'a quoted key expected'],
+    [/^Object value expected/, 'a value expected after a key'],
+    [/^Array item or end/, "an item or ']' expected"],
+    [/^Array item expected/, 'an array item expected'],
+    [/^JSON value expected/, 'a JSON value expected'],
+    [/^Expected end of input/, 'text after the end of the object'],
+    [/^Invalid number/, 'a malformed number'],
+    [/^End of string/, 'an unterminated string'],
+    [/^Invalid escape character/, 'an invalid escape in a string'],
+    [/^Invalid unicode character/, 'an invalid \\u escape in a string'],
+    [/^Invalid character/, 'a character not allowed here (a raw control character in a string?)'],
+  ];
+  const kind = kinds.find(([pattern]) => pattern.test(message))?.[1] ?? 'malformed JSON';
+  return `not valid JSON (RFC 8259): ${kind}${where}`;
+}
+
+/**
+ * The NDJSON connector: one JSON object per physical line (UTF-8, RFC 8259 §8.1; a BOM on the
+ * first line stripped; lines end at LF, a CR before it is dropped). Lines that are empty or hold
+ * only spaces, tabs or CRs are skipped and not counted as rows; their line numbers stay used, so
+ * `line` is always the physical line. Numbers are read losslessly with lossless-json, never
+ * through IEEE 754 doubles. A key named `__proto__` is an ordinary column.
+ *
+ * Yielded as unreadable, with the line's text (reason codes): bytes that are not UTF-8
+ * (`invalid_encoding`); text that is not JSON (`json_malformed`); a key repeated with another
+ * value, which plain JSON.parse would silently resolve (`json_duplicate_key`); a JSON value that
+ * is not an object (`json_not_object`); a string or key holding a lone UTF-16 surrogate escape
+ * such as `"\ud800"`, which is no Unicode character (RFC 8259 §8.2) and cannot be stored as
+ * UTF-8 (`lone_surrogate`). Messages name the column and the fault, never a value.
+ *
+ * A value that is a JSON object or array arrives as its JSON text, and its column is listed in
+ * the row's `nonScalar` (see SourceRow).
  */
 export const ndjsonConnector: Connector<NdjsonOptions> = {
   kind: 'ndjson',
@@ -37,32 +126,50 @@ export const ndjsonConnector: Connector<NdjsonOptions> = {
     } catch {
       throw new ExtractError('source_missing', `${ctx.sourcePath}: file not found (pipeline ${ctx.pipeline.name}, connector.path)`);
     }
-    const lines = createInterface({ input: createReadStream(ctx.sourcePath, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+    const unreadable = (line: number, raw: string, code: string, message: string): UnreadableRow =>
+      ({ kind: 'unreadable', line, raw, reasons: [{ code, message }] });
     let line = 0;
-    for await (let text of lines) {
+    for await (const batch of physicalLines(ctx.sourcePath)) for (const bytes of batch) {
       line++;
-      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.trim() === '') continue;
-      if (text.includes('\uFFFD')) {
-        yield { kind: 'unreadable', line, raw: text, reasons: [{ code: 'invalid_encoding', message: 'line is not valid UTF-8' }] };
+      let text: string;
+      try {
+        text = strict.decode(bytes);
+      } catch {
+        yield unreadable(line, lenient.decode(bytes).replace(/\r$/, ''), 'invalid_encoding', 'bytes that are not valid UTF-8: NDJSON is UTF-8 (RFC 8259 §8.1); was the file written as GBK?');
         continue;
       }
+      if (text.endsWith('\r')) text = text.slice(0, -1);
+      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (BLANK.test(text)) continue;
       let value: unknown;
       try {
-        value = parse(text, null, (n: string) => n);
+        value = parse(text);
       } catch (error) {
         const message = (error as Error).message;
-        const code = /duplicate key/i.test(message) ? 'json_duplicate_key' : 'json_malformed';
-        yield { kind: 'unreadable', line, raw: text, reasons: [{ code, message }] };
+        const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(message);
+        yield duplicate
+          ? unreadable(line, text, 'json_duplicate_key', `${columnLabel(ctx.pipeline, duplicate[1]!)} appears twice with different values (character ${Number(duplicate[2])} of the line): JSON.parse would keep the last silently`)
+          : unreadable(line, text, 'json_malformed', syntaxFault(message));
         continue;
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        yield { kind: 'unreadable', line, raw: text, reasons: [{ code: 'json_not_object', message: 'each line must be one JSON object' }] };
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || isLosslessNumber(value)) {
+        yield unreadable(line, text, 'json_not_object', 'each line must be one JSON object');
         continue;
       }
-      const fields: Record<string, string | null> = {};
-      for (const [key, v] of Object.entries(value as Record<string, unknown>)) fields[key] = toText(v);
-      yield { kind: 'row', line, fields };
+      const entries = Object.entries(value as Record<string, unknown>);
+      // Strictly decoded UTF-8 holds no surrogate: only a \uD800-\uDFFF escape can make one.
+      const broken = SURROGATE_ESCAPE.test(text) ? entries.find(([k, v]) => LONE_SURROGATE.test(k) || holdsLoneSurrogate(v)) : undefined;
+      if (broken) {
+        const where = LONE_SURROGATE.test(broken[0]) ? 'a key' : `the value of ${columnLabel(ctx.pipeline, broken[0])}`;
+        yield unreadable(line, text, 'lone_surrogate', `${where} holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair), which is no Unicode character (RFC 8259 §8.2)`);
+        continue;
+      }
+      // fromEntries defines own properties: a key named __proto__ stays a column, never a prototype.
+      const fields = Object.fromEntries(entries.map(([k, v]) => [k, toText(v)])) as Record<string, string | null>;
+      const nonScalar = entries.filter(([, v]) => v !== null && typeof v === 'object' && !isLosslessNumber(v)).map(([k]) => k);
+      yield nonScalar.length === 0 ? { kind: 'row', line, fields } : { kind: 'row', line, fields, nonScalar };
     }
   },
 };

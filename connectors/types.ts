@@ -10,6 +10,12 @@ export interface SourceRow {
   line: number;
   /** Source column name → value (`null` for an empty CSV field or a JSON null). */
   fields: Record<string, string | null>;
+  /**
+   * Columns whose value is structured (a JSON object or array) and arrives in `fields` as its
+   * JSON text: such a value goes into the payload but never into a canonical field
+   * (`non_scalar_value`, src/index/plain-values.ts). Absent when there is none.
+   */
+  nonScalar?: string[];
 }
 
 /** Something the connector read but could not turn into a row; it goes to quarantine. */

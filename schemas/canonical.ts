@@ -46,15 +46,16 @@ export const ONE_CODE_FIELDS: Record<EntityKind, readonly CanonicalField[]> = {
 
 /**
  * Canonical fields stored as columns of each source record (the one code has its own column;
- * the rest — sex, birth date, phone — stay in the payload, from which nothing is lost).
+ * stated sex and birth date stay in the payload, from which nothing is lost: the golden record
+ * derives them from the ID number, and a stated value that disagrees is flagged).
  */
 export const STORED_FIELDS = [
-  'org_code', 'business_reg_no', 'name', 'employer_name', 'employer_uscc',
+  'org_code', 'business_reg_no', 'name', 'phone', 'employer_name', 'employer_uscc',
   'legal_representative', 'legal_representative_id_number', 'address', 'updated_at',
 ] as const satisfies readonly CanonicalField[];
 
 /** Golden-record fields per entity, in the order they appear in change events. */
 export const GOLDEN_FIELDS = {
-  person: ['id_number', 'name', 'sex', 'birth_date', 'region_code', 'employer_name', 'employer_uscc'],
+  person: ['id_number', 'name', 'sex', 'birth_date', 'region_code', 'employer_name', 'employer_uscc', 'phone'],
   legal_person: ['uscc', 'name', 'org_code', 'region_code', 'legal_representative', 'legal_representative_id_number', 'address'],
 } as const;

@@ -35,6 +35,7 @@ export const PersonState = z
     region_code: z.string().regex(/^\d{6}$/).describe('address code, positions 1-6 of the ID number (GB 11643-1999 §5; a foreigner\'s 2023 permanent residence number: its issuing province, padded)'),
     employer_name: nullableText('employer\'s name, chosen by survivorship'),
     employer_uscc: nullableText('employer\'s unified social credit code, chosen by survivorship'),
+    phone: nullableText('telephone number in its stored form (src/normalize/phones.ts: 11 digits for a mobile, 0AA-NNNNNNNN for a fixed line), chosen by survivorship'),
   })
   .meta({ id: 'Person', title: 'Person', description: 'A person\'s golden record, keyed by the resident identity number' });
 export type PersonState = z.infer<typeof PersonState>;

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts';
 
+/** A source file path: not empty, no NUL character (no file system accepts one). */
+const SourcePath = z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character');
+
 /** Options of the `csv` connector (RFC 4180; every value arrives as a string). */
 export const CsvConnectorOptions = z.strictObject({
   kind: z.literal('csv'),
-  /** File path, relative to the pipeline file's folder. */
-  path: z.string().min(1),
+  /**
+   * File path, relative to the pipeline file's folder. Confined: after symbolic links are resolved
+   * it must lie under the pipeline's folder, the `data` folder beside it, or ONECODE_DATA_ROOTS
+   * (src/config/source-path.ts).
+   */
+  path: SourcePath,
   /** Character encoding of the file. A UTF-8 BOM is stripped. Default `utf-8`. */
   encoding: z.enum(['utf-8', 'gbk', 'gb18030']).default('utf-8'),
   /** Field delimiter, one character. Default `,`. */
@@ -15,8 +22,8 @@ export const CsvConnectorOptions = z.strictObject({
 /** Options of the `ndjson` connector (one JSON object per line; numbers read losslessly). */
 export const NdjsonConnectorOptions = z.strictObject({
   kind: z.literal('ndjson'),
-  /** File path, relative to the pipeline file's folder. */
-  path: z.string().min(1),
+  /** File path, relative to the pipeline file's folder; confined like the csv connector's. */
+  path: SourcePath,
 });
 
 export const ConnectorOptions = z.discriminatedUnion('kind', [CsvConnectorOptions, NdjsonConnectorOptions]);
@@ -55,6 +62,12 @@ export const PipelineConfig = z
     mode: z.enum(['snapshot', 'incremental']).default('snapshot'),
     /** A snapshot run fails if it would delete more than this share of the pipeline's records. Default 0.2. */
     max_delete_share: z.number().min(0).max(1).default(0.2),
+    /**
+     * How many successful runs of this pipeline keep their quarantined rows (view
+     * `quarantine_history`; the view `quarantine` shows the latest run's). Older rows are deleted
+     * by the run that makes them older. Default 10.
+     */
+    quarantine_keep_runs: z.number().int().min(1).max(100_000).default(10),
     /** Source column → protection class. `secret` columns are dropped at extraction. */
     classification: z.record(z.string(), FieldClass).default({}),
     /** Cron expression for `onecode serve`. */
@@ -91,4 +104,6 @@ export type PipelineConfig = z.infer<typeof PipelineConfig>;
 export interface Pipeline extends PipelineConfig {
   /** Absolute path of the YAML file. */
   file: string;
+  /** Line of each key in the YAML file by dotted path (`connector.path`), for messages; absent when built in code. */
+  fieldLines?: Readonly<Record<string, number>>;
 }

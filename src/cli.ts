@@ -7,14 +7,17 @@
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { loadPipelineFolder } from './config/load-pipelines.ts';
 import { ConfigError, OnecodeError } from './errors.ts';
 import { classify } from './identifiers/classify.ts';
 import type { IdentifierKind } from './identifiers/types.ts';
 import { lookupCode } from './index/lookup.ts';
 import { resolveDbPath } from './index/open-index.ts';
 import { createLogger } from './logger.ts';
-import { formatRows, jsonSafe, resultRows, type OutputFormat } from './cli/output.ts';
+import { jsonSafe, type OutputFormat } from './cli/output.ts';
+import { choosePipelines } from './cli/choose-pipelines.ts';
+import { errorTextWithoutValues, stackFrames } from './error-text.ts';
+import { endQuietlyWhenOutputCloses, exitWhenFlushed } from './cli/process-end.ts';
+import { queryCommand } from './cli/query-command.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
 import { resolveKafkaSettings } from './cli/kafka-settings.ts';
@@ -72,10 +75,11 @@ function program(): Command {
     .option('--no-push', 'do not push the outbox at the end even when KAFKA_BROKERS is set')
     .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string; push: boolean }) => {
       if (!opts.all && names.length === 0) throw new ConfigError('usage', 'name the pipelines to run, or pass --all');
-      const all = await loadPipelineFolder(opts.pipelines);
-      const unknown = names.filter((n) => !all.some((p) => p.name === n));
-      if (unknown.length > 0) throw new ConfigError('pipeline_unknown', `no pipeline named ${unknown.join(', ')} in ${opts.pipelines}/ (have: ${all.map((p) => p.name).join(', ')})`);
-      const chosen = opts.all ? all : all.filter((p) => names.includes(p.name));
+      // One invalid pipeline file never stops the others: it is named (file:line: field) and makes the exit code 2.
+      const { chosen, invalid } = await choosePipelines(opts.pipelines, { all: opts.all === true, names });
+      const problems = invalid.flatMap((f) => f.problems);
+      if (chosen.length === 0) throw new ConfigError('config_invalid', problems.length > 0 ? problems.join('\n') : `no pipeline files in ${opts.pipelines}/`);
+      for (const line of problems) process.stderr.write(`onecode: ${line}\n`);
       const kafka = opts.push ? resolveKafkaSettings() : undefined;
       const index = await openIndexForWriting(resolveDbPath(opts.db));
       const progress = process.stderr.isTTY && !process.env.CI;
@@ -92,10 +96,12 @@ function program(): Command {
         }
         const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);
         process.stdout.write(formatRunSummary(summaries, pending));
+        if (invalid.length > 0) process.stdout.write(`${invalid.length} pipeline file(s) invalid, not run: ${invalid.map((f) => f.file).join(', ')} (the problems are on stderr)\n`);
         for (const failed of summaries.filter((s) => s.status === 'failed')) {
-          process.stderr.write(`onecode: ${failed.pipeline} failed (${failed.errorCode}): ${failed.error?.split('\n')[0]}\n`);
+          process.stderr.write(`onecode: ${failed.pipeline} failed (${failed.errorCode}): ${errorTextWithoutValues(failed.error ?? '')}\n`);
           process.exitCode = 1;
         }
+        if (invalid.length > 0) process.exitCode = 2;
         // The runs are committed whatever the push does; a failed push leaves their events pending (exit 1).
         if (kafka !== undefined && pending > 0) {
           const report = await pushIndex({ connection: index.connection, kafka, logger }).catch((error: unknown) => {
@@ -172,19 +178,7 @@ function program(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'table']).default('table'))
     .addOption(dbOption())
     .action(async (sql: string, opts: { format: OutputFormat; db?: string }) => {
-      const index = await openIndexForReading(resolveDbPath(opts.db));
-      try {
-        await index.connection.run(`SET enable_external_access = false; SET lock_configuration = true`);
-        let reader;
-        try {
-          reader = await index.connection.runAndReadAll(sql);
-        } catch (error) {
-          throw new ConfigError('query_invalid', `query failed: ${(error as Error).message.split('\n')[0]}`);
-        }
-        process.stdout.write(formatRows(reader.columnNames(), resultRows(reader), opts.format));
-      } finally {
-        index.close();
-      }
+      await queryCommand({ sql, format: opts.format, dbPath: resolveDbPath(opts.db) });
     });
 
   cli
@@ -220,7 +214,12 @@ function program(): Command {
   return cli;
 }
 
-/** Runs the CLI; resolves to the exit code. */
+/**
+ * Runs the CLI; resolves to the exit code. Errors are printed as one line per problem on stderr,
+ * each starting `onecode: `; an unexpected error as one line whose text cannot carry a value of the
+ * index (src/error-text.ts), with its stack frames (not its text) only at ONECODE_LOG_LEVEL=debug
+ * or trace.
+ */
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: 'user' });
@@ -230,15 +229,25 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof OnecodeError) {
-      process.stderr.write(`onecode: ${error.message}\n`);
+      for (const line of error.message.split('\n')) process.stderr.write(`onecode: ${line}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`onecode: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`onecode: internal error: ${errorTextWithoutValues(error)}\n`);
+    // the frames only: the stack's first line is the message, which can quote a value
+    if (/^(debug|trace)$/.test(process.env.ONECODE_LOG_LEVEL ?? '')) process.stderr.write(`${stackFrames(error).join('\n')}\n`);
     return 1;
   }
 }
 
-const invokedDirectly = process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1]);
-if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+/**
+ * The process's entry point (bin/onecode.js, `tsx src/cli.ts`): runs {@link main}, then exits with
+ * its code once stdout and stderr are flushed, so output through a pipe arrives whole; a reader
+ * closing the pipe ends the process quietly (cli/process-end.ts).
+ */
+export async function runCli(argv: string[]): Promise<never> {
+  endQuietlyWhenOutputCloses();
+  return exitWhenFlushed(await main(argv));
 }
+
+const invokedDirectly = process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) await runCli(process.argv.slice(2));

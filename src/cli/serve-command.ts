@@ -5,12 +5,12 @@
  * starts, the index is closed, exit code 0. A second signal exits at once (exit code 130): the run
  * going is then rolled back by DuckDB (its `runs` row stays `running`).
  */
-import { loadPipelineFolder } from '../config/load-pipelines.ts';
+import { readPipelineFolder } from '../config/load-pipelines.ts';
 import { ConfigError, OnecodeError } from '../errors.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import type { Logger } from '../logger.ts';
 import type { RetryPolicy } from '../serve/backoff.ts';
-import { scheduledPipelines } from '../serve/scheduled-pipelines.ts';
+import { checkSchedules } from '../serve/scheduled-pipelines.ts';
 import { startServe } from '../serve/serve.ts';
 import { resolveKafkaSettings } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
@@ -25,15 +25,25 @@ export interface ServeCommandOptions {
   snapshotIntervalMs: number;
 }
 
-/** Serves until a signal; resolves when stopped cleanly. */
+/**
+ * Serves until a signal; resolves when stopped cleanly. Invalid pipeline files (and pipelines with a
+ * bad schedule) are logged at error level, one entry per file, and left out; the others are served.
+ * @throws ConfigError `nothing_to_serve` (exit 2, before the index is opened) when no valid pipeline
+ *   has a schedule and no broker is configured; its lines name every invalid file first.
+ */
 export async function serveCommand(options: ServeCommandOptions): Promise<void> {
   const { logger } = options;
-  const all = await loadPipelineFolder(options.pipelines);
-  const pipelines = scheduledPipelines(all);
+  // One invalid pipeline file never stops serve: it serves the valid ones and logs every invalid one.
+  const folder = await readPipelineFolder(options.pipelines);
+  const { scheduled: pipelines, invalid: badSchedules } = checkSchedules(folder.pipelines);
+  const problems = [...folder.invalid.map((f) => ({ file: f.file, problems: f.problems })), ...badSchedules.map((b) => ({ file: b.pipeline.file, problems: [b.problem] }))];
   const kafka = resolveKafkaSettings();
   if (pipelines.length === 0 && kafka === undefined) {
-    throw new ConfigError('nothing_to_serve', `no pipeline in ${options.pipelines}/ has a schedule and KAFKA_BROKERS is not set: nothing to serve (add e.g. "schedule: '0 2 * * *'" to a pipeline)`);
+    const lines = problems.flatMap((p) => p.problems);
+    const what = lines.length > 0 ? 'has a valid schedule' : 'has a schedule';
+    throw new ConfigError('nothing_to_serve', [...lines, `no pipeline in ${options.pipelines}/ ${what} and KAFKA_BROKERS is not set: nothing to serve (add e.g. "schedule: '0 2 * * *'" to a pipeline)`].join('\n'));
   }
+  for (const p of problems) logger.error({ file: p.file, problems: p.problems }, 'invalid pipeline file: not served');
   if (pipelines.length === 0) logger.warn({ pipelines: options.pipelines }, 'no pipeline has a schedule: relaying the outbox only');
 
   const index = await openWithPatience(options.dbPath);

@@ -66,8 +66,7 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
       WHERE upgraded OR code_status IN ('linked', 'unlinked') GROUP BY ALL ORDER BY pipeline`))
       .map((r) => ({ pipeline: String(r.pipeline), system: String(r.system), upgraded: Number(r.upgraded), linked: Number(r.linked), unlinked: Number(r.unlinked) })),
     quarantine: (await rows(c, `
-      SELECT reason_code, count(*) AS rows FROM (SELECT unnest(reason_codes) AS reason_code FROM quarantine q
-        WHERE run_id IN (SELECT max_by(run_id, run_no) FROM runs WHERE status = 'succeeded' GROUP BY pipeline))
+      SELECT reason_code, count(*) AS rows FROM (SELECT unnest(reason_codes) AS reason_code FROM quarantine)
       GROUP BY ALL ORDER BY rows DESC, reason_code`)).map((r) => ({ reason_code: String(r.reason_code), rows: Number(r.rows) })),
     outbox: {
       pending: await one(c, `SELECT count(*) FROM changes WHERE ${pendingSql()}`),

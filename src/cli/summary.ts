@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { RunSummary } from '../run/run-pipeline.ts';
+import { errorTextWithoutValues } from '../error-text.ts';
 
 /**
  * The run summary printed by `onecode run`: one line per pipeline with what happened to every row
@@ -23,7 +24,7 @@ export function formatRunSummary(summaries: RunSummary[], pendingEvents: number)
   if (sum('linked') + sum('unlinked') + sum('relinked') > 0) {
     lines.push(`legacy codes: ${sum('linked')} row(s) linked to a one code, ${sum('unlinked')} waiting unlinked for it; ${sum('relinked')} record(s) of earlier runs whose link changed`);
   }
-  for (const s of summaries.filter((x) => x.status === 'failed')) lines.push(`${s.pipeline}: failed (${s.errorCode}): ${s.error}`);
+  for (const s of summaries.filter((x) => x.status === 'failed')) lines.push(`${s.pipeline}: failed (${s.errorCode}): ${errorTextWithoutValues(s.error ?? '')}`);
   lines.push(`${pendingEvents} change event(s) pending in the outbox${process.env.KAFKA_BROKERS ? '' : ' (set KAFKA_BROKERS and run `onecode push` to publish them)'}`);
   return lines.join('\n') + '\n';
 }

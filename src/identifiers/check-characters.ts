@@ -63,6 +63,27 @@ export function organizationCodeCheckCharacter(first8: string): string {
   return check === 10 ? 'X' : check === 11 ? '0' : String(check);
 }
 
+/** Weights of the ICAO Doc 9303 check digit, repeated from the first character: 7, 3, 1, 7, 3, 1 … */
+export const ICAO_9303_WEIGHTS = [7, 3, 1] as const;
+
+/**
+ * Check digit of a 2017 foreigner permanent residence card number (position 15), computed over
+ * positions 1-14 as the check digits of machine-readable travel documents are (ICAO Doc 9303
+ * part 3 §4.9): each character's value (digits 0-9, letters A=10 … Z=35) times the weights
+ * 7, 3, 1 repeated, summed, mod 10. No text of the Ministry of Public Security's 2017 rule was
+ * found published; the rule reproduces the 2017 number the National Immigration Administration
+ * printed in its 2023 adaptation notes (KAZ110090123105, check digit 5) and is the one other
+ * validators use (tests/identifiers/foreign-permanent-residence.test.ts).
+ * @param first14 3 upper-case letters and 11 digits.
+ * @returns `0`–`9`.
+ */
+export function foreignPermanentResidence2017CheckDigit(first14: string): string {
+  if (!/^[A-Z]{3}\d{11}$/.test(first14)) throw new RangeError('2017 foreigner permanent residence number body must be 3 letters and 11 digits');
+  let sum = 0;
+  for (let i = 0; i < 14; i++) sum += parseInt(first14[i]!, 36) * ICAO_9303_WEIGHTS[i % 3]!;
+  return String(sum % 10);
+}
+
 /**
  * Check digit of a 15-digit business registration number (GS 15-2006 registration number
  * rules, ISO 7064 MOD 11,10 hybrid system).

@@ -3,6 +3,7 @@
  * National Immigration Administration, issued 2017 to November 2023; still valid until expiry).
  */
 import { checkBirthDate, toCalendarDate } from './birth-date.ts';
+import { foreignPermanentResidence2017CheckDigit } from './check-characters.ts';
 import { firstDisallowed, invalidResult, judgedResult } from './classification-result.ts';
 import { CHINA_ALPHA_3, isIsoAlpha3 } from './nationality-codes.ts';
 import { normalizeInput } from './normalize-input.ts';
@@ -22,17 +23,19 @@ const SHAPE = /^[A-Z]{3}\d{12}$/;
  * Classifies a 2017 foreigner permanent residence card number: 15 characters, 3 Latin letters
  * and 12 digits (NIA, 2023 notice on the new card: "由 15 位（3 位拉丁字母+12 位数字）调整为
  * 18 位", the letters being the nationality, turned into a numeric code in the 2023 form).
+ * Positions 4-7 are the place of issue, 8-13 the birth date YYMMDD, 14 a sequence digit and 15
+ * the check digit (the layout other validators read; the NIA's published example
+ * KAZ110090123105 fits it: Beijing 1100, born 901231, sequence 0, check digit 5).
  *
- * What is checked, and only that (the NIA has not published the full layout; an independent
- * implementation reads positions 4-7 as the place of issue, 8-13 as YYMMDD, 14 as a sequence
- * digit and 15 as a check digit, which fits the 15 characters; the check-digit algorithm is
- * unpublished and not checked here):
+ * What is checked, and only that:
  * - positions 1-3: ISO 3166-1 alpha-3 nationality (= GB/T 2659); CHN is invalid
  *   (`invalid_nationality_code`), a code not in the ISO table is nonconforming
  *   (`nationality_code_unknown`);
  * - positions 4-5: GB/T 2260 province-level code of the issuing place (`unknown_province`);
  * - positions 8-13: birth date YYMMDD, a real date in the 1900s or the 2000s, not after the
- *   run date (`birth_date_impossible`; a 1900s reading is never in the future).
+ *   run date (`birth_date_impossible`; a 1900s reading is never in the future);
+ * - position 15: check digit over positions 1-14, ICAO Doc 9303 weights 7-3-1, letters A=10 …
+ *   Z=35, sum mod 10 (`check_character_mismatch`; see foreignPermanentResidence2017CheckDigit).
  * The century is ambiguous, so no `birthDate` or `sex` is derived. `regionCode` is the issuing
  * province padded to 6 digits, `nationality` the alpha-3 code. Lower case, full-width characters
  * and spaces are normalised with notes. Shape failures: `empty`, `wrong_length`,
@@ -63,6 +66,10 @@ export function classifyForeignPermanentResidence2017(input: string, { runDate }
   // a 1900s date is never after the run date nor before 1880, so when neither reading holds the 1900s one says why
   if ('failure' in in2000s && 'failure' in in1900s) {
     failures.push({ ...in1900s.failure, message: `birth date YYMMDD ${yymmdd} (positions 8-13): ${in1900s.failure.message}` });
+  }
+  const expected = foreignPermanentResidence2017CheckDigit(value.slice(0, 14));
+  if (value[14] !== expected) {
+    failures.push(reason('check_character_mismatch', `check digit should be ${expected}, found ${value[14]}`));
   }
   return judgedResult(input, kind, value, { failures, deviations, notes }, { regionCode: `${province}0000`, nationality });
 }

@@ -26,6 +26,7 @@ export {
 export { alpha3OfNumeric, isIsoAlpha3, isIsoNumeric } from './nationality-codes.ts';
 export {
   businessRegistrationNumberCheckDigit,
+  foreignPermanentResidence2017CheckDigit,
   organizationCodeCheckCharacter,
   residentIdCheckCharacter,
   usccCheckCharacter,

@@ -18,7 +18,7 @@ export const REASON_CODES = {
   also_valid_resident_id: 'note: classified as a USCC because the field holds USCCs, but the value is also a valid resident identity number',
   authoritative_value_kept: 'note: the value fails a check but comes from an authoritative registry system, so it is kept as given, never corrected',
   // deviations (status nonconforming: kept, flagged for data stewards)
-  region_code_unknown: 'the address code (resident id) or registering office code (USCC) is not in the GB/T 2260 table: abolished before 2021, newer than the table, or mistyped',
+  region_code_unknown: 'the address code (resident id) or registering office code (USCC) is not among the GB/T 2260 codes in force at any time since 1980: mistyped, or newer than the table',
   nationality_code_unknown: 'the nationality code of a foreigner permanent residence number is not in the ISO 3166-1 table',
   // failures
   empty: 'the value is empty',

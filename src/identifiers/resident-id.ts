@@ -29,9 +29,9 @@ const SHAPE_15 = /^\d{15}$/;
  * date YYYYMMDD (§5.3), 3-digit sequence code, odd for men (§5.4), check character (§5.5,
  * ISO 7064 MOD 11-2, `0`–`9` or `X`). Subtypes:
  * - `citizen`: the first two digits are a GB/T 2260 province-level code (else invalid,
- *   `unknown_province`) and the six-digit address code is in the GB/T 2260 table of
- *   `region-codes.ts` (else nonconforming, `region_code_unknown`: abolished before 2021, newer,
- *   or mistyped; see that file for the years covered);
+ *   `unknown_province`) and the six-digit address code is a GB/T 2260 code of any year since
+ *   1980 (`region-codes.ts`; a code abolished since is valid: numbers keep the code they were
+ *   assigned), else nonconforming, `region_code_unknown` (mistyped, or newer than the table);
  * - `hk_macao_residence_permit` / `taiwan_residence_permit`: address code 810000, 820000 or
  *   830000 (residence permits for Hong Kong, Macao and Taiwan residents, 2018); no table check;
  * - `foreign_permanent_resident` (National Immigration Administration, 2023 foreigner permanent
@@ -113,7 +113,7 @@ function checkAddressCode(address: string, failures: Reason[], deviations: Reaso
   if (!isProvinceCode(address.slice(0, 2))) {
     failures.push(reason('unknown_province', `address code ${address} does not start with a GB/T 2260 province-level code (nor is it a residence-permit code 810000/820000/830000)`));
   } else if (!isKnownRegionCode(address)) {
-    deviations.push(reason('region_code_unknown', `address code ${address} is not in the GB/T 2260 table (codes in force 2020-2021): abolished earlier, newer, or mistyped`));
+    deviations.push(reason('region_code_unknown', `address code ${address} is not among the GB/T 2260 codes in force at any time since 1980: mistyped, or newer than the table`));
   }
 }
 

@@ -55,8 +55,8 @@ const CITIZEN_ADDRESS_CODES = [...knownRegionCodes()].filter((code) => isProvinc
 /**
  * `oc_resident_id_fast(v, run_date)`: `v` when it is already a canonical 18-character citizen or
  * residence-permit number (exactly `\d{17}[\dX]`, no normalisation needed), its address code is
- * in the GB/T 2260 table of `region-codes.ts` (so its province exists too) or is a permit address
- * code (810000/820000/830000), its birth date
+ * in the GB/T 2260 history table of `region-codes.ts` (a code of any year since 1980, so its
+ * province exists too) or is a permit address code (810000/820000/830000), its birth date
  * (GB 11643-1999 §5.3) is real (Gregorian leap years), not after `run_date` and not before
  * EARLIEST_BIRTH_DATE, and its MOD 11-2 check character is right (§5.5); otherwise NULL. NULL for
  * everything the JS classifier must see: 15-digit numbers, dirty values, foreigner numbers
@@ -64,7 +64,7 @@ const CITIZEN_ADDRESS_CODES = [...knownRegionCodes()].filter((code) => isProvinc
  *
  * `oc_uscc_fast(v)`: `v` when it is an already canonical unified social credit code: 18
  * characters of the 31-character alphabet with digits in positions 3-8 that are a known
- * registering-office code (GB/T 2260 table or 100000; else nonconforming in JS), the embedded
+ * registering-office code (GB/T 2260 history table or 100000; else nonconforming in JS), the embedded
  * organisation code passing GB 11714-1997 §5, and the mod-31 check character right
  * (GB 32100-2015 §5); otherwise NULL.
  *

@@ -39,12 +39,15 @@ export function statedSexSql(expr: string): string {
   return `coalesce(${cases(expr)}, ${cases(`lower(regexp_replace(${expr}, ${sqlPattern(WS)}, '', 'g'))`)})`;
 }
 
-/** Message of a `stated_birth_date_mismatch` flag (shared by the JS and SQL paths). */
-export const birthDateMismatchMessage = (stated: string, derived: string): string =>
-  `the source states birth date ${stated}, the resident identity number says ${derived}`;
-/** Message of a `stated_sex_mismatch` flag (shared by the JS and SQL paths). */
-export const sexMismatchMessage = (stated: string, derived: string): string =>
-  `the source states sex ${stated}, the resident identity number's sequence code says ${derived}`;
+/**
+ * Message of a `stated_birth_date_mismatch` flag (shared by the JS and SQL paths). It names the
+ * rule, not the dates: a flag is read where personal values may not be (ARCHITECTURE.md).
+ */
+export const BIRTH_DATE_MISMATCH_MESSAGE =
+  'the stated birth date is another day than the birth date code of the resident identity number (GB 11643-1999 §5.3)';
+/** Message of a `stated_sex_mismatch` flag (shared by the JS and SQL paths); names the rule, not the values. */
+export const SEX_MISMATCH_MESSAGE =
+  'the stated sex is not the one the sequence code of the resident identity number gives, odd for men (GB 11643-1999 §5.4)';
 
 /**
  * Compares a source's stated birth date and sex with those derived from a resident identity
@@ -61,11 +64,11 @@ export function checkStatedFacts(id: Classification, stated: StatedFacts): Reaso
   const flags: Reason[] = [];
   const statedDate = stated.birthDate === undefined ? null : normalizeDate(stated.birthDate);
   if (statedDate !== null && id.birthDate !== undefined && statedDate !== id.birthDate) {
-    flags.push(reason('stated_birth_date_mismatch', birthDateMismatchMessage(statedDate, id.birthDate)));
+    flags.push(reason('stated_birth_date_mismatch', BIRTH_DATE_MISMATCH_MESSAGE));
   }
   const statedSex = stated.sex === undefined ? undefined : SEXES.get(stated.sex.replace(SPACES, '').toLowerCase());
   if (statedSex !== undefined && id.sex !== undefined && statedSex !== id.sex) {
-    flags.push(reason('stated_sex_mismatch', sexMismatchMessage(statedSex, id.sex)));
+    flags.push(reason('stated_sex_mismatch', SEX_MISMATCH_MESSAGE));
   }
   return flags;
 }

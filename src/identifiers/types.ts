@@ -13,7 +13,7 @@ export type IdentifierKind = 'resident_id' | 'uscc' | 'org_code' | 'business_reg
 /**
  * - `valid`: conforms to its standard (possibly after normalisation, see `reasons`).
  * - `nonconforming`: structurally right but breaks a rule real registries are known to break:
- *   an unknown or abolished region code, an unknown nationality code, or (from an authoritative
+ *   a region code never in force in GB/T 2260, an unknown nationality code, or (from an authoritative
  *   registry only) a wrong USCC check character. `normalized` is set (never corrected) and the
  *   reasons say what deviates.
  * - `invalid`: cannot be the identifier it claims to be; `normalized` is null.

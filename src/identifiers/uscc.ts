@@ -25,8 +25,8 @@ export interface UsccOptions {
  * - position 1: registration authority code, position 2: category code (§4; only the
  *   alphabet is checked, because the authority/category lists have grown since 2015);
  * - positions 3-8: registering office region code, 6 digits (`region_code_not_digits`), a
- *   GB/T 2260 code of `region-codes.ts` or 100000 for national registrations (else
- *   nonconforming, `region_code_unknown`);
+ *   GB/T 2260 code of any year since 1980 (`region-codes.ts`; abolished codes stay valid) or
+ *   100000 for national registrations (else nonconforming, `region_code_unknown`);
  * - positions 9-17: the organisation code (GB 11714-1997), whose own check character must be
  *   right (`organization_code_check_mismatch`);
  * - position 18: check character, weights 3^(i-1) mod 31, check value 31 - (sum mod 31), 31 → `0`
@@ -57,7 +57,7 @@ export function classifyUscc(input: string, { authoritative = false }: UsccOptio
   if (!/^\d{6}$/.test(region)) {
     failures.push(reason('region_code_not_digits', `registering office region code ${region} (positions 3-8) must be 6 digits`));
   } else if (!isKnownRegisteringOfficeCode(region)) {
-    deviations.push(reason('region_code_unknown', `registering office code ${region} (positions 3-8) is not in the GB/T 2260 table (codes in force 2020-2021) nor 100000 (national)`));
+    deviations.push(reason('region_code_unknown', `registering office code ${region} (positions 3-8) is not among the GB/T 2260 codes in force at any time since 1980, nor 100000 (national)`));
   }
   const organizationCode = value.slice(8, 17);
   const organizationCheck = organizationCodeCheckCharacter(organizationCode.slice(0, 8));

@@ -1,9 +1,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CANONICAL_FIELDS, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import { birthDateMismatchMessage, sexMismatchMessage, statedSexSql } from '../identifiers/stated-facts.ts';
+import { BIRTH_DATE_MISMATCH_MESSAGE, SEX_MISMATCH_MESSAGE, statedSexSql } from '../identifiers/stated-facts.ts';
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
 import { DERIVED } from './golden.ts';
+import { applyNonPlainFindings, clearNonPlainValues } from './plain-values.ts';
 import { quoteLiteral } from './sql-text.ts';
 
 /** Where each mapped canonical field and each source-key column sits in the staging table. */
@@ -30,14 +31,22 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
   return { projectColumns, layout: { fields, keyColumns: pipeline.source_key.map(col) } };
 }
 
-/** Fields holding dates: read in the forms src/normalize/dates.ts accepts, flagged when unreadable. */
-const DATE_FIELDS: ReadonlySet<CanonicalField> = new Set(['birth_date', 'updated_at']);
+/**
+ * Fields read by a normaliser that can fail: a value in none of its forms is left out of the
+ * field and flagged (reason code and message); the payload keeps what was written.
+ */
+const UNREADABLE_FLAGS: Partial<Record<CanonicalField, { code: string; forms: string }>> = {
+  birth_date: { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' },
+  updated_at: { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' },
+  phone: { code: 'unreadable_phone', forms: 'no mobile number (11 digits), fixed-line number with area code, or local number of 5-8 digits (src/normalize/phones.ts)' },
+};
 
 /**
  * The SQL macro (src/normalize) that normalises a non-identifier canonical field, or undefined
  * for a plain trim: person names (interpunct variants unified, spaces between Han characters
  * removed), organisation names (whitespace collapsed), stated birth dates as calendar dates,
- * `updated_at` as a timestamp text that sorts chronologically ("most recent" in survivorship).
+ * `updated_at` as a timestamp text that sorts chronologically ("most recent" in survivorship),
+ * telephone numbers in their stored form (src/normalize/phones.ts).
  * `name` is a person's or an organisation's by the entity (a record's by its subject's code).
  */
 export function fieldNormalizer(pipeline: Pipeline, field: CanonicalField): string | undefined {
@@ -48,6 +57,7 @@ export function fieldNormalizer(pipeline: Pipeline, field: CanonicalField): stri
     case 'employer_name': return 'oc_org_name';
     case 'birth_date': return 'oc_date';
     case 'updated_at': return 'oc_timestamp';
+    case 'phone': return 'oc_phone';
     default: return undefined;
   }
 }
@@ -74,16 +84,19 @@ const REASON = (code: string, field: string, message: string): string =>
 
 /**
  * Builds `target`: one row per staged row with its payload, `payload_hash`, `source_key`, every
- * mapped canonical field (identifiers normalised, other fields trimmed), `code_status`,
- * quarantine `reasons` (NULL or empty when the row can load), data-quality `flags`, and the row's
+ * mapped canonical field (identifiers normalised, other fields trimmed; a value that is not
+ * plain text — a JSON object or array, control characters — left out, see plain-values.ts),
+ * `code_status`, quarantine `reasons` (NULL or empty when the row can load), data-quality `flags`, and the row's
  * `disposition`:
  * A row of a legal person (or of a record about one) with no USCC but an organisation code or registration number that is
  * valid (or nonconforming) gets `code_status` 'unlinked' and loads; planRun links it if it can.
  * `code_alias` holds the 15-digit form a resident identity number was upgraded from.
  * - `quarantined`: it has reasons;
- * - `duplicate`: same source key and payload as an earlier row of this extract;
- * - `superseded`: an earlier, different version of a source key a later row replaces
- *   (`winner_line` says which); it goes to quarantine as `source_key_superseded`;
+ * - `duplicate`: same source key and payload as an earlier row of this extract, and that
+ *   payload is the version that loads;
+ * - `superseded`: a version of a source key other than the version of the key's last row, which
+ *   wins (`winner_line`: the line of that last row); every row of it, repeats included, goes to
+ *   quarantine as `source_key_superseded`;
  * - `loaded`.
  *
  * Set-based, in one pass over the staging table plus updates that touch only the exceptions:
@@ -113,6 +126,11 @@ export async function buildCandidates(options: {
   const secondaryTable = `${target}_secondary`;
   const slowTable = `${target}_slow`;
   const blank = (expr: string) => `nullif(trim(${expr}), '') IS NULL`;
+  const nonPlainTable = `${target}_nonplain`;
+
+  // Mapped values that are not plain text (a JSON object or array, control characters) are
+  // cleared from the staging columns first, so nothing below sees them (plain-values.ts).
+  await clearNonPlainValues({ connection: c, pipeline, layout, codeColumn: code.column, stagingTable, found: nonPlainTable });
 
   // Secondary identifiers: the fast path once per distinct value.
   await c.run(`
@@ -133,7 +151,7 @@ export async function buildCandidates(options: {
   }
   // Other fields: normalised once per row in the inner projection (see fieldNormalizer).
   const normalized: string[] = [];
-  const unreadableDates: { field: CanonicalField; column: string; source: string }[] = [];
+  const unreadable: { field: CanonicalField; column: string; source: string }[] = [];
   for (const field of CANONICAL_FIELDS) {
     if (field === code.field || secondary.some((i) => i.field === field)) continue;
     const column = IDENTIFIER_FIELDS[field] ? undefined : layout.fields[field];
@@ -144,13 +162,13 @@ export async function buildCandidates(options: {
     const macro = fieldNormalizer(pipeline, field);
     normalized.push(`${macro ? `${macro}(${column})` : `nullif(trim(${column}), '')`} AS n_${field}`);
     selects.push(`s.n_${field} AS ${field}`);
-    if (DATE_FIELDS.has(field)) unreadableDates.push({ field, column, source: pipeline.mapping[field]! });
+    if (UNREADABLE_FLAGS[field]) unreadable.push({ field, column, source: pipeline.mapping[field]! });
   }
   // Data-quality flags known in this pass: unreadable dates, and stated facts of rows whose one
   // code the fast path accepted (the rest are checked after the slow path, flagStatedFacts).
-  const checks: FlagCheck[] = unreadableDates.map((d) => ({
+  const checks: FlagCheck[] = unreadable.map((d) => ({
     when: `(s.n_${d.field} IS NULL AND NOT ${blank(`s.${d.column}`)})`,
-    flag: REASON('unreadable_date', d.source, `'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number): left out of ${d.field}, kept in the payload'`),
+    flag: REASON(UNREADABLE_FLAGS[d.field]!.code, d.source, `'${UNREADABLE_FLAGS[d.field]!.forms}: left out of ${d.field}, kept in the payload'`),
   }));
   if (code.kind === 'resident_id') {
     checks.push(...statedFactChecks(pipeline, { id: 's.code_fast', sex: 's.n_sex', birthDate: 's.n_birth_date' }));
@@ -186,6 +204,7 @@ export async function buildCandidates(options: {
       -- the fast path and normalisers once per row (a column alias used twice would expand the macro twice)
       FROM (SELECT *, ${[`${fastPathSql(code.kind, code.column, runDate)} AS code_fast`, ...normalized].join(', ')} FROM ${stagingTable}) s ${joins.join(' ')}
     )`);
+  await applyNonPlainFindings(c, target, nonPlainTable);
 
   // The exceptions: values the fast path did not accept, classified in JavaScript.
   const slowCount = await classifySlowPath({
@@ -244,7 +263,7 @@ export async function buildCandidates(options: {
   if (layout.fields.org_code && code.kind === 'uscc') {
     // GB 32100-2015 §4: positions 9-17 of a USCC are the organisation code (GB 11714-1997).
     await c.run(`
-      UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('org_code_mismatch', pipeline.mapping.org_code!, `'the organisation code ' || org_code || ' is not the one the USCC embeds (positions 9-17: ' || substr(${code.field}, 9, 9) || ')'`)}])
+      UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('org_code_mismatch', pipeline.mapping.org_code!, `'the organisation code is not the one the USCC embeds at positions 9-17 (GB 32100-2015 §4)'`)}])
       WHERE ${code.field} IS NOT NULL AND org_code IS NOT NULL AND substr(${code.field}, 9, 9) <> org_code`);
   }
   await c.run(`UPDATE ${target} SET disposition = CASE WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
@@ -257,25 +276,21 @@ export async function buildCandidates(options: {
       WHERE disposition = 'loaded'
         AND source_key IN (SELECT source_key FROM ${target} WHERE disposition = 'loaded' GROUP BY source_key HAVING count(*) > 1)
     ), ranked AS (
-      SELECT *, row_number() OVER (PARTITION BY source_key, payload_hash ORDER BY rn) AS copy_no FROM repeated
-    ), firsts AS (
-      SELECT rn, max(rn) OVER (PARTITION BY source_key) AS winner, arg_max(line, rn) OVER (PARTITION BY source_key) AS winner_line
-      FROM ranked WHERE copy_no = 1
+      -- the key's last row says which version wins; the first row of that version loads
+      SELECT *, row_number() OVER (PARTITION BY source_key, payload_hash ORDER BY rn) AS copy_no,
+             arg_max(payload_hash, rn) OVER (PARTITION BY source_key) AS winner_hash,
+             arg_max(line, rn) OVER (PARTITION BY source_key) AS last_line
+      FROM repeated
     )
-    SELECT r.rn, CASE WHEN r.copy_no > 1 THEN 'duplicate' ELSE 'superseded' END AS disposition, f.winner_line
-    FROM ranked r LEFT JOIN firsts f USING (rn)
-    WHERE r.copy_no > 1 OR f.winner <> r.rn`);
+    SELECT rn, CASE WHEN payload_hash = winner_hash THEN 'duplicate' ELSE 'superseded' END AS disposition,
+           CASE WHEN payload_hash <> winner_hash THEN last_line END AS winner_line
+    FROM ranked
+    WHERE payload_hash <> winner_hash OR copy_no > 1`);
   await c.run(`
     UPDATE ${target} t SET disposition = r.disposition, winner_line = r.winner_line
     FROM ${target}_repeats r WHERE t.rn = r.rn`);
   await c.run(`DROP TABLE ${secondaryTable}; DROP TABLE ${slowTable}; DROP TABLE ${target}_repeats`);
   return slowCount;
-}
-
-/** SQL building the text of `message(a, b)` from two SQL expressions (one message text for JS and SQL). */
-function messageSql(message: (a: string, b: string) => string, a: string, b: string): string {
-  const [before, between, after] = message('\u0001', '\u0002').split(/[\u0001\u0002]/u) as [string, string, string];
-  return `${quoteLiteral(before)} || ${a} || ${quoteLiteral(between)} || ${b} || ${quoteLiteral(after)}`;
 }
 
 /** A data-quality flag and the SQL condition under which a row gets it. */
@@ -301,14 +316,14 @@ function statedFactChecks(pipeline: Pipeline, e: { id: string; sex: string; birt
     const derived = DERIVED.person.birth_date!(e.id);
     checks.push({
       when: `(${carries} AND ${e.birthDate} <> ${derived})`,
-      flag: REASON('stated_birth_date_mismatch', pipeline.mapping.birth_date, messageSql(birthDateMismatchMessage, e.birthDate, derived)),
+      flag: REASON('stated_birth_date_mismatch', pipeline.mapping.birth_date, quoteLiteral(BIRTH_DATE_MISMATCH_MESSAGE)),
     });
   }
   if (pipeline.mapping.sex) {
     const derived = DERIVED.person.sex!(e.id);
     checks.push({
       when: `(${carries} AND ${statedSexSql(e.sex)} <> ${derived})`,
-      flag: REASON('stated_sex_mismatch', pipeline.mapping.sex, messageSql(sexMismatchMessage, statedSexSql(e.sex), derived)),
+      flag: REASON('stated_sex_mismatch', pipeline.mapping.sex, quoteLiteral(SEX_MISMATCH_MESSAGE)),
     });
   }
   return checks;

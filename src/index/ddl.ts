@@ -2,12 +2,12 @@ import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 3;
+export const INDEX_SCHEMA_VERSION = 5;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
  * keyed by the version they produce; run in order, after INDEX_DDL, for versions above the one
- * stored in `onecode_meta`. Each is idempotent.
+ * stored in `onecode_meta`. openIndex runs them in one transaction with the version update.
  */
 export const INDEX_MIGRATIONS: Record<number, string> = {
   // 2: linkage of legacy codes (code_alias is created by INDEX_DDL; source records may wait unlinked)
@@ -20,9 +20,27 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
     -- records loaded before names, dates and stated facts were normalised and checked: the next
     -- run of each pipeline rewrites them (counted as updated; events only where content changed)
     UPDATE source_record SET payload_hash = 0;`,
-  // 3: a parked event holds back the later events of its key; parked events can be re-queued or
+  // 3: every timestamp an analyst sees carries its zone (the stored instants were UTC); the
+  // phone number is a canonical column of source records and golden persons, so the next run
+  // of each pipeline rewrites its records (payload_hash 0, as in 2) to fill it
+  3: `
+    ALTER TABLE run_log ALTER started_at TYPE TIMESTAMPTZ USING timezone('UTC', started_at);
+    ALTER TABLE run_log ALTER ended_at TYPE TIMESTAMPTZ USING timezone('UTC', ended_at);
+    ALTER TABLE quarantined_row ALTER quarantined_at TYPE TIMESTAMPTZ USING timezone('UTC', quarantined_at);
+    ALTER TABLE outbox ALTER created_at TYPE TIMESTAMPTZ USING timezone('UTC', created_at);
+    ALTER TABLE outbox ALTER published_at TYPE TIMESTAMPTZ USING timezone('UTC', published_at);
+    ALTER TABLE source_record ADD COLUMN IF NOT EXISTS phone VARCHAR;
+    ALTER TABLE golden_person ADD COLUMN IF NOT EXISTS phone VARCHAR;
+    UPDATE source_record SET payload_hash = 0;`,
+  // 4: quarantine may withhold the text of a row that could not be split into columns (pipelines
+  // with a secret column, src/run/withhold-raw.ts): raw NULL, its SM3 digest and byte length kept
+  4: `
+    ALTER TABLE quarantined_row ALTER raw DROP NOT NULL;
+    ALTER TABLE quarantined_row ADD COLUMN IF NOT EXISTS raw_sm3 VARCHAR;
+    ALTER TABLE quarantined_row ADD COLUMN IF NOT EXISTS raw_bytes BIGINT;`,
+  // 5: a parked event holds back the later events of its key; parked events can be re-queued or
   // skipped, recorded (src/outbox/outbox-ddl.ts)
-  3: OUTBOX_MIGRATION_PARKING,
+  5: OUTBOX_MIGRATION_PARKING,
 };
 
 /**
@@ -62,8 +80,8 @@ CREATE TABLE IF NOT EXISTS run_log (
   system VARCHAR NOT NULL,
   trigger VARCHAR NOT NULL,
   source_path VARCHAR,
-  started_at TIMESTAMP NOT NULL,
-  ended_at TIMESTAMP,
+  started_at TIMESTAMPTZ NOT NULL,
+  ended_at TIMESTAMPTZ,
   status VARCHAR NOT NULL,
   rows_read BIGINT, loaded BIGINT, duplicates BIGINT, quarantined BIGINT,
   created BIGINT, updated BIGINT, deleted BIGINT, unchanged BIGINT, events BIGINT,
@@ -102,7 +120,8 @@ CREATE TABLE IF NOT EXISTS code_alias (
 CREATE TABLE IF NOT EXISTS golden_person (
   id_number VARCHAR NOT NULL ${U},
   name VARCHAR, employer_name VARCHAR, employer_uscc VARCHAR,
-  changed_run_id VARCHAR NOT NULL
+  changed_run_id VARCHAR NOT NULL,
+  phone VARCHAR
 );
 CREATE TABLE IF NOT EXISTS golden_legal_person (
   uscc VARCHAR NOT NULL ${U},
@@ -116,10 +135,12 @@ CREATE TABLE IF NOT EXISTS quarantined_row (
   system VARCHAR NOT NULL,
   source_path VARCHAR,
   line BIGINT,
-  raw VARCHAR NOT NULL,
+  raw VARCHAR,
+  raw_sm3 VARCHAR,
+  raw_bytes BIGINT,
   reason_codes VARCHAR[] NOT NULL,
   reasons JSON NOT NULL,
-  quarantined_at TIMESTAMP NOT NULL
+  quarantined_at TIMESTAMPTZ NOT NULL
 );
 ${OUTBOX_DDL}
 `;

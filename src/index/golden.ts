@@ -16,7 +16,7 @@ export type GoldenEntity = keyof typeof GOLDEN_FIELDS;
  * The one list used by the golden tables (goldenSql) and the `lineage` view.
  */
 export const SURVIVING: Record<GoldenEntity, readonly string[]> = {
-  person: ['name', 'employer_name', 'employer_uscc'],
+  person: ['name', 'employer_name', 'employer_uscc', 'phone'],
   legal_person: ['name', 'legal_representative', 'legal_representative_id_number', 'address'],
 };
 

@@ -15,14 +15,37 @@ export function resolveDbPath(flag?: string): string {
   return flag ?? process.env.ONECODE_DB ?? DEFAULT_DB_PATH;
 }
 
+/** The zone in which the index shows its timestamps (each with its offset, `+08`). */
+export const INDEX_TIME_ZONE = 'Asia/Shanghai';
+
 export interface OpenIndex {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
   close(): void;
 }
 
+/** `runs.error_code` of a run that was still `running` when its process stopped. */
+export const ABANDONED_ERROR_CODE = 'run_abandoned';
+
 /**
- * Opens (and on first use creates) the index in a DuckDB file.
+ * Marks every run still `running` as `abandoned`, with `ended_at` (the time it is found, UTC like
+ * `started_at`), `error_code` {@link ABANDONED_ERROR_CODE} and a message. Called when the index is
+ * opened for writing: DuckDB lets one process at a time write a file, so a run `running` then
+ * belongs to a process that was killed or crashed (or a serve stopped by a second signal). Its
+ * changes were never committed: a run writes the index in one transaction.
+ * @returns how many runs were marked.
+ */
+export async function markAbandonedRuns(connection: DuckDBConnection): Promise<number> {
+  const reader = await connection.runAndReadAll(`
+    UPDATE run_log SET status = 'abandoned', ended_at = now()::TIMESTAMP, error_code = '${ABANDONED_ERROR_CODE}',
+      error = 'the process running it stopped before the run ended (killed or crashed); nothing of the run was committed'
+    WHERE status = 'running'`);
+  return Number(reader.getRows()[0]?.[0] ?? 0);
+}
+
+/**
+ * Opens (and on first use creates) the index in a DuckDB file. Opened for writing, it marks runs
+ * left `running` by a process that stopped as `abandoned` ({@link markAbandonedRuns}).
  * @param options.readOnly open without write access (analysts' commands); the file must exist.
  * @throws OnecodeError `index_locked` when another process holds the file for writing,
  *   `index_missing` for a read-only open of a file that does not exist.
@@ -43,6 +66,8 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
     throw new OnecodeError('index_unopenable', `${dbPath}: cannot open the index: ${message.split('\n')[0]}`);
   }
   const connection = await instance.connect();
+  // Timestamps are instants (TIMESTAMPTZ); they are shown in China Standard Time, with the offset.
+  await connection.run(`SET TimeZone = '${INDEX_TIME_ZONE}'`);
   // The normalisation macros back the views (conflicts): stored in a writable index so that any
   // DuckDB client can query the views, and registered per connection for read-only opens too.
   if (!options.readOnly) await connection.run(NORMALIZE_SQL_MACROS);
@@ -50,11 +75,23 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
   if (!options.readOnly) {
     await connection.run(INDEX_DDL);
     const stored = Number((await connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows()[0]?.[0] ?? INDEX_SCHEMA_VERSION);
-    for (let version = stored + 1; version <= INDEX_SCHEMA_VERSION; version++) {
-      if (INDEX_MIGRATIONS[version]) await connection.run(INDEX_MIGRATIONS[version]!);
+    if (stored < INDEX_SCHEMA_VERSION) {
+      // The migrations and the new version land together or not at all.
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        for (let version = stored + 1; version <= INDEX_SCHEMA_VERSION; version++) {
+          if (INDEX_MIGRATIONS[version]) await connection.run(INDEX_MIGRATIONS[version]!);
+        }
+        await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
+        await connection.run('COMMIT');
+      } catch (error) {
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw new OnecodeError('index_migration_failed', `${dbPath}: cannot upgrade the index from version ${stored} to ${INDEX_SCHEMA_VERSION} (${(error as Error).message.split('\n')[0]}); it is unchanged`);
+      }
     }
     await connection.run(VIEW_DDL);
     await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
+    await markAbandonedRuns(connection);
   }
   await connection.run(IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
   return {

@@ -6,7 +6,7 @@ import { stateSql } from '../outbox/outbox-states.ts';
  * Rows of the `lineage` view for one entity: for every golden record, one row per stored field
  * holding a value, naming the source record that supplied it, chosen by the very aggregate that
  * builds the golden tables (golden.ts survivorSql over the same entity's source records, as
- * apply-run feeds goldenSql); then one row per field derived from the code. One branch per field
+ * plan/golden-changes.ts feeds goldenSql); then one row per field derived from the code. One branch per field
  * and per derived field, so that a filter on `code` reaches the scan of source_record.
  */
 function lineageSql(entity: GoldenEntity): string {
@@ -16,7 +16,7 @@ function lineageSql(entity: GoldenEntity): string {
     survivorSql(field, `struct_pack(value := ${field}, pipeline := pipeline, system := system, source_key := source_key, run_id := changed_run_id, priority := priority, updated_at := updated_at)`);
   const stored = SURVIVING[entity].map((field) => `
   SELECT ${E} AS entity, s.code, ${quoteLiteral(field)} AS field, s.w.value, s.w.pipeline, s.w.system, s.w.source_key, s.w.run_id,
-         s.w.priority, s.w.updated_at, 'record' AS source, NULL::VARCHAR AS rule
+         s.w.priority, ${wallClockSql('s.w.updated_at')} AS updated_at, 'record' AS source, NULL::VARCHAR AS rule
   FROM (SELECT one_code AS code, ${supplier(field)} AS w FROM source_record WHERE entity = ${E} GROUP BY one_code) s
   SEMI JOIN ${table} g ON g.${key} = s.code
   WHERE s.w IS NOT NULL`);
@@ -25,6 +25,15 @@ function lineageSql(entity: GoldenEntity): string {
          NULL, NULL, 'derived', ${quoteLiteral(DERIVED_RULES[entity][field]!)}
   FROM ${table} g`);
   return [...stored, ...derived].join('\n  UNION ALL');
+}
+
+/**
+ * SQL of a normalised `updated_at` as analysts see it: a date (`2024-03-01`) as it is, a time of
+ * day with its zone made explicit (`2024-03-01 08:30:00+08:00`): the normaliser writes every
+ * time in China Standard Time (src/normalize/dates.ts).
+ */
+function wallClockSql(expr: string): string {
+  return `CASE WHEN length(${expr}) = 19 THEN ${expr} || '+08:00' ELSE ${expr} END`;
 }
 
 /**
@@ -52,7 +61,7 @@ function lineageSql(entity: GoldenEntity): string {
 export const VIEW_DDL = `
 CREATE OR REPLACE VIEW persons AS
   SELECT id_number, name, ${goldenFieldSql('person', 'g', 'sex')} AS sex, ${goldenFieldSql('person', 'g', 'birth_date')} AS birth_date,
-         ${goldenFieldSql('person', 'g', 'region_code')} AS region_code, employer_name, employer_uscc, changed_run_id
+         ${goldenFieldSql('person', 'g', 'region_code')} AS region_code, phone, employer_name, employer_uscc, changed_run_id
   FROM golden_person g;
 CREATE OR REPLACE VIEW legal_persons AS
   SELECT uscc, name, ${goldenFieldSql('legal_person', 'g', 'org_code')} AS org_code, ${goldenFieldSql('legal_person', 'g', 'region_code')} AS region_code,
@@ -60,12 +69,16 @@ CREATE OR REPLACE VIEW legal_persons AS
   FROM golden_legal_person g;
 CREATE OR REPLACE VIEW records AS
   SELECT pipeline, system, entity, source_key, one_code, code_kind, code_status, linked_via, org_code, business_reg_no, name,
-         employer_uscc, legal_representative_id_number, payload, flags, line, priority,
-         first_run_id, changed_run_id
+         phone, employer_name, employer_uscc, legal_representative, legal_representative_id_number, address,
+         ${wallClockSql('updated_at')} AS updated_at, payload, flags, line, priority, first_run_id, changed_run_id
   FROM source_record;
+CREATE OR REPLACE VIEW quarantine_history AS
+  SELECT q.run_id, r.run_no, q.pipeline, q.system, q.source_path, q.line, q.reason_codes, q.reasons, q.raw, q.raw_sm3, q.raw_bytes, q.quarantined_at
+  FROM quarantined_row q LEFT JOIN run_log r USING (run_id);
 CREATE OR REPLACE VIEW quarantine AS
-  SELECT run_id, pipeline, system, source_path, line, reason_codes, reasons, raw, quarantined_at
-  FROM quarantined_row;
+  SELECT run_id, pipeline, system, source_path, line, reason_codes, reasons, raw, raw_sm3, raw_bytes, quarantined_at
+  FROM quarantined_row
+  WHERE run_id IN (SELECT max_by(run_id, run_no) FROM run_log WHERE status = 'succeeded' GROUP BY pipeline);
 CREATE OR REPLACE VIEW runs AS
   SELECT run_id, run_no, pipeline, system, trigger, status, started_at, ended_at,
          rows_read, loaded, duplicates, quarantined, created, updated, deleted, unchanged, events,
@@ -111,7 +124,7 @@ CREATE OR REPLACE VIEW relations AS
   FROM golden_legal_person l LEFT JOIN golden_person p ON p.id_number = l.legal_representative_id_number
   WHERE l.legal_representative_id_number IS NOT NULL;
 CREATE OR REPLACE VIEW changes AS
-  SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event,
+  SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event::JSON AS event,
          ${stateSql()} AS state, parked_at, held_by, skipped_at, skipped_by, skip_reason, requeued_at, requeued_by, first_seq
   FROM outbox;
 `;

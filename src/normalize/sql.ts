@@ -10,6 +10,7 @@
 import { FULLWIDTH_ASCII, sqlLet, sqlPattern, sqlRewrites, sqlTranslate } from './characters.ts';
 import { CST_OFFSET_SECONDS, DATE_TIME_GROUPS, DATE_TIME_PATTERN, EXCEL_EPOCH } from './dates.ts';
 import { PERSON_NAME_KEY_REWRITES, PERSON_NAME_KEY_TABLE, PERSON_NAME_REWRITES, PLAIN_NAME_PATTERN } from './names.ts';
+import { PHONE_FIXED, PHONE_FIXED_INTERNATIONAL, PHONE_LOCAL, PHONE_MOBILE, PHONE_SEPARATOR } from './phones.ts';
 import { ORG_NAME_KEY_REWRITES, ORG_NAME_KEY_TABLE, ORG_NAME_KEY_WHITESPACE, ORG_NAME_REWRITES } from './org-names.ts';
 
 // ---- dates ---------------------------------------------------------------------------------
@@ -95,6 +96,7 @@ const personName = (v: string): string =>
 /**
  * `oc_date(v)`: `normalizeDate` — `YYYY-MM-DD` or NULL.
  * `oc_timestamp(v)`: `normalizeTimestamp` — `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (UTC+8) or NULL.
+ * `oc_phone(v)`: `normalizePhone` — the stored form of a telephone number, or NULL.
  * `oc_person_name(v)`, `oc_person_name_key(v)`: `normalizePersonName`, `personNameKey`.
  * `oc_org_name(v)`, `oc_org_name_key(v)`: `normalizeOrgName`, `orgNameKey`.
  *
@@ -120,6 +122,13 @@ CREATE OR REPLACE MACRO oc_timestamp(v) AS
     ELSE ${chinaStandardTime(`CAST(${ISO_WALL_CLOCK} AS TIMESTAMP)`, ISO_OFFSET)} END
   ELSE ${sqlLet('oc_w', withDateTimeParts('v', WALL_CLOCK_AND_ZONE), applyZone('oc_w'))}
   END;
+
+CREATE OR REPLACE MACRO oc_phone(v) AS
+  ${sqlLet('oc_n', `regexp_replace(${sqlTranslate('v', FULLWIDTH_ASCII)}, ${sqlPattern(PHONE_SEPARATOR)}, '', 'g')`,
+    `CASE WHEN regexp_full_match(oc_n, ${sqlPattern(PHONE_MOBILE)}) THEN regexp_extract(oc_n, ${sqlPattern(PHONE_MOBILE)}, 1) ` +
+    `WHEN regexp_full_match(oc_n, ${sqlPattern(PHONE_FIXED)}) THEN regexp_replace(oc_n, ${sqlPattern(PHONE_FIXED)}, '\\1-\\2') ` +
+    `WHEN regexp_full_match(oc_n, ${sqlPattern(PHONE_FIXED_INTERNATIONAL)}) THEN regexp_replace(oc_n, ${sqlPattern(PHONE_FIXED_INTERNATIONAL)}, '0\\1-\\2') ` +
+    `WHEN regexp_full_match(oc_n, ${sqlPattern(PHONE_LOCAL)}) THEN oc_n END`)};
 
 CREATE OR REPLACE MACRO oc_person_name(v) AS
   ${personName('v')};

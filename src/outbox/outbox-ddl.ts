@@ -8,7 +8,9 @@
  *   (parked-events.ts); `first_seq` then keeps the one it was written with.
  * - `event`: the full change-event envelope as JSON text (see docs/feed-contract.md); its `seq`
  *   is the row's.
- * - `published_at`: NULL until the broker acknowledged the event (UTC).
+ * - `published_at`: NULL until the broker acknowledged the event.
+ * - `created_at`, `published_at` and the other times: instants (TIMESTAMPTZ), shown in the
+ *   session's zone, Asia/Shanghai.
  * - `parked_reason`, `parked_at`: set when the event cannot be published (e.g. larger than the
  *   topic accepts). Later events of the same topic and message key then wait behind it:
  * - `held_by`: the seq of the parked event this one waits behind (NULL when it does not wait).
@@ -30,8 +32,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   code VARCHAR NOT NULL USING COMPRESSION uncompressed,
   run_id VARCHAR NOT NULL,
   event VARCHAR NOT NULL USING COMPRESSION uncompressed,
-  created_at TIMESTAMP NOT NULL,
-  published_at TIMESTAMP,
+  created_at TIMESTAMPTZ NOT NULL,
+  published_at TIMESTAMPTZ,
   parked_reason VARCHAR,
   parked_at TIMESTAMPTZ,
   held_by BIGINT,

@@ -152,13 +152,13 @@ export function createOutboxStore(connection: DuckDBConnection): OutboxStore {
 
     settle: async ({ published, parked, held }) => {
       if (published.length === 0 && parked.length === 0 && held.length === 0) return;
-      const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+      const now = new Date().toISOString();
       try {
         await inTransaction(async () => {
           // seqs are bigints produced by this module: safe to inline, and far faster than 1,000 parameters.
           if (published.length > 0) {
             await connection.run(
-              `UPDATE outbox SET published_at = CAST($1 AS TIMESTAMP)
+              `UPDATE outbox SET published_at = CAST($1 AS TIMESTAMPTZ)
                 WHERE published_at IS NULL AND seq BETWEEN ${min(published)} AND ${max(published)}
                   AND seq IN (${published.map((s) => s.toString()).join(',')})`,
               [now],

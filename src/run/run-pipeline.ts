@@ -1,14 +1,17 @@
 import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, ConnectorContext, StageContext } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import { resolveSourcePath } from '../config/load-pipelines.ts';
-import { OnecodeError } from '../errors.ts';
-import { planRun, type RunCounts, type RunPlan } from '../index/apply-run.ts';
+import { declaredSourcePath, sourceFileToRead } from '../config/source-path.ts';
+import { planRun, type RunCounts, type RunPlan } from '../index/plan/plan-run.ts';
+import { NO_COUNTS } from '../index/plan/run-counts.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
 import type { OpenIndex } from '../index/open-index.ts';
-import { quoteLiteral } from '../index/sql-text.ts';
+import { quoteLiteral, sqlInstant } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
 import type { Logger } from '../logger.ts';
+import { stackFrames } from '../error-text.ts';
+import { recordedError } from './error-record.ts';
+import { withholdRejectedRaw } from './withhold-raw.ts';
 
 /** What `run` reports for one pipeline. */
 export interface RunSummary extends RunCounts {
@@ -53,21 +56,26 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const logger = o.logger.child({ component: 'run', pipeline: pipeline.name });
   const runNo = Number((await c.runAndReadAll(`SELECT nextval('run_seq')`)).getRows()[0]![0]);
   const runId = `r${String(runNo).padStart(6, '0')}`;
-  const sourcePath = resolveSourcePath(pipeline, pipeline.connector.path);
+  const declaredPath = declaredSourcePath(pipeline);
   const started = Date.now();
   await c.run(`
     INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, source_path, started_at, status)
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
-            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(sourcePath)}, make_timestamp(${started}::BIGINT * 1000), 'running')`);
-  logger.info({ runId, source: sourcePath }, 'run started');
+            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(declaredPath)}, ${sqlInstant(started)}, 'running')`);
+  logger.info({ runId, source: declaredPath }, 'run started');
+  const phase = { now: 'checking the source path' };
   try {
+    // Confined and a regular file (src/config/source-path.ts): the connector reads its real path.
+    const sourcePath = await sourceFileToRead(pipeline);
+    phase.now = 'staging the extract';
     // Staging and planning write only temporary tables; the index changes in one transaction.
-    const plan = await extractAndPlan(o, runId, runNo, sourcePath);
+    const plan = await extractAndPlan(o, runId, runNo, sourcePath, phase);
     const counts = plan.counts;
+    phase.now = 'writing the index';
     await c.run('BEGIN TRANSACTION');
     await plan.write();
     await c.run(`
-      UPDATE run_log SET status = 'succeeded', ended_at = now()::TIMESTAMP,
+      UPDATE run_log SET status = 'succeeded', ended_at = now(),
         rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},
         quarantined = ${counts.quarantined}, created = ${counts.created}, updated = ${counts.updated},
         deleted = ${counts.deleted}, unchanged = ${counts.unchanged}, events = ${counts.events},
@@ -79,23 +87,21 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     return summary;
   } catch (error) {
     await c.run('ROLLBACK').catch(() => undefined);
-    const code = error instanceof OnecodeError ? error.code : 'internal_error';
-    const message = (error as Error).message;
+    const { code, message } = recordedError(error, phase.now);
     await c.run(`
-      UPDATE run_log SET status = 'failed', ended_at = now()::TIMESTAMP, error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)}
+      UPDATE run_log SET status = 'failed', ended_at = now(), error_code = ${quoteLiteral(code)}, error = ${quoteLiteral(message)}
       WHERE run_id = ${quoteLiteral(runId)}`);
     logger.error({ runId, errorCode: code }, 'run failed');
-    if (!(error instanceof OnecodeError)) logger.debug({ err: error }, 'internal error');
+    if (code === 'internal_error') logger.debug({ runId, phase: phase.now, frames: stackFrames(error) }, 'internal error');
     return {
       runId, pipeline: pipeline.name, system: pipeline.system, status: 'failed', errorCode: code, error: message,
-      rowsRead: 0, loaded: 0, duplicates: 0, quarantined: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, events: 0,
-      linked: 0, unlinked: 0, relinked: 0,
+      ...NO_COUNTS,
       durationMs: Date.now() - started,
     };
   }
 }
 
-async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string): Promise<RunPlan> {
+async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string, phase: { now: string }): Promise<RunPlan> {
   const { index, pipeline } = o;
   const c = index.connection;
   const runDate = o.runDate ?? todayInChina();
@@ -111,7 +117,10 @@ async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: numbe
   } else {
     await stageRows({ connection: c, rows: connector.extract(ctx, pipeline.connector), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
   }
+  await withholdRejectedRaw({ connection: c, pipeline, rejectTable: rej });
+  phase.now = 'classifying the rows';
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: 'cand', runDate });
+  phase.now = 'planning the changes';
   return planRun({
     connection: c, pipeline, runId, runNo, sourcePath, candidates: 'cand', rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),

@@ -5,7 +5,6 @@ import {
   classifyBusinessRegistrationNumber,
   classifyResidentId,
   classifyUscc,
-  residentIdCheckCharacter,
 } from '../../src/identifiers/index.ts';
 import {
   RUN_DATE,
@@ -15,6 +14,7 @@ import {
   validOrganizationCode,
   validUscc,
 } from './arbitraries.ts';
+import { mod11x2CheckCharacter } from './reference-check-characters.ts';
 
 const classifyAt = (input: string) => classify(input, { runDate: RUN_DATE });
 
@@ -72,7 +72,7 @@ describe('classify by shape', () => {
     // address 131101: its positions 3-8 with the century, 110119, are a known registering office
     const both = findValue((i) => {
       const body = `1311011985${String(101 + (i % 28)).padStart(4, '0')}${String(Math.floor(i / 28) % 1000).padStart(3, '0')}`;
-      return body + residentIdCheckCharacter(body);
+      return body + mod11x2CheckCharacter(body);
     }, (value) => classifyUscc(value).status === 'valid', 100_000);
     expect(classifyAt(both)).toMatchObject({ kind: 'resident_id', status: 'valid', alternatives: ['uscc'] });
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DERIVED, DERIVED_RULES, GOLDEN_TABLES, goldenSql, SURVIVING } from '../../src/index/golden.ts';
 import type { RunSummary } from '../../src/run/run-pipeline.ts';
-import { createWorkspace, type Workspace } from '../support/workspace.ts';
+import { copyWorkspace, createWorkspace, type Workspace } from '../support/workspace.ts';
 import { AGENCIES, buildSmallIndex, HR, lineageMismatches, lineageOutranked, P1, P2, rerunHr, SOCIAL, U1, U2, U3 } from './small-index.ts';
 
 // The lineage view: which source record supplied each golden field, on a small index built
@@ -9,9 +9,9 @@ import { AGENCIES, buildSmallIndex, HR, lineageMismatches, lineageOutranked, P1,
 describe('lineage', () => {
   let ws: Workspace;
   let runs: Record<string, RunSummary>;
-  const lineageOf = (code: string) =>
-    ws.rows(`SELECT field, value, pipeline, system, source_key, run_id, priority, updated_at, source, rule FROM lineage WHERE code = '${code}' ORDER BY field`);
-  const byField = async (code: string) => Object.fromEntries((await lineageOf(code)).map((r) => [r.field, r]));
+  const lineageOf = (code: string, w = ws) =>
+    w.rows(`SELECT field, value, pipeline, system, source_key, run_id, priority, updated_at, source, rule FROM lineage WHERE code = '${code}' ORDER BY field`);
+  const byField = async (code: string, w = ws) => Object.fromEntries((await lineageOf(code, w)).map((r) => [r.field, r]));
 
   beforeAll(async () => {
     ws = await createWorkspace();
@@ -65,13 +65,19 @@ describe('lineage', () => {
   });
 
   it('follows survivorship when the winning record changes: hr drops the name, social\'s becomes golden and its run is named', async () => {
-    const rerun = await rerunHr(ws, [[P1, '', U1, '2024-02-01'], [P2, '林芳', '', '2024-01-01']]);
-    expect(rerun).toMatchObject({ status: 'succeeded', updated: 1 });
-    const p1 = await byField(P1);
-    expect(p1.name).toMatchObject({ value: '陈明', pipeline: SOCIAL.pipeline, run_id: runs.social!.runId });
-    expect(p1.employer_uscc).toMatchObject({ value: U1, pipeline: HR.pipeline, run_id: rerun.runId, updated_at: '2024-02-01' });
-    expect(await lineageMismatches(ws)).toEqual([]);
-    expect(await lineageOutranked(ws)).toEqual([]);
+    // on a copy of the small index, so that the other tests see it as built
+    const changed = await copyWorkspace(ws);
+    try {
+      const rerun = await rerunHr(changed, [[P1, '', U1, '2024-02-01'], [P2, '林芳', '', '2024-01-01']]);
+      expect(rerun).toMatchObject({ status: 'succeeded', updated: 1 });
+      const p1 = await byField(P1, changed);
+      expect(p1.name).toMatchObject({ value: '陈明', pipeline: SOCIAL.pipeline, run_id: runs.social!.runId });
+      expect(p1.employer_uscc).toMatchObject({ value: U1, pipeline: HR.pipeline, run_id: rerun.runId, updated_at: '2024-02-01' });
+      expect(await lineageMismatches(changed)).toEqual([]);
+      expect(await lineageOutranked(changed)).toEqual([]);
+    } finally {
+      await changed.dispose();
+    }
   });
 
   it('goldenSql and lineage share one field list and one rank (golden.ts)', () => {

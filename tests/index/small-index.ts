@@ -112,7 +112,7 @@ export async function lineageMismatches(ws: Workspace): Promise<Record<string, u
  * not exist or does not hold the value.
  */
 export async function lineageOutranked(ws: Workspace): Promise<Record<string, unknown>[]> {
-  const fields = ['name', 'employer_name', 'employer_uscc', 'legal_representative', 'legal_representative_id_number', 'address'];
+  const fields = ['name', 'employer_name', 'employer_uscc', 'phone', 'legal_representative', 'legal_representative_id_number', 'address'];
   const fieldOf = (alias: string) => `CASE l.field ${fields.map((f) => `WHEN '${f}' THEN ${alias}.${f}`).join(' ')} END`;
   const beats = `(s.priority > w.priority OR (s.priority = w.priority AND (coalesce(s.updated_at, '') > coalesce(w.updated_at, '')
     OR (coalesce(s.updated_at, '') = coalesce(w.updated_at, '') AND (s.changed_run_no > w.changed_run_no

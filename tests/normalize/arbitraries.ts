@@ -211,3 +211,27 @@ export const junk: fc.Arbitrary<string> = fc.string({
 });
 /** Any Unicode text (no lone surrogates, which a DuckDB VARCHAR cannot hold). */
 export const anyUnicode: fc.Arbitrary<string> = fc.string({ unit: 'binary', maxLength: 16 });
+
+/**
+ * Telephone numbers as systems write them: mobile and fixed-line numbers, with and without a
+ * country code, trunk prefix, spaces, hyphens, dots or parentheses, in half- or full-width
+ * characters; plus near misses (too short or long, a letter, an extension).
+ */
+export const writtenPhone: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.oneof(
+      fc.tuple(fc.constantFrom('', '+86', '+86 ', '0086', '86', '(+86)'), fc.stringMatching(/^1[3-9]\d{9}$/)).map(([cc, n]) => [cc, n.slice(0, 3), n.slice(3, 7), n.slice(7)]),
+      fc.tuple(fc.constantFrom('0', '+86 ', '+86 0', '0086'), fc.constantFrom('10', '21', '591', '592', '755', '371'), fc.stringMatching(/^[2-9]\d{6,7}$/)).map(([p, a, n]) => [p + a, n]),
+      fc.stringMatching(/^[1-9]\d{4,7}$/).map((n) => [n]),
+      fc.stringMatching(/^\d{3,14}$/).map((n) => [n]),
+      fc.tuple(fc.stringMatching(/^0591\d{8}$/), fc.constantFrom('-8001', '转8001', 'x12', 'a')).map(([n, e]) => [n + e]),
+    ),
+    fc.constantFrom('', ' ', '-', '.', '\u3000'),
+    fc.boolean(),
+    fc.boolean(),
+  )
+  .map(([parts, sep, bracketArea, fullWidth]) => {
+    const [first, ...rest] = parts;
+    const text = [bracketArea && rest.length > 0 ? `(${first})` : first, ...rest].join(sep);
+    return fullWidth ? toFullWidth(text) : text;
+  });

@@ -14,6 +14,7 @@ import {
   normalizeDate,
   normalizeOrgName,
   normalizePersonName,
+  normalizePhone,
   normalizeTimestamp,
   orgNameKey,
   personNameKey,
@@ -27,6 +28,7 @@ import {
   writtenDate,
   writtenOrgName,
   writtenPersonName,
+  writtenPhone,
   zonedTimestamp,
 } from './arbitraries.ts';
 
@@ -63,7 +65,7 @@ function buildValues(): string[] {
   ];
   return [
     ...dates, ...serials, ...compactOrChinese, ...zoned, ...nearMisses, ...edges,
-    ...sample(writtenPersonName, 1500), ...sample(writtenOrgName, 1000),
+    ...sample(writtenPersonName, 1500), ...sample(writtenOrgName, 1000), ...sample(writtenPhone, 1500),
     ...sample(junk, 800), ...sample(anyUnicode, 800),
   ];
 }
@@ -75,6 +77,7 @@ const JS_TWINS: Record<string, (text: string) => string | null> = {
   oc_person_name_key: personNameKey,
   oc_org_name: normalizeOrgName,
   oc_org_name_key: orgNameKey,
+  oc_phone: normalizePhone,
 };
 
 let fixture: SqlSample;
@@ -102,6 +105,9 @@ describe('NORMALIZE_SQL_MACROS against the JS rules', () => {
     const branches = values.filter((v) => /有限责任公司[^()]*(?:分公司|分店|营业部|办事处|分所|支行)/.test(v));
     expect(branches.filter((v) => !orgNameKey(v)!.includes('有限责任公司')).length).toBeGreaterThan(30);
     expect(values.filter((v) => /[\p{Script=Han}][-‐‑–—－][\p{Script=Han}]/u.test(v)).length).toBeGreaterThan(30);
+    expect(values.filter((v) => normalizePhone(v)?.length === 11).length, 'mobile numbers').toBeGreaterThan(200);
+    expect(values.filter((v) => normalizePhone(v)?.includes('-')).length, 'fixed-line numbers').toBeGreaterThan(200);
+    expect(values.filter((v) => /\d{5}/.test(v) && normalizePhone(v) === null).length, 'unreadable numbers').toBeGreaterThan(200);
   });
 
   for (const [macro, js] of Object.entries(JS_TWINS)) {

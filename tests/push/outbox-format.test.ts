@@ -67,7 +67,7 @@ describe('the envelope', () => {
     await fresh();
     await c.run(outboxInsertSql({
       events: `SELECT * FROM (VALUES
-        ('person', 'c', '350102198503171237', NULL, json_object('id_number', '350102198503171237', 'name', '陈"明', 'sex', 'male', 'birth_date', '1985-03-17', 'region_code', '350102', 'employer_name', NULL, 'employer_uscc', NULL)),
+        ('person', 'c', '350102198503171237', NULL, json_object('id_number', '350102198503171237', 'name', '陈"明', 'sex', 'male', 'birth_date', '1985-03-17', 'region_code', '350102', 'employer_name', NULL, 'employer_uscc', NULL, 'phone', NULL)),
         ('record', 'd', '350102198503171237', json_object('pipeline', 'p', 'system', 's', 'source_key', 'K1', 'code', '350102198503171237', 'fields', json('{"n": 9007199254740993}')), NULL)
       ) t(entity, op, code, before, after)`,
       source: { pipeline: 'p', system: "系统'一", run_id: 'r000009' },
@@ -152,10 +152,10 @@ describe('outbox states and resequencing', () => {
     await expect(resequenceTails(c, [{ entity: key5.entity, key: key5.key, fromSeq: 5n }])).rejects.toThrow(/could not be given a new seq/);
   });
 
-  it('the parking migration brings an older outbox up to the current columns', async () => {
+  it('the parking migration brings an outbox of index version 4 up to the current columns', async () => {
     await c.run('DROP TABLE IF EXISTS outbox; DROP SEQUENCE IF EXISTS outbox_seq;');
     await c.run(`CREATE TABLE outbox (seq BIGINT NOT NULL, event_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, op VARCHAR NOT NULL, code VARCHAR NOT NULL,
-      run_id VARCHAR NOT NULL, event VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, published_at TIMESTAMP, parked_reason VARCHAR)`);
+      run_id VARCHAR NOT NULL, event VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, published_at TIMESTAMPTZ, parked_reason VARCHAR)`);
     await c.run(OUTBOX_MIGRATION_PARKING);
     await c.run(OUTBOX_MIGRATION_PARKING); // idempotent
     const migrated = (await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'outbox' ORDER BY ordinal_position`)).getRows();

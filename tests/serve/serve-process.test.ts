@@ -67,12 +67,15 @@ afterAll(async () => {
 
 describe('onecode serve', () => {
   it('refuses a bad schedule, or nothing to serve, with exit 2 before touching the index', async () => {
+    // A bad schedule leaves its pipeline out (tests/serve/serve-partial-config.test.ts: the others are
+    // served); when it was the only schedule and no broker is set, there is nothing to serve.
     const bad = path.join(dir, 'bad-pipelines');
-    await cp(path.join(dir, 'pipelines'), bad, { recursive: true });
+    await cp(path.join(REPO, 'pipelines'), bad, { recursive: true });
     await appendFile(path.join(bad, 'accounting-staff.yaml'), "schedule: '0 25 * * *'\n");
-    const invalid = await onecode(['serve', '--pipelines', bad, '--db', path.join(dir, 'never.duckdb')], { cwd: dir, env: { ...env(), ONECODE_LOG_LEVEL: 'silent' } });
+    const invalid = await onecode(['serve', '--pipelines', bad, '--db', path.join(dir, 'never.duckdb')], { cwd: dir, env: { KAFKA_BROKERS: '', ONECODE_LOG_LEVEL: 'silent' } });
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toMatch(/^onecode: .*bad-pipelines\/accounting-staff\.yaml: schedule: '0 25 \* \* \*' is not a cron expression/);
+    expect(invalid.stderr).toMatch(/^onecode: .*bad-pipelines\/accounting-staff\.yaml:\d+: schedule: '0 25 \* \* \*' is not a cron expression/);
+    expect(invalid.stderr.split('\n')[1]).toMatch(/^onecode: no pipeline in .*bad-pipelines\/ has a valid schedule and KAFKA_BROKERS is not set: nothing to serve/);
 
     const none = path.join(dir, 'no-schedules');
     await cp(path.join(REPO, 'pipelines'), none, { recursive: true });

@@ -25,7 +25,22 @@ export interface Workspace {
 }
 
 export async function createWorkspace(): Promise<Workspace> {
+  return workspaceIn(await mkdtemp(path.join(os.tmpdir(), 'onecode-test-')));
+}
+
+/**
+ * A new workspace holding a copy of `from`'s folder (its files and its index, checkpointed
+ * first), for a test that changes an extract or the index without changing what other tests
+ * of `from` see. Pipelines must be loaded again from the copy (their paths are absolute).
+ */
+export async function copyWorkspace(from: Workspace): Promise<Workspace> {
+  await from.index.connection.run('CHECKPOINT');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-test-'));
+  await cp(from.dir, dir, { recursive: true });
+  return workspaceIn(dir);
+}
+
+async function workspaceIn(dir: string): Promise<Workspace> {
   const index = await openIndex(path.join(dir, 'index.duckdb'));
   const logger = createLogger({ level: 'silent' });
   return {
