@@ -1,4 +1,7 @@
-/** Writes docs/change-event.schema.json from the zod schema (npm run docs:schema). */
+/**
+ * Writes docs/change-event.schema.json (JSON Schema draft 2020-12, with a definition per entity) from
+ * the zod schema in schemas/change-event.ts (npm run docs:schema).
+ */
 import { writeFile } from 'node:fs/promises';
 import { changeEventJsonSchema } from '../schemas/change-event.ts';
 

@@ -122,8 +122,13 @@ function program(): Command {
     .option('--brokers <list>', 'bootstrap brokers host:port[,host:port] (default: $KAFKA_BROKERS)')
     .option('--topic-prefix <prefix>', 'topics <prefix>.person.v1, <prefix>.legal_person.v1, <prefix>.record.v1 (default: $ONECODE_TOPIC_PREFIX or onecode)')
     .option('--partitions <n>', 'partitions of topics created by the push (default: $ONECODE_TOPIC_PARTITIONS or 3)')
-    .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string }) => {
-      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions });
+    .option('--requeue-parked [seq...]', "re-queue parked events (every one without SEQ) once fixed, e.g. after raising the topic's max.message.bytes")
+    .option('--skip-parked <seq...>', 'never publish these parked events (needs --reason); the events waiting behind them go on')
+    .option('--reason <text>', 'why the parked events are skipped (recorded in the outbox)')
+    .option('--by <name>', 'who re-queues or skips (recorded in the outbox; default: the OS user)')
+    .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
+      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions,
+        requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by });
     });
 
   cli

@@ -1,9 +1,17 @@
 /**
  * `onecode push`: publishes the pending outbox events of the index and prints one JSON line,
- * `{"published":…,"skippedAlreadyOnBroker":…,"parked":…,"pending":…}`.
+ * `{"published":…,"skippedAlreadyOnBroker":…,"parked":…,"held":…,"pending":…}`.
+ *
+ * With `--requeue-parked [SEQ…]` (all parked events when no SEQ is given) or
+ * `--skip-parked SEQ… --reason TEXT`, it first re-queues or skips those parked events, recording
+ * who (`--by`, default the OS user) and when (src/outbox/parked-events.ts), and the line starts
+ * with `"requeued":…,"skippedParked":…,"released":…` (events of the same keys that waited behind
+ * them and go on now).
  */
+import os from 'node:os';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { requeueParked, skipParked } from '../outbox/parked-events.ts';
 import { NO_BROKER_MESSAGE, resolveKafkaSettings, type KafkaFlags } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
 import { pushIndex } from './push-index.ts';
@@ -12,19 +20,83 @@ import { pushIndex } from './push-index.ts';
 export interface PushCommandOptions extends KafkaFlags {
   dbPath: string;
   logger: Logger;
+  /** `--requeue-parked`: true for every parked event, or the seqs given. */
+  requeueParked?: boolean | string[];
+  /** `--skip-parked SEQ…`. */
+  skipParked?: string[];
+  /** `--reason TEXT`: why they are skipped. Required with skipParked. */
+  reason?: string;
+  /** `--by NAME`: who re-queues or skips. Default: the OS user name. */
+  by?: string;
+}
+
+/** What the operator asked for, checked. */
+interface ParkedActions {
+  requeue?: bigint[] | 'all';
+  skip?: bigint[];
+  reason?: string;
+  by: string;
 }
 
 /**
- * @throws ConfigError (exit 2) without a broker; PushFailedError (exit 1) when the push stops.
+ * @throws ConfigError (exit 2) without a broker, for a bad seq, a skip without reason, a seq both
+ *   re-queued and skipped, or a seq that is not a parked event; PushFailedError (exit 1) when the
+ *   push stops (re-queues and skips done before it stay done).
  */
 export async function pushCommand(options: PushCommandOptions): Promise<void> {
   const kafka = resolveKafkaSettings(options);
   if (kafka === undefined) throw new ConfigError('kafka_unconfigured', NO_BROKER_MESSAGE);
+  const actions = parkedActions(options);
   const index = await openIndexForWriting(options.dbPath);
   try {
+    let done: { requeued: number; skippedParked: number; released: number } | undefined;
+    if (actions.requeue !== undefined || actions.skip !== undefined) {
+      // Skips first: `--requeue-parked` without seqs then re-queues every other parked event.
+      const skipped = actions.skip === undefined ? undefined
+        : await skipParked(index.connection, { by: actions.by, seqs: actions.skip, reason: actions.reason! });
+      const requeued = actions.requeue === undefined ? undefined
+        : await requeueParked(index.connection, { by: actions.by, ...(actions.requeue === 'all' ? {} : { seqs: actions.requeue }) });
+      done = {
+        requeued: requeued?.events ?? 0,
+        skippedParked: skipped?.events ?? 0,
+        released: (requeued?.released ?? 0) + (skipped?.released ?? 0),
+      };
+      options.logger.info({ ...done, by: actions.by }, 'parked events re-queued or skipped');
+    }
     const report = await pushIndex({ connection: index.connection, kafka, logger: options.logger });
-    process.stdout.write(JSON.stringify(report) + '\n');
+    process.stdout.write(JSON.stringify({ ...done, ...report }) + '\n');
   } finally {
     index.close();
+  }
+}
+
+function parkedActions(options: PushCommandOptions): ParkedActions {
+  const seqs = (flag: string, values: string[]): bigint[] => {
+    const bad = values.filter((v) => !/^[1-9][0-9]{0,18}$/.test(v));
+    if (bad.length > 0) throw new ConfigError('usage', `${flag}: '${bad.join("', '")}' is not an outbox seq (a positive whole number; onecode status lists the parked events)`);
+    return values.map((v) => BigInt(v));
+  };
+  const requeue = options.requeueParked === undefined || options.requeueParked === false ? undefined
+    : options.requeueParked === true || options.requeueParked.length === 0 ? 'all' as const
+      : seqs('--requeue-parked', options.requeueParked);
+  const skip = options.skipParked === undefined ? undefined : seqs('--skip-parked', options.skipParked);
+  if (skip !== undefined && (options.reason === undefined || options.reason.trim() === '')) {
+    throw new ConfigError('usage', '--skip-parked needs --reason TEXT: why the events are never published (recorded in the outbox)');
+  }
+  if (skip === undefined && options.reason !== undefined) throw new ConfigError('usage', '--reason goes with --skip-parked');
+  if (skip !== undefined && requeue !== undefined && requeue !== 'all') {
+    const both = skip.filter((s) => requeue.includes(s));
+    if (both.length > 0) throw new ConfigError('usage', `seq ${both.join(', ')}: re-queue or skip a parked event, not both`);
+  }
+  const by = options.by?.trim() || osUser();
+  return { ...(requeue === undefined ? {} : { requeue }), ...(skip === undefined ? {} : { skip, reason: options.reason!.trim() }), by };
+}
+
+/** The OS user running the command, for `requeued_by` / `skipped_by`. */
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }

@@ -5,6 +5,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { OnecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { pendingSql } from '../outbox/outbox-states.ts';
 import { PushError } from '../push/errors.ts';
 import { createPublisher } from '../push/publisher.ts';
 import { pushOutbox, type PushOutboxResult, type PushProgress } from '../push/relay.ts';
@@ -12,7 +13,7 @@ import type { KafkaSettings } from './kafka-settings.ts';
 
 /** What one push did, and how many events are still pending afterwards. */
 export interface PushReport extends PushOutboxResult {
-  /** Events neither published nor parked after the push (0 after a complete push). */
+  /** Events still pending after the push (0 after a complete push; parked, held and skipped events are not pending). */
   pending: number;
 }
 
@@ -34,9 +35,9 @@ export class PushFailedError extends OnecodeError {
   }
 }
 
-/** Number of outbox events neither published nor parked. */
+/** Number of pending outbox events (src/outbox/outbox-states.ts: neither published, parked, held nor skipped). */
 export async function countPending(connection: DuckDBConnection): Promise<number> {
-  const reader = await connection.runAndReadAll('SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL');
+  const reader = await connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE ${pendingSql()}`);
   return Number(reader.getRows()[0]![0]);
 }
 
@@ -47,7 +48,7 @@ export async function countPending(connection: DuckDBConnection): Promise<number
  */
 export async function pushIndex(options: { connection: DuckDBConnection; kafka: KafkaSettings; logger: Logger }): Promise<PushReport> {
   const { connection, kafka, logger } = options;
-  let progress: Omit<PushProgress, 'lastSeq'> = { published: 0, skippedAlreadyOnBroker: 0, parked: 0 };
+  let progress: Omit<PushProgress, 'lastSeq'> = { published: 0, skippedAlreadyOnBroker: 0, parked: 0, held: 0 };
   const failed = async (error: unknown): Promise<never> => {
     if (!(error instanceof PushError)) throw error;
     const pending = await countPending(connection).catch(() => -1);
@@ -60,7 +61,7 @@ export async function pushIndex(options: { connection: DuckDBConnection; kafka: 
       publisher,
       logger,
       onProgress: (p) => {
-        progress = { published: p.published, skippedAlreadyOnBroker: p.skippedAlreadyOnBroker, parked: p.parked };
+        progress = { published: p.published, skippedAlreadyOnBroker: p.skippedAlreadyOnBroker, parked: p.parked, held: p.held };
       },
     }).catch(failed);
     return { ...result, pending: await countPending(connection) };
@@ -73,7 +74,8 @@ export async function pushIndex(options: { connection: DuckDBConnection; kafka: 
 export function formatPushLine(report: PushReport, kafka: KafkaSettings): string {
   const skipped = report.skippedAlreadyOnBroker > 0 ? `, ${report.skippedAlreadyOnBroker} already on the broker` : '';
   const parked = report.parked > 0 ? `, ${report.parked} parked (see onecode status)` : '';
-  return `pushed ${report.published} change event(s) to ${kafka.brokers.join(',')} (${Object.values(kafka.topics).join(', ')})${skipped}${parked}; ${report.pending} pending\n`;
+  const held = report.held > 0 ? `, ${report.held} held behind parked events of the same key` : '';
+  return `pushed ${report.published} change event(s) to ${kafka.brokers.join(',')} (${Object.values(kafka.topics).join(', ')})${skipped}${parked}${held}; ${report.pending} pending\n`;
 }
 
 function oneLine(text: string): string {

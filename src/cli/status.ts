@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resultRows } from '../index/result-rows.ts';
+import { heldSql, parkedSql, pendingSql, publishedSql, skippedSql } from '../outbox/outbox-states.ts';
 
 /** An outbox event the relay parked instead of publishing (e.g. larger than the broker's limit). */
 export interface ParkedEvent {
@@ -9,9 +10,23 @@ export interface ParkedEvent {
   run_id: string;
   /** Why it was parked, as the relay recorded it; says what to do. */
   reason: string;
+  /** Later events of its topic and message key held behind it (outbox `held_by`). */
+  holding: number;
 }
 
-/** Parked events listed by `status` (newest first); the count covers all. */
+/** A parked event an operator skipped (`onecode push --skip-parked`). */
+export interface SkippedEvent {
+  seq: number;
+  entity: string;
+  op: string;
+  run_id: string;
+  /** When, who, and why (outbox `skipped_at`, `skipped_by`, `skip_reason`). */
+  skipped_at: string;
+  skipped_by: string;
+  reason: string;
+}
+
+/** Parked (and skipped) events listed by `status` (newest first); the counts cover all. */
 export const PARKED_LISTED = 20;
 
 /** What `onecode status` reports. */
@@ -27,7 +42,11 @@ export interface IndexStatus {
    */
   linkage: { pipeline: string; system: string; upgraded: number; linked: number; unlinked: number }[];
   quarantine: { reason_code: string; rows: number }[];
-  outbox: { pending: number; published: number; parked: number; parked_events: ParkedEvent[] };
+  /**
+   * Outbox events by state (src/outbox/outbox-states.ts): `held` wait behind a parked event of
+   * their topic and key; `skipped` were parked and skipped by an operator.
+   */
+  outbox: { pending: number; published: number; parked: number; held: number; skipped: number; parked_events: ParkedEvent[]; skipped_events: SkippedEvent[] };
   recent_runs: Record<string, unknown>[];
 }
 
@@ -50,11 +69,19 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
       SELECT reason_code, count(*) AS rows FROM (SELECT unnest(reason_codes) AS reason_code FROM quarantine)
       GROUP BY ALL ORDER BY rows DESC, reason_code`)).map((r) => ({ reason_code: String(r.reason_code), rows: Number(r.rows) })),
     outbox: {
-      pending: await one(c, 'SELECT count(*) FROM changes WHERE published_at IS NULL AND parked_reason IS NULL'),
-      published: await one(c, 'SELECT count(*) FROM changes WHERE published_at IS NOT NULL'),
-      parked: await one(c, 'SELECT count(*) FROM changes WHERE parked_reason IS NOT NULL'),
-      parked_events: (await rows(c, `SELECT seq, entity, op, run_id, parked_reason FROM changes WHERE parked_reason IS NOT NULL ORDER BY seq DESC LIMIT ${PARKED_LISTED}`))
-        .map((r) => ({ seq: Number(r.seq), entity: String(r.entity), op: String(r.op), run_id: String(r.run_id), reason: String(r.parked_reason) })),
+      pending: await one(c, `SELECT count(*) FROM changes WHERE ${pendingSql()}`),
+      published: await one(c, `SELECT count(*) FROM changes WHERE ${publishedSql()}`),
+      parked: await one(c, `SELECT count(*) FROM changes WHERE ${parkedSql()}`),
+      held: await one(c, `SELECT count(*) FROM changes WHERE ${heldSql()}`),
+      skipped: await one(c, `SELECT count(*) FROM changes WHERE ${skippedSql()}`),
+      parked_events: (await rows(c, `
+        SELECT p.seq, p.entity, p.op, p.run_id, p.parked_reason, (SELECT count(*) FROM changes h WHERE h.held_by = p.seq AND ${heldSql('h')}) AS holding
+        FROM changes p WHERE ${parkedSql('p')} ORDER BY p.seq DESC LIMIT ${PARKED_LISTED}`))
+        .map((r) => ({ seq: Number(r.seq), entity: String(r.entity), op: String(r.op), run_id: String(r.run_id), reason: String(r.parked_reason), holding: Number(r.holding) })),
+      skipped_events: (await rows(c, `
+        SELECT seq, entity, op, run_id, strftime(skipped_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS skipped_at, skipped_by, skip_reason
+        FROM changes WHERE ${skippedSql()} ORDER BY seq DESC LIMIT ${PARKED_LISTED}`))
+        .map((r) => ({ seq: Number(r.seq), entity: String(r.entity), op: String(r.op), run_id: String(r.run_id), skipped_at: String(r.skipped_at), skipped_by: String(r.skipped_by), reason: String(r.skip_reason) })),
     },
     recent_runs: await rows(c, `SELECT run_id, pipeline, trigger, status, started_at, rows_read, loaded, duplicates, quarantined, events, error_code FROM runs ORDER BY run_no DESC LIMIT 10`),
   };
@@ -68,10 +95,16 @@ export function formatStatus(s: IndexStatus): string {
   for (const l of s.linkage) lines.push(`  ${l.pipeline}: ${l.upgraded} upgraded, ${l.linked} linked, ${l.unlinked} unlinked`);
   lines.push(`quarantine (latest successful run of each pipeline): ${s.quarantine.length === 0 ? 'empty' : ''}`);
   for (const q of s.quarantine) lines.push(`  ${q.reason_code}: ${q.rows}`);
-  lines.push(`outbox: ${s.outbox.pending} pending, ${s.outbox.published} published, ${s.outbox.parked} parked`);
+  const extra = [...(s.outbox.held > 0 ? [`${s.outbox.held} held behind parked events`] : []), ...(s.outbox.skipped > 0 ? [`${s.outbox.skipped} skipped`] : [])];
+  lines.push(`outbox: ${s.outbox.pending} pending, ${s.outbox.published} published, ${s.outbox.parked} parked${extra.map((x) => `, ${x}`).join('')}`);
   if (s.outbox.parked > 0) {
-    lines.push(`parked events (not published; the relay goes on without them)${s.outbox.parked > s.outbox.parked_events.length ? `, newest ${s.outbox.parked_events.length}` : ''}:`);
-    for (const e of s.outbox.parked_events) lines.push(`  seq ${e.seq} ${e.entity} ${e.op} (run ${e.run_id}): ${e.reason}`);
+    lines.push(`parked events (not published; later events of the same key wait behind them, other keys go on)${s.outbox.parked > s.outbox.parked_events.length ? `, newest ${s.outbox.parked_events.length}` : ''}:`);
+    for (const e of s.outbox.parked_events) lines.push(`  seq ${e.seq} ${e.entity} ${e.op} (run ${e.run_id})${e.holding > 0 ? `, holding ${e.holding} later event(s)` : ''}: ${e.reason}`);
+    lines.push('  once fixed: onecode push --requeue-parked [SEQ…]; or never publish them: onecode push --skip-parked SEQ… --reason TEXT');
+  }
+  if (s.outbox.skipped > 0) {
+    lines.push(`skipped parked events (never published)${s.outbox.skipped > s.outbox.skipped_events.length ? `, newest ${s.outbox.skipped_events.length}` : ''}:`);
+    for (const e of s.outbox.skipped_events) lines.push(`  seq ${e.seq} ${e.entity} ${e.op} (run ${e.run_id}): skipped ${e.skipped_at} by ${e.skipped_by}: ${e.reason}`);
   }
   lines.push('recent runs:');
   for (const r of s.recent_runs) lines.push(`  ${r.run_id} ${r.pipeline} ${r.status} read ${r.rows_read ?? '-'} loaded ${r.loaded ?? '-'} quarantined ${r.quarantined ?? '-'} events ${r.events ?? '-'}${r.error_code ? ' error ' + r.error_code : ''}`);

@@ -1,8 +1,8 @@
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
-import { OUTBOX_DDL } from '../push/outbox-ddl.ts';
+import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 5;
+export const INDEX_SCHEMA_VERSION = 6;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -41,6 +41,9 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
   // 5: each run keeps why rows were (or, in a failed run, would have been) quarantined
   5: `
     ALTER TABLE run_log ADD COLUMN IF NOT EXISTS reason_summary JSON;`,
+  // 6: a parked event holds back the later events of its key; parked events can be re-queued or
+  // skipped, recorded (src/outbox/outbox-ddl.ts)
+  6: OUTBOX_MIGRATION_PARKING,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { DERIVED, DERIVED_RULES, GOLDEN_TABLES, goldenFieldSql, SURVIVING, survivorSql, type GoldenEntity } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
+import { stateSql } from '../outbox/outbox-states.ts';
 
 /**
  * Rows of the `lineage` view for one entity: for every golden record, one row per stored field
@@ -123,6 +124,7 @@ CREATE OR REPLACE VIEW relations AS
   FROM golden_legal_person l LEFT JOIN golden_person p ON p.id_number = l.legal_representative_id_number
   WHERE l.legal_representative_id_number IS NOT NULL;
 CREATE OR REPLACE VIEW changes AS
-  SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event::JSON AS event
+  SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event::JSON AS event,
+         ${stateSql()} AS state, parked_at, held_by, skipped_at, skipped_by, skip_reason, requeued_at, requeued_by, first_seq
   FROM outbox;
 `;

@@ -1,7 +1,7 @@
 /**
  * Push: the outbox relay and the Kafka publisher (docs/feed-contract.md describes what consumers get).
  */
-export { OUTBOX_DDL } from './outbox-ddl.ts';
+export { OUTBOX_DDL } from '../outbox/outbox-ddl.ts';
 export { PushError, type PushErrorCode } from './errors.ts';
 export { DEFAULT_PARTITIONS, DEFAULT_TOPICS, ENTITIES, ensureTopics, resolveTopics, topicFor } from './topics.ts';
 export type { Entity, EnsureTopicsOptions, TopicMap } from './topics.ts';

@@ -1,15 +1,18 @@
 /**
- * Publishes outbox events to Kafka: one message per event on the entity's topic, key = the one
- * code, value = the envelope JSON, headers onecode-event-id / onecode-schema / onecode-seq; a delete
- * is followed by a tombstone (same key, value null, same headers) in the same request, so both land
+ * Publishes outbox events to Kafka: one message per event on the entity's topic, key = the event's
+ * message key (the one code; a record's `<pipeline>/<source_key>`: src/outbox/event-format.ts),
+ * value = the envelope JSON, headers onecode-event-id / onecode-schema / onecode-seq; a delete is
+ * followed by a tombstone (same key, value null, same headers) in the same request, so both land
  * in the same partition batch or neither does.
  *
  * The producer is idempotent (acks all, one request in flight), so kafkajs' own retries never
  * duplicate or reorder. Partitions are computed here with kafkajs' default (murmur2) partitioner
- * and set on each message, so the relay knows where every event goes.
+ * on the message key and set on each message, so the relay knows where every event goes.
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { CHANGE_EVENT_SCHEMA, EVENT_OPS, messageKey } from '../outbox/event-format.ts';
+import type { OutboxEvent } from '../outbox/outbox-store.ts';
 import { hasKafkaErrorType, toPushError } from './errors.ts';
 import { eventHeaders } from './headers.ts';
 import { kafkajsLogCreator } from './kafkajs-logger.ts';
@@ -18,21 +21,7 @@ import { readHighestSeqs, type HighestSeqs } from './read-back.ts';
 import { RECORD_BATCH_OVERHEAD, recordBytes, type SizedMessage } from './record-size.ts';
 import { DEFAULT_PARTITIONS, ensureTopics, resolveTopics, topicFor, type TopicMap } from './topics.ts';
 
-/** One outbox row, as the relay reads it. */
-export interface OutboxEvent {
-  /** outbox.seq */
-  seq: bigint;
-  /** outbox.event_id, the envelope's `id`. */
-  eventId: string;
-  /** 'person' | 'legal_person' | 'record' */
-  entity: string;
-  /** 'c' | 'u' | 'd' */
-  op: string;
-  /** The one code: the message key. */
-  code: string;
-  /** The envelope as JSON text: the message value. */
-  event: string;
-}
+export type { OutboxEvent };
 
 /** Where an event goes. */
 export interface Route {
@@ -72,8 +61,11 @@ export interface PublisherOptions {
   replicationFactor?: number;
   /**
    * Largest record batch the publisher sends, in bytes: an event (with its tombstone) above it is
-   * rejected before sending, and sends are split so that no partition's batch exceeds it. Keep it
-   * at or below the topics' `max.message.bytes` (broker default 1,048,588). Default 1,000,000.
+   * rejected before sending (the relay parks it), and sends are split so that no partition's batch
+   * exceeds it. Default: each topic's own `max.message.bytes` as the broker reports it when the
+   * publisher connects (the broker's `message.max.bytes`, 1,048,588 by default, unless the topic
+   * overrides it), so that raising a topic's limit is all it takes to publish a parked event of
+   * that topic again; 1,000,000 when the broker does not say. Set it, and it applies to every topic.
    */
   maxMessageBytes?: number;
   /**
@@ -94,11 +86,18 @@ export interface PublisherOptions {
 export interface Publisher {
   /** Topic name per entity. */
   readonly topics: Readonly<TopicMap>;
-  /** Topic and partition of an event, or undefined when its entity has no topic. */
+  /** Topic and partition of an event (by its message key), or undefined when its entity has no topic or it has no key. */
   route(event: OutboxEvent): Route | undefined;
   /**
-   * Why `event` cannot be published (unknown entity or op, envelope not JSON or without `schema`,
-   * larger than maxMessageBytes), or undefined when it can. Pure: the same event gets the same answer.
+   * The event's message key (src/outbox/event-format.ts, messageKey), from its envelope (parsed
+   * once per event object, shared with the other methods); undefined when it has none.
+   */
+  messageKey(event: OutboxEvent): string | undefined;
+  /**
+   * Why `event` cannot be published (unknown entity or op, no message key, envelope not JSON or
+   * of another schema than src/outbox/event-format.ts's, larger than its topic's limit), or
+   * undefined when it can. Pure for one
+   * publisher: the same event gets the same answer.
    */
   rejectReason(event: OutboxEvent): string | undefined;
   /**
@@ -136,7 +135,6 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   const logger = options.logger.child({ component: 'publisher' });
   const clientId = options.clientId ?? 'onecode-push';
   const topics = resolveTopics(options.topics);
-  const maxMessageBytes = options.maxMessageBytes ?? 1_000_000;
   const kafka = new Kafka({
     clientId,
     brokers: options.brokers,
@@ -158,6 +156,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   const admin: Admin = kafka.admin();
   let producer = newProducer();
   let partitionCounts: Map<string, number>;
+  let limits: Map<string, number>;
   try {
     await admin.connect();
     partitionCounts = await ensureTopics(admin, {
@@ -165,21 +164,50 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       partitions: options.partitions ?? DEFAULT_PARTITIONS,
       ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
     });
+    limits = options.maxMessageBytes === undefined
+      ? await topicMessageLimits(admin, Object.values(topics), logger)
+      : new Map(Object.values(topics).map((t) => [t, options.maxMessageBytes!]));
     await producer.connect();
   } catch (error) {
     await producer.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
     throw toPushError(error, `connecting to ${options.brokers.join(',')}`);
   }
-  logger.debug({ topics, partitions: Object.fromEntries(partitionCounts) }, 'publisher connected');
+  logger.debug({ topics, partitions: Object.fromEntries(partitionCounts), maxMessageBytes: Object.fromEntries(limits) }, 'publisher connected');
+  /** The smallest limit of all topics: what a send of mixed topics is split by. */
+  const smallestLimit = Math.min(...limits.values());
 
   const partitionOf = createKeyPartitioner();
   const prepared = new WeakMap<OutboxEvent, Prepared | string>();
+  /** Each event's envelope parsed once (undefined: not JSON): the key and the schema come from it. */
+  const parsed = new WeakMap<OutboxEvent, { envelope: Record<string, unknown> | undefined }>();
+
+  const envelopeOf = (event: OutboxEvent): Record<string, unknown> | undefined => {
+    let entry = parsed.get(event);
+    if (entry === undefined) {
+      let envelope: Record<string, unknown> | undefined;
+      try {
+        const value = JSON.parse(event.event) as unknown;
+        envelope = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+      } catch {
+        envelope = undefined;
+      }
+      entry = { envelope };
+      parsed.set(event, entry);
+    }
+    return entry.envelope;
+  };
+
+  const keyOf = (event: OutboxEvent): string | undefined => {
+    const envelope = envelopeOf(event);
+    return envelope === undefined ? undefined : messageKey({ entity: event.entity, code: event.code, before: envelope.before, after: envelope.after });
+  };
 
   const route = (event: OutboxEvent): Route | undefined => {
     const topic = topicFor(topics, event.entity);
-    if (topic === undefined) return undefined;
-    return { topic, partition: partitionOf(topic, event.code, partitionCounts.get(topic)!) };
+    const key = topic === undefined ? undefined : keyOf(event);
+    if (topic === undefined || key === undefined) return undefined;
+    return { topic, partition: partitionOf(topic, key, partitionCounts.get(topic)!) };
   };
 
   /** The messages of an event, or the reason it cannot be published. */
@@ -192,22 +220,25 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   };
 
   const prepareUncached = (event: OutboxEvent): Prepared | string => {
-    const where = route(event);
-    if (where === undefined) return `entity '${event.entity}' has no topic (known: ${Object.keys(topics).join(', ')})`;
-    if (event.op !== 'c' && event.op !== 'u' && event.op !== 'd') return `op '${event.op}' is not c, u or d`;
-    let schema: unknown;
-    try {
-      schema = (JSON.parse(event.event) as { schema?: unknown } | null)?.schema;
-    } catch {
-      return 'event is not valid JSON';
-    }
+    if (topicFor(topics, event.entity) === undefined) return `entity '${event.entity}' has no topic (known: ${Object.keys(topics).join(', ')})`;
+    if (!(EVENT_OPS as readonly string[]).includes(event.op)) return `op '${event.op}' is not ${EVENT_OPS.join(', ')}`;
+    const envelope = envelopeOf(event);
+    if (envelope === undefined) return 'event is not valid JSON';
+    const schema = envelope.schema;
     if (typeof schema !== 'string' || schema === '') return 'event envelope has no schema string';
+    // The topics are versioned (.v1): an envelope of another shape does not belong on them.
+    if (schema !== CHANGE_EVENT_SCHEMA) return `event envelope's schema is not ${CHANGE_EVENT_SCHEMA}, the shape of these topics`;
+    const where = route(event);
+    if (where === undefined) return 'record event without pipeline and source_key in before/after: it has no message key';
+    const key = keyOf(event)!;
     const headers = eventHeaders({ eventId: event.eventId, schema, seq: event.seq });
-    const sized: SizedMessage[] = [{ key: event.code, value: event.event, headers }];
-    if (event.op === 'd') sized.push({ key: event.code, value: null, headers });
+    const sized: SizedMessage[] = [{ key, value: event.event, headers }];
+    if (event.op === 'd') sized.push({ key, value: null, headers });
     const bytes = sized.reduce((sum, m) => sum + recordBytes(m), 0);
-    if (bytes + RECORD_BATCH_OVERHEAD > maxMessageBytes) {
-      return `message too large: ${bytes + RECORD_BATCH_OVERHEAD} bytes with its record batch, above maxMessageBytes ${maxMessageBytes}`;
+    const limit = limits.get(where.topic)!;
+    if (bytes + RECORD_BATCH_OVERHEAD > limit) {
+      const what = options.maxMessageBytes === undefined ? `the topic's max.message.bytes ${limit}` : `maxMessageBytes ${limit}`;
+      return `message too large: ${bytes + RECORD_BATCH_OVERHEAD} bytes with its record batch, above ${what}; raise the topic's max.message.bytes, then re-queue it (onecode push --requeue-parked ${event.seq})`;
     }
     const messages: Message[] = sized.map((m) => ({ ...m, partition: where.partition }));
     return { event, route: where, messages, bytes };
@@ -255,7 +286,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       if (typeof p === 'string') outcome.rejected.push({ event, reason: p });
       else ready.push(p);
     }
-    const chunks = chunkBySize(ready, maxMessageBytes);
+    const chunks = chunkBySize(ready, smallestLimit);
     for (let c = 0; c < chunks.length; c++) {
       const chunk = chunks[c]!;
       try {
@@ -305,7 +336,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       } catch (error) {
         if (!hasKafkaErrorType(error, 'MESSAGE_TOO_LARGE')) throw toPushError(error, `sending event seq ${p.event.seq}`);
         await resetProducer().catch(() => {});
-        const reason = `broker refused the message as too large (MESSAGE_TOO_LARGE, ${p.bytes + RECORD_BATCH_OVERHEAD} bytes); raise the topic's max.message.bytes or shrink the event`;
+        const reason = `broker refused the message as too large (MESSAGE_TOO_LARGE, ${p.bytes + RECORD_BATCH_OVERHEAD} bytes); raise the topic's max.message.bytes, then re-queue it (onecode push --requeue-parked ${p.event.seq})`;
         return { published, rejected: { event: p.event, reason }, unsent: todo.slice(i + 1).map((x) => x.event) };
       }
     }
@@ -315,6 +346,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   return {
     topics,
     route,
+    messageKey: keyOf,
     rejectReason: (event) => {
       const p = prepare(event);
       return typeof p === 'string' ? p : undefined;
@@ -326,6 +358,34 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       await admin.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'admin disconnect failed'));
     },
   };
+}
+
+/**
+ * ConfigResourceTypes.TOPIC of the Kafka protocol (DescribeConfigs). kafkajs exports the enum, but
+ * from CommonJS in a way Node's ESM loader does not see as a named export.
+ */
+const TOPIC_RESOURCE = 2;
+
+/**
+ * Each topic's `max.message.bytes` as the broker reports it (DescribeConfigs); 1,000,000 for a
+ * topic it does not report (logged), e.g. when the client may not describe configs.
+ */
+async function topicMessageLimits(admin: Admin, topics: readonly string[], logger: Logger): Promise<Map<string, number>> {
+  const FALLBACK = 1_000_000;
+  const limits = new Map(topics.map((t) => [t, FALLBACK]));
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [...new Set(topics)].map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['max.message.bytes'] })),
+    });
+    for (const r of resources) {
+      const value = Number(r.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+      if (Number.isSafeInteger(value) && value > 0) limits.set(r.resourceName, value);
+    }
+  } catch (error) {
+    logger.warn({ err: error }, `could not read the topics' max.message.bytes; using ${FALLBACK} bytes`);
+  }
+  return limits;
 }
 
 /** Splits `items` in order into chunks whose record bytes stay within `maxBytes` (an item alone may fill a chunk). */

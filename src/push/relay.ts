@@ -2,19 +2,32 @@
  * The outbox relay: pushes pending outbox events to Kafka in seq order and marks each published
  * only after the broker acknowledged it (transactional outbox pattern).
  *
+ * Order per key: an event that cannot be published is parked, and every later event of the same
+ * topic and message key is held behind it (outbox `held_by`), unsent, until an operator re-queues
+ * or skips the parked one (src/outbox/parked-events.ts); events of other keys go on. So a consumer
+ * never sees a key's update without the create before it.
+ *
  * Exactly once on the broker, across crashes: before sending, the relay reads back the highest
  * `onecode-seq` already stored in each partition and marks as published, without sending, every
  * pending event at or below it in its partition. This is sound because each partition is written
- * in seq order and a run stops at the first failed request, so an event below a partition's
- * highest seq is on the broker unless it was rejected, and rejections are decided before sending
- * (size, entity, envelope) or stop the run before anything later is sent to that partition.
+ * in seq order and a push stops at the first failed request, so a pending event below a
+ * partition's highest seq is on the broker unless it was not sent on purpose, and every such
+ * decision is taken again, before that check, the same way:
+ * - rejections decided before sending (size, entity, key, envelope) are pure;
+ * - a refusal by the broker (MESSAGE_TOO_LARGE) stops sending and is settled (parked) before
+ *   anything later is sent;
+ * - an event is held when its key is blocked by an event parked in the outbox (settled, as above)
+ *   or earlier in the same push; holding is decided before the check.
+ * Parked and held events are not pending, and they never become pending again under their old
+ * seq: re-queuing, skipping or releasing gives them (and the rest of their key) new seqs above every
+ * seq ever handed out (src/outbox/resequence.ts), so each partition stays written in seq order.
  *
  * One relay per outbox at a time (DuckDB has one writer per file anyway).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { HighestSeqs } from './read-back.ts';
-import { createOutboxStore, type Parked } from './outbox-store.ts';
+import { createOutboxStore, keyId, type Held, type Parked } from '../outbox/outbox-store.ts';
 import type { OutboxEvent, Publisher } from './publisher.ts';
 
 /** Counts so far, passed to {@link PushOutboxOptions.onProgress} after each batch is settled. */
@@ -25,6 +38,8 @@ export interface PushProgress {
   skippedAlreadyOnBroker: number;
   /** Events parked with a reason. */
   parked: number;
+  /** Events held back behind a parked event of the same topic and key (outbox `held_by`). */
+  held: number;
   /** Highest seq settled so far. */
   lastSeq: bigint;
 }
@@ -42,13 +57,14 @@ export interface PushOutboxOptions {
   logger: Logger;
   /** Events read from the outbox and settled per step. Default 1,000. */
   batchSize?: number;
-  /** Called after each batch is settled in the outbox (awaited). */
+  /** Called after each batch is settled in the outbox (awaited); a throw stops the push there. */
   onProgress?: (progress: PushProgress) => void | Promise<void>;
 }
 
 /**
- * Pushes every pending (unpublished, unparked) outbox event, in seq order.
- * @returns counts of published, skipped (already on the broker) and parked events.
+ * Pushes every pending outbox event (src/outbox/outbox-states.ts), in seq order; parks what cannot
+ * be published and holds the later events of its key.
+ * @returns counts of published, skipped (already on the broker), parked and held events.
  * @throws PushError BROKER_UNAVAILABLE (retriable: run again later), READ_BACK_FAILED,
  *   PUBLISH_FAILED, OUTBOX_FAILED. Whatever was settled before the error stays settled; nothing
  *   is marked published that the broker did not acknowledge.
@@ -58,8 +74,11 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
   const { publisher } = options;
   const batchSize = options.batchSize ?? 1_000;
   const store = createOutboxStore(options.connection);
-  const progress: PushProgress = { published: 0, skippedAlreadyOnBroker: 0, parked: 0, lastSeq: 0n };
+  const progress: PushProgress = { published: 0, skippedAlreadyOnBroker: 0, parked: 0, held: 0, lastSeq: 0n };
 
+  // Before the read-back: released events get seqs above anything on the broker.
+  const released = await store.releaseOrphans();
+  if (released > 0) logger.warn({ released }, 'released events held behind events no longer parked; they go on under new seqs');
   const pending = await store.countPending();
   if (pending === 0) {
     logger.debug('outbox has no pending events');
@@ -67,7 +86,15 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
   }
   const started = Date.now();
   const highest: HighestSeqs = await publisher.highestSeqPerPartition();
-  logger.info({ pending }, 'pushing outbox');
+  /** Keys behind a parked event → its seq. */
+  const blocked = await store.blockedKeys();
+  logger.info({ pending, blockedKeys: blocked.size }, 'pushing outbox');
+
+  /** The topic-and-key identity of an event ({@link keyId}), from the publisher's parse of its envelope. */
+  const keyOf = (event: OutboxEvent): string | undefined => {
+    const key = publisher.messageKey(event);
+    return key === undefined ? undefined : keyId(event.entity, key);
+  };
 
   let cursor = -1n;
   for (;;) {
@@ -75,12 +102,20 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
     if (batch.length === 0) break;
 
     const parked: Parked[] = [];
+    const held: Held[] = [];
     const skipped: OutboxEvent[] = [];
     const toSend: OutboxEvent[] = [];
     for (const event of batch) {
+      const key = keyOf(event);
+      const blocker = key === undefined ? undefined : blocked.get(key);
+      if (blocker !== undefined) {
+        held.push({ seq: event.seq, by: blocker });
+        continue;
+      }
       const reason = publisher.rejectReason(event);
       if (reason !== undefined) {
         parked.push({ seq: event.seq, reason });
+        if (key !== undefined) blocked.set(key, event.seq);
         continue;
       }
       const route = publisher.route(event)!;
@@ -90,13 +125,23 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
     }
 
     const outcome = toSend.length > 0 ? await publisher.publishBatch(toSend) : { published: [], rejected: [], unsent: [] };
-    for (const r of outcome.rejected) parked.push({ seq: r.event.seq, reason: r.reason });
-    await store.settle([...skipped, ...outcome.published].map((e) => e.seq), parked);
+    // A refusal stops sending: the later events of its key are among `unsent`, held when read again.
+    for (const r of outcome.rejected) {
+      parked.push({ seq: r.event.seq, reason: r.reason });
+      const key = keyOf(r.event);
+      if (key !== undefined) blocked.set(key, r.event.seq);
+    }
+    await store.settle({ published: [...skipped, ...outcome.published].map((e) => e.seq), parked, held });
 
     progress.published += outcome.published.length;
     progress.skippedAlreadyOnBroker += skipped.length;
     progress.parked += parked.length;
-    for (const p of parked) logger.warn({ seq: String(p.seq), reason: p.reason }, 'event parked');
+    progress.held += held.length;
+    for (const p of parked) logger.warn({ seq: String(p.seq), reason: p.reason }, 'event parked; later events of its topic and key wait behind it');
+    if (held.length > 0) {
+      const behind = [...new Set(held.map((h) => String(h.by)))];
+      logger.warn({ held: held.length, behind }, 'events held behind parked events of the same topic and key (onecode push --requeue-parked or --skip-parked releases them)');
+    }
     // Unsent events (sending stopped at a rejection) are read again from the first of them.
     cursor = outcome.unsent.length > 0 ? outcome.unsent[0]!.seq - 1n : batch.at(-1)!.seq;
     progress.lastSeq = cursor;
@@ -109,5 +154,5 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
 }
 
 function counts(p: PushProgress): PushOutboxResult {
-  return { published: p.published, skippedAlreadyOnBroker: p.skippedAlreadyOnBroker, parked: p.parked };
+  return { published: p.published, skippedAlreadyOnBroker: p.skippedAlreadyOnBroker, parked: p.parked, held: p.held };
 }

@@ -3,12 +3,13 @@
  * change of the envelope gets a new topic (`.v2`), never a change in place.
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
+import { EVENT_ENTITIES, type EventEntity } from '../outbox/event-format.ts';
 import { PushError, toPushError } from './errors.ts';
 
-/** The entities the outbox carries (`outbox.entity`). */
-export const ENTITIES = ['person', 'legal_person', 'record'] as const;
+/** The entities the outbox carries (`outbox.entity`; src/outbox/event-format.ts). */
+export const ENTITIES = EVENT_ENTITIES;
 /** One of {@link ENTITIES}. */
-export type Entity = (typeof ENTITIES)[number];
+export type Entity = EventEntity;
 /** Topic name for each entity. */
 export type TopicMap = Record<Entity, string>;
 

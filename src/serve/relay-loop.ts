@@ -79,7 +79,7 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
       }
       publisher = connected;
     }
-    let progress: Omit<PushProgress, 'lastSeq'> = { published: 0, skippedAlreadyOnBroker: 0, parked: 0 };
+    let progress: Omit<PushProgress, 'lastSeq'> = { published: 0, skippedAlreadyOnBroker: 0, parked: 0, held: 0 };
     let gaveWay = false;
     const current = publisher;
     pushing = queue
@@ -102,9 +102,9 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
         pushing = undefined;
       });
     await pushing;
-    const settled = progress.published + progress.skippedAlreadyOnBroker + progress.parked;
+    const settled = progress.published + progress.skippedAlreadyOnBroker + progress.parked + progress.held;
     if (settled > 0) {
-      logger.info({ published: progress.published, skippedAlreadyOnBroker: progress.skippedAlreadyOnBroker, parked: progress.parked, gaveWay }, 'outbox relayed');
+      logger.info({ published: progress.published, skippedAlreadyOnBroker: progress.skippedAlreadyOnBroker, parked: progress.parked, held: progress.held, gaveWay }, 'outbox relayed');
       options.onSettled?.();
     }
     return gaveWay ? 0 : intervalMs;

@@ -86,7 +86,7 @@ describe('onecode push', () => {
     const text = await onecode(['status', '--db', db], { cwd: dir, env });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(`outbox: ${events - 2} pending, 0 published, 2 parked\n`);
-    expect(text.stdout).toMatch(/^parked events \(not published; the relay goes on without them\):\n {2}seq 2 legal_person c \(run r000001\): event of 1200000 bytes is larger than maxMessageBytes .*\n {2}seq 1 legal_person c \(run r000001\): event of 1200000/m);
+    expect(text.stdout).toMatch(/^parked events \(not published; later events of the same key wait behind them, other keys go on\):\n {2}seq 2 legal_person c \(run r000001\): event of 1200000 bytes is larger than maxMessageBytes .*\n {2}seq 1 legal_person c \(run r000001\): event of 1200000.*\n {2}once fixed: onecode push --requeue-parked \[SEQ…\]; or never publish them: onecode push --skip-parked SEQ… --reason TEXT\n/m);
     const json = JSON.parse((await onecode(['status', '--json', '--db', db], { cwd: dir, env })).stdout) as { outbox: { parked: number; parked_events: Array<{ seq: number; reason: string }> } };
     expect(json.outbox.parked).toBe(2);
     expect(json.outbox.parked_events.map((e) => e.seq)).toEqual([2, 1]);
@@ -94,7 +94,7 @@ describe('onecode push', () => {
 
     const push = await onecode(['push', '--db', db, '--brokers', broker.brokers.join(',')], { cwd: dir, env });
     expect(push.code, push.stderr).toBe(0);
-    expect(JSON.parse(push.stdout)).toEqual({ published: events - 2, skippedAlreadyOnBroker: 0, parked: 0, pending: 0 });
+    expect(JSON.parse(push.stdout)).toEqual({ published: events - 2, skippedAlreadyOnBroker: 0, parked: 0, held: 0, pending: 0 });
     const after = JSON.parse((await onecode(['status', '--json', '--db', db], { cwd: dir, env })).stdout) as { outbox: { pending: number; published: number; parked: number } };
     expect(after.outbox).toMatchObject({ pending: 0, published: events - 2, parked: 2 });
   });

@@ -65,7 +65,7 @@ describe('analyst views', () => {
       SELECT table_name || '.' || column_name AS col, data_type FROM information_schema.columns
       WHERE table_name IN ('runs', 'quarantine', 'quarantine_history', 'changes') AND data_type LIKE 'TIMESTAMP%' ORDER BY 1`);
     expect(types).toEqual([
-      'changes.created_at', 'changes.published_at', 'quarantine.quarantined_at', 'quarantine_history.quarantined_at', 'runs.ended_at', 'runs.started_at',
+      'changes.created_at', 'changes.parked_at', 'changes.published_at', 'changes.requeued_at', 'changes.skipped_at', 'quarantine.quarantined_at', 'quarantine_history.quarantined_at', 'runs.ended_at', 'runs.started_at',
     ].map((col) => ({ col, data_type: 'TIMESTAMP WITH TIME ZONE' })));
     const [times] = await ws.rows(`SELECT started_at::VARCHAR AS s, ended_at::VARCHAR AS e FROM runs WHERE run_id = '${run.runId}'`);
     expect(String(times!.s)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?\+08$/);

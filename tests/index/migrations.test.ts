@@ -11,8 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INDEX_DDL, INDEX_SCHEMA_VERSION } from '../../src/index/ddl.ts';
 import { openIndex } from '../../src/index/open-index.ts';
 
-/** Version 2: timestamps without zone (UTC instants), no phone columns, no withheld raw text (version 4). */
+/** Version 2: timestamps without zone (UTC instants), no phone columns, no withheld raw text (version 4), no parking columns in the outbox (version 5). */
 const V2_DDL = INDEX_DDL.replaceAll('TIMESTAMPTZ', 'TIMESTAMP')
+  .replace(/,\n\s*parked_at TIMESTAMP,[^)]*first_seq BIGINT\n\);/, '\n);')
   .replace(/raw VARCHAR,\n\s*raw_sm3 VARCHAR,\n\s*raw_bytes BIGINT,/, 'raw VARCHAR NOT NULL,')
   .replace(/\s*phone VARCHAR USING COMPRESSION uncompressed,/, '')
   .replace(/,\n\s*phone VARCHAR\n\);/, '\n);');
@@ -27,7 +28,7 @@ describe('migration to version 3', () => {
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   async function writeV2(statements: string[]): Promise<void> {
-    expect(V2_DDL).not.toMatch(/TIMESTAMPTZ|phone|raw_sm3/);
+    expect(V2_DDL).not.toMatch(/TIMESTAMPTZ|phone|raw_sm3|held_by/);
     const old = await DuckDBInstance.create(file);
     const c = await old.connect();
     await c.run(V2_DDL);

@@ -13,6 +13,7 @@ import {
   usccCheckCharacter,
 } from '../../src/identifiers/check-characters.ts';
 import { readStatus } from '../../src/cli/status.ts';
+import { INDEX_SCHEMA_VERSION } from '../../src/index/ddl.ts';
 import { lookupCode } from '../../src/index/lookup.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
 

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Kafka, logLevel } from 'kafkajs';
-import { OUTBOX_DDL } from '../../src/push/outbox-ddl.ts';
+import { CHANGE_EVENT_SCHEMA, messageKey, messageKeySql } from '../../src/outbox/event-format.ts';
+import { OUTBOX_DDL } from '../../src/outbox/outbox-ddl.ts';
+import { stateSql } from '../../src/outbox/outbox-states.ts';
 import { HEADER_EVENT_ID, HEADER_SCHEMA, HEADER_SEQ } from '../../src/push/headers.ts';
 import type { TopicMap } from '../../src/push/topics.ts';
 
@@ -69,13 +71,20 @@ export interface InsertEventsOptions {
   deleteEvery?: number;
   /** Size in bytes of a filler string in `after` of the event at these positions (0-based). */
   padding?: Record<number, number>;
+  /**
+   * Records (entity `record`) per code: the keys whose entity is `record` (every third) carry this
+   * many records each, `<pipeline>/<source_key>` keyed, that take turns. Default 1.
+   */
+  recordsPerCode?: number;
 }
 
 const ENTITY_OF_KEY = ['person', 'legal_person', 'record'] as const;
 
 /**
  * Appends synthetic change events to the outbox (seq from nextval('outbox_seq')), with envelopes as
- * docs/feed-contract.md describes them.
+ * docs/feed-contract.md describes them: a person or legal person keyed by its code; a record
+ * (`{pipeline, system, source_key, code, fields}`) keyed by `fixture/<source_key>`, and c/u/d
+ * cycling per message key.
  * @returns the inserted events' seqs, in order.
  */
 export async function insertEvents(connection: DuckDBConnection, options: InsertEventsOptions): Promise<bigint[]> {
@@ -86,23 +95,30 @@ export async function insertEvents(connection: DuckDBConnection, options: Insert
     `SELECT nextval('outbox_seq') AS seq FROM range(${Math.trunc(options.count)}) ORDER BY seq`,
   );
   const seqs = seqReader.getRowObjectsJS().map((r) => BigInt(r.seq as bigint));
-  // Count previous events per key, to continue each key's c/u/d cycle.
-  const history = await connection.runAndReadAll('SELECT code, count(*)::BIGINT AS n FROM outbox GROUP BY code');
-  const changes = new Map(history.getRowObjectsJS().map((r) => [String(r.code), Number(r.n)]));
+  const perCode = options.recordsPerCode ?? 1;
+  // Count previous events per message key, to continue each key's c/u/d cycle.
+  const history = await connection.runAndReadAll(`SELECT ${messageKeySql()} AS key, count(*)::BIGINT AS n FROM outbox GROUP BY ALL`);
+  const changes = new Map(history.getRowObjectsJS().map((r) => [String(r.key), Number(r.n)]));
   const lines: string[] = [];
   const now = Date.now();
   seqs.forEach((seq, i) => {
     const k = i % keys;
     const entity = ENTITY_OF_KEY[k % 3]!;
     const code = `91${String(k).padStart(16, '0')}`;
-    const n = changes.get(code) ?? 0;
-    changes.set(code, n + 1);
+    const sourceKey = `k${k}-r${Math.floor(i / keys) % perCode}`;
+    const filler = options.padding?.[i] ? 'x'.repeat(options.padding[i]!) : undefined;
+    const key = messageKey({ entity, code, after: { pipeline: 'fixture', source_key: sourceKey } })!;
+    const n = changes.get(key) ?? 0;
+    changes.set(key, n + 1);
     const cycle = n % deleteEvery;
     const op = cycle === 0 ? 'c' : cycle === deleteEvery - 1 ? 'd' : 'u';
-    const state = (v: number) => ({ code, entity, version: v, name: `name-${k}-${v}`, filler: options.padding?.[i] ? 'x'.repeat(options.padding[i]!) : undefined });
+    const state = (v: number) =>
+      entity === 'record'
+        ? { pipeline: 'fixture', system: 'fixture', source_key: sourceKey, code, fields: { version: v, name: `name-${k}-${v}`, filler } }
+        : { code, entity, version: v, name: `name-${k}-${v}`, filler };
     const eventId = randomUUID();
     const envelope = {
-      schema: `onecode.${entity}.v1`,
+      schema: CHANGE_EVENT_SCHEMA,
       id: eventId,
       seq: Number(seq),
       op,
@@ -129,8 +145,8 @@ export async function insertEvents(connection: DuckDBConnection, options: Insert
   await writeFile(file, lines.join('\n'));
   try {
     await connection.run(
-      `INSERT INTO outbox
-       SELECT CAST(seq AS BIGINT), event_id, entity, op, code, run_id, CAST(event AS JSON), CAST(now() AS TIMESTAMP), NULL, NULL
+      `INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at)
+       SELECT CAST(seq AS BIGINT), event_id, entity, op, code, run_id, CAST(event AS JSON), CAST(now() AS TIMESTAMP)
          FROM read_json('${file}', format = 'newline_delimited', maximum_object_size = 67108864,
               columns = {seq: 'VARCHAR', event_id: 'VARCHAR', entity: 'VARCHAR', op: 'VARCHAR', code: 'VARCHAR', run_id: 'VARCHAR', event: 'VARCHAR'})`,
     );
@@ -223,18 +239,43 @@ export async function deleteTopics(brokers: string[], topics: readonly string[])
   }
 }
 
-/** Rows of the outbox, for assertions. */
-export async function outboxRows(
-  connection: DuckDBConnection,
-): Promise<Array<{ seq: bigint; eventId: string; op: string; published: boolean; parkedReason: string | null }>> {
+/** One outbox row, for assertions. */
+export interface OutboxRow {
+  seq: bigint;
+  eventId: string;
+  entity: string;
+  op: string;
+  /** Message key (event-format.ts). */
+  key: string;
+  published: boolean;
+  parkedReason: string | null;
+  /** src/outbox/outbox-states.ts: published, pending, parked, held or skipped. */
+  state: string;
+  heldBy: bigint | null;
+  firstSeq: bigint | null;
+  /** The envelope's own seq (it must equal `seq`). */
+  envelopeSeq: bigint;
+}
+
+/** Rows of the outbox in seq order, for assertions. */
+export async function outboxRows(connection: DuckDBConnection): Promise<OutboxRow[]> {
   const reader = await connection.runAndReadAll(
-    'SELECT seq, event_id, op, published_at IS NOT NULL AS published, parked_reason FROM outbox ORDER BY seq',
+    `SELECT seq, event_id, entity, op, ${messageKeySql()} AS key, published_at IS NOT NULL AS published, parked_reason, ${stateSql()} AS state,
+            held_by, first_seq, CAST(json_extract_string(event, '$.seq') AS BIGINT) AS envelope_seq
+     FROM outbox ORDER BY seq`,
   );
+  const big = (v: unknown) => (v === null ? null : BigInt(v as bigint));
   return reader.getRowObjectsJS().map((r) => ({
     seq: BigInt(r.seq as bigint),
     eventId: String(r.event_id),
+    entity: String(r.entity),
     op: String(r.op),
+    key: String(r.key),
     published: Boolean(r.published),
     parkedReason: r.parked_reason === null ? null : String(r.parked_reason),
+    state: String(r.state),
+    heldBy: big(r.held_by),
+    firstSeq: big(r.first_seq),
+    envelopeSeq: BigInt(r.envelope_seq as bigint),
   }));
 }

@@ -124,7 +124,7 @@ describe('onecode serve', () => {
       if (status!.outbox.published === expectedEvents) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(status!.outbox).toEqual({ pending: 0, published: expectedEvents, parked: 0, parked_events: [] });
+    expect(status!.outbox).toEqual({ pending: 0, published: expectedEvents, parked: 0, held: 0, skipped: 0, parked_events: [], skipped_events: [] });
     expect(status!.recent_runs.every((r) => r.trigger === 'schedule' && SCHEDULED.includes(r.pipeline))).toBe(true);
 
     const q = await onecode(['query', "SELECT one_code FROM records WHERE pipeline = 'subsidy-payments' ORDER BY one_code LIMIT 1", '--format', 'json', '--db', db], { cwd: dir });
