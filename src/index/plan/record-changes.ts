@@ -2,7 +2,7 @@ import { IDENTIFIER_FIELDS, STORED_FIELDS } from '../../../schemas/canonical.ts'
 import { quoteLiteral } from '../sql-text.ts';
 import { assertDeletesWithinShare } from './guards.ts';
 import type { PlanContext } from './plan-context.ts';
-import { recordJsonSql } from './record-events.ts';
+import { recordStateSql } from '../../outbox/event-format.ts';
 
 /** What the extract does to the pipeline's source records. */
 export interface RecordChanges {
@@ -33,7 +33,7 @@ export async function planRecordChanges(ctx: PlanContext): Promise<RecordChanges
   const { connection: c, pipeline: p, P, R, S, candidates: cand, codeColumn } = ctx;
   const isRecord = p.entity === 'record';
   const before = isRecord
-    ? `, CASE WHEN o.source_key IS NOT NULL THEN ${recordJsonSql({ pipeline: P, system: S, sourceKey: 'o.source_key', code: 'o.one_code', payload: 'o.payload' })} END AS before`
+    ? `, CASE WHEN o.source_key IS NOT NULL THEN ${recordStateSql({ pipeline: P, system: S, sourceKey: 'o.source_key', code: 'o.one_code', payload: 'o.payload' })} END AS before`
     : '';
   await c.run(`
     CREATE OR REPLACE TEMP TABLE sr_change AS

@@ -1,12 +1,5 @@
+import { recordStateSql } from '../../outbox/event-format.ts';
 import type { PlanContext } from './plan-context.ts';
-
-/**
- * SQL of a record's state in change events: `{pipeline, system, source_key, code, fields}` with
- * `fields` the source row (docs/feed-contract.md); each argument is an SQL expression.
- */
-export function recordJsonSql(e: { pipeline: string; system: string; sourceKey: string; code: string; payload: string }): string {
-  return `json_object('pipeline', ${e.pipeline}, 'system', ${e.system}, 'source_key', ${e.sourceKey}, 'code', ${e.code}, 'fields', json(${e.payload}))`;
-}
 
 /**
  * Change events of a record pipeline's own records, from `sr_change` (record-changes.ts) and the
@@ -16,7 +9,7 @@ export function recordJsonSql(e: { pipeline: string; system: string; sourceKey: 
  * (`c`) when it links and disappears (`d`) if it goes back to waiting.
  */
 export function ownRecordEventsSql(ctx: PlanContext): string {
-  const after = recordJsonSql({ pipeline: ctx.P, system: ctx.S, sourceKey: 'x.source_key', code: 'x.one_code', payload: 'x.payload' });
+  const after = recordStateSql({ pipeline: ctx.P, system: ctx.S, sourceKey: 'x.source_key', code: 'x.one_code', payload: 'x.payload' });
   return `
     SELECT * FROM (
       SELECT 'record' AS entity,
@@ -36,7 +29,7 @@ export function ownRecordEventsSql(ctx: PlanContext): string {
  * when it moves to another code.
  */
 export function relinkedRecordEventsSql(): string {
-  const json = (code: string) => recordJsonSql({ pipeline: 's.pipeline', system: 's.system', sourceKey: 's.source_key', code, payload: 's.payload' });
+  const json = (code: string) => recordStateSql({ pipeline: 's.pipeline', system: 's.system', sourceKey: 's.source_key', code, payload: 's.payload' });
   return `
     SELECT 'record' AS entity, CASE WHEN r.old_code IS NULL THEN 'c' WHEN r.one_code IS NULL THEN 'd' ELSE 'u' END AS op,
            coalesce(r.one_code, r.old_code) AS code,
