@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
 import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
 import { NORMALIZE_SQL_MACROS } from '../normalize/sql.ts';
 import { OnecodeError } from '../errors.ts';
@@ -17,6 +17,14 @@ export function resolveDbPath(flag?: string): string {
 
 /** The zone in which the index shows its timestamps (each with its offset, `+08`). */
 export const INDEX_TIME_ZONE = 'Asia/Shanghai';
+/**
+ * Its offset from UTC in minutes: China Standard Time, UTC+8, without daylight saving since 1991.
+ * DuckDB renders TIMESTAMPTZ values in the session's TimeZone, but @duckdb/node-api converts them
+ * to text in JavaScript with one fixed offset, the host's by default: it is set to this one, so
+ * that query output, status and lookup show the instants as the session does, on a UTC server too.
+ */
+export const INDEX_UTC_OFFSET_MINUTES = 8 * 60;
+DuckDBTimestampTZValue.timezoneOffsetInMinutes = INDEX_UTC_OFFSET_MINUTES;
 
 export interface OpenIndex {
   instance: DuckDBInstance;

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { onecode } from '../support/cli.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
 
 const P1 = '350102198503171237';
@@ -72,6 +73,11 @@ describe('analyst views', () => {
     const [q] = await ws.rows(`SELECT quarantined_at::VARCHAR AS q, (SELECT created_at::VARCHAR FROM changes LIMIT 1) AS c FROM quarantine`);
     expect(String(q!.q)).toMatch(/\+08$/);
     expect(String(q!.c)).toMatch(/\+08$/);
+    // as JavaScript reads them (query output, status, lookup): the same clock, with its offset,
+    // whatever the host's zone (CI hosts run in UTC)
+    const [js] = await ws.rows(`SELECT started_at, ended_at FROM runs WHERE run_id = '${run.runId}'`);
+    expect(String(js!.started_at)).toMatch(/\+08$/);
+    expect(String(js!.started_at).slice(0, 19)).toBe(String(times!.s).slice(0, 19));
     // the run's start, as an instant, is within a minute of now
     const [age] = await ws.rows(`SELECT abs(epoch(now()) - epoch(started_at))::INT AS s FROM runs`);
     expect(Number(age!.s)).toBeLessThan(60);
@@ -81,6 +87,12 @@ describe('analyst views', () => {
       { one_code: P2, updated_at: '2024-03-02' },
     ]);
     expect(await ws.rows(`SELECT DISTINCT updated_at FROM lineage WHERE code = '${P1}' AND source = 'record'`)).toEqual([{ updated_at: '2024-03-01 08:30:00+08:00' }]);
+    // and the CLI, in a process of its own (the index released first: one writer per file)
+    await ws.index.connection.run('CHECKPOINT');
+    ws.index.close();
+    ws.index.close = () => undefined;
+    const out = await onecode(['query', `SELECT started_at FROM runs WHERE run_id = '${run.runId}'`, '--format', 'json', '--db', path.join(ws.dir, 'index.duckdb')], { env: { TZ: 'UTC' } });
+    expect(JSON.parse(out.stdout), out.stderr).toEqual([{ started_at: js!.started_at }]);
   });
 
   it('a mapped phone is a canonical field of records and golden persons; an unreadable one is flagged, not stored', async () => {
