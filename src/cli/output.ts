@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 
-export { resultRows } from '../index/result-rows.ts';
+export { jsonRowReader, resultRows } from '../index/result-rows.ts';
 
 /** Output formats of `onecode query`. */
 export type OutputFormat = 'json' | 'csv' | 'table';
@@ -23,17 +23,68 @@ export function jsonSafe(_key: string, value: unknown): unknown {
  * @param types the columns' DuckDB types, same order as `columns` (only `json` uses them).
  */
 export function formatRows(columns: string[], rows: Record<string, unknown>[], format: OutputFormat, types: readonly DuckDBType[] = []): string {
-  if (format === 'json') {
-    const converters = columns.map((_, i) => (types[i] === undefined ? undefined : jsonValueReader(types[i]!)));
-    const values = converters.some((c) => c !== undefined)
-      ? rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, converters[i] ? converters[i]!(row[c]) : row[c]])))
-      : rows;
-    return stringifyLossless(values, null, 2) + '\n';
+  if (format === 'table') return tableText(columns, rows);
+  const writer = rowWriter(columns, format, types);
+  return writer.start + (rows.length > 0 ? writer.batch(rows, true) : '') + writer.end(rows.length > 0);
+}
+
+/**
+ * Writes rows to `out` as they arrive, batch by batch, in the form {@link formatRows} gives them
+ * all at once (byte for byte), waiting whenever `out` is full: `json` and `csv` stream, with
+ * memory bounded by one batch; `table` must measure every row first and collects them.
+ */
+export async function writeRows(
+  out: NodeJS.WritableStream,
+  columns: string[],
+  batches: AsyncIterable<Record<string, unknown>[]>,
+  format: OutputFormat,
+  types: readonly DuckDBType[] = [],
+): Promise<void> {
+  const write = (text: string): Promise<void> | undefined =>
+    text === '' || out.write(text) ? undefined : new Promise((resolve) => out.once('drain', () => resolve()));
+  if (format === 'table') {
+    const rows: Record<string, unknown>[] = [];
+    for await (const batch of batches) rows.push(...batch);
+    await write(tableText(columns, rows));
+    return;
   }
-  const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
-  if (format === 'csv') return stringify([columns, ...cells]);
+  const writer = rowWriter(columns, format, types);
+  await write(writer.start);
+  let first = true;
+  for await (const batch of batches) {
+    if (batch.length === 0) continue;
+    await write(writer.batch(batch, first));
+    first = false;
+  }
+  await write(writer.end(!first));
+}
+
+/** The pieces of a `json` or `csv` text: what comes first, each batch of rows, what comes last. */
+function rowWriter(columns: string[], format: 'json' | 'csv', types: readonly DuckDBType[]) {
+  if (format === 'csv') {
+    return {
+      start: stringify([columns]),
+      batch: (rows: Record<string, unknown>[]) => stringify(rows.map((r) => columns.map((c) => cellText(r[c])))),
+      end: () => '',
+    };
+  }
+  // One JSON array, as JSON.stringify(rows, null, 2) writes it: each row indented by two spaces.
+  const converters = columns.map((_, i) => (types[i] === undefined ? undefined : jsonValueReader(types[i]!)));
+  const convert = converters.some((c) => c !== undefined)
+    ? (row: Record<string, unknown>) => Object.fromEntries(columns.map((c, i) => [c, converters[i] ? converters[i]!(row[c]) : row[c]]))
+    : (row: Record<string, unknown>) => row;
+  const rowText = (row: Record<string, unknown>) => '  ' + (stringifyLossless(convert(row), null, 2) ?? 'null').replaceAll('\n', '\n  ');
+  return {
+    start: '[',
+    batch: (rows: Record<string, unknown>[], first: boolean) => (first ? '\n' : ',\n') + rows.map(rowText).join(',\n'),
+    end: (any: boolean) => (any ? '\n]\n' : ']\n'),
+  };
+}
+
+/** Aligned columns for people (cli-table3). */
+function tableText(columns: string[], rows: Record<string, unknown>[]): string {
   const table = new Table({ head: columns, style: { head: [], border: [] } });
-  table.push(...cells);
+  table.push(...rows.map((r) => columns.map((c) => cellText(r[c]))));
   return table.toString() + '\n';
 }
 

@@ -1,18 +1,28 @@
 const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'HUGEINT', 'UHUGEINT']);
 
+type ColumnTypes = readonly { toString(): string }[];
+
 /**
- * Rows of a DuckDB result as JSON-ready objects, losslessly: integers become numbers when they
- * fit a double exactly and stay strings otherwise; decimals, dates and timestamps keep DuckDB's
- * text form; lists and structs become arrays and objects.
+ * A function turning rows as `getRowObjectsJson` / `yieldRowObjectJson` give them into JSON-ready
+ * objects, losslessly: integers become numbers when they fit a double exactly and stay strings
+ * otherwise; decimals, dates and timestamps keep DuckDB's text form; lists and structs are arrays
+ * and objects. Rows are changed in place.
  */
-export function resultRows(reader: { columnNames(): string[]; columnTypes(): { toString(): string }[]; getRowObjectsJson(): unknown[] }): Record<string, unknown>[] {
-  const names = reader.columnNames();
-  const integer = reader.columnTypes().map((t) => INTEGER_TYPES.has(t.toString()));
-  return (reader.getRowObjectsJson() as Record<string, unknown>[]).map((row) => {
-    names.forEach((name, i) => {
-      const v = row[name];
-      if (integer[i] && typeof v === 'string' && Number.isSafeInteger(Number(v))) row[name] = Number(v);
-    });
-    return row;
-  });
+export function jsonRowReader(names: readonly string[], types: ColumnTypes): (rows: Record<string, unknown>[]) => Record<string, unknown>[] {
+  const integer = names.filter((_, i) => INTEGER_TYPES.has(types[i]!.toString()));
+  return (rows) => {
+    if (integer.length === 0) return rows;
+    for (const row of rows) {
+      for (const name of integer) {
+        const v = row[name];
+        if (typeof v === 'string' && Number.isSafeInteger(Number(v))) row[name] = Number(v);
+      }
+    }
+    return rows;
+  };
+}
+
+/** Rows of a DuckDB result read whole, as {@link jsonRowReader} shapes them. */
+export function resultRows(reader: { columnNames(): string[]; columnTypes(): ColumnTypes; getRowObjectsJson(): unknown[] }): Record<string, unknown>[] {
+  return jsonRowReader(reader.columnNames(), reader.columnTypes())(reader.getRowObjectsJson() as Record<string, unknown>[]);
 }

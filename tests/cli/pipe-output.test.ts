@@ -88,4 +88,16 @@ describe('output through a pipe', () => {
     expect(values.cliCode).toBe(0);
     expect(JSON.parse(values.stdout)).toMatchObject({ input: '91350100MA2Y8K3P3P', status: 'valid' });
   });
+
+  it('query: a query that fails part-way prints no rows and exits 2, never a cut output with exit 0', async () => {
+    // The query fails at its last row. (A streaming read of @duckdb/node-api ends such a query
+    // like one that is done: the rows before the failure, and exit 0.)
+    const late = `SELECT CASE WHEN i < 500000 THEN i ELSE error('late') END AS n FROM range(500001) t(i)`;
+    for (const format of ['csv', 'json', 'table']) {
+      const r = await pipeline(`$ONECODE query "${late}" --format ${format} --db index.duckdb | wc -c`, dir);
+      expect(r.cliCode, format).toBe(2);
+      expect(r.stderr).toMatch(/^onecode: query failed: Invalid Input Error/m);
+      expect(r.stdout.trim(), format).toBe('0');
+    }
+  });
 });
