@@ -48,7 +48,8 @@ function program(): Command {
   const cli = new Command('onecode')
     .description('One-code index of natural persons and legal persons: extract, normalise, index, push deltas')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // usage errors as every other error: one line starting `onecode: ` (commander writes `error: `)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, 'onecode: ')) });
   const dbOption = () => new Option('--db <path>', 'index file (default: $ONECODE_DB or data/onecode.duckdb)');
   const logger = createLogger({ level: process.env.ONECODE_LOG_LEVEL ?? 'warn' });
 
@@ -165,7 +166,10 @@ function program(): Command {
           throw new ConfigError('code_invalid', `not a valid code: ${id.reasons.map((r) => r.message).join('; ')}`);
         }
         process.stdout.write(JSON.stringify(doc, jsonSafe, 2) + '\n');
-        if (doc.systems.length === 0 && !doc.person && !doc.legal_person) process.exitCode = 1;
+        if (doc.systems.length === 0 && !doc.person && !doc.legal_person) {
+          process.stderr.write(`onecode: the code is valid, but nothing in the index carries it\n`);
+          process.exitCode = 1;
+        }
       } finally {
         index.close();
       }

@@ -93,7 +93,7 @@ export function formatStatus(s: IndexStatus): string {
   for (const r of s.records) lines.push(`  ${r.pipeline} (${r.system}): ${r.records} records`);
   if (s.linkage.length > 0) lines.push('legacy codes (15-digit ID numbers upgraded / linked to a one code / waiting unlinked for it):');
   for (const l of s.linkage) lines.push(`  ${l.pipeline}: ${l.upgraded} upgraded, ${l.linked} linked, ${l.unlinked} unlinked`);
-  lines.push(`quarantine (latest successful run of each pipeline): ${s.quarantine.length === 0 ? 'empty' : ''}`);
+  lines.push(`quarantine (latest successful run of each pipeline; rows per reason, a row may have several):${s.quarantine.length === 0 ? ' empty' : ''}`);
   for (const q of s.quarantine) lines.push(`  ${q.reason_code}: ${q.rows}`);
   const extra = [...(s.outbox.held > 0 ? [`${s.outbox.held} held behind parked events`] : []), ...(s.outbox.skipped > 0 ? [`${s.outbox.skipped} skipped`] : [])];
   lines.push(`outbox: ${s.outbox.pending} pending, ${s.outbox.published} published, ${s.outbox.parked} parked${extra.map((x) => `, ${x}`).join('')}`);
