@@ -4,7 +4,9 @@ import { stageCsv } from './csv/bulk-stage.ts';
 import { extractRows } from './csv/extract-rows.ts';
 import { readHeader } from './csv/header.ts';
 import type { CsvOptions } from './csv/options.ts';
-import type { Connector, StageContext } from './types.ts';
+import { chooseFile, describeFile, fileCapabilities } from './file-source.ts';
+import type { Connector, FileReadContext, SourceRead } from './types.ts';
+import { nothingToRead } from './nothing-new.ts';
 
 /**
  * The CSV connector: RFC 4180 quoting (quoted delimiters, quotes and newlines), encodings
@@ -13,22 +15,34 @@ import type { Connector, StageContext } from './types.ts';
  * column count, a quote error, bytes that do not decode, a line over `max_line_bytes`, a line
  * of only spaces) is unreadable, with its raw text and reasons (csv/reasons.ts); it never stops
  * the run. Both `extract` and `stage` read records through one framer (csv/framer.ts), so they
- * agree on rows, lines and rejects.
+ * agree on rows, lines and rejects. The file is one path or a glob (file-source.ts).
  */
 export const csvConnector: Connector<CsvOptions> = {
   kind: 'csv',
   options: CsvConnectorOptions,
+  capabilities: fileCapabilities,
+  describe: (pipeline) => describeFile(pipeline),
 
-  extract: (ctx, options) => extractRows(ctx, options),
-
-  async stage(ctx: StageContext, options) {
-    const layout = await readHeader(ctx, options);
-    const missing = ctx.projectColumns.filter((col) => !layout.names.includes(col));
-    if (missing.length > 0) {
-      // The header's size, not its names: a file without a header row would put a row's values there.
-      throw new ExtractError('header_mismatch', `${ctx.sourcePath}:1: column(s) ${missing.map((m) => `'${m}'`).join(', ')} named in ${ctx.pipeline.file} (mapping/source_key) are not in the header (${layout.names.length} named columns)`);
-    }
-    const via = await stageCsv(ctx, options, layout);
-    return { columns: layout.names, via };
+  async open(ctx, options): Promise<SourceRead> {
+    const choice = await chooseFile(ctx, options);
+    if (choice.sourcePath === undefined) return nothingToRead(choice.source, choice.nextState);
+    const file: FileReadContext = { pipeline: ctx.pipeline, logger: ctx.logger, sourcePath: choice.sourcePath };
+    const layout = await readHeader(file, options);
+    return {
+      source: choice.source,
+      columns: layout.names.map((name) => ({ name })),
+      moreWaiting: choice.remaining,
+      extract: () => extractRows(file, options, layout),
+      async stage(target) {
+        const missing = target.projectColumns.filter((col) => !layout.names.includes(col));
+        if (missing.length > 0) {
+          // The header's size, not its names: a file without a header row would put a row's values there.
+          throw new ExtractError('header_mismatch', `${file.sourcePath}:1: column(s) ${missing.map((m) => `'${m}'`).join(', ')} named in ${ctx.pipeline.file} (mapping/source_key) are not in the header (${layout.names.length} named columns)`);
+        }
+        return { via: await stageCsv({ ...file, ...target }, options, layout) };
+      },
+      end: async () => ({ state: choice.nextState }),
+      close: async () => undefined,
+    };
   },
 };

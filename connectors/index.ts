@@ -1,9 +1,9 @@
-import type { ConnectorOptions } from '../schemas/pipeline.ts';
+import type { ConnectorOptions, Pipeline } from '../schemas/pipeline.ts';
 import { csvConnector } from './csv.ts';
 import { ndjsonConnector } from './ndjson.ts';
-import type { Connector } from './types.ts';
+import type { Connector, SourceDescription } from './types.ts';
 
-export type { Connector, ConnectorContext, Extracted, SourceRow, StageContext, UnreadableRow } from './types.ts';
+export type { Connector, Extracted, OpenContext, SourceRead, SourceRow, StageTarget, UnreadableRow } from './types.ts';
 export { csvConnector, ndjsonConnector };
 
 /** Every connector by its `kind`, as named in a pipeline's `connector.kind`. */
@@ -11,3 +11,9 @@ export const CONNECTORS: { [K in ConnectorOptions['kind']]: Connector<Extract<Co
   csv: csvConnector,
   ndjson: ndjsonConnector,
 };
+
+/** How a pipeline's source is described before it is opened (connector.describe): for progress lines and run rows. */
+export function describeSource(pipeline: Pipeline): SourceDescription {
+  const connector = CONNECTORS[pipeline.connector.kind] as Connector<Pipeline['connector']>;
+  return connector.describe(pipeline, pipeline.connector);
+}

@@ -3,7 +3,9 @@ import { stat } from 'node:fs/promises';
 import { parse, stringify, isLosslessNumber } from 'lossless-json';
 import { NdjsonConnectorOptions, type Pipeline } from '../schemas/pipeline.ts';
 import { ExtractError } from '../src/errors.ts';
-import type { Connector, Extracted, UnreadableRow } from './types.ts';
+import { chooseFile, describeFile, fileCapabilities } from './file-source.ts';
+import { nothingToRead } from './nothing-new.ts';
+import type { Connector, Extracted, FileReadContext, SourceColumn, SourceRead, UnreadableRow } from './types.ts';
 
 type NdjsonOptions = (typeof NdjsonConnectorOptions)['_output'];
 
@@ -119,8 +121,27 @@ function syntaxFault(message: string): string {
 export const ndjsonConnector: Connector<NdjsonOptions> = {
   kind: 'ndjson',
   options: NdjsonConnectorOptions,
+  capabilities: fileCapabilities,
+  describe: (pipeline) => describeFile(pipeline),
 
-  async *extract(ctx): AsyncGenerator<Extracted> {
+  async open(ctx, options): Promise<SourceRead> {
+    const choice = await chooseFile(ctx, options);
+    if (choice.sourcePath === undefined) return nothingToRead(choice.source, choice.nextState);
+    const file: FileReadContext = { pipeline: ctx.pipeline, logger: ctx.logger, sourcePath: choice.sourcePath };
+    const seen = new Map<string, SourceColumn>();
+    return {
+      source: choice.source,
+      moreWaiting: choice.remaining,
+      extract: () => readLines(file, seen),
+      end: async () => ({ state: choice.nextState, columnsSeen: [...seen.values()] }),
+      close: async () => undefined,
+    };
+  },
+};
+
+/** The rows of one NDJSON file; every key seen is added to `seen` (the columns of the read, in order of first sight). */
+async function* readLines(ctx: FileReadContext, seen: Map<string, SourceColumn>): AsyncGenerator<Extracted> {
+  {
     try {
       await stat(ctx.sourcePath);
     } catch {
@@ -168,8 +189,9 @@ export const ndjsonConnector: Connector<NdjsonOptions> = {
       }
       // fromEntries defines own properties: a key named __proto__ stays a column, never a prototype.
       const fields = Object.fromEntries(entries.map(([k, v]) => [k, toText(v)])) as Record<string, string | null>;
+      for (const [k] of entries) if (!seen.has(k)) seen.set(k, { name: k });
       const nonScalar = entries.filter(([, v]) => v !== null && typeof v === 'object' && !isLosslessNumber(v)).map(([k]) => k);
       yield nonScalar.length === 0 ? { kind: 'row', line, fields } : { kind: 'row', line, fields, nonScalar };
     }
-  },
-};
+  }
+}

@@ -4,6 +4,13 @@ import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts'
 /** A source file path: not empty, no NUL character (no file system accepts one). */
 const SourcePath = z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character');
 
+/**
+ * With a glob in `path` (`exports/shebao_*.csv`): `newest` reads the file whose name sorts last,
+ * `every_new` every file not loaded yet, one run per file in name order (connectors/file-source.ts).
+ * Default `newest`. A file already loaded is never loaded again.
+ */
+const FilesChoice = z.enum(['newest', 'every_new']).default('newest');
+
 /** Options of the `csv` connector (RFC 4180; every value arrives as a string). */
 export const CsvConnectorOptions = z.strictObject({
   kind: z.literal('csv'),
@@ -13,6 +20,7 @@ export const CsvConnectorOptions = z.strictObject({
    * (src/config/source-path.ts).
    */
   path: SourcePath,
+  files: FilesChoice,
   /** Character encoding of the file. A UTF-8 BOM is stripped. Default `utf-8`. */
   encoding: z.enum(['utf-8', 'gbk', 'gb18030']).default('utf-8'),
   /** Field delimiter: one ASCII character other than `"`, CR and LF. Default `,`. */
@@ -34,6 +42,7 @@ export const NdjsonConnectorOptions = z.strictObject({
   kind: z.literal('ndjson'),
   /** File path, relative to the pipeline file's folder; confined like the csv connector's. */
   path: SourcePath,
+  files: FilesChoice,
 });
 
 export const ConnectorOptions = z.discriminatedUnion('kind', [CsvConnectorOptions, NdjsonConnectorOptions]);
@@ -89,8 +98,35 @@ export const PipelineConfig = z
     authoritative: z.boolean().default(false),
     /** Survivorship priority: a higher number wins when systems disagree. Default 50. */
     priority: z.number().int().min(0).max(1000).default(50),
-    /** `snapshot`: each extract is the full set, rows absent are deleted. `incremental`: upserts only. */
-    mode: z.enum(['snapshot', 'incremental']).default('snapshot'),
+    /**
+     * `snapshot`: each read is the full set; rows absent are deleted (bounded by max_delete_share)
+     * and a read with nothing loadable is an upstream fault. `incremental`: each read holds changed
+     * rows, upserted; an empty read is a run with no changes. `cursor`: like incremental, reading
+     * only rows whose `cursor.column` is at or after the last watermark minus `cursor.lag_seconds`
+     * (connectors that declare the cursor capability). Default `snapshot`.
+     */
+    mode: z.enum(['snapshot', 'incremental', 'cursor']).default('snapshot'),
+    /** The cursor of `mode: cursor`: a column that grows when a row changes (updated_at), and a look-back window. */
+    cursor: z.strictObject({
+      column: z.string().min(1),
+      /** Rows this many seconds before the watermark are read again (late commits, shared boundary values). Default 300. */
+      lag_seconds: z.number().int().min(0).max(366 * 86_400).default(300),
+    }).optional(),
+    /**
+     * An incremental or cursor source marks deleted rows (删除标志): a row whose `column` holds one of
+     * `values` (compared as text, trimmed) deletes the record of its source key, with a `d` event.
+     */
+    deleted_when: z.strictObject({
+      column: z.string().min(1),
+      values: z.array(z.string()).min(1),
+    }).optional(),
+    /**
+     * What a run does when the source's columns differ from the last successful run's (view
+     * `schema_changes`): `fail` before anything is loaded, `warn` (load, record the change), or
+     * `evolve` (load, record, no warning). Default: fail when a mapped, key, cursor or delete-flag
+     * column is gone, warn otherwise.
+     */
+    on_schema_change: z.enum(['fail', 'warn', 'evolve']).optional(),
     /** A snapshot run fails if it would delete more than this share of the pipeline's records. Default 0.2. */
     max_delete_share: z.number().min(0).max(1).default(0.2),
     /**
@@ -120,10 +156,21 @@ export const PipelineConfig = z
       const uses = [
         ...Object.entries(p.mapping).filter(([, source]) => source === column).map(([field]) => `mapping.${field}`),
         ...(p.source_key.includes(column) ? ['source_key'] : []),
+        ...(p.cursor?.column === column ? ['cursor.column'] : []),
+        ...(p.deleted_when?.column === column ? ['deleted_when.column'] : []),
       ];
       if (uses.length > 0) {
         ctx.addIssue({ code: 'custom', path: ['classification', column], message: `'${column}' is classified secret, so it is never stored, but ${uses.join(' and ')} uses it` });
       }
+    }
+    if (p.mode === 'cursor' && p.cursor === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cursor'], message: "mode 'cursor' needs cursor: { column: <column>, lag_seconds: <n> }" });
+    }
+    if (p.mode !== 'cursor' && p.cursor !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cursor'], message: "cursor is used only with mode: cursor" });
+    }
+    if (p.mode === 'snapshot' && p.deleted_when !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['deleted_when'], message: 'a snapshot deletes what is absent; deleted_when is for incremental and cursor pipelines' });
     }
     if (p.entity === 'record' && p.mapping.id_number && p.mapping.uscc) {
       ctx.addIssue({ code: 'custom', path: ['mapping'], message: 'a record pipeline maps id_number or uscc as its subject, not both' });

@@ -28,6 +28,7 @@ import { serveCommand } from './cli/serve-command.ts';
 import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
 import { runPipeline, todayInChina, type RunSummary } from './run/run-pipeline.ts';
 import { generateSample } from './sample/generate.ts';
+import { describeSource } from '../connectors/index.ts';
 
 const positiveInt = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -87,13 +88,17 @@ function program(): Command {
       const summaries: RunSummary[] = [];
       try {
         for (const pipeline of chosen) {
-          if (progress) process.stderr.write(`${pipeline.name}: reading ${pipeline.connector.path} …\n`);
-          const summary = await runPipeline({
-            index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
-            onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
-          });
-          if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
-          summaries.push(summary);
+          // A glob with `files: every_new` loads one file per run, in name order: run until none is left.
+          for (let more = true; more; ) {
+            if (progress) process.stderr.write(`${pipeline.name}: reading ${describeSource(pipeline).label} …\n`);
+            const summary = await runPipeline({
+              index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
+              onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
+            });
+            if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
+            summaries.push(summary);
+            more = summary.status === 'succeeded' && (summary.moreWaiting ?? 0) > 0;
+          }
         }
         const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);
         process.stdout.write(formatRunSummary(summaries, pending));

@@ -1,7 +1,7 @@
 import { errorKind } from '../../src/error-text.ts';
 import { appendReject, createRejectTable, stageRows } from '../../src/index/stage-rows.ts';
 import { quoteIdent, quoteLiteral } from '../../src/index/sql-text.ts';
-import type { StageContext } from '../types.ts';
+import type { FileStageContext } from '../types.ts';
 import { openDecodedPipe } from './decoded-pipe.ts';
 import { extractRows } from './extract-rows.ts';
 import type { HeaderLayout } from './header.ts';
@@ -46,7 +46,7 @@ interface Scan {
  * instead: the same rows, lines and rejects by construction, more slowly.
  * @throws ExtractError `encoding_mismatch` (most rows do not decode) after the rejects are staged.
  */
-export async function stageCsv(ctx: StageContext, options: CsvOptions, layout: HeaderLayout): Promise<StagedVia> {
+export async function stageCsv(ctx: FileStageContext, options: CsvOptions, layout: HeaderLayout): Promise<StagedVia> {
   const c = ctx.connection;
   const raw = `${ctx.table}_raw`;
   const rej = `${ctx.table}_rej`;
@@ -136,7 +136,7 @@ export async function stageCsv(ctx: StageContext, options: CsvOptions, layout: H
  * Frames the whole file (read-records.ts), keeping the lines of rows as segments and the
  * rejects. With `pipe`, the decoded text of each row is written to it, one record a line.
  */
-async function scanFile(ctx: StageContext, options: CsvOptions, layout: HeaderLayout, pipe?: (text: string) => Promise<boolean>): Promise<Scan> {
+async function scanFile(ctx: FileStageContext, options: CsvOptions, layout: HeaderLayout, pipe?: (text: string) => Promise<boolean>): Promise<Scan> {
   const scan: Scan = { rows: 0, segments: [], rejects: [] };
   let shift = Number.NaN;
   let rejectChars = 0;
@@ -180,7 +180,7 @@ async function scanFile(ctx: StageContext, options: CsvOptions, layout: HeaderLa
 }
 
 /** Why DuckDB's reading cannot be taken, or undefined when it agrees with the framer record for record. */
-async function disagrees(ctx: StageContext, scan: Scan, rej: string, raw: string, direct: boolean): Promise<string | undefined> {
+async function disagrees(ctx: FileStageContext, scan: Scan, rej: string, raw: string, direct: boolean): Promise<string | undefined> {
   const c = ctx.connection;
   const rows = Number((await c.runAndReadAll(`SELECT count(*) FROM ${raw}`)).getRows()[0]![0]);
   if (rows !== scan.rows) return `DuckDB read ${rows} rows, the framer ${scan.rows}`;
@@ -192,7 +192,7 @@ async function disagrees(ctx: StageContext, scan: Scan, rej: string, raw: string
 }
 
 /** The rows of extractRows, staged one by one (src/index/stage-rows.ts). */
-async function stageFromRows(ctx: StageContext, options: CsvOptions, layout: HeaderLayout, why: string): Promise<StagedVia> {
+async function stageFromRows(ctx: FileStageContext, options: CsvOptions, layout: HeaderLayout, why: string): Promise<StagedVia> {
   ctx.logger.info({ file: ctx.sourcePath, why }, 'staging the CSV file row by row');
   await stageRows({
     connection: ctx.connection,
@@ -206,7 +206,7 @@ async function stageFromRows(ctx: StageContext, options: CsvOptions, layout: Hea
 }
 
 /** `ctx.rejectTable (line, raw, reason_code, message)`: one row per reason of each reject. */
-async function writeRejects(ctx: StageContext, rejects: CsvReject[]): Promise<void> {
+async function writeRejects(ctx: FileStageContext, rejects: CsvReject[]): Promise<void> {
   const c = ctx.connection;
   await createRejectTable(c, ctx.rejectTable);
   if (rejects.length === 0) return;

@@ -1,4 +1,4 @@
-import type { ConnectorContext, Extracted } from '../types.ts';
+import type { FileReadContext, Extracted } from '../types.ts';
 import { splitFields } from './fields.ts';
 import { readHeader, type HeaderLayout } from './header.ts';
 import type { CsvOptions } from './options.ts';
@@ -12,7 +12,7 @@ import { readRecords } from './read-records.ts';
  * @throws ExtractError from readHeader, and `encoding_mismatch` after the last row when most
  *   rows did not decode (encoding-check.ts).
  */
-export async function* extractRows(ctx: ConnectorContext, options: CsvOptions, layout?: HeaderLayout): AsyncGenerator<Extracted> {
+export async function* extractRows(ctx: FileReadContext, options: CsvOptions, layout?: HeaderLayout): AsyncGenerator<Extracted> {
   const header = layout ?? (await readHeader(ctx, options));
   const { names } = header;
   const pending: Extracted[] = [];

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { ExtractError } from '../../src/errors.ts';
-import type { ConnectorContext } from '../types.ts';
+import type { FileReadContext } from '../types.ts';
 import { splitFields } from './fields.ts';
 import { Framer, type FramedRecord } from './framer.ts';
 import { decodeRecord } from './raw-text.ts';
@@ -30,7 +30,7 @@ const HEADER_CHUNK = 1 << 16;
  *   a control character, an unnamed column before a named one, a name given twice), each
  *   naming `file:1`.
  */
-export async function readHeader(ctx: ConnectorContext, options: CsvOptions): Promise<HeaderLayout> {
+export async function readHeader(ctx: FileReadContext, options: CsvOptions): Promise<HeaderLayout> {
   const where = `${ctx.sourcePath}:1`;
   let size: number;
   try {

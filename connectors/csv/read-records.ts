@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import iconv from 'iconv-lite';
 import type { ExtractError } from '../../src/errors.ts';
-import type { ConnectorContext } from '../types.ts';
+import type { FileReadContext } from '../types.ts';
 import { EncodingCheck } from './encoding-check.ts';
 import { Framer, type FramedRecord, type RecordBytes } from './framer.ts';
 import type { HeaderLayout } from './header.ts';
@@ -53,7 +53,7 @@ const CHUNK_BYTES = 1 << 20;
  * @param layout the header, as readHeader returned it.
  */
 export async function* readRecords(
-  ctx: ConnectorContext,
+  ctx: FileReadContext,
   options: CsvOptions,
   layout: HeaderLayout,
   visitor: RecordVisitor,

@@ -13,6 +13,10 @@ export interface StagingLayout {
   fields: Partial<Record<CanonicalField, string>>;
   /** Staging columns of the source key, in the pipeline's order. */
   keyColumns: string[];
+  /** Staging column of `cursor.column` (mode cursor). */
+  cursorColumn?: string;
+  /** Staging column of `deleted_when.column`. */
+  deleteFlagColumn?: string;
 }
 
 /** Source columns the staging table must project, and where each lands. */
@@ -28,7 +32,10 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
     const source = pipeline.mapping[field];
     if (source) fields[field] = col(source);
   }
-  return { projectColumns, layout: { fields, keyColumns: pipeline.source_key.map(col) } };
+  const layout: StagingLayout = { fields, keyColumns: pipeline.source_key.map(col) };
+  if (pipeline.mode === 'cursor' && pipeline.cursor) layout.cursorColumn = col(pipeline.cursor.column);
+  if (pipeline.deleted_when) layout.deleteFlagColumn = col(pipeline.deleted_when.column);
+  return { projectColumns, layout };
 }
 
 /**
@@ -97,7 +104,8 @@ const REASON = (code: string, field: string, message: string): string =>
  * - `superseded`: a version of a source key other than the version of the key's last row, which
  *   wins (`winner_line`: the line of that last row); every row of it, repeats included, goes to
  *   quarantine as `source_key_superseded`;
- * - `loaded`.
+ * - `loaded`;
+ * - `delete`: the row marks its source key deleted (`deleted_when`); counted as loaded.
  *
  * Set-based, in one pass over the staging table plus updates that touch only the exceptions:
  * the one code goes through the SQL fast path row by row, secondary identifiers (an employer's
@@ -183,6 +191,12 @@ export async function buildCandidates(options: {
   const legacy = canWaitUnlinked(pipeline) ? LEGACY_FIELDS.flatMap((f) => (layout.fields[f] ? [layout.fields[f]!] : [])) : [];
   const hasLegacy = legacy.length === 0 ? 'false' : `(${legacy.map((col) => `NOT ${blank(`s.${col}`)}`).join(' OR ')})`;
   const codeMissing = `(${blank(`s.${code.column}`)} AND NOT ${hasLegacy})`;
+  // mode cursor: a row without a cursor value cannot be placed on the watermark (it is read once,
+  // by the first run: later reads select rows at or after the watermark, which NULL never is).
+  const cursorMissing = layout.cursorColumn ? blank(`s.${layout.cursorColumn}`) : 'false';
+  const deleteMark = layout.deleteFlagColumn && pipeline.deleted_when
+    ? `coalesce(trim(s.${layout.deleteFlagColumn}) IN (${pipeline.deleted_when.values.map((v) => quoteLiteral(v.trim())).join(', ')}), false)`
+    : 'false';
   await c.run(`
     CREATE OR REPLACE TEMP TABLE ${target} AS
     SELECT *,
@@ -194,10 +208,12 @@ export async function buildCandidates(options: {
              ${selects.join(',\n             ')},
              CASE WHEN s.code_fast IS NOT NULL THEN 'valid' WHEN ${codeMissing} THEN 'missing' WHEN ${blank(`s.${code.column}`)} THEN 'unlinked' ELSE 'pending' END AS code_status,
              CAST(NULL AS VARCHAR) AS code_alias, CAST(NULL AS VARCHAR) AS linked_via,
+             ${deleteMark} AS delete_mark,
              -- NULL, not an empty list, for the clean majority: a list per row costs.
-             CASE WHEN ${keyMissing} OR ${codeMissing} OR contains(s.payload, chr(65533)) THEN list_concat(
+             CASE WHEN ${keyMissing} OR ${codeMissing} OR ${cursorMissing} OR contains(s.payload, chr(65533)) THEN list_concat(
                CASE WHEN ${keyMissing} THEN [${REASON('source_key_missing', keySources, `'source key column is empty'`)}] ELSE [] END,
                CASE WHEN ${codeMissing} THEN [${REASON('one_code_missing', code.source, `'no ${codeLabel}: the one code of this row'`)}] ELSE [] END,
+               CASE WHEN ${cursorMissing} THEN [${REASON('cursor_missing', pipeline.cursor?.column ?? '', `'the cursor column is empty: the row cannot be placed on the watermark (quarantined once: later cursor reads do not select it)'`)}] ELSE [] END,
                CASE WHEN contains(s.payload, chr(65533)) THEN [${REASON('undecodable_bytes', '*', `'bytes that do not decode in the declared encoding (U+FFFD): check connector.encoding'`)}] ELSE [] END
              ) END AS reasons,
              CAST(${initialFlags} AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[]) AS flags
@@ -289,6 +305,15 @@ export async function buildCandidates(options: {
   await c.run(`
     UPDATE ${target} t SET disposition = r.disposition, winner_line = r.winner_line
     FROM ${target}_repeats r WHERE t.rn = r.rn`);
+  if (deleteMark !== 'false') {
+    // A row marking a delete (deleted_when) needs only its source key: what else it holds is
+    // gone. It is disposed of as `delete` (counted as loaded), unless a row of the same key
+    // loads after it.
+    await c.run(`
+      UPDATE ${target} SET disposition = 'delete', reasons = NULL
+      WHERE delete_mark AND source_key IS NOT NULL AND disposition IN ('loaded', 'quarantined')
+        AND source_key NOT IN (SELECT source_key FROM ${target} WHERE disposition = 'loaded' AND NOT delete_mark AND source_key IS NOT NULL)`);
+  }
   await c.run(`DROP TABLE ${secondaryTable}; DROP TABLE ${slowTable}; DROP TABLE ${target}_repeats`);
   return slowCount;
 }

@@ -1,15 +1,17 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 6;
+export const INDEX_SCHEMA_VERSION = 7;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
  * keyed by the version they produce; run in order, after INDEX_DDL, for versions above the one
- * stored in `onecode_meta`. openIndex runs them in one transaction with the version update.
+ * stored in `onecode_meta`. openIndex runs them in one transaction with the version update. A
+ * migration is SQL, or a function for one that depends on what the index holds.
  */
-export const INDEX_MIGRATIONS: Record<number, string> = {
+export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) => Promise<void>)> = {
   // 2: linkage of legacy codes (code_alias is created by INDEX_DDL; source records may wait unlinked)
   2: `
     ALTER TABLE source_record ADD COLUMN IF NOT EXISTS linked_via VARCHAR;
@@ -44,6 +46,18 @@ export const INDEX_MIGRATIONS: Record<number, string> = {
   // 6: a parked event holds back the later events of its key; parked events can be re-queued or
   // skipped, recorded (src/outbox/outbox-ddl.ts)
   6: OUTBOX_MIGRATION_PARKING,
+  // 7: sources other than files (issue 9): a run's and a quarantined row's source is a URI or a
+  // path (`source`, was `source_path`), a row's position is counted as the run's `position_kind`
+  // says; source state and schema changes are kept (created by INDEX_DDL)
+  7: async (c) => {
+    for (const table of ['run_log', 'quarantined_row']) {
+      if (await hasColumn(c, table, 'source_path')) await c.run(`ALTER TABLE ${table} RENAME COLUMN source_path TO source`);
+    }
+    await c.run(`
+      ALTER TABLE run_log ADD COLUMN IF NOT EXISTS position_kind VARCHAR;
+      ALTER TABLE run_log ADD COLUMN IF NOT EXISTS connector VARCHAR;
+      UPDATE run_log SET position_kind = 'line' WHERE position_kind IS NULL;`);
+  },
 };
 
 /**
@@ -82,7 +96,7 @@ CREATE TABLE IF NOT EXISTS run_log (
   pipeline VARCHAR NOT NULL,
   system VARCHAR NOT NULL,
   trigger VARCHAR NOT NULL,
-  source_path VARCHAR,
+  source VARCHAR,
   started_at TIMESTAMPTZ NOT NULL,
   ended_at TIMESTAMPTZ,
   status VARCHAR NOT NULL,
@@ -90,7 +104,9 @@ CREATE TABLE IF NOT EXISTS run_log (
   created BIGINT, updated BIGINT, deleted BIGINT, unchanged BIGINT, events BIGINT,
   linked BIGINT, unlinked BIGINT, relinked BIGINT,
   error_code VARCHAR, error VARCHAR,
-  reason_summary JSON
+  reason_summary JSON,
+  position_kind VARCHAR,
+  connector VARCHAR
 );
 CREATE TABLE IF NOT EXISTS source_record (
   pipeline VARCHAR NOT NULL,
@@ -137,7 +153,7 @@ CREATE TABLE IF NOT EXISTS quarantined_row (
   run_id VARCHAR NOT NULL,
   pipeline VARCHAR NOT NULL,
   system VARCHAR NOT NULL,
-  source_path VARCHAR,
+  source VARCHAR,
   line BIGINT,
   raw VARCHAR,
   raw_sm3 VARCHAR,
@@ -146,5 +162,32 @@ CREATE TABLE IF NOT EXISTS quarantined_row (
   reasons JSON NOT NULL,
   quarantined_at TIMESTAMPTZ NOT NULL
 );
+CREATE TABLE IF NOT EXISTS source_state (
+  pipeline VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL,
+  run_no BIGINT NOT NULL,
+  connector VARCHAR NOT NULL,
+  state_version INTEGER,
+  state JSON,
+  columns JSON,
+  saved_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schema_change (
+  pipeline VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL,
+  column_name VARCHAR NOT NULL,
+  change VARCHAR NOT NULL,
+  old_type VARCHAR,
+  new_type VARCHAR,
+  renamed_from VARCHAR,
+  action VARCHAR NOT NULL,
+  noticed_at TIMESTAMPTZ NOT NULL
+);
 ${OUTBOX_DDL}
 `;
+
+/** Whether `table` has a column named `column`. */
+async function hasColumn(c: DuckDBConnection, table: string, column: string): Promise<boolean> {
+  const rows = (await c.runAndReadAll(`SELECT 1 FROM information_schema.columns WHERE table_name = '${table}' AND column_name = '${column}'`)).getRows();
+  return rows.length > 0;
+}

@@ -30,17 +30,17 @@ const LINK_REG = 'link_reg';
 /**
  * Builds the link targets as they will be after this run: every USCC shown by the source records
  * that stay (all but those of `pipeline` that this run replaces: all of them for a snapshot, the
- * keys it loads for an incremental pipeline) or by this run's loaded candidates (`candidates`,
+ * keys it loads or deletes for an incremental or cursor pipeline) or by this run's loaded candidates (`candidates`,
  * as built by buildCandidates), as a one code or an employer's USCC, and every USCC kept in an
  * alias (a USCC once shown stays shown); every (registration number, USCC) pair shown together
  * on one such record or kept as an alias. Reads committed tables only (call before the run's
  * transaction).
  */
-export async function buildLinkTargets(c: DuckDBConnection, candidates: string, pipeline: { name: string; mode: 'snapshot' | 'incremental' }): Promise<void> {
+export async function buildLinkTargets(c: DuckDBConnection, candidates: string, pipeline: { name: string; absentDeletes: boolean }): Promise<void> {
   const P = `'${pipeline.name.replaceAll("'", "''")}'`;
-  const staying = `(SELECT * FROM source_record WHERE NOT (pipeline = ${P} AND ${pipeline.mode === 'snapshot'
+  const staying = `(SELECT * FROM source_record WHERE NOT (pipeline = ${P} AND ${pipeline.absentDeletes
     ? 'true'
-    : `source_key IN (SELECT source_key FROM ${candidates} WHERE disposition = 'loaded')`}))`;
+    : `source_key IN (SELECT source_key FROM ${candidates} WHERE disposition IN ('loaded', 'delete'))`}))`;
   await c.run(`
     CREATE OR REPLACE TEMP TABLE ${LINK_USCC} AS
     SELECT DISTINCT uscc FROM (

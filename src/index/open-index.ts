@@ -88,7 +88,9 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
       await connection.run('BEGIN TRANSACTION');
       try {
         for (let version = stored + 1; version <= INDEX_SCHEMA_VERSION; version++) {
-          if (INDEX_MIGRATIONS[version]) await connection.run(INDEX_MIGRATIONS[version]!);
+          const migration = INDEX_MIGRATIONS[version];
+          if (typeof migration === 'string') await connection.run(migration);
+          else if (migration) await migration(connection);
         }
         await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
         await connection.run('COMMIT');

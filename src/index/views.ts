@@ -73,17 +73,26 @@ CREATE OR REPLACE VIEW records AS
          ${wallClockSql('updated_at')} AS updated_at, payload, flags, line, priority, first_run_id, changed_run_id
   FROM source_record;
 CREATE OR REPLACE VIEW quarantine_history AS
-  SELECT q.run_id, r.run_no, q.pipeline, q.system, q.source_path, q.line, q.reason_codes, q.reasons, q.raw, q.raw_sm3, q.raw_bytes, q.quarantined_at
+  SELECT q.run_id, r.run_no, q.pipeline, q.system, q.source, q.line, coalesce(r.position_kind, 'line') AS position_kind,
+         q.reason_codes, q.reasons, q.raw, q.raw_sm3, q.raw_bytes, q.quarantined_at
   FROM quarantined_row q LEFT JOIN run_log r USING (run_id);
 CREATE OR REPLACE VIEW quarantine AS
-  SELECT run_id, pipeline, system, source_path, line, reason_codes, reasons, raw, raw_sm3, raw_bytes, quarantined_at
-  FROM quarantined_row
-  WHERE run_id IN (SELECT max_by(run_id, run_no) FROM run_log WHERE status = 'succeeded' GROUP BY pipeline);
+  SELECT q.run_id, q.pipeline, q.system, q.source, q.line, coalesce(r.position_kind, 'line') AS position_kind,
+         q.reason_codes, q.reasons, q.raw, q.raw_sm3, q.raw_bytes, q.quarantined_at
+  FROM quarantined_row q LEFT JOIN run_log r USING (run_id)
+  WHERE q.run_id IN (SELECT max_by(run_id, run_no) FROM run_log WHERE status = 'succeeded' GROUP BY pipeline);
 CREATE OR REPLACE VIEW runs AS
   SELECT run_id, run_no, pipeline, system, trigger, status, started_at, ended_at,
          rows_read, loaded, duplicates, quarantined, created, updated, deleted, unchanged, events,
-         linked, unlinked, relinked, error_code, error, reason_summary
+         linked, unlinked, relinked, error_code, error, reason_summary, connector, source, position_kind
   FROM run_log;
+CREATE OR REPLACE VIEW schema_changes AS
+  SELECT c.pipeline, c.run_id, r.run_no, c.column_name, c.change, c.old_type, c.new_type, c.renamed_from, c.action, c.noticed_at
+  FROM schema_change c LEFT JOIN run_log r USING (run_id);
+CREATE OR REPLACE VIEW source_states AS
+  SELECT pipeline, run_id, run_no, connector, state_version, state, columns, saved_at
+  FROM source_state
+  QUALIFY row_number() OVER (PARTITION BY pipeline ORDER BY run_no DESC) = 1;
 CREATE OR REPLACE VIEW aliases AS
   SELECT alias, alias_kind, one_code AS code, pipeline, system, source_key, first_run_id, linked_run_id
   FROM code_alias;

@@ -1,8 +1,8 @@
 import { CONNECTORS } from '../../connectors/index.ts';
-import type { Connector, ConnectorContext, StageContext } from '../../connectors/types.ts';
+import type { Connector, SourceColumn, SourceRead } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import { declaredSourcePath, sourceFileToRead } from '../config/source-path.ts';
 import { planRun, type RunCounts, type RunPlan } from '../index/plan/plan-run.ts';
+import type { ReadPolicy } from '../index/plan/plan-context.ts';
 import { NO_COUNTS } from '../index/plan/run-counts.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
 import type { OpenIndex } from '../index/open-index.ts';
@@ -13,6 +13,9 @@ import { stackFrames } from '../error-text.ts';
 import { recordedError } from './error-record.ts';
 import { quarantinedReasonSummary, stagedReasonSummary } from './reason-summary.ts';
 import { withholdRejectedRaw } from './withhold-raw.ts';
+import { readPolicy } from './read-policy.ts';
+import { checkSchemaDrift, markLikelyRenames, type ColumnChange } from './schema-drift.ts';
+import { loadSourceState, saveSourceStateSql, type StoredSourceState } from './source-state.ts';
 
 /** What `run` reports for one pipeline. */
 export interface RunSummary extends RunCounts {
@@ -24,6 +27,14 @@ export interface RunSummary extends RunCounts {
   errorCode?: string;
   error?: string;
   durationMs: number;
+  /** The source read (a file path or a URI without secrets). */
+  source?: string;
+  /** Files of a glob still waiting after this run (`files: every_new`): run again to load the next. */
+  moreWaiting?: number;
+  /** The read had nothing new (every file of a glob already loaded). */
+  nothingNew?: boolean;
+  /** Columns that changed since the last successful run (recorded in schema_changes). */
+  schemaChanges?: number;
 }
 
 export interface RunPipelineOptions {
@@ -38,6 +49,8 @@ export interface RunPipelineOptions {
   runDate?: string;
   /** Streaming connectors report progress every 10,000 rows. */
   onProgress?: (progress: StageProgress) => void;
+  /** Environment for the connector's secrets (`url_env`, `headers_from_env`). Default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Temporary tables of a run's staging: unreadable rows and judged rows (candidates). */
@@ -60,36 +73,61 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const logger = o.logger.child({ component: 'run', pipeline: pipeline.name });
   const runNo = Number((await c.runAndReadAll(`SELECT nextval('run_seq')`)).getRows()[0]![0]);
   const runId = `r${String(runNo).padStart(6, '0')}`;
-  const declaredPath = declaredSourcePath(pipeline);
+  const connector = CONNECTORS[pipeline.connector.kind] as Connector<typeof pipeline.connector>;
+  const declared = connector.describe(pipeline, pipeline.connector);
   const started = Date.now();
   await c.run(`
-    INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, source_path, started_at, status)
+    INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, connector, source, position_kind, started_at, status)
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
-            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(declaredPath)}, ${sqlInstant(started)}, 'running')`);
-  logger.info({ runId, source: declaredPath }, 'run started');
+            ${quoteLiteral(o.trigger ?? 'manual')}, ${quoteLiteral(connector.kind)}, ${quoteLiteral(declared.uri)},
+            ${quoteLiteral(declared.positionKind)}, ${sqlInstant(started)}, 'running')`);
+  logger.info({ runId, source: declared.uri }, 'run started');
   // Staging tables of an earlier run on this connection must not be summarised as this run's.
   await c.run(`DROP TABLE IF EXISTS ${STAGING.rejects}; DROP TABLE IF EXISTS ${STAGING.candidates}`);
-  const phase = { now: 'checking the source path' };
+  const phase = { now: 'opening the source' };
+  let read: SourceRead | undefined;
   try {
-    // Confined and a regular file (src/config/source-path.ts): the connector reads its real path.
-    const sourcePath = await sourceFileToRead(pipeline);
-    phase.now = 'staging the extract';
-    // Staging and planning write only temporary tables; the index changes in one transaction.
-    const plan = await extractAndPlan(o, runId, runNo, sourcePath, phase);
-    const counts = plan.counts;
+    const policy = readPolicy(pipeline, connector.capabilities(pipeline.connector));
+    const stored = await loadSourceState(c, pipeline.name, connector.kind);
+    read = await connector.open({
+      pipeline, logger: o.logger.child({ component: 'connector', connector: connector.kind }), state: stored.state, env: o.env ?? process.env,
+      ...(pipeline.mode === 'cursor' && pipeline.cursor ? { cursor: { column: pipeline.cursor.column, lagSeconds: pipeline.cursor.lag_seconds } } : {}),
+    }, pipeline.connector);
+    const source = read.source.uri;
+    if (source !== declared.uri) await c.run(`UPDATE run_log SET source = ${quoteLiteral(source)} WHERE run_id = ${quoteLiteral(runId)}`);
+    const drift: ReadRun['drift'] = { changes: [] };
+    // Drift before the rows are read where the source declares its columns up front.
+    if (read.columns) drift.changes = await checkSchemaDrift({ connection: c, pipeline, runId, source, logger, before: stored.columns, now: read.columns });
+    let plan: RunPlan | undefined;
+    let columns: SourceColumn[] | null = read.columns ?? stored.columns;
+    if (!read.nothingNew) {
+      phase.now = 'staging the extract';
+      // Staging and planning write only temporary tables; the index changes in one transaction.
+      plan = await extractAndPlan(o, { runId, runNo, read, policy, stored, drift, phase });
+      columns = read.columns ?? drift.seen ?? stored.columns;
+    }
+    const end = await read.end();
+    if (!read.columns && end.columnsSeen && plan) columns = end.columnsSeen;
+    const counts = plan?.counts ?? { ...NO_COUNTS };
     phase.now = 'writing the index';
     await c.run('BEGIN TRANSACTION');
-    await plan.write();
+    if (plan) await plan.write();
+    await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns }));
     await c.run(`
       UPDATE run_log SET status = 'succeeded', ended_at = now(),
         rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},
         quarantined = ${counts.quarantined}, created = ${counts.created}, updated = ${counts.updated},
         deleted = ${counts.deleted}, unchanged = ${counts.unchanged}, events = ${counts.events},
         linked = ${counts.linked}, unlinked = ${counts.unlinked}, relinked = ${counts.relinked},
-        reason_summary = ${quoteLiteral(await quarantinedReasonSummary(c, runId))}
+        reason_summary = ${quoteLiteral(plan ? await quarantinedReasonSummary(c, runId) : '{}')}
       WHERE run_id = ${quoteLiteral(runId)}`);
     await c.run('COMMIT');
-    const summary: RunSummary = { runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started };
+    const summary: RunSummary = {
+      runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started, source,
+      ...(read.moreWaiting ? { moreWaiting: read.moreWaiting } : {}),
+      ...(read.nothingNew ? { nothingNew: true } : {}),
+      ...(drift.changes.length > 0 ? { schemaChanges: drift.changes.length } : {}),
+    };
     logger.info({ runId, ...counts, durationMs: summary.durationMs }, 'run succeeded');
     return summary;
   } catch (error) {
@@ -108,31 +146,52 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       ...NO_COUNTS,
       durationMs: Date.now() - started,
     };
+  } finally {
+    await read?.close().catch((error: unknown) => logger.warn({ runId, errorKind: (error as Error)?.name }, 'closing the source failed'));
   }
 }
 
-async function extractAndPlan(o: RunPipelineOptions, runId: string, runNo: number, sourcePath: string, phase: { now: string }): Promise<RunPlan> {
+/** What extractAndPlan needs from the run. */
+interface ReadRun {
+  runId: string;
+  runNo: number;
+  read: SourceRead;
+  policy: ReadPolicy;
+  stored: StoredSourceState;
+  /** Drift found so far; `seen` is filled with the columns of a source that declares none up front. */
+  drift: { changes: ColumnChange[]; seen?: SourceColumn[] };
+  phase: { now: string };
+}
+
+async function extractAndPlan(o: RunPipelineOptions, r: ReadRun): Promise<RunPlan> {
   const { index, pipeline } = o;
+  const { read, phase } = r;
   const c = index.connection;
   const runDate = o.runDate ?? todayInChina();
-  const connector = CONNECTORS[pipeline.connector.kind] as Connector<typeof pipeline.connector>;
   const { projectColumns, layout } = stagingLayout(pipeline);
   const dropColumns = Object.entries(pipeline.classification).filter(([, cls]) => cls === 'secret').map(([col]) => col);
-  const ctx: ConnectorContext = { pipeline, logger: o.logger.child({ component: 'connector', connector: connector.kind }), sourcePath };
   const stg = 'stg';
   const rej = STAGING.rejects;
-  if (connector.stage) {
-    const stageCtx: StageContext = { ...ctx, connection: c, table: stg, rejectTable: rej, dropColumns, projectColumns };
-    await connector.stage(stageCtx, pipeline.connector);
+  if (read.stage) {
+    await read.stage({ connection: c, table: stg, rejectTable: rej, dropColumns, projectColumns });
   } else {
-    await stageRows({ connection: c, rows: connector.extract(ctx, pipeline.connector), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
+    await stageRows({ connection: c, rows: read.extract(), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
+  }
+  if (!read.columns) {
+    // Columns known only from the rows (NDJSON, APIs): drift once they are read, still before anything is written.
+    const end = await read.end();
+    if (end.columnsSeen) {
+      r.drift.seen = end.columnsSeen;
+      r.drift.changes = await checkSchemaDrift({ connection: c, pipeline, runId: r.runId, source: read.source.uri, logger: o.logger, before: r.stored.columns, now: end.columnsSeen });
+    }
   }
   await withholdRejectedRaw({ connection: c, pipeline, rejectTable: rej });
   phase.now = 'classifying the rows';
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: STAGING.candidates, runDate });
+  if (r.drift.changes.length > 0) await markLikelyRenames(c, pipeline, r.runId, r.drift.changes, STAGING.candidates);
   phase.now = 'planning the changes';
   return planRun({
-    connection: c, pipeline, runId, runNo, sourcePath, candidates: STAGING.candidates, rejectTable: rej,
+    connection: c, pipeline, runId: r.runId, runNo: r.runNo, source: read.source.uri, policy: r.policy, candidates: STAGING.candidates, rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
   });
 }

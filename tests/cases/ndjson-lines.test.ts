@@ -1,3 +1,4 @@
+import { openFile } from '../support/open-file.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -94,7 +95,7 @@ describe('NDJSON lines: each in its place, none lost, none crashing the run', ()
     const extracted: Extracted[] = [];
     const logger = createLogger({ level: 'silent' });
     const p = await pipeline({ id_number: 'id_no', name: '__proto__' });
-    for await (const e of ndjsonConnector.extract({ pipeline: p, logger, sourcePath: path.join(ws.dir, 'p.ndjson') }, { kind: 'ndjson', path: 'p.ndjson' })) extracted.push(e);
+    for await (const e of (await openFile({ kind: 'ndjson', path: 'p.ndjson', files: 'newest' }, path.join(ws.dir, 'p.ndjson'), p)).extract()) extracted.push(e);
     const second = extracted[1]!;
     expect(second.kind).toBe('row');
     if (second.kind !== 'row') return;

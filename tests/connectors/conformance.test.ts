@@ -8,6 +8,7 @@ import { generateSample } from '../../src/sample/generate.ts';
 import { CsvConnectorOptions, type Pipeline } from '../../schemas/pipeline.ts';
 import iconv from 'iconv-lite';
 import { csvBytes, personId } from '../support/csv-files.ts';
+import { openFile } from '../support/open-file.ts';
 import { CASES, createWorkspace, type Workspace } from '../support/workspace.ts';
 
 /** Good and bad rows of every kind, blank lines and a quoted line end (as in tests/cases/csv-bad-rows.test.ts). */
@@ -56,8 +57,8 @@ describe('connector conformance', () => {
 
   async function viaExtract(connector: Pipeline['connector'], sourcePath: string) {
     const rows: Extracted[] = [];
-    const c = CONNECTORS[connector.kind] as (typeof CONNECTORS)['csv'];
-    for await (const r of c.extract({ pipeline: pipelineFor(connector), logger, sourcePath }, connector as never)) rows.push(r);
+    const read = await openFile(connector, sourcePath);
+    for await (const r of read.extract()) rows.push(r);
     return rows;
   }
 
@@ -94,10 +95,8 @@ describe('connector conformance', () => {
       const connector = CsvConnectorOptions.parse({ kind: 'csv', path: 'x', encoding });
       const extracted = await viaExtract(connector, file());
       const table = `t_${Math.random().toString(36).slice(2)}`;
-      const { via } = await CONNECTORS.csv.stage!(
-        { pipeline: pipelineFor(connector), logger, sourcePath: file(), connection: ws.index.connection, table, rejectTable: `${table}_x`, dropColumns: [], projectColumns: [] },
-        connector,
-      );
+      const read = await openFile(connector, file());
+      const { via } = await read.stage!({ connection: ws.index.connection, table, rejectTable: `${table}_x`, dropColumns: [], projectColumns: [] });
       expect(via).toBe(rowByRow.has(label) ? 'rows' : 'bulk');
       const got = await staged(table, `${table}_x`);
       const want = {
@@ -118,7 +117,7 @@ describe('connector conformance', () => {
   });
 
   it('ndjson through the generic staging path keeps lines, exact numbers and unreadable lines', async () => {
-    const connector = { kind: 'ndjson', path: 'x' } as const;
+    const connector = { kind: 'ndjson', path: 'x', files: 'newest' } as const;
     const file = path.join(CASES, 'ndjson/big-numbers.ndjson');
     const extracted = await viaExtract(connector, file);
     await stageRows({ connection: ws.index.connection, rows: (async function* () { yield* extracted; })(), table: 'nd', rejectTable: 'nd_x', dropColumns: [], projectColumns: [] });

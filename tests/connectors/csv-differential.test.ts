@@ -1,3 +1,4 @@
+import { openFile } from '../support/open-file.ts';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -49,14 +50,14 @@ describe('CSV stage() equals extract() on random input', () => {
         const extracted: Extracted[] = [];
         let extractError = '';
         try {
-          for await (const e of CONNECTORS.csv.extract(ctx, options)) extracted.push(e);
+          for await (const e of (await openFile(options, source)).extract()) extracted.push(e);
         } catch (error) {
           extractError = (error as { code?: string }).code ?? 'error';
         }
         let stageError = '';
         const table = `r${n}`;
         try {
-          const { via } = await CONNECTORS.csv.stage!({ ...ctx, connection: ws.index.connection, table, rejectTable: `${table}_x`, dropColumns: [], projectColumns: [] }, options);
+          const { via } = await (await openFile(options, source)).stage!({ connection: ws.index.connection, table, rejectTable: `${table}_x`, dropColumns: [], projectColumns: [] });
           if (via === 'bulk') bulk++;
         } catch (error) {
           stageError = (error as { code?: string }).code ?? 'error';

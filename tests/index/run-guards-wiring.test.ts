@@ -92,7 +92,7 @@ describe('the counts guards fail a faulty run and leave the index as it was', ()
 
   it.each([
     ['duplicate counted twice', 'counts do not add up: 4 rows read but 5 placed (loaded 2 + duplicates 2 + quarantined 1); nothing was applied'],
-    ['unchanged counted twice', 'counts do not add up: 2 rows loaded but 3 records created, updated or unchanged; nothing was applied'],
+    ['unchanged counted twice', 'counts do not add up: 2 rows loaded but 3 records created, updated, unchanged or marked deleted; nothing was applied'],
     ['source record lost', "the written index does not match the run's counts (records: expected 2, found 1); rolled back, nothing was applied"],
     ['quarantined row lost', "the written index does not match the run's counts (quarantined: expected 1, found 0); rolled back, nothing was applied"],
     ['event doubled', "the written index does not match the run's counts (events: expected 2, found 3); rolled back, nothing was applied"],

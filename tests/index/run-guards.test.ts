@@ -47,10 +47,10 @@ describe('checkCountsAddUp', () => {
   });
 
   it.each([
-    ['a loaded row that became no record', { created: 1 }, 3, '6 rows loaded but 5 records created, updated or unchanged'],
-    ['a loaded row that became two records', { updated: 2 }, 3, '6 rows loaded but 7 records created, updated or unchanged'],
-    ['an unchanged record too many', {}, 4, '6 rows loaded but 7 records created, updated or unchanged'],
-    ['an unchanged record too few', {}, 2, '6 rows loaded but 5 records created, updated or unchanged'],
+    ['a loaded row that became no record', { created: 1 }, 3, '6 rows loaded but 5 records created, updated, unchanged or marked deleted'],
+    ['a loaded row that became two records', { updated: 2 }, 3, '6 rows loaded but 7 records created, updated, unchanged or marked deleted'],
+    ['an unchanged record too many', {}, 4, '6 rows loaded but 7 records created, updated, unchanged or marked deleted'],
+    ['an unchanged record too few', {}, 2, '6 rows loaded but 5 records created, updated, unchanged or marked deleted'],
   ] as const)('refuses loaded rows that are not each exactly one record: %s', async (_what, change, loadedUnchanged, figures) => {
     const error = await guardErrorOf(() => checkCountsAddUp('r000042', { ...good, ...change }, loadedUnchanged));
     expect(error.code).toBe('counts_mismatch');
@@ -61,7 +61,7 @@ describe('checkCountsAddUp', () => {
 // The delete guard of snapshot pipelines at its threshold: exactly max_delete_share is allowed.
 describe('assertDeletesWithinShare', () => {
   const guard = (deleted: number, existing: number, maxDeleteShare: number, allowDeletes = false) => () =>
-    assertDeletesWithinShare({ sourcePath: '/data/staff.csv', pipeline: 'staff', deleted, existing, maxDeleteShare, allowDeletes });
+    assertDeletesWithinShare({ source: '/data/staff.csv', pipeline: 'staff', deleted, existing, maxDeleteShare, allowDeletes });
 
   it('allows exactly the share and refuses one record more, naming the figures and the way out', async () => {
     expect(guard(2, 10, 0.2)).not.toThrow();
@@ -105,7 +105,7 @@ describe('verifyWritten against a real index', () => {
   const verify = (counts: Partial<RunCounts>, existing = 0) => () =>
     verifyWritten(
       planContext({
-        connection: ws.index.connection, pipeline, runId: run.runId, runNo: 1, sourcePath: path.join(ws.dir, 'staff.csv'),
+        connection: ws.index.connection, pipeline, runId: run.runId, runNo: 1, source: path.join(ws.dir, 'staff.csv'), policy: { emptyRead: 'fault', absentDeletes: true },
         candidates: 'cand', rejectTable: 'stg_rejects', allowDeletes: false, tsMs: 0,
       }),
       { ...run, ...counts },

@@ -7,7 +7,7 @@ import { INDEX_DDL, INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from '../../src/ind
 import { openIndex } from '../../src/index/open-index.ts';
 
 // The migration that adds reason_summary, whatever its number.
-const ADDS_SUMMARY = Number(Object.entries(INDEX_MIGRATIONS).find(([, sql]) => sql.includes('reason_summary'))![0]);
+const ADDS_SUMMARY = Number(Object.entries(INDEX_MIGRATIONS).find(([, sql]) => String(sql).includes('reason_summary'))![0]);
 
 describe('an index written before runs kept their reasons', () => {
   it('is migrated when opened: run_log gains reason_summary, shown by the runs view', async () => {

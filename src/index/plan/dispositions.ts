@@ -4,6 +4,7 @@ import type { PlanContext } from './plan-context.ts';
 export interface Dispositions {
   /** Rows staged (readable rows, each with a disposition). */
   staged: number;
+  /** Rows loaded, and rows marking a delete (disposition `delete`). */
   loaded: number;
   duplicates: number;
   /** Staged rows quarantined: with reasons, or superseded by a later row of the same source key. */
@@ -15,7 +16,7 @@ export interface Dispositions {
 /** Counts the candidates by disposition, and the unreadable rows (one per line, whatever its reasons). */
 export async function countDispositions(ctx: PlanContext): Promise<Dispositions> {
   const [loaded, duplicates, quarantinedRows, staged, unreadable] = (await ctx.connection.runAndReadAll(`
-    SELECT count(*) FILTER (WHERE disposition = 'loaded'),
+    SELECT count(*) FILTER (WHERE disposition IN ('loaded', 'delete')),
            count(*) FILTER (WHERE disposition = 'duplicate'),
            count(*) FILTER (WHERE disposition IN ('quarantined', 'superseded')),
            count(*),

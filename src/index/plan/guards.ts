@@ -6,11 +6,11 @@ import type { Dispositions } from './dispositions.ts';
  * is an upstream fault, not an empty registry.
  * @throws GuardError `extract_empty` naming the source and how many rows were read and quarantined.
  */
-export function assertExtractLoadable(sourcePath: string, d: Dispositions): void {
+export function assertExtractLoadable(source: string, d: Dispositions): void {
   if (d.loaded > 0) return;
   throw new GuardError(
     'extract_empty',
-    `${sourcePath}: the extract holds no loadable rows (${d.staged + d.unreadable} read, ${d.quarantinedRows + d.unreadable} quarantined): an empty export is treated as an upstream fault, nothing was changed or deleted`,
+    `${source}: the extract holds no loadable rows (${d.staged + d.unreadable} read, ${d.quarantinedRows + d.unreadable} quarantined): an empty export is treated as an upstream fault, nothing was changed or deleted`,
   );
 }
 
@@ -22,7 +22,7 @@ export function assertExtractLoadable(sourcePath: string, d: Dispositions): void
  * @throws GuardError `delete_guard` with the figures and the way out (`--allow-deletes`).
  */
 export function assertDeletesWithinShare(o: {
-  sourcePath: string;
+  source: string;
   pipeline: string;
   deleted: number;
   existing: number;
@@ -33,6 +33,6 @@ export function assertDeletesWithinShare(o: {
   if (o.deleted === 0 || o.allowDeletes || o.deleted <= o.maxDeleteShare * o.existing + 1e-9) return;
   throw new GuardError(
     'delete_guard',
-    `${o.sourcePath}: this snapshot would delete ${o.deleted} of ${o.existing} records of pipeline '${o.pipeline}' (${((100 * o.deleted) / o.existing).toFixed(1)}% > max_delete_share ${Number((o.maxDeleteShare * 100).toFixed(6))}%): refusing; if the deletions are real, re-run with --allow-deletes`,
+    `${o.source}: this snapshot would delete ${o.deleted} of ${o.existing} records of pipeline '${o.pipeline}' (${((100 * o.deleted) / o.existing).toFixed(1)}% > max_delete_share ${Number((o.maxDeleteShare * 100).toFixed(6))}%): refusing; if the deletions are real, re-run with --allow-deletes`,
   );
 }

@@ -21,7 +21,7 @@ export async function linkWaitingRows(ctx: PlanContext): Promise<WaitingRows> {
   const { connection: c, candidates: cand, codeColumn } = ctx;
   const waiting = await scalar(c, `SELECT count(*) FROM ${cand} WHERE disposition = 'loaded' AND code_status = 'unlinked'`);
   const legacyInIndex = await scalar(c, `SELECT count(*) FROM source_record WHERE code_status IN ('linked', 'unlinked')`);
-  if (waiting + legacyInIndex > 0) await buildLinkTargets(c, cand, ctx.pipeline);
+  if (waiting + legacyInIndex > 0) await buildLinkTargets(c, cand, { name: ctx.pipeline.name, absentDeletes: ctx.policy.absentDeletes });
   if (waiting === 0) return { linked: 0, unlinked: 0, legacyInIndex };
   await c.run(`
     UPDATE ${cand} t SET ${codeColumn} = r.one_code, code_status = 'linked', linked_via = r.linked_via

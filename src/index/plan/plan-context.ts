@@ -3,14 +3,27 @@ import type { Pipeline } from '../../../schemas/pipeline.ts';
 import { oneCodeField } from '../candidates.ts';
 import { quoteLiteral, sqlInstant } from '../sql-text.ts';
 
+/**
+ * The guard policy of one run, chosen by the runner from the pipeline's mode and the connector's
+ * capabilities (src/run/read-policy.ts).
+ */
+export interface ReadPolicy {
+  /** `fault`: a read with no loadable row fails the run (a snapshot's upstream fault); `no_changes`: it is a run with no changes. */
+  emptyRead: 'fault' | 'no_changes';
+  /** Records absent from the read are deleted (a snapshot), bounded by max_delete_share. */
+  absentDeletes: boolean;
+}
+
 /** What planRun is given: one staged, classified extract and where it goes. */
 export interface PlanRunOptions {
   connection: DuckDBConnection;
   pipeline: Pipeline;
   runId: string;
   runNo: number;
-  /** Where the extract came from, for messages (a file path or a source label; never a secret). */
-  sourcePath: string;
+  /** Where the extract came from (SourceDescription.uri: a file path or a URI without secrets), for messages and quarantine rows. */
+  source: string;
+  /** What an empty read and absent rows mean, as the runner decided (src/run/read-policy.ts). */
+  policy: ReadPolicy;
   /** Output of buildCandidates (candidates.ts): one row per staged row with its disposition. */
   candidates: string;
   /** Unreadable rows: `line, raw, reason_code, message` (one row per reason). */

@@ -53,7 +53,7 @@ export async function planRun(o: PlanRunOptions): Promise<RunPlan> {
   const c = ctx.connection;
   const dispositions = await countDispositions(ctx);
   const waiting = await linkWaitingRows(ctx);
-  assertExtractLoadable(ctx.sourcePath, dispositions);
+  if (ctx.policy.emptyRead === 'fault') assertExtractLoadable(ctx.source, dispositions);
   const changes = await planRecordChanges(ctx);
   const relinked = await planRelink(ctx, waiting.legacyInIndex, changes.rewrittenSql);
   const golden = await planGoldenChanges(ctx, changes, relinked);
@@ -66,7 +66,7 @@ export async function planRun(o: PlanRunOptions): Promise<RunPlan> {
   const eventCount = await scalar(c, `SELECT count(*) FROM (${events})`);
   const newAliases = await planNewAliases(ctx, relinked);
   await dropLinkTargets(c);
-  await planQuarantine(ctx);
+  const alreadyQuarantined = await planQuarantine(ctx);
 
   const counts: RunCounts = {
     rowsRead: dispositions.staged + dispositions.unreadable,
@@ -82,7 +82,7 @@ export async function planRun(o: PlanRunOptions): Promise<RunPlan> {
     unlinked: waiting.unlinked,
     relinked,
   };
-  checkCountsAddUp(o.runId, counts, changes.loadedUnchanged);
+  checkCountsAddUp(o.runId, counts, changes.loadedUnchanged, changes.markedDeletes);
   return {
     counts,
     async write() {
@@ -96,7 +96,7 @@ export async function planRun(o: PlanRunOptions): Promise<RunPlan> {
       if (eventCount > 0) await c.run(outboxInsertSql(ctx, events));
       await c.run(`INSERT INTO quarantined_row BY NAME (SELECT * FROM quarantine_new)`);
       await c.run(quarantineRetentionSql(ctx));
-      await verifyWritten(ctx, counts, changes.existing);
+      await verifyWritten(ctx, counts, changes.existing, alreadyQuarantined);
     },
   };
 }

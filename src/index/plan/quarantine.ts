@@ -7,14 +7,16 @@ import type { PlanContext } from './plan-context.ts';
  * dropped), rows superseded by a later row of the same source key (`source_key_superseded`,
  * naming the line of the row that replaced them), and unreadable rows (their raw text, or its
  * SM3 digest and byte length where src/run/withhold-raw.ts withheld it; one row per line with
- * every reason).
+ * every reason). In a cursor pipeline a row quarantined by an earlier run, still kept, is not
+ * quarantined again (its look-back window reads it again).
+ * @returns rows read again that were already quarantined (counted in the run's `quarantined`, not written).
  */
-export async function planQuarantine(ctx: PlanContext): Promise<void> {
+export async function planQuarantine(ctx: PlanContext): Promise<number> {
   const { P, R, S, ts, pipeline: p } = ctx;
-  const source = quoteLiteral(ctx.sourcePath);
+  const source = quoteLiteral(ctx.source);
   await ctx.connection.run(`
     CREATE OR REPLACE TEMP TABLE quarantine_new AS
-    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${source} AS source_path, x.line, CAST(x.payload AS VARCHAR) AS raw, NULL::VARCHAR AS raw_sm3, NULL::BIGINT AS raw_bytes,
+    SELECT ${R} AS run_id, ${P} AS pipeline, ${S} AS system, ${source} AS source, x.line, CAST(x.payload AS VARCHAR) AS raw, NULL::VARCHAR AS raw_sm3, NULL::BIGINT AS raw_bytes,
            list_transform(x.reasons, r -> r.code) AS reason_codes, to_json(x.reasons) AS reasons, ${ts} AS quarantined_at
     FROM (
       SELECT line, payload,
@@ -28,6 +30,14 @@ export async function planQuarantine(ctx: PlanContext): Promise<void> {
     SELECT ${R}, ${P}, ${S}, ${source}, line, first(raw), first(raw_sm3), first(raw_bytes), list(reason_code),
            to_json(list({'code': reason_code, 'field': '*', 'message': message})), ${ts}
     FROM ${ctx.rejectTable} GROUP BY line`);
+  if (p.mode !== 'cursor') return 0;
+  // A cursor read takes rows again within its look-back window: a row quarantined by an earlier
+  // run (same text, same reasons, still kept) is counted but not quarantined a second time.
+  const held = (await ctx.connection.runAndReadAll(`
+    DELETE FROM quarantine_new q WHERE EXISTS (
+      SELECT 1 FROM quarantined_row o WHERE o.pipeline = ${P} AND o.raw = q.raw AND o.reason_codes = q.reason_codes)
+    RETURNING 1`)).getRows().length;
+  return held;
 }
 
 /**

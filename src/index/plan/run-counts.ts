@@ -35,18 +35,19 @@ export const NO_COUNTS: Readonly<RunCounts> = Object.freeze({
 /**
  * The promise "nothing is lost" as arithmetic (ARCHITECTURE.md): every row read is loaded, a
  * duplicate or quarantined, and every loaded row became exactly one created, updated or unchanged
- * record (each loaded row has a source key of its own).
+ * record, or marked one deleted (each loaded row has a source key of its own).
+ * @param markedDeletes loaded rows marking a delete (`deleted_when`), of a record held or not.
  * @param loadedUnchanged loaded rows whose record stays as it was (`unchanged` also counts, for an
  *   incremental pipeline, the records its extract did not hold).
  * @throws GuardError `counts_mismatch` naming the run and both sides, when either fails.
  */
-export function checkCountsAddUp(runId: string, counts: RunCounts, loadedUnchanged: number): void {
+export function checkCountsAddUp(runId: string, counts: RunCounts, loadedUnchanged: number, markedDeletes = 0): void {
   const placed = counts.loaded + counts.duplicates + counts.quarantined;
   if (placed !== counts.rowsRead) {
     throw new GuardError('counts_mismatch', `run ${runId}: counts do not add up: ${counts.rowsRead} rows read but ${placed} placed (loaded ${counts.loaded} + duplicates ${counts.duplicates} + quarantined ${counts.quarantined}); nothing was applied`);
   }
-  const applied = counts.created + counts.updated + loadedUnchanged;
+  const applied = counts.created + counts.updated + loadedUnchanged + markedDeletes;
   if (applied !== counts.loaded) {
-    throw new GuardError('counts_mismatch', `run ${runId}: counts do not add up: ${counts.loaded} rows loaded but ${applied} records created, updated or unchanged; nothing was applied`);
+    throw new GuardError('counts_mismatch', `run ${runId}: counts do not add up: ${counts.loaded} rows loaded but ${applied} records created, updated, unchanged or marked deleted; nothing was applied`);
   }
 }

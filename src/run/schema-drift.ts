@@ -1,0 +1,105 @@
+/**
+ * Schema drift: the source's columns (and database types) compared with the last successful
+ * run's, before anything is loaded. Changes are recorded in `schema_change` (view
+ * `schema_changes`) whatever the run then does; `on_schema_change` decides that:
+ * - `fail`: any change fails the run before its rows are read into the index;
+ * - `warn`: the run loads, the change is recorded and logged as a warning;
+ * - `evolve`: the run loads, the change is recorded;
+ * - not set: fail when a column the pipeline uses (mapping, source_key, cursor, deleted_when) is
+ *   gone, warn otherwise. Unmapped columns matter too: every record's payload holds them.
+ * A removed column and an added one whose values match row by row (by source key, against the
+ * records the last runs stored) are marked a likely rename for a person to confirm.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { SourceColumn } from '../../connectors/types.ts';
+import type { Pipeline } from '../../schemas/pipeline.ts';
+import { GuardError } from '../errors.ts';
+import { quoteLiteral } from '../index/sql-text.ts';
+import type { Logger } from '../logger.ts';
+
+/** One column that changed. */
+export interface ColumnChange {
+  column: string;
+  change: 'added' | 'removed' | 'retyped';
+  oldType?: string;
+  newType?: string;
+}
+
+/** Columns added, removed or retyped between two runs (compared by name; types where both have them). */
+export function compareColumns(before: readonly SourceColumn[], now: readonly SourceColumn[]): ColumnChange[] {
+  const old = new Map(before.map((c) => [c.name, c]));
+  const cur = new Map(now.map((c) => [c.name, c]));
+  const changes: ColumnChange[] = [];
+  for (const c of now) {
+    const o = old.get(c.name);
+    if (!o) changes.push({ column: c.name, change: 'added', newType: c.type });
+    else if (o.type !== undefined && c.type !== undefined && o.type !== c.type) changes.push({ column: c.name, change: 'retyped', oldType: o.type, newType: c.type });
+  }
+  for (const o of before) if (!cur.has(o.name)) changes.push({ column: o.name, change: 'removed', oldType: o.type });
+  return changes;
+}
+
+/** The source columns a pipeline cannot run without. */
+export function usedColumns(p: Pipeline): Set<string> {
+  return new Set([...Object.values(p.mapping).filter((c): c is string => typeof c === 'string'), ...p.source_key, ...(p.cursor ? [p.cursor.column] : []), ...(p.deleted_when ? [p.deleted_when.column] : [])]);
+}
+
+/** What a run does about its changes (module doc). */
+export function driftAction(p: Pipeline, changes: readonly ColumnChange[]): 'fail' | 'warn' | 'evolve' {
+  if (p.on_schema_change) return p.on_schema_change;
+  const used = usedColumns(p);
+  return changes.some((c) => c.change === 'removed' && used.has(c.column)) ? 'fail' : 'warn';
+}
+
+/**
+ * Compares, records and acts (module doc). Writes `schema_change` rows outside the run's
+ * transaction, so a run that fails on them still shows why.
+ * @param before the last successful run's columns, or null on a first run (nothing to compare).
+ * @returns the changes (empty when none or on a first run).
+ * @throws GuardError `schema_changed` naming the pipeline file, the changed columns and the way
+ *   out (map the new name, or `on_schema_change: warn`), never a value.
+ */
+export async function checkSchemaDrift(o: {
+  connection: DuckDBConnection; pipeline: Pipeline; runId: string; source: string; logger: Logger;
+  before: readonly SourceColumn[] | null; now: readonly SourceColumn[];
+}): Promise<ColumnChange[]> {
+  if (o.before === null) return [];
+  const changes = compareColumns(o.before, o.now);
+  if (changes.length === 0) return [];
+  const action = driftAction(o.pipeline, changes);
+  const rows = changes.map((ch) => `(${quoteLiteral(o.pipeline.name)}, ${quoteLiteral(o.runId)}, ${quoteLiteral(ch.column)}, ${quoteLiteral(ch.change)},
+    ${ch.oldType === undefined ? 'NULL' : quoteLiteral(ch.oldType)}, ${ch.newType === undefined ? 'NULL' : quoteLiteral(ch.newType)}, NULL, ${quoteLiteral(action)}, now())`);
+  await o.connection.run(`INSERT INTO schema_change (pipeline, run_id, column_name, change, old_type, new_type, renamed_from, action, noticed_at) VALUES ${rows.join(', ')}`);
+  const described = changes.map((c) => `${c.change} '${c.column}'${c.change === 'retyped' ? ` (${c.oldType} → ${c.newType})` : ''}`).join(', ');
+  if (action === 'fail') {
+    const used = usedColumns(o.pipeline);
+    const gone = changes.filter((c) => c.change === 'removed' && used.has(c.column)).map((c) => `'${c.column}'`);
+    const added = changes.filter((c) => c.change === 'added').map((c) => `'${c.column}'`);
+    throw new GuardError(
+      'schema_changed',
+      `${o.source}: the source's columns changed since the last successful run (${described})${gone.length > 0 ? `: ${gone.join(', ')} used by ${o.pipeline.file} ${gone.length > 1 ? 'are' : 'is'} gone` : ''}; nothing was loaded.${added.length > 0 ? ` If a column was renamed to ${added.join(' or ')}, map the new name;` : ''} set on_schema_change: warn to load anyway (view schema_changes)`,
+    );
+  }
+  if (action === 'warn') o.logger.warn({ pipeline: o.pipeline.name, runId: o.runId, changes: changes.map((c) => ({ column: c.column, change: c.change })) }, 'source columns changed');
+  return changes;
+}
+
+/**
+ * Marks likely renames among a run's recorded changes: a removed column whose values, in the
+ * records the pipeline holds, equal an added column's values in this read for at least 95% of
+ * the source keys both hold (and at least one). Values are compared in SQL, never read out.
+ * @param candidates the run's candidates table (`source_key`, `payload`).
+ */
+export async function markLikelyRenames(c: DuckDBConnection, p: Pipeline, runId: string, changes: readonly ColumnChange[], candidates: string): Promise<void> {
+  const removed = changes.filter((ch) => ch.change === 'removed');
+  const added = changes.filter((ch) => ch.change === 'added');
+  for (const a of added) for (const r of removed) {
+    const path = (col: string) => quoteLiteral('$.' + JSON.stringify(col));
+    const [joined, same] = (await c.runAndReadAll(`
+      SELECT count(*), count(*) FILTER (WHERE json_extract_string(n.payload, ${path(a.column)}) IS NOT DISTINCT FROM json_extract_string(o.payload, ${path(r.column)}))
+      FROM ${candidates} n JOIN source_record o ON o.pipeline = ${quoteLiteral(p.name)} AND o.source_key = n.source_key`)).getRows()[0]!.map(Number) as [number, number];
+    if (joined > 0 && same >= 0.95 * joined) {
+      await c.run(`UPDATE schema_change SET renamed_from = ${quoteLiteral(r.column)} WHERE run_id = ${quoteLiteral(runId)} AND column_name = ${quoteLiteral(a.column)} AND change = 'added'`);
+    }
+  }
+}
