@@ -105,7 +105,9 @@ async function attemptPage(url: URL, page: number, ex: Exchange): Promise<Fetche
     ex.counters.requests++;
     const timeout = AbortSignal.timeout(ex.timeoutMs);
     const signal = ex.signal ? AbortSignal.any([ex.signal, timeout]) : timeout;
-    const response = await fetch(current, { headers: { accept: 'application/json', ...ex.headers }, redirect: 'manual', signal });
+    const headers = new Headers({ accept: 'application/json' });
+    for (const [name, value] of Object.entries(ex.headers)) headers.set(name, value); // names are case-insensitive: Accept replaces accept
+    const response = await fetch(current, { headers, redirect: 'manual', signal });
     const where = `GET ${describeUrl(current)} (page ${page})`;
     const status = `HTTP ${response.status} ${STATUS_CODES[response.status] ?? ''}`.trimEnd();
     if (response.status >= 200 && response.status < 300) return { url: current, headers: response.headers, text: await readBody(response, where, ex.maxPageBytes) };

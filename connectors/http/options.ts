@@ -206,8 +206,13 @@ export const HttpReadFields = {
   retry: Retry.prefault({}),
   /** Time for one request, until its whole body has arrived, in milliseconds. Default 30,000. */
   timeout_ms: z.number().int().min(1).max(3_600_000).default(30_000),
-  /** Largest page body read, in bytes; a larger page fails the read. Default 64 MiB; at most 256 MiB. */
-  max_page_bytes: z.number().int().min(1).max(256 * 1024 * 1024).default(64 * 1024 * 1024),
+  /**
+   * Largest page body read, in bytes; a larger page fails the read. Default 16 MiB; at most
+   * 256 MiB. A parsed page takes several times its bytes in memory (measured: about 6× for
+   * records of short fields, about 27× for long strings, which lossless-json builds by
+   * concatenation), and one page is in memory at a time.
+   */
+  max_page_bytes: z.number().int().min(1).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
 };
 
 type Fields = z.output<z.ZodObject<typeof HttpReadFields>>;

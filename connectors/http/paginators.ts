@@ -93,8 +93,8 @@ function tokenAt(body: unknown, path: string, where: string): string | undefined
 
 /**
  * The paginator for `pagination` (see options.ts for what each kind does and when it ends),
- * starting at `state` when the kind has one. Throws ExtractError `http_state_cross_origin` for a
- * saved link URL on another origin than `url`.
+ * starting at `state` when the kind has one. Throws ExtractError `http_state_invalid` for a saved
+ * link URL that is no URL and `http_state_cross_origin` for one on another origin than `url`.
  */
 export function createPaginator(pagination: HttpPagination, parts: UrlParts, state: HttpReadState = {}): Paginator {
   const { base, fixed } = parts;
@@ -140,7 +140,8 @@ export function createPaginator(pagination: HttpPagination, parts: UrlParts, sta
       const p = pagination;
       let first = withParams(base, p.size_param === null ? {} : { [p.size_param]: p.size });
       if (state.url !== undefined) {
-        const saved = new URL(state.url);
+        const saved = URL.canParse(state.url) ? new URL(state.url) : undefined;
+        if (saved === undefined) throw new ExtractError('http_state_invalid', 'the saved link state is no URL; clear the source state to read from the start');
         if (!sameOrigin(saved, base)) throw new ExtractError('http_state_cross_origin', `the saved link state points at another origin (${saved.origin}) than connector.url (${base.origin}); was connector.url changed? clear the source state to read from the start`);
         first = withFixed(saved, fixed);
       }

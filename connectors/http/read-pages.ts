@@ -88,7 +88,8 @@ export type HttpRead = AsyncGenerator<HttpItem, HttpReadSummary, undefined> & { 
  *
  * Throws at once (ConfigError `http_env_missing` / `http_env_invalid`) when a variable named in
  * `headers_from_env` or `query_from_env` is not set; the message names the variable, never a
- * value. While reading, throws ExtractError naming the page number and URL (query values left
+ * value; ExtractError `http_state_invalid` / `http_state_cross_origin` for a saved link state
+ * that is no URL or on another origin. While reading, throws ExtractError naming the page number and URL (query values left
  * out, safe-url.ts): those of fetch-page.ts and paginators.ts, and `http_not_json` (a body that
  * is no JSON), `http_records_missing` (no array at `records`), `http_page_repeated` (a page with
  * the very body of the one before: the server ignores the pagination parameters). A record that
