@@ -18,7 +18,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Pipeline } from '../schemas/pipeline.ts';
-import { checkSourcePath, declaredSourcePath, sourceFileToRead } from '../src/config/source-path.ts';
+import { checkSourcePath, declaredSourcePath, sourceFileToRead, type FilePipeline } from '../src/config/source-path.ts';
 import { ConfigError, ExtractError } from '../src/errors.ts';
 import type { ConnectorCapabilities, OpenContext, SourceDescription, SourceState } from './types.ts';
 
@@ -54,7 +54,7 @@ export function fileCapabilities(options: FileOptions): ConnectorCapabilities {
 }
 
 /** The source as declared: the absolute path (or glob), its base name, and lines. */
-export function describeFile(pipeline: Pick<Pipeline, 'file' | 'connector'>): SourceDescription {
+export function describeFile(pipeline: Pick<FilePipeline, 'file' | 'connector'>): SourceDescription {
   const uri = declaredSourcePath(pipeline);
   return { uri, label: path.basename(uri), positionKind: 'line' };
 }
@@ -77,7 +77,7 @@ export interface FileChoice {
  *   ExtractError `source_missing` when a glob matches no file at all.
  */
 export async function chooseFile(ctx: OpenContext, options: FileOptions): Promise<FileChoice> {
-  const pipeline = ctx.pipeline;
+  const pipeline: FilePipeline & { name: string } = { ...ctx.pipeline, connector: options };
   const previous = readState(ctx.state);
   if (!isGlob(options.path)) {
     const real = await sourceFileToRead(pipeline);
@@ -114,7 +114,7 @@ export async function chooseFile(ctx: OpenContext, options: FileOptions): Promis
   const chosen = candidates[0]!;
   const chosenPath = path.join(folder, chosen.name);
   // Confined like a single path: the chosen file, after symbolic links, must lie in an allowed folder.
-  const checked = await checkSourcePath({ ...pipeline, connector: { ...pipeline.connector, path: chosenPath } as Pipeline['connector'] });
+  const checked = await checkSourcePath({ ...pipeline, connector: { path: chosenPath } });
   const source: SourceDescription = { uri: chosenPath, label: chosen.name, positionKind: base.positionKind };
   // every_new keeps every file loaded; newest needs only the last one.
   const kept = options.files === 'every_new' ? [...previous.filter((p) => p.name !== chosen.name), chosen] : [chosen];
