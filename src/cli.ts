@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | push | serve | lookup | query | validate | status.
+ * The onecode command line: sample | run | check | push | serve | lookup | query | validate | status.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
  */
@@ -18,6 +18,7 @@ import { choosePipelines } from './cli/choose-pipelines.ts';
 import { errorTextWithoutValues, stackFrames } from './error-text.ts';
 import { endQuietlyWhenOutputCloses, exitWhenFlushed } from './cli/process-end.ts';
 import { queryCommand } from './cli/query-command.ts';
+import { CHECK_SAMPLE_ROWS, checkCommand } from './cli/check-command.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
 import { resolveKafkaSettings } from './cli/kafka-settings.ts';
@@ -155,6 +156,20 @@ function program(): Command {
         relayIntervalMs: opts.relayInterval * 1000,
         snapshotIntervalMs: opts.snapshotInterval * 1000,
       });
+    });
+
+  cli
+    .command('check')
+    .description('what a run of one pipeline would do (counts, quarantine reasons, schema drift) on a sample of its source, writing nothing')
+    .argument('<pipeline>', 'pipeline name')
+    .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
+    .addOption(dbOption())
+    .option('--rows <n>', `rows to read (default ${CHECK_SAMPLE_ROWS})`, positiveInt('--rows'))
+    .option('--all-rows', 'read the whole source (predicts snapshot deletes too)')
+    .option('--json', 'print JSON')
+    .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
+    .action(async (name: string, opts: { pipelines: string; db?: string; rows?: number; allRows?: boolean; json?: boolean; runDate?: string }) => {
+      await checkCommand({ name, pipelines: opts.pipelines, dbPath: resolveDbPath(opts.db), logger, sampleRows: opts.rows, all: opts.allRows === true, json: opts.json === true, runDate: opts.runDate });
     });
 
   cli

@@ -35,6 +35,18 @@ export interface RunSummary extends RunCounts {
   nothingNew?: boolean;
   /** Columns that changed since the last successful run (recorded in schema_changes). */
   schemaChanges?: number;
+  /** A dry run (`onecode check`): what the run would have done, nothing written. */
+  check?: CheckReport;
+}
+
+/** What a dry run saw: the source's columns, why rows would be quarantined, what drifted. */
+export interface CheckReport {
+  /** The rows read were a sample (the first `sampleRows`): deletes of a snapshot are not predicted. */
+  sampled: boolean;
+  columns: SourceColumn[];
+  /** Reason code → rows and first positions (ReasonSummary of reason-summary.ts). */
+  reasons: Record<string, { rows: number; first_lines: number[] }>;
+  schemaChanges: { column: string; change: string; renamedFrom: string | null; action: string }[];
 }
 
 export interface RunPipelineOptions {
@@ -51,6 +63,12 @@ export interface RunPipelineOptions {
   onProgress?: (progress: StageProgress) => void;
   /** Environment for the connector's secrets (`url_env`, `headers_from_env`). Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A dry run: everything a run does, in one transaction rolled back at the end, so nothing is
+   * written (no run row, no state, no schema change); the summary carries a CheckReport.
+   * `sampleRows` reads only the first rows (a snapshot then deletes nothing).
+   */
+  dryRun?: { sampleRows?: number };
 }
 
 /** Temporary tables of a run's staging: unreadable rows and judged rows (candidates). */
@@ -76,6 +94,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const connector = CONNECTORS[pipeline.connector.kind] as Connector<typeof pipeline.connector>;
   const declared = connector.describe(pipeline, pipeline.connector);
   const started = Date.now();
+  const dry = o.dryRun !== undefined;
+  if (dry) await c.run('BEGIN TRANSACTION');
   await c.run(`
     INSERT INTO run_log (run_id, run_no, pipeline, system, trigger, connector, source, position_kind, started_at, status)
     VALUES (${quoteLiteral(runId)}, ${runNo}, ${quoteLiteral(pipeline.name)}, ${quoteLiteral(pipeline.system)},
@@ -88,6 +108,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   let read: SourceRead | undefined;
   try {
     const policy = readPolicy(pipeline, connector.capabilities(pipeline.connector));
+    // A sample cannot tell which records are gone.
+    if (o.dryRun?.sampleRows !== undefined) policy.absentDeletes = false;
     const stored = await loadSourceState(c, pipeline.name, connector.kind);
     read = await connector.open({
       pipeline, logger: o.logger.child({ component: 'connector', connector: connector.kind }), state: stored.state, env: o.env ?? process.env,
@@ -110,7 +132,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (!read.columns && end.columnsSeen && plan) columns = end.columnsSeen;
     const counts = plan?.counts ?? { ...NO_COUNTS };
     phase.now = 'writing the index';
-    await c.run('BEGIN TRANSACTION');
+    if (!dry) await c.run('BEGIN TRANSACTION');
     if (plan) await plan.write();
     await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns }));
     await c.run(`
@@ -121,8 +143,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         linked = ${counts.linked}, unlinked = ${counts.unlinked}, relinked = ${counts.relinked},
         reason_summary = ${quoteLiteral(plan ? await quarantinedReasonSummary(c, runId) : '{}')}
       WHERE run_id = ${quoteLiteral(runId)}`);
-    await c.run('COMMIT');
+    const check = dry ? await checkReport(c, runId, o.dryRun?.sampleRows !== undefined, columns ?? []) : undefined;
+    await c.run(dry ? 'ROLLBACK' : 'COMMIT');
     const summary: RunSummary = {
+      ...(check ? { check } : {}),
       runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started, source,
       ...(read.moreWaiting ? { moreWaiting: read.moreWaiting } : {}),
       ...(read.nothingNew ? { nothingNew: true } : {}),
@@ -133,6 +157,9 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   } catch (error) {
     await c.run('ROLLBACK').catch(() => undefined);
     const { code, message } = recordedError(error, phase.now);
+    if (dry) {
+      return { runId, pipeline: pipeline.name, system: pipeline.system, status: 'failed', errorCode: code, error: message, ...NO_COUNTS, durationMs: Date.now() - started };
+    }
     // What the run read before it failed: why its rows were (or would have been) quarantined.
     const reasons = await stagedReasonSummary(c, STAGING).catch(() => '{}');
     await c.run(`
@@ -172,7 +199,10 @@ async function extractAndPlan(o: RunPipelineOptions, r: ReadRun): Promise<RunPla
   const dropColumns = Object.entries(pipeline.classification).filter(([, cls]) => cls === 'secret').map(([col]) => col);
   const stg = 'stg';
   const rej = STAGING.rejects;
-  if (read.stage) {
+  const sample = o.dryRun?.sampleRows;
+  if (sample !== undefined) {
+    await stageRows({ connection: c, rows: firstRows(read.extract(), sample), table: stg, rejectTable: rej, dropColumns, projectColumns });
+  } else if (read.stage) {
     await read.stage({ connection: c, table: stg, rejectTable: rej, dropColumns, projectColumns });
   } else {
     await stageRows({ connection: c, rows: read.extract(), table: stg, rejectTable: rej, dropColumns, projectColumns, onProgress: o.onProgress });
@@ -194,4 +224,22 @@ async function extractAndPlan(o: RunPipelineOptions, r: ReadRun): Promise<RunPla
     connection: c, pipeline, runId: r.runId, runNo: r.runNo, source: read.source.uri, policy: r.policy, candidates: STAGING.candidates, rejectTable: rej,
     allowDeletes: o.allowDeletes ?? false, tsMs: Date.now(),
   });
+}
+
+/** The first `n` items of a read (a dry run's sample); the rest are not read. */
+async function* firstRows<T>(items: AsyncGenerator<T>, n: number): AsyncGenerator<T> {
+  let taken = 0;
+  if (n <= 0) return;
+  for await (const item of items) {
+    yield item;
+    if (++taken >= n) break;
+  }
+}
+
+/** A dry run's report, read inside its transaction before the rollback. */
+async function checkReport(c: OpenIndex['connection'], runId: string, sampled: boolean, columns: SourceColumn[]): Promise<CheckReport> {
+  const reasons = JSON.parse(await quarantinedReasonSummary(c, runId)) as CheckReport['reasons'];
+  const changes = (await c.runAndReadAll(`
+    SELECT column_name, change, renamed_from, action FROM schema_change WHERE run_id = ${quoteLiteral(runId)} ORDER BY column_name`)).getRows() as [string, string, string | null, string][];
+  return { sampled, columns, reasons, schemaChanges: changes.map(([column, change, renamedFrom, action]) => ({ column, change, renamedFrom, action })) };
 }
