@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { parse, stringify, isLosslessNumber } from 'lossless-json';
+import { parse, isLosslessNumber } from 'lossless-json';
+import { holdsLoneSurrogate, LONE_SURROGATE, SURROGATE_ESCAPE, syntaxFault, toText } from './json-values.ts';
 import { NdjsonConnectorOptions, type Pipeline } from '../schemas/pipeline.ts';
 import { ExtractError } from '../src/errors.ts';
 import { chooseFile, describeFile, fileCapabilities } from './file-source.ts';
@@ -9,19 +10,6 @@ import type { Connector, Extracted, FileReadContext, SourceColumn, SourceRead, U
 
 type NdjsonOptions = (typeof NdjsonConnectorOptions)['_output'];
 
-/**
- * Turns one JSON value into the string the index stores. Numbers keep the exact text the source
- * wrote (so 9007199254740993 stays 9007199254740993 and an 18-digit ID number written as a number
- * arrives as its 18 characters); nested objects and arrays keep their JSON text, numbers in them
- * exact too.
- */
-function toText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return String(value);
-  if (isLosslessNumber(value)) return value.value;
-  return stringify(value) ?? null;
-}
 
 /**
  * The physical lines of a file as bytes, split at LF (0x0A) only, so that line n is what
@@ -48,19 +36,6 @@ async function* physicalLines(sourcePath: string): AsyncGenerator<Buffer[]> {
 /** A line holding nothing but JSON whitespace (RFC 8259 §2: space, tab, CR; LF ends the line). */
 const BLANK = /^[ \t\r]*$/;
 
-/** A UTF-16 surrogate without its partner: no Unicode scalar value, not storable as UTF-8. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** A JSON escape of a UTF-16 surrogate, `\uD800`-`\uDFFF` (any case). */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-/** Whether any key or string inside `value` (an object's top-level value, at any depth) holds a lone surrogate. */
-function holdsLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
-  if (value === null || typeof value !== 'object' || isLosslessNumber(value)) return false;
-  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
-  return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || holdsLoneSurrogate(v));
-}
 
 /**
  * How a message names a key of a line: by name when the pipeline declares that column (mapping,
@@ -74,32 +49,6 @@ function columnLabel(pipeline: Pipeline, key: string): string {
   return declared ? `column '${key}'` : 'a column the pipeline does not name';
 }
 
-/**
- * What lossless-json found wrong, without the characters of the line it quotes (its messages
- * carry the offending text, e.g. the digits of a malformed number): the kind of fault and where.
- */
-function syntaxFault(message: string): string {
-  const at = /at position (\d+)/.exec(message);
-  const where = /reached end of input/.test(message) ? ' at the end of the line' : at ? ` at character ${Number(at[1]) + 1} of the line` : '';
-  const kinds: [RegExp, string][] = [
-    [/^Comma ',' expected/, "',' expected after a value"],
-    [/^Colon ':' expected/, "':' expected after a key"],
-    [/^Quoted object key or end/, "a key or '}' expected"],
-    [/^Quoted object key expected/, 'a quoted key expected'],
-    [/^Object value expected/, 'a value expected after a key'],
-    [/^Array item or end/, "an item or ']' expected"],
-    [/^Array item expected/, 'an array item expected'],
-    [/^JSON value expected/, 'a JSON value expected'],
-    [/^Expected end of input/, 'text after the end of the object'],
-    [/^Invalid number/, 'a malformed number'],
-    [/^End of string/, 'an unterminated string'],
-    [/^Invalid escape character/, 'an invalid escape in a string'],
-    [/^Invalid unicode character/, 'an invalid \\u escape in a string'],
-    [/^Invalid character/, 'a character not allowed here (a raw control character in a string?)'],
-  ];
-  const kind = kinds.find(([pattern]) => pattern.test(message))?.[1] ?? 'malformed JSON';
-  return `not valid JSON (RFC 8259): ${kind}${where}`;
-}
 
 /**
  * The NDJSON connector: one JSON object per physical line (UTF-8, RFC 8259 §8.1; a BOM on the
@@ -172,7 +121,7 @@ async function* readLines(ctx: FileReadContext, seen: Map<string, SourceColumn>)
         const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(message);
         yield duplicate
           ? unreadable(line, text, 'json_duplicate_key', `${columnLabel(ctx.pipeline, duplicate[1]!)} appears twice with different values (character ${Number(duplicate[2])} of the line): JSON.parse would keep the last silently`)
-          : unreadable(line, text, 'json_malformed', syntaxFault(message));
+          : unreadable(line, text, 'json_malformed', syntaxFault(message, 'line'));
         continue;
       }
       if (value === null || typeof value !== 'object' || Array.isArray(value) || isLosslessNumber(value)) {

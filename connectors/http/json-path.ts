@@ -1,5 +1,5 @@
 import { isLosslessNumber } from 'lossless-json';
-import { DuplicateValues } from './json-values.ts';
+import { DuplicateValues } from '../json-values.ts';
 
 /**
  * Where a value sits inside a JSON document, written either as a JSON Pointer (RFC 6901: starts

@@ -4,7 +4,7 @@ import type { Logger } from '../../src/logger.ts';
 import { valuesFromEnv } from './env-values.ts';
 import { fetchPage, type Exchange } from './fetch-page.ts';
 import { compilePath, resolvePath } from './json-path.ts';
-import { SURROGATE_ESCAPE, parseJsonText, readRecord, syntaxFault, type RecordFault } from './json-values.ts';
+import { SURROGATE_ESCAPE, parseJsonText, readRecord, syntaxFault, type RecordFault } from '../json-values.ts';
 import type { HttpReadOptions } from './options.ts';
 import { createPaginator, type HttpReadState, type Paginator, type Step } from './paginators.ts';
 import { createRateLimiter } from './rate-limiter.ts';

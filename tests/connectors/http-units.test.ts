@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, retryAfterMs } from '../../connectors/http/backoff.ts';
 import { compilePath, resolvePath } from '../../connectors/http/json-path.ts';
-import { parseJsonText } from '../../connectors/http/json-values.ts';
+import { parseJsonText } from '../../connectors/json-values.ts';
 import { nextLink, parseLinkHeader } from '../../connectors/http/link-header.ts';
 import { createRateLimiter } from '../../connectors/http/rate-limiter.ts';
 import { describeUrl } from '../../connectors/http/safe-url.ts';

@@ -1,10 +1,10 @@
 import { isLosslessNumber, parse, stringify } from 'lossless-json';
 
 /*
- * The value rules of the ndjson connector (connectors/ndjson.ts), for JSON that arrives as pages
- * of records rather than one object per line: numbers keep their text, nested values their JSON
- * text (listed in `nonScalar`), a key repeated with another value or a lone surrogate makes the
- * record unreadable, and no message carries a value.
+ * The value rules of the JSON connectors (ndjson: one object per line; http: pages of records):
+ * numbers keep their text, nested values their JSON text (listed in `nonScalar`), a key repeated
+ * with another value or a lone surrogate makes the record unreadable, and no message carries a
+ * value.
  */
 
 /**
@@ -57,13 +57,13 @@ function isStructured(value: unknown): value is object {
 }
 
 /** A UTF-16 surrogate without its partner: no Unicode scalar value, not storable as UTF-8. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A JSON escape of a UTF-16 surrogate, `\uD800`-`\uDFFF` (any case): the only way strictly decoded UTF-8 can hold one. */
 export const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /** Whether any key or string at any depth of `value` holds a lone surrogate. */
-function holdsLoneSurrogate(value: unknown): boolean {
+export function holdsLoneSurrogate(value: unknown): boolean {
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (value instanceof DuplicateValues) return value.values.some(holdsLoneSurrogate);
   if (!isStructured(value)) return false;
@@ -127,12 +127,13 @@ export function readRecord(item: unknown, label: (key: string) => string, mayHol
 }
 
 /**
- * What lossless-json found wrong with a page body, without the characters it quotes (its
- * messages carry the offending text): the kind of fault and the 1-based character of the body.
+ * What lossless-json found wrong with a text (an NDJSON line, a page body), without the characters
+ * it quotes (its messages carry the offending text): the kind of fault and the 1-based character.
+ * @param unit what the text is, for the message: `line` or `body`.
  */
-export function syntaxFault(message: string): string {
+export function syntaxFault(message: string, unit: 'line' | 'body' = 'body'): string {
   const at = /at position (\d+)/.exec(message);
-  const where = /reached end of input/.test(message) ? ' at the end of the body' : at ? ` at character ${Number(at[1]) + 1} of the body` : '';
+  const where = /reached end of input/.test(message) ? ` at the end of the ${unit}` : at ? ` at character ${Number(at[1]) + 1} of the ${unit}` : '';
   const kinds: [RegExp, string][] = [
     [/^Comma ',' expected/, "',' expected after a value"],
     [/^Colon ':' expected/, "':' expected after a key"],
@@ -142,7 +143,7 @@ export function syntaxFault(message: string): string {
     [/^Array item or end/, "an item or ']' expected"],
     [/^Array item expected/, 'an array item expected'],
     [/^JSON value expected/, 'a JSON value expected'],
-    [/^Expected end of input/, 'text after the end of the document'],
+    [/^Expected end of input/, unit === 'line' ? 'text after the end of the object' : 'text after the end of the document'],
     [/^Invalid number/, 'a malformed number'],
     [/^End of string/, 'an unterminated string'],
     [/^Invalid escape character/, 'an invalid escape in a string'],
