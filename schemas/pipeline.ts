@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts';
 import { HttpConnectorOptions } from '../connectors/http.ts';
+import { XlsxConnectorOptions } from '../connectors/xlsx.ts';
 
 /** A source file path: not empty, no NUL character (no file system accepts one). */
 const SourcePath = z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character');
@@ -46,7 +47,7 @@ export const NdjsonConnectorOptions = z.strictObject({
   files: FilesChoice,
 });
 
-export const ConnectorOptions = z.discriminatedUnion('kind', [CsvConnectorOptions, NdjsonConnectorOptions, HttpConnectorOptions]);
+export const ConnectorOptions = z.discriminatedUnion('kind', [CsvConnectorOptions, NdjsonConnectorOptions, XlsxConnectorOptions, HttpConnectorOptions]);
 export type ConnectorOptions = z.infer<typeof ConnectorOptions>;
 
 /** How a field is classified for protection. `secret` fields are never stored or pushed. */

@@ -1,0 +1,61 @@
+/**
+ * The `xlsx` connector: one worksheet of an Office Open XML workbook (ECMA-376), chosen by tab
+ * name or 1-based position, its header on `header_row`, read with exact values
+ * (connectors/xlsx/read-sheet.ts; docs/xlsx-values.md): numbers as stored (an 18-digit number
+ * Excel cut to 15 significant digits is quarantined as `xlsx_number_precision_lost`, never
+ * rounded), date-formatted cells as calendar dates and wall times with no zone shift, text as
+ * written. A row's position is its sheet row number (`sheet_row`), as the spreadsheet shows it.
+ * The file is one path or a glob, like the csv connector's (file-source.ts).
+ */
+import { z } from 'zod';
+import { chooseFile, describeFile, fileCapabilities } from './file-source.ts';
+import { nothingToRead } from './nothing-new.ts';
+import type { Connector, Extracted, SourceRead } from './types.ts';
+import { readSheet } from './xlsx/read-sheet.ts';
+
+/** Options of the `xlsx` connector (pipeline YAML `connector:`). */
+export const XlsxConnectorOptions = z.strictObject({
+  kind: z.literal('xlsx'),
+  /** Workbook path, relative to the pipeline file's folder; confined like the csv connector's. A glob picks by `files`. */
+  path: z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character'),
+  files: z.enum(['newest', 'every_new']).default('newest'),
+  /** The sheet's tab name (exact), or its 1-based position in tab order. Default 1. */
+  sheet: z.union([z.string().min(1), z.number().int().min(1)]).default(1),
+  /** 1-based row number of the header; rows above it (a title, notes) are skipped. Default 1. */
+  header_row: z.number().int().min(1).default(1),
+});
+export type XlsxConnectorOptions = z.output<typeof XlsxConnectorOptions>;
+
+export const xlsxConnector: Connector<XlsxConnectorOptions> = {
+  kind: 'xlsx',
+  options: XlsxConnectorOptions,
+  capabilities: fileCapabilities,
+  describe: (pipeline, o) => ({ ...describeFile({ file: pipeline.file, connector: o }), positionKind: 'sheet_row' }),
+
+  async open(ctx, o): Promise<SourceRead> {
+    const choice = await chooseFile(ctx, o);
+    const source = { ...choice.source, positionKind: 'sheet_row' as const };
+    if (choice.sourcePath === undefined) return nothingToRead(source, choice.nextState);
+    const sheet = await readSheet(choice.sourcePath, { sheet: o.sheet, headerRow: o.header_row });
+    const names = sheet.columns;
+    async function* extract(): AsyncGenerator<Extracted> {
+      for await (const r of sheet.rows()) {
+        if (r.kind === 'unreadable') {
+          yield { kind: 'unreadable', line: r.row, raw: JSON.stringify(r.raw), reasons: r.reasons.map((x) => ({ code: x.code, message: x.message, field: x.field })) };
+          continue;
+        }
+        const fields: Record<string, string | null> = {};
+        for (let i = 0; i < names.length; i++) fields[names[i]!] = r.values[i] ?? null;
+        yield { kind: 'row', line: r.row, fields };
+      }
+    }
+    return {
+      source: { ...source, label: `${source.label} [${sheet.sheetName}]` },
+      columns: names.map((name) => ({ name })),
+      moreWaiting: choice.remaining,
+      extract,
+      end: async () => ({ state: choice.nextState }),
+      close: async () => undefined,
+    };
+  },
+};
