@@ -27,7 +27,7 @@ import { pushCommand } from './cli/push-command.ts';
 import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
 import { serveCommand } from './cli/serve-command.ts';
 import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
-import { runPipeline, todayInChina, type RunSummary } from './run/run-pipeline.ts';
+import { runUntilCaughtUp, todayInChina, type RunSummary } from './run/run-pipeline.ts';
 import { generateSample } from './sample/generate.ts';
 import { describeSource } from '../connectors/index.ts';
 
@@ -90,15 +90,13 @@ function program(): Command {
       try {
         for (const pipeline of chosen) {
           // A glob with `files: every_new` loads one file per run, in name order: run until none is left.
-          for (let more = true; more; ) {
-            if (progress) process.stderr.write(`${pipeline.name}: reading ${describeSource(pipeline).label} …\n`);
-            const summary = await runPipeline({
-              index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
-              onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
-            });
-            if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
+          if (progress) process.stderr.write(`${pipeline.name}: reading ${describeSource(pipeline).label} …\n`);
+          for await (const summary of runUntilCaughtUp({
+            index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
+            onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
+          })) {
+            if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.source ?? ''} ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
             summaries.push(summary);
-            more = summary.status === 'succeeded' && (summary.moreWaiting ?? 0) > 0;
           }
         }
         const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);

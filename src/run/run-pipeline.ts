@@ -243,3 +243,16 @@ async function checkReport(c: OpenIndex['connection'], runId: string, sampled: b
     SELECT column_name, change, renamed_from, action FROM schema_change WHERE run_id = ${quoteLiteral(runId)} ORDER BY column_name`)).getRows() as [string, string, string | null, string][];
   return { sampled, columns, reasons, schemaChanges: changes.map(([column, change, renamedFrom, action]) => ({ column, change, renamedFrom, action })) };
 }
+
+/**
+ * Runs a pipeline until its source has nothing waiting: once, and again while the run succeeded
+ * and files of its glob are still waiting (`files: every_new` loads one file per run, oldest name
+ * first). Yields each run's summary as it ends.
+ */
+export async function* runUntilCaughtUp(o: RunPipelineOptions): AsyncGenerator<RunSummary> {
+  for (;;) {
+    const summary = await runPipeline(o);
+    yield summary;
+    if (summary.status !== 'succeeded' || (summary.moreWaiting ?? 0) === 0) return;
+  }
+}

@@ -8,7 +8,7 @@
  */
 import type { OpenIndex } from '../index/open-index.ts';
 import type { Logger } from '../logger.ts';
-import { runPipeline } from '../run/run-pipeline.ts';
+import { runUntilCaughtUp, type RunSummary } from '../run/run-pipeline.ts';
 import type { KafkaSettings } from '../cli/kafka-settings.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.ts';
 import { createJobQueue, JobCancelledError } from './job-queue.ts';
@@ -70,9 +70,16 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
 
   const attempt = async (pipeline: ScheduledPipeline, n: number): Promise<AttemptOutcome> => {
     try {
-      const summary = await queue.run(`run ${pipeline.name}`, () =>
-        runPipeline({ index, pipeline, logger: options.logger, trigger: 'schedule' }),
-      );
+      // A glob with `files: every_new` catches up in one job, a run per waiting file.
+      const summary = await queue.run(`run ${pipeline.name}`, async () => {
+        let last: RunSummary | undefined;
+        let events = 0;
+        for await (const s of runUntilCaughtUp({ index, pipeline, logger: options.logger, trigger: 'schedule' })) {
+          last = s;
+          events += s.events;
+        }
+        return { ...last!, events };
+      });
       const { runId, status, rowsRead, loaded, duplicates, quarantined, events, errorCode, durationMs } = summary;
       if (status === 'succeeded') logger.info({ pipeline: pipeline.name, attempt: n, runId, rowsRead, loaded, duplicates, quarantined, events, durationMs }, 'scheduled run succeeded');
       else logger.warn({ pipeline: pipeline.name, attempt: n, runId, errorCode }, 'scheduled run failed');
