@@ -29,7 +29,7 @@ import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
 import { runPipeline, todayInChina, type RunSummary } from './run/run-pipeline.ts';
 import { generateSample } from './sample/generate.ts';
 import { describeSource } from '../connectors/index.ts';
-import { discover } from './discover/discover-command.ts';
+import { DEFAULT_SAMPLE_ROWS, discover } from './discover/discover-command.ts';
 import { ENTITY_KINDS, type EntityKind } from '../schemas/canonical.ts';
 
 const positiveInt = (name: string) => (value: string): number => {
@@ -132,7 +132,7 @@ function program(): Command {
     .option('--system <name>', "the departmental system's name (default: TODO in the proposal)")
     .option('--name <name>', 'the new pipeline\'s name (default: from the file or table name)')
     .addOption(new Option('--entity <kind>', 'what a row is, instead of the guess').choices(ENTITY_KINDS))
-    .option('--rows <n>', 'rows to sample', positiveInt('--rows'), 200)
+    .option('--rows <n>', 'rows to sample', positiveInt('--rows'), DEFAULT_SAMPLE_ROWS)
     .option('--pipelines <dir>', 'folder of pipeline YAML files (a new pipeline is taken to be <dir>/<name>.yaml)', 'pipelines')
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
     .action(async (name: string | undefined, opts: { connector?: string; option: string[]; system?: string; name?: string; entity?: EntityKind; rows: number; pipelines: string; runDate?: string }) => {

@@ -2,8 +2,9 @@
  * `onecode discover`: reads a sample of a source and proposes a pipeline for it.
  *
  * - `onecode discover PIPELINE`: the source of an existing pipeline of `--pipelines`, read through
- *   its connector; the proposal keeps the file's system, description and connector block and
- *   says where it differs from the file's entity, mapping, source key and mode.
+ *   its connector; the proposal keeps the file's system, description, connector block and the
+ *   settings discover does not propose (priority, schedule, ...), and says where it differs from
+ *   the file's entity, mapping, source key, mode and classification.
  * - `onecode discover --connector KIND --option key=value ...`: a new source. Each option is
  *   parsed by the connector's own schema (a value is text, or a YAML scalar where the schema wants
  *   a number or a boolean; `a.b=v` sets a nested key). The pipeline file is taken to be
@@ -29,6 +30,8 @@ import { guessPipeline } from './guess-mapping.ts';
 import { profileColumns } from './profile-columns.ts';
 import { columnTable, proposePipeline, type ProposalInput } from './propose-pipeline.ts';
 import { DEFAULT_SAMPLE_ROWS, readSample } from './read-sample.ts';
+
+export { DEFAULT_SAMPLE_ROWS };
 
 /** Options of {@link discover}. */
 export interface DiscoverOptions {
@@ -90,6 +93,7 @@ export async function discover(o: DiscoverOptions): Promise<Discovery> {
     ...(target.system === undefined ? {} : { system: target.system }),
     ...(target.description === undefined ? {} : { description: target.description }),
     connector: target.written,
+    ...(target.kept ? { kept: target.kept } : {}),
     saveAs: target.saveAs,
     ...(target.existing ? { comparison: compareWithPipeline(target.existing, guess, target.saveAs) } : {}),
   };
@@ -108,7 +112,12 @@ interface Target {
   description?: string;
   saveAs: string;
   existing?: Pipeline;
+  /** Settings of an existing file that discover does not propose (priority, schedule, ...), kept as written. */
+  kept?: Record<string, unknown>;
 }
+
+/** Keys of a pipeline file that a proposal writes itself; every other key of an existing file is kept. */
+const PROPOSED_KEYS = new Set(['system', 'description', 'entity', 'connector', 'mapping', 'source_key', 'mode', 'cursor', 'deleted_when', 'classification']);
 
 async function existingSource(o: DiscoverOptions): Promise<Target> {
   const cwd = o.cwd ?? process.cwd();
@@ -117,7 +126,9 @@ async function existingSource(o: DiscoverOptions): Promise<Target> {
   if (invalid.length > 0) throw new ConfigError('config_invalid', invalid.flatMap((f) => f.problems).join('\n'));
   const pipeline = chosen[0]!;
   const raw = parseYamlMapping(await readPipelineText(pipeline.file), pipeline.file).value;
+  const kept = Object.fromEntries(Object.entries(raw).filter(([key]) => !PROPOSED_KEYS.has(key)));
   return {
+    ...(Object.keys(kept).length > 0 ? { kept } : {}),
     connector: CONNECTORS[pipeline.connector.kind] as Connector<Pipeline['connector']>,
     pipeline,
     written: raw.connector as Record<string, unknown>,
@@ -227,4 +238,3 @@ function refuseDataAsHeader(columns: readonly SourceColumn[], label: string): vo
   }
 }
 
-export { DEFAULT_SAMPLE_ROWS };

@@ -12,7 +12,7 @@ import type { ConnectorCapabilities } from '../../connectors/types.ts';
 import type { CanonicalField, EntityKind } from '../../schemas/canonical.ts';
 import type { FieldClass } from '../../schemas/pipeline.ts';
 import { chooseEntity, type EntityChoice } from './choose-entity.ts';
-import { columnConcepts, FIELD_KIND, percent, type ColumnConcept, type Concept } from './column-concepts.ts';
+import { columnConcepts, FIELD_KIND, type ColumnConcept, type Concept } from './column-concepts.ts';
 import type { ColumnProfile } from './profile-columns.ts';
 import { suggestRead, type ReadSuggestion } from './read-suggestions.ts';
 
@@ -173,4 +173,3 @@ export function fieldFit(g: ColumnGuess): { share: number; what: string } | unde
   return undefined;
 }
 
-export { percent };

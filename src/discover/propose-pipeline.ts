@@ -31,6 +31,8 @@ export interface ProposalInput {
   connector: Record<string, unknown>;
   /** Where the proposal is meant to be saved (for the first comment line). */
   saveAs: string;
+  /** Settings kept from an existing pipeline file, written as they are after the mode. */
+  kept?: Record<string, unknown>;
   /** Lines comparing the proposal with an existing pipeline file, written under the header. */
   comparison?: string[];
   /** `comments` (default): the column table heads the file; `elsewhere`: the caller prints it ({@link columnTable}). */
@@ -56,7 +58,12 @@ export function proposePipeline(input: ProposalInput): string {
   key.comment = ` ${guess.sourceKey.todo ? `${TODO}: ${guess.sourceKey.todo}; ` : ''}${guess.sourceKey.why}`;
   root.add({ key: new Scalar('source_key'), value: key });
   set(root, 'mode', guess.mode, modeComment(guess));
-  if (guess.mode === 'cursor' && guess.cursor) root.add(doc.createPair('cursor', { column: guess.cursor.column, lag_seconds: 300 }));
+  if (guess.mode === 'cursor' && guess.cursor) {
+    const cursor = doc.createPair('cursor', { column: guess.cursor.column, lag_seconds: 300 });
+    (cursor.key as Scalar).commentBefore = ` ${oneLine(guess.cursor.why)}; lag_seconds: how late a change may commit`;
+    root.add(cursor);
+  }
+  for (const [key, value] of Object.entries(input.kept ?? {})) root.add(doc.createPair(key, value));
   const trailing = addDeleteFlag(doc, root, guess);
   addClassification(root, guess);
   if (trailing.length > 0) doc.comment = trailing.map((l) => ` ${l}`).join('\n');

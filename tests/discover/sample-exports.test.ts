@@ -85,7 +85,7 @@ describe.each(Object.keys(CONNECTOR_OPTIONS))('the %s export', (name) => {
   });
 });
 
-it('discover PIPELINE reads the pipeline\'s own source and says where the proposal differs from the file', async () => {
+it('discover PIPELINE reads the pipeline\'s own source, keeps its other settings and says where the proposal differs from the file', async () => {
   const found = await discover({ pipeline: 'bundled-subsidy-payments', pipelines: 'pipelines', cwd: project.dir, logger: createLogger({ level: 'silent' }), runDate: '2026-01-01' });
   expect(found.yaml).toContain('# Where this differs from pipelines/bundled-subsidy-payments.yaml:\n#   classification.银行账号: the file has personal, proposed secret\n');
   const same = await discover({ pipeline: 'bundled-bookkeeping-agencies', pipelines: 'pipelines', cwd: project.dir, logger: createLogger({ level: 'silent' }), runDate: '2026-01-01' });
@@ -94,6 +94,8 @@ it('discover PIPELINE reads the pipeline\'s own source and says where the propos
   const reloaded = await project.load('rediscovered', same.yaml);
   expect(reloaded.connector).toEqual(bundled.get('bookkeeping-agencies')!.connector);
   expect(reloaded.description).toBe(bundled.get('bookkeeping-agencies')!.description);
+  // Settings discover does not propose are kept as the file writes them.
+  expect(reloaded.priority).toBe(70);
 });
 
 /**
