@@ -55,7 +55,7 @@ export function proposePipeline(input: ProposalInput): string {
   const key = new YAMLSeq();
   key.flow = true;
   for (const column of guess.sourceKey.columns) key.add(new Scalar(column));
-  key.comment = ` ${guess.sourceKey.todo ? `${TODO}: ${guess.sourceKey.todo}; ` : ''}${guess.sourceKey.why}`;
+  key.comment = ` ${oneLine(`${guess.sourceKey.todo ? `${TODO}: ${guess.sourceKey.todo}; ` : ''}${guess.sourceKey.why}`)}`;
   root.add({ key: new Scalar('source_key'), value: key });
   set(root, 'mode', guess.mode, modeComment(guess));
   if (guess.mode === 'cursor' && guess.cursor) {
@@ -160,7 +160,7 @@ function addDeleteFlag(doc: Document, root: YAMLMap, guess: Guess): string[] {
   if (flag === undefined) return [];
   if (flag.values === undefined || guess.mode === 'snapshot') {
     const example = `deleted_when: { column: ${JSON.stringify(flag.column)}, values: [${TODO}] }`;
-    return [`${TODO}: ${example}`, `  (${oneLine(flag.why)}; ${flag.todo ?? 'use it with mode incremental or cursor'})`];
+    return [oneLine(`${TODO}: ${example}`), `  (${oneLine(flag.why)}; ${flag.todo ?? 'use it with mode incremental or cursor'})`];
   }
   const pair = doc.createPair('deleted_when', { column: flag.column, values: flag.values });
   const value = pair.value as YAMLMap;
