@@ -30,6 +30,8 @@ import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
 import { runUntilCaughtUp, todayInChina, type RunSummary } from './run/run-pipeline.ts';
 import { generateSample } from './sample/generate.ts';
 import { describeSource } from '../connectors/index.ts';
+import { DEFAULT_SAMPLE_ROWS, discover } from './discover/discover-command.ts';
+import { ENTITY_KINDS, type EntityKind } from '../schemas/canonical.ts';
 
 const positiveInt = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -118,6 +120,25 @@ function program(): Command {
       } finally {
         index.close();
       }
+    });
+
+  cli
+    .command('discover')
+    .description('read a sample of a source and print a proposed pipeline YAML (mapping guessed from headers and values; no value printed)')
+    .argument('[pipeline]', 'an existing pipeline whose source to read (a file name in the pipelines folder)')
+    .option('--connector <kind>', 'a new source: the connector kind (csv, ndjson, ...)')
+    .option('--option <key=value>', 'a connector option, repeatable (--option path=data/x.csv --option encoding=gbk)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--system <name>', "the departmental system's name (default: TODO in the proposal)")
+    .option('--name <name>', 'the new pipeline\'s name (default: from the file or table name)')
+    .addOption(new Option('--entity <kind>', 'what a row is, instead of the guess').choices(ENTITY_KINDS))
+    .option('--rows <n>', 'rows to sample', positiveInt('--rows'), DEFAULT_SAMPLE_ROWS)
+    .option('--pipelines <dir>', 'folder of pipeline YAML files (a new pipeline is taken to be <dir>/<name>.yaml)', 'pipelines')
+    .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
+    .action(async (name: string | undefined, opts: { connector?: string; option: string[]; system?: string; name?: string; entity?: EntityKind; rows: number; pipelines: string; runDate?: string }) => {
+      const found = await discover({ pipeline: name, connector: opts.connector, options: opts.option, system: opts.system, name: opts.name,
+        entity: opts.entity, rows: opts.rows, pipelines: opts.pipelines, runDate: opts.runDate, logger });
+      for (const line of found.notes) process.stderr.write(`${line}\n`);
+      process.stdout.write(found.yaml);
     });
 
   cli
