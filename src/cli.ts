@@ -59,7 +59,7 @@ function program(): Command {
 
   cli
     .command('sample')
-    .description('generate the sample exports of four finance-department systems (synthetic data)')
+    .description('generate the sample exports of five finance-department systems (synthetic data)')
     .option('--out <dir>', 'output folder', 'data/sample')
     .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
     .option('--scale <n>', 'multiply row counts', positiveInt('--scale'), 1)

@@ -1,14 +1,15 @@
 /**
- * Deterministic generator of the four departmental exports onecode ingests, with known dirt.
+ * Deterministic generator of the five departmental exports onecode ingests, with known dirt.
  * Same seed and scale give byte-identical files; nothing reads the clock or Math.random.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeText } from './csv-writer.ts';
 import { dayNumber } from './dates.ts';
 import { buildAccountingStaff } from './exports/accounting-staff.ts';
 import { buildBookkeepingAgencies } from './exports/bookkeeping-agencies.ts';
+import { buildContinuingEducation } from './exports/continuing-education.ts';
 import { buildProcurementSuppliers } from './exports/procurement-suppliers.ts';
 import type { BuiltExport, ExportContext } from './exports/sample-export.ts';
 import { buildSubsidyPayments } from './exports/subsidy-payments.ts';
@@ -25,6 +26,7 @@ import {
 } from './manifest.ts';
 import { createPopulation } from './population.ts';
 import { createPrng } from './prng.ts';
+import { writeWorkbook } from './write-xlsx.ts';
 
 /** Options of {@link generateSample}. */
 export interface GenerateSampleOptions {
@@ -32,7 +34,7 @@ export interface GenerateSampleOptions {
   outDir: string;
   /** Seed of all randomness. Default 1. */
   seed?: number;
-  /** Multiplies every row count (1 ≈ 2,000 persons, 450 organisations, 7,200 rows). Default 1. */
+  /** Multiplies every row count (1 ≈ 2,000 persons, 450 organisations, 10,200 rows). Default 1. */
   scale?: number;
   /** Reference date `YYYY-MM-DD`; every date written is on or before it. Default `2026-01-01`. */
   runDate?: string;
@@ -46,11 +48,13 @@ const BUILDERS: ReadonlyArray<[string, (context: ExportContext) => BuiltExport]>
   ['bookkeeping-agencies', buildBookkeepingAgencies],
   ['procurement-suppliers', buildProcurementSuppliers],
   ['subsidy-payments', buildSubsidyPayments],
+  ['continuing-education', buildContinuingEducation],
 ];
 
 /**
- * Writes `accounting-staff.gbk.csv`, `bookkeeping-agencies.csv`, `procurement-suppliers.ndjson`
- * and `subsidy-payments.csv` into `outDir`, plus `manifest.json` and `injected-cases.ndjson`.
+ * Writes `accounting-staff.gbk.csv`, `bookkeeping-agencies.csv`, `procurement-suppliers.ndjson`,
+ * `subsidy-payments.csv` and the workbook `continuing-education.xlsx` into `outDir`, plus
+ * `manifest.json` and `injected-cases.ndjson`.
  * @returns the manifest (also written to `outDir/manifest.json`).
  * @throws RangeError if the seed is not a safe integer, the scale is not a positive number
  *   (at least 0.01), or runDate is not a `YYYY-MM-DD` date.
@@ -69,9 +73,16 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
   const files: SampleFile[] = [];
   let casesText = '';
   let caseCount = 0;
-  for (const { layout, text, rows, kinds, cases } of built) {
-    const bytes = encodeText(text, { encoding: layout.encoding, bom: layout.bom });
-    await writeFile(path.join(outDir, layout.path), bytes);
+  for (const { layout, text, workbook, rows, kinds, cases } of built) {
+    const file = path.join(outDir, layout.path);
+    let bytes: Buffer;
+    if (workbook) {
+      await writeWorkbook(file, workbook);
+      bytes = await readFile(file);
+    } else {
+      bytes = encodeText(text, { encoding: layout.encoding, bom: layout.bom });
+      await writeFile(file, bytes);
+    }
     files.push({
       ...layout,
       rows,

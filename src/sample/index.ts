@@ -1,5 +1,5 @@
 /**
- * Public surface of the sample generator: the four departmental exports with known dirt, and
+ * Public surface of the sample generator: the five departmental exports with known dirt, and
  * the large person CSV for benchmarks.
  */
 export { generateSample, DEFAULT_RUN_DATE, type GenerateSampleOptions } from './generate.ts';
@@ -10,4 +10,5 @@ export { ACCOUNTING_STAFF_LAYOUT } from './exports/accounting-staff.ts';
 export { BOOKKEEPING_AGENCIES_LAYOUT } from './exports/bookkeeping-agencies.ts';
 export { PROCUREMENT_SUPPLIERS_LAYOUT } from './exports/procurement-suppliers.ts';
 export { SUBSIDY_PAYMENTS_LAYOUT } from './exports/subsidy-payments.ts';
+export { CONTINUING_EDUCATION_LAYOUT } from './exports/continuing-education.ts';
 export type { ExportLayout } from './exports/sample-export.ts';

@@ -56,6 +56,17 @@ export const STATED_BIRTH_DATE_MISMATCH_RATE = 0.01;
 /** Supplier whose `supplier_id` is an integer above 2^53 (odd, so a double cannot hold it). */
 export const UNSAFE_INTEGER_ID_RATE = 0.1;
 
+/** Identity number in a number cell of the workbook with all 18 digits stored (`350102198503170015`): read as written (only numbers ending in a digit, and not in `000`). */
+export const ID_NUMBER_AS_NUMBER_RATE = 0.03;
+/** Identity number in a number cell as Excel keeps it, cut to 15 significant digits (`3.50102198503171E+17`): its last digits are lost, so the row is quarantined. */
+export const ID_PRECISION_LOST_RATE = 0.01;
+/** A workbook date typed as text, `2025年3月1日`, instead of a date cell. */
+export const DATE_AS_TEXT_RATE = 0.04;
+/** A workbook figure typed as text with two decimals and thousands separators (`12.50`, `1,171.00`) instead of a number cell. */
+export const NUMBER_AS_TEXT_RATE = 0.03;
+/** An empty sheet row between two data rows of the workbook (the case's row is the data row after it). */
+export const BLANK_ROW_RATE = 0.002;
+
 /** Every kind of injection, with its rate. */
 export const INJECTION_RATES = {
   legacy15Id: LEGACY_15_ID_RATE,
@@ -78,6 +89,11 @@ export const INJECTION_RATES = {
   statedSexMismatch: STATED_SEX_MISMATCH_RATE,
   statedBirthDateMismatch: STATED_BIRTH_DATE_MISMATCH_RATE,
   unsafeIntegerId: UNSAFE_INTEGER_ID_RATE,
+  idNumberAsNumber: ID_NUMBER_AS_NUMBER_RATE,
+  idPrecisionLost: ID_PRECISION_LOST_RATE,
+  dateAsText: DATE_AS_TEXT_RATE,
+  numberAsText: NUMBER_AS_TEXT_RATE,
+  blankRow: BLANK_ROW_RATE,
 } as const;
 
 export type InjectionKind = keyof typeof INJECTION_RATES;
@@ -87,7 +103,7 @@ export const INJECTION_KINDS = Object.keys(INJECTION_RATES) as InjectionKind[];
 
 /**
  * What the index should make of a supplier written with only a legacy code (`orgCodeOnly`,
- * `hyphenatedOrgCodeOnly`, `registrationNumberOnly`) once all four pipelines have run. Each
+ * `hyphenatedOrgCodeOnly`, `registrationNumberOnly`) once all the sample's pipelines have run. Each
  * organisation is a supplier at most once, so the only other legal-person record that can link
  * it is its row in bookkeeping-agencies, if it is an agency:
  * - an organisation code links to the USCC embedding it (positions 9-17) when that row shows
@@ -110,7 +126,7 @@ export interface InjectedCase {
   kind: InjectionKind;
   /** Source system, e.g. `accounting-staff`. */
   system: string;
-  /** 1-based data row (CSV record after the header, or NDJSON line). */
+  /** 1-based data row (CSV record after the header, NDJSON line, or workbook data row: blank rows not counted). */
   row: number;
   /** Column or JSON key that carries the injection; absent for a duplicated row. */
   field?: string;

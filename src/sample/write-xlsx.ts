@@ -32,6 +32,13 @@ export interface WorkbookSpec {
   prefix?: string;
 }
 
+/**
+ * Last-modified time of every zip entry: 1980-01-01 00:00, the earliest DOS time, built from
+ * local fields because yazl writes the DOS time from local fields. With `forceDosTimestamp` (no
+ * UTC extra field) the zip bytes do not depend on the clock or the time zone.
+ */
+const ENTRY_OPTIONS = { mtime: new Date(1980, 0, 1, 0, 0, 0), forceDosTimestamp: true };
+
 const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
@@ -93,11 +100,14 @@ async function* sheetXml(sheet: SheetSpec, p: string | undefined): AsyncGenerato
   yield prefixed(`${batch}</sheetData>${merges}</worksheet>`, p);
 }
 
-/** Writes the workbook `spec` to `file` (the sheets streamed: a sheet of any size fits in little memory). */
+/**
+ * Writes the workbook `spec` to `file` (the sheets streamed: a sheet of any size fits in little
+ * memory). The same spec gives the same bytes: entry times are fixed (see ENTRY_OPTIONS).
+ */
 export async function writeWorkbook(file: string, spec: WorkbookSpec): Promise<void> {
   const zip = new yazl.ZipFile();
   const p = spec.prefix;
-  const add = (name: string, xml: string): void => zip.addBuffer(Buffer.from(xml), name);
+  const add = (name: string, xml: string): void => zip.addBuffer(Buffer.from(xml), name, ENTRY_OPTIONS);
   const sheets = spec.sheets.map((s, i) => ({ ...s, id: i + 1 }));
   add('[Content_Types].xml', `${DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
@@ -120,7 +130,7 @@ export async function writeWorkbook(file: string, spec: WorkbookSpec): Promise<v
     `<cellXfs count="${xfs.length}">${xfs.map((id) => `<xf numFmtId="${id}" fontId="0" fillId="0" borderId="0" xfId="0"${id ? ' applyNumberFormat="1"' : ''}/>`).join('')}</cellXfs></styleSheet>`, p));
   const strings = spec.sharedStrings ?? [];
   add('xl/sharedStrings.xml', DECL + prefixed(`<sst xmlns="${MAIN}" count="${strings.length}" uniqueCount="${strings.length}">${strings.map((s) => `<si>${s}</si>`).join('')}</sst>`, p));
-  for (const s of sheets) zip.addReadStream(Readable.from(sheetXml(s, p)), `xl/worksheets/sheet${s.id}.xml`);
+  for (const s of sheets) zip.addReadStream(Readable.from(sheetXml(s, p)), `xl/worksheets/sheet${s.id}.xml`, ENTRY_OPTIONS);
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(file));
 }

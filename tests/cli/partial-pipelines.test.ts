@@ -11,7 +11,7 @@ import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
 import { createWorkspace, REPO, type Workspace } from '../support/workspace.ts';
 
-const SAMPLE = ['accounting-staff', 'bookkeeping-agencies', 'procurement-suppliers', 'subsidy-payments'];
+const SAMPLE = ['accounting-staff', 'bookkeeping-agencies', 'continuing-education', 'procurement-suppliers', 'subsidy-payments'];
 const TWIN = [
   'name: twin',
   'system: 社会保险系统',

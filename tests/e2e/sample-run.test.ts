@@ -3,10 +3,12 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readSheet } from '../../connectors/xlsx/read-sheet.ts';
 import { loadPipelineFolder, resolveSourcePath } from '../../src/config/load-pipelines.ts';
 import { lookupCode } from '../../src/index/lookup.ts';
 import type { RunSummary } from '../../src/run/run-pipeline.ts';
 import { generateSample } from '../../src/sample/generate.ts';
+import type { SampleManifest } from '../../src/sample/manifest.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { onecode } from '../support/cli.ts';
 import { copyWorkspace, createWorkspace, REPO, type Workspace } from '../support/workspace.ts';
@@ -21,11 +23,19 @@ interface ExportRow {
  * The data rows of a pipeline's extract, read here independently of the connectors (which stage
  * CSV with DuckDB's read_csv and NDJSON line by line): CSV with csv-parse, each record starting
  * on the line after the previous record ends (quoted newlines span lines; the sample has no blank
- * lines); NDJSON one row per non-empty line.
+ * lines); NDJSON one row per non-empty line; a workbook with the xlsx reader (its own tests check
+ * it against hand-written SpreadsheetML), each row at its sheet row, blank rows skipped.
  */
 async function exportRows(pipeline: Pipeline): Promise<ExportRow[]> {
-  const bytes = await readFile(resolveSourcePath(pipeline, (pipeline.connector as { path: string }).path));
-  const connector = pipeline.connector as { kind: string; encoding?: string };
+  const file = resolveSourcePath(pipeline, (pipeline.connector as { path: string }).path);
+  const connector = pipeline.connector as { kind: string; encoding?: string; sheet?: string | number; header_row?: number };
+  if (connector.kind === 'xlsx') {
+    const sheet = await readSheet(file, { sheet: connector.sheet, headerRow: connector.header_row });
+    const rows: ExportRow[] = [];
+    for await (const r of sheet.rows()) rows.push({ line: r.row, content: JSON.stringify(r.kind === 'row' ? r.values : r.raw) });
+    return rows;
+  }
+  const bytes = await readFile(file);
   let text = connector.encoding === 'gbk' ? iconv.decode(bytes, 'gbk') : bytes.toString('utf8');
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   if (connector.kind === 'ndjson') {
@@ -56,6 +66,7 @@ function splitRepeats(rows: ExportRow[]): { repeats: number; firstLines: number[
 describe('sample → run → index', () => {
   let base: Workspace;
   let pipelines: Pipeline[];
+  let manifest: SampleManifest;
   const runs = new Map<string, RunSummary>();
   const copies: Workspace[] = [];
   /** A copy of the indexed sample, with its pipelines loaded from the copy. */
@@ -69,7 +80,7 @@ describe('sample → run → index', () => {
   beforeAll(async () => {
     base = await createWorkspace();
     await cp(path.join(REPO, 'pipelines'), path.join(base.dir, 'pipelines'), { recursive: true });
-    await generateSample({ outDir: path.join(base.dir, 'data/sample'), seed: 7, scale: 1 });
+    manifest = await generateSample({ outDir: path.join(base.dir, 'data/sample'), seed: 7, scale: 1 });
     pipelines = await loadPipelineFolder(path.join(base.dir, 'pipelines'));
     for (const p of pipelines) runs.set(p.name, await base.run(p));
   });
@@ -80,7 +91,7 @@ describe('sample → run → index', () => {
 
   it('loads every pipeline and the counts add up', async () => {
     const ws = base;
-    expect(pipelines.map((p) => p.name)).toEqual(['accounting-staff', 'bookkeeping-agencies', 'procurement-suppliers', 'subsidy-payments']);
+    expect(pipelines.map((p) => p.name)).toEqual(['accounting-staff', 'bookkeeping-agencies', 'continuing-education', 'procurement-suppliers', 'subsidy-payments']);
     for (const p of pipelines) {
       const run = runs.get(p.name)!;
       expect(run.status, `${p.name}: ${run.error}`).toBe('succeeded');
@@ -120,6 +131,37 @@ describe('sample → run → index', () => {
       const [superseded] = await ws.rows(`SELECT count(*)::INT AS n FROM quarantine WHERE run_id = '${run.runId}' AND list_contains(reason_codes, 'source_key_superseded')`);
       expect(superseded!.n, p.name).toBe(0);
     }
+  });
+
+  it('the workbook: every data row read, the IDs Excel cut to 15 digits quarantined, the rest loaded under the clean ID', async () => {
+    const ws = base;
+    const file = manifest.files.find((f) => f.system === 'continuing-education')!;
+    const n = file.injections;
+    const run = runs.get('continuing-education')!;
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      rowsRead: file.rows, // blank sheet rows are not rows
+      duplicates: n.duplicateRow,
+      quarantined: n.idPrecisionLost,
+      loaded: file.rows - n.duplicateRow! - n.idPrecisionLost!,
+    });
+    expect(n.idPrecisionLost).toBeGreaterThan(0);
+    const reasons = await ws.rows(`SELECT reason_codes::VARCHAR AS r, count(*)::INT AS n FROM quarantine WHERE run_id = '${run.runId}' GROUP BY ALL`);
+    expect(reasons).toEqual([{ r: '[xlsx_number_precision_lost]', n: n.idPrecisionLost }]);
+    // rows with an ID in a number cell (18 digits) or a lower-case x are indexed under the person's
+    // clean ID, a golden person unless that person's own registry row was quarantined
+    const cases = (await readFile(path.join(base.dir, 'data/sample', manifest.cases.path), 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { kind: string; system: string; row: number; clean?: string })
+      .filter((c) => c.system === 'continuing-education' && (c.kind === 'idNumberAsNumber' || c.kind === 'lowerCase'));
+    expect(cases.length).toBe(n.idNumberAsNumber! + n.lowerCase!);
+    const keys = cases.map((c) => `'JXJY-${String(c.row).padStart(6, '0')}'`).join(',');
+    const linked = await ws.rows(`SELECT r.source_key, r.one_code, p.id_number IS NOT NULL AS golden FROM records r LEFT JOIN persons p ON p.id_number = r.one_code WHERE r.pipeline = 'continuing-education' AND r.source_key IN (${keys}) ORDER BY r.source_key`);
+    expect(linked.length).toBe(cases.length);
+    const clean = new Map(cases.map((c) => [`JXJY-${String(c.row).padStart(6, '0')}`, c.clean]));
+    for (const r of linked) expect(r.one_code, String(r.source_key)).toBe(clean.get(String(r.source_key)));
+    expect(linked.filter((r) => r.golden).length).toBeGreaterThan(0.9 * linked.length);
   });
 
   it('lookup of a person finds the golden person and records from at least two systems, also by the 15-digit number', async () => {

@@ -6,7 +6,7 @@ import { generateSample } from '../../src/sample/generate.ts';
 import { createWorkspace, REPO, type Workspace } from '../support/workspace.ts';
 import { lineageMismatches, lineageOutranked } from './small-index.ts';
 
-// Properties of lineage and relations over the whole sample index (four systems, dirty data).
+// Properties of lineage and relations over the whole sample index (five systems, dirty data).
 describe('lineage and relations over the sample index', () => {
   let ws: Workspace;
 

@@ -17,6 +17,7 @@ import {
   withBirthDateMismatch,
   withImpossibleBirthDate,
 } from '../../src/sample/dirty-values.ts';
+import { excelFifteenDigits, figureAsText } from '../../src/sample/exports/continuing-education.ts';
 import { INJECTION_KINDS, INJECTION_RATES, allocateInjections } from '../../src/sample/injections.ts';
 import { nameVariant } from '../../src/sample/names.ts';
 import { generateOrganisations } from '../../src/sample/organisations.ts';
@@ -216,5 +217,22 @@ describe('csv writer', () => {
     expect([...encodeText('陈', { encoding: 'gbk' })]).toEqual([0xb3, 0xc2]);
     expect([...encodeText('a', { encoding: 'utf-8', bom: true })]).toEqual([0xef, 0xbb, 0xbf, 0x61]);
     expect(() => encodeText('😀', { encoding: 'gbk' })).toThrow(/GBK/);
+  });
+});
+
+describe('workbook values as Excel and staff write them', () => {
+  it('cuts an 18-digit number to the 15 significant digits Excel keeps, in its exponent form', () => {
+    expect(excelFifteenDigits('110105199001011234')).toBe('1.10105199001011E+17');
+    expect(excelFifteenDigits('350102198503170015')).toBe('3.5010219850317E+17'); // trailing zero of the mantissa dropped
+    expect(excelFifteenDigits('350102198503171500')).toBe('3.50102198503172E+17'); // rounded half up
+    expect(excelFifteenDigits('399999999999999999')).toBe('4E+17');
+    expect(Number(excelFifteenDigits('350102198503171234'))).toBe(Number('350102198503171000'));
+  });
+
+  it('writes a figure as text with two decimals and thousands separators', () => {
+    expect(figureAsText('12.5')).toBe('12.50');
+    expect(figureAsText('8')).toBe('8.00');
+    expect(figureAsText('1171')).toBe('1,171.00');
+    expect(figureAsText('1234567.25')).toBe('1,234,567.25');
   });
 });

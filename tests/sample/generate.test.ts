@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSheet } from '../../connectors/xlsx/read-sheet.ts';
 import { loadPipeline } from '../../src/config/load-pipelines.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import type { SampleManifest } from '../../src/sample/manifest.ts';
-import { fileOf, readCsv, readNdjson } from './read-sample.ts';
+import { fileOf, readCsv, readNdjson, readWorkbook } from './read-sample.ts';
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -38,10 +39,11 @@ describe('generateSample', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes the four exports, the manifest and the cases', async () => {
+  it('writes the five exports, the manifest and the cases', async () => {
     expect((await readdir(outDir)).sort()).toEqual([
       'accounting-staff.gbk.csv',
       'bookkeeping-agencies.csv',
+      'continuing-education.xlsx',
       'injected-cases.ndjson',
       'manifest.json',
       'procurement-suppliers.ndjson',
@@ -53,6 +55,7 @@ describe('generateSample', () => {
       ['bookkeeping-agencies', 'bookkeeping-agencies.csv', 'utf-8'],
       ['procurement-suppliers', 'procurement-suppliers.ndjson', 'utf-8'],
       ['subsidy-payments', 'subsidy-payments.csv', 'utf-8'],
+      ['continuing-education', 'continuing-education.xlsx', 'utf-8'],
     ]);
   });
 
@@ -94,6 +97,18 @@ describe('generateSample', () => {
     expect(Object.keys(JSON.parse(first))).toEqual(['supplier_id', 'uscc', 'org_code', 'reg_no', 'name', 'legal_rep', 'registered_capital', 'updated_at']);
   });
 
+  it('writes the training workbook as staff keep it: a title above the header, a notes sheet', async () => {
+    const file = fileOf(manifest, 'continuing-education');
+    const bytes = await readFile(path.join(outDir, file.path));
+    expect(bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    const title = await readSheet(path.join(outDir, file.path), { sheet: 1 });
+    expect(title.sheetName).toBe('学时登记');
+    expect(title.columns).toEqual(['会计人员继续教育学时登记表']);
+    const notes = await readSheet(path.join(outDir, file.path), { sheet: 2 });
+    expect(notes.sheetName).toBe('填表说明');
+    expect(notes.columns[0]).toBe('填表说明');
+  });
+
   it('has every column the repository pipelines map or key on, the agency registration number included', async () => {
     const repo = path.resolve(import.meta.dirname, '../..');
     for (const file of manifest.files) {
@@ -113,6 +128,12 @@ describe('generateSample', () => {
         expect(header).toEqual(file.columns);
         expect(records.length, file.path).toBe(file.rows);
         for (const r of records) expect(r.length).toBe(header.length);
+      } else if (file.format === 'xlsx') {
+        const { header, records } = await readWorkbook(outDir, file);
+        expect(header).toEqual(file.columns);
+        expect(records.length, file.path).toBe(file.rows);
+        // sheet rows: title, header, then the data rows and the injected blank rows
+        expect(records.at(-1)!.sheetRow).toBe(file.headerRow! + file.rows + file.injections.blankRow!);
       } else {
         expect((await readNdjson(outDir, file)).length).toBe(file.rows);
       }
@@ -121,6 +142,7 @@ describe('generateSample', () => {
     expect(manifest.population).toEqual({ persons: 2000, accountingStaff: 1500, organisations: 450, agencies: 300, suppliers: 400 });
     expect(fileOf(manifest, 'accounting-staff').rows).toBe(1500 + 15);
     expect(fileOf(manifest, 'subsidy-payments').rows).toBe(3000 + 30);
+    expect(fileOf(manifest, 'continuing-education').rows).toBe(3000 + 30);
   });
 
   it('is deterministic: same seed and scale give byte-identical files', async () => {

@@ -20,10 +20,12 @@ import {
   readNdjson,
   readSampleDate,
   regionCodes,
+  readWorkbook,
   repeatedRecords,
   residentIdStatus,
   usccStatus,
   type SupplierRecord,
+  type WorkbookRow,
 } from './read-sample.ts';
 
 /** What the exports contain, read back from disk. */
@@ -34,6 +36,7 @@ let staff: string[][];
 let agencies: string[][];
 let suppliers: SupplierRecord[];
 let payments: string[][];
+let training: WorkbookRow[];
 const codes = regionCodes();
 
 const casesOf = (system: string): InjectedCase[] => cases.filter((c) => c.system === system);
@@ -57,6 +60,7 @@ beforeAll(async () => {
   agencies = (await readCsv(outDir, fileOf(manifest, 'bookkeeping-agencies'))).records;
   suppliers = await readNdjson(outDir, fileOf(manifest, 'procurement-suppliers'));
   payments = (await readCsv(outDir, fileOf(manifest, 'subsidy-payments'))).records;
+  training = (await readWorkbook(outDir, fileOf(manifest, 'continuing-education'))).records;
 });
 afterAll(async () => {
   await rm(outDir, { recursive: true, force: true });
@@ -87,12 +91,13 @@ describe('manifest and cases', () => {
     const column = (system: string, field: string): ((row: number) => string | null | undefined) => {
       if (system === 'procurement-suppliers') return (row) => suppliers[row - 1]![field];
       const file = fileOf(manifest, system);
+      if (system === 'continuing-education') return (row) => training[row - 1]!.cells[file.columns.indexOf(field)];
       const records = { 'accounting-staff': staff, 'bookkeeping-agencies': agencies, 'subsidy-payments': payments }[system]!;
       const index = file.columns.indexOf(field);
       return (row) => records[row - 1]![index];
     };
     for (const c of cases) {
-      if (c.kind === 'duplicateRow') continue;
+      if (c.kind === 'duplicateRow' || c.kind === 'blankRow') continue;
       expect(column(c.system, c.field!)(c.row), JSON.stringify(c)).toBe(c.dirty);
     }
     for (const file of manifest.files) {
@@ -459,5 +464,47 @@ describe('subsidy-payments', () => {
     const inThree = inTwo.filter((id) => reps.has(id));
     expect(inTwo.length).toBeGreaterThan(500);
     expect(inThree.length).toBeGreaterThan(50);
+  });
+});
+
+describe('continuing-education', () => {
+  const system = 'continuing-education';
+  const at = (name: string) => col(system, name);
+
+  it('has exactly the injected Excel faults: IDs in number cells, 15-digit cut IDs, text dates and hours, blank rows, repeats', () => {
+    const ids = training.map((r) => r.cells[at('身份证号')]!);
+    expect(count(ids, (id) => /^\d{17}x$/.test(id))).toBe(expected(system, 'lowerCase'));
+    // cut to 15 significant digits: only these rows are unreadable, and for that reason only
+    const unreadable = training.filter((r) => r.unreadable);
+    expect(unreadable.length).toBe(expected(system, 'idPrecisionLost'));
+    for (const r of unreadable) {
+      expect(r.unreadable).toEqual(['xlsx_number_precision_lost']);
+      expect(r.cells[at('身份证号')]).toMatch(/^\d\.\d{1,14}E\+17$/);
+    }
+    const dates = training.map((r) => r.cells[at('培训日期')]!);
+    expect(count(dates, (d) => /^\d{4}年\d{1,2}月\d{1,2}日$/.test(d))).toBe(expected(system, 'dateAsText'));
+    expect(count(dates, (d) => /^\d{4}-\d{2}-\d{2}$/.test(d))).toBe(training.length - expected(system, 'dateAsText'));
+    const hours = training.map((r) => r.cells[at('学时')]!);
+    expect(count(hours, (h) => /^\d{1,3}(,\d{3})*\.\d{2}$/.test(h))).toBe(expected(system, 'numberAsText'));
+    expect(count(hours, (h) => /^\d+(\.5)?$/.test(h))).toBe(training.length - expected(system, 'numberAsText'));
+    for (const r of training) expect(r.cells[at('登记时间')]).toMatch(/^\d{4}-\d{2}-\d{2} (0[89]|1[0-8]):\d{2}:\d{2}$/);
+    // blank rows: gaps in the sheet row numbers, just before the rows the cases name
+    const gaps = training.flatMap((r, i) => (i > 0 && r.sheetRow - training[i - 1]!.sheetRow === 2 ? [i + 1] : []));
+    expect(gaps).toEqual(casesOf(system).filter((c) => c.kind === 'blankRow').map((c) => c.row).sort((a, b) => a - b));
+    expect(gaps.length).toBe(expected(system, 'blankRow'));
+    expect(repeatedRecords(training.map((r) => JSON.stringify(r.cells)))).toBe(expected(system, 'duplicateRow'));
+    expect(new Set(training.map((r) => r.cells[0])).size).toBe(training.length - expected(system, 'duplicateRow'));
+  });
+
+  it('writes persons of the accounting registry under their registry name, IDs in number cells with all 18 digits', () => {
+    const registryName = registryNames();
+    const cleanId = new Map(casesOf(system).filter((c) => c.field === '身份证号').map((c) => [c.row, c.clean!]));
+    training.forEach((r, i) => {
+      const id = cleanId.get(i + 1) ?? r.cells[at('身份证号')]!;
+      expect(residentIdStatus(id)).toBe('valid');
+      expect(registryName.get(id)).toBe(r.cells[at('姓名')]);
+    });
+    for (const c of casesOf(system).filter((c) => c.kind === 'idNumberAsNumber')) expect(c.dirty).toBe(c.clean);
+    for (const c of casesOf(system).filter((c) => c.kind === 'dateAsText')) expect(readSampleDate(c.dirty!)).toBe(c.clean);
   });
 });

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { parse } from 'csv-parse/sync';
+import { readSheet } from '../../connectors/xlsx/read-sheet.ts';
 import { residentIdCheckCharacter, usccCheckCharacter } from '../../src/identifiers/check-characters.ts';
 import type { SampleFile, SampleManifest } from '../../src/sample/manifest.ts';
 import type { InjectedCase } from '../../src/sample/injections.ts';
@@ -35,6 +36,28 @@ export async function readText(outDir: string, file: SampleFile): Promise<string
 export async function readCsv(outDir: string, file: SampleFile): Promise<{ header: string[]; records: string[][] }> {
   const all = parse(await readText(outDir, file));
   return { header: all[0]!, records: all.slice(1) };
+}
+
+/** A workbook data row: its sheet row number and its cells (exact values; for an unreadable row the stored text). */
+export interface WorkbookRow {
+  sheetRow: number;
+  cells: (string | null)[];
+  /** Reason codes when the xlsx reader cannot give the row's exact values. */
+  unreadable?: string[];
+}
+
+/**
+ * The data sheet of a workbook export below its header, read with the xlsx connector's reader
+ * (connectors/xlsx/read-sheet.ts, tested on its own against hand-written SpreadsheetML): blank
+ * rows skipped, so `records[n - 1]` is data row n.
+ */
+export async function readWorkbook(outDir: string, file: SampleFile): Promise<{ header: string[]; records: WorkbookRow[] }> {
+  const sheet = await readSheet(path.join(outDir, file.path), { sheet: file.sheet, headerRow: file.headerRow });
+  const records: WorkbookRow[] = [];
+  for await (const r of sheet.rows()) {
+    records.push(r.kind === 'row' ? { sheetRow: r.row, cells: r.values } : { sheetRow: r.row, cells: r.raw, unreadable: r.reasons.map((x) => x.code) });
+  }
+  return { header: sheet.columns, records };
 }
 
 /** A supplier line with `supplier_id` as a decimal string. */

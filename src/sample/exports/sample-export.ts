@@ -1,10 +1,12 @@
 /**
- * What every export builder returns: the file's description, its text and the cases injected.
+ * What every export builder returns: the file's description, its text (or workbook) and the
+ * cases injected.
  */
 import type { LineEnding, TextEncoding } from '../csv-writer.ts';
 import type { InjectedCase, InjectionKind } from '../injections.ts';
 import type { Population } from '../population.ts';
 import type { Prng } from '../prng.ts';
+import type { WorkbookSpec } from '../write-xlsx.ts';
 
 /** How a departmental export is laid out on disk. */
 export interface ExportLayout {
@@ -14,21 +16,27 @@ export interface ExportLayout {
   title: string;
   /** File name inside the output folder (fixed: pipelines reference it). */
   path: string;
-  format: 'csv' | 'ndjson';
+  format: 'csv' | 'ndjson' | 'xlsx';
+  /** Text encoding (for xlsx: of its XML parts, always UTF-8). */
   encoding: TextEncoding;
-  /** Whether the file starts with a UTF-8 byte order mark. */
+  /** Whether the file starts with a UTF-8 byte order mark (never for xlsx). */
   bom: boolean;
+  /** Line ending of the text (for xlsx: after each part's XML declaration). */
   lineEnding: LineEnding;
-  /** CSV header, or the keys of each NDJSON object in order. */
+  /** CSV header, the keys of each NDJSON object in order, or the workbook sheet's header cells. */
   columns: readonly string[];
+  /** xlsx: the data sheet's tab name. */
+  sheet?: string;
+  /** xlsx: the 1-based sheet row of the header (rows above it are a title). */
+  headerRow?: number;
 }
 
-/** A built export. */
-export interface BuiltExport {
+/** A built export: a text file (csv, ndjson) or a workbook (xlsx). */
+export type BuiltExport = BuiltExportBase & ({ text: string; workbook?: undefined } | { workbook: WorkbookSpec; text?: undefined });
+
+interface BuiltExportBase {
   layout: ExportLayout;
-  /** The whole file as text (before encoding and BOM). */
-  text: string;
-  /** Data rows written, duplicates included, header excluded. */
+  /** Data rows written, duplicates included, header (and for xlsx title and blank rows) excluded. */
   rows: number;
   /** The kinds this export can carry (its counts are reported even when zero). */
   kinds: readonly InjectionKind[];
