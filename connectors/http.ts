@@ -13,31 +13,13 @@
  * - new only (`resume: true`, cursor-token or Link pagination of an append-only feed): the read
  *   starts again at the last page a successful run read.
  */
-import { z } from 'zod';
 import { ConfigError } from '../src/errors.ts';
-import { checkHttpReadOptions, HttpReadFields } from './http/options.ts';
+import { HttpConnectorOptions } from './http/options.ts';
 import { readPages, type HttpReadState } from './http/read-pages.ts';
 import { describeUrl } from './http/safe-url.ts';
 import type { Connector, Extracted, SourceColumn, SourceDescription, SourceRead, SourceState } from './types.ts';
 import { laterInstant, sinceText } from './watermark.ts';
 
-/** Options of the `http` connector (pipeline YAML `connector:`). */
-export const HttpConnectorOptions = z
-  .strictObject({
-    kind: z.literal('http'),
-    ...HttpReadFields,
-    /** Query parameter that receives the lower bound of a cursor read (`updated_since`); needed for mode cursor. */
-    since_param: z.string().min(1).optional(),
-    /** Cursor-token or Link pagination of an append-only feed: start at the last page a successful run read. Default false. */
-    resume: z.boolean().default(false),
-  })
-  .superRefine((o, ctx) => {
-    checkHttpReadOptions(o, ctx);
-    if (o.resume && o.pagination.kind !== 'cursor' && o.pagination.kind !== 'link') {
-      ctx.addIssue({ code: 'custom', path: ['resume'], message: 'resume needs cursor or link pagination (a page or offset read starts at its first page)' });
-    }
-  });
-export type HttpConnectorOptions = z.output<typeof HttpConnectorOptions>;
 
 /** Layout version of the http connector's state. */
 const STATE_VERSION = 1;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts';
-import { HttpConnectorOptions } from '../connectors/http.ts';
-import { XlsxConnectorOptions } from '../connectors/xlsx.ts';
+import { HttpConnectorOptions } from '../connectors/http/options.ts';
+import { XlsxConnectorOptions } from '../connectors/xlsx/options.ts';
 
 /** A source file path: not empty, no NUL character (no file system accepts one). */
 const SourcePath = z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character');

@@ -241,3 +241,21 @@ export const HttpReadOptions = z.strictObject(HttpReadFields).superRefine(checkH
 /** The options as parsed (defaults filled in). */
 export type HttpReadOptions = z.output<typeof HttpReadOptions>;
 export type HttpPagination = HttpReadOptions['pagination'];
+
+/** Options of the `http` connector (pipeline YAML `connector:`). */
+export const HttpConnectorOptions = z
+  .strictObject({
+    kind: z.literal('http'),
+    ...HttpReadFields,
+    /** Query parameter that receives the lower bound of a cursor read (`updated_since`); needed for mode cursor. */
+    since_param: z.string().min(1).optional(),
+    /** Cursor-token or Link pagination of an append-only feed: start at the last page a successful run read. Default false. */
+    resume: z.boolean().default(false),
+  })
+  .superRefine((o, ctx) => {
+    checkHttpReadOptions(o, ctx);
+    if (o.resume && o.pagination.kind !== 'cursor' && o.pagination.kind !== 'link') {
+      ctx.addIssue({ code: 'custom', path: ['resume'], message: 'resume needs cursor or link pagination (a page or offset read starts at its first page)' });
+    }
+  });
+export type HttpConnectorOptions = z.output<typeof HttpConnectorOptions>;
