@@ -1,0 +1,130 @@
+# Shared by scripts/postgres.sh and scripts/mysql.sh (sourced, not run): the locking, lease counting
+# and command dispatch that scripts/kafka.sh has inline, so the two database scripts only say how to
+# initialise, start, probe and stop their own server.
+#
+# The sourcing script sets, before calling local_server_main "$@":
+#   NAME         the script's name for messages, e.g. postgres.sh
+#   HOME_DIR     the instance folder (lock, leases, pid, log)
+#   LOG_FILE     the server's log, for `logs`
+#   URL          what start/status/lease print on stdout
+#   START_TIMEOUT, STOP_TIMEOUT   seconds
+# and defines: server_pid (prints the pid, or returns 1), require_tools (dies saying what to install),
+# do_start, do_stop, do_reset, do_shell.
+# shellcheck shell=bash
+
+LEASES="$HOME_DIR/leases"
+OWNED="$HOME_DIR/started-by-lease"
+
+say() { echo "$NAME: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# Serialise every command on this instance: concurrent test workers may call start/lease at once.
+# The lock is fd 9; a server must be started with 9>&- or the lock lives as long as the server.
+lock() {
+  mkdir -p "$HOME_DIR"
+  exec 9>"$HOME_DIR/.lock"
+  flock -w "$((START_TIMEOUT + STOP_TIMEOUT + 600))" 9 || die "could not lock $HOME_DIR/.lock"
+}
+
+# Milliseconds since the epoch (bash 5's EPOCHREALTIME; its decimal mark follows the locale).
+now_ms() { local t="${EPOCHREALTIME//[.,]/}"; echo "$((t / 1000))"; }
+
+# Seconds since $1 (from now_ms) with one decimal, for messages: "1.4s".
+since() { local ms=$(($(now_ms) - $1)); printf '%d.%ds' "$((ms / 1000))" "$((ms % 1000 / 100))"; }
+
+# A zombie counts as gone: a server whose parent has exited is reaped by init, which may take a while.
+pid_alive() {
+  [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ "${stat##*) }" != Z* ]]
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# True when process $1's command line contains the fixed string $2 (pids are reused after a reboot
+# or a kill -9, so a pid file alone proves nothing).
+cmdline_has() {
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+# Sends $2 to pid $1, waits up to STOP_TIMEOUT seconds, then SIGKILL; then waits for port $3 to be
+# free so that a restart can bind it.
+stop_pid() {
+  local pid="$1" signal="$2" port="$3" waited=$SECONDS from
+  from="$(now_ms)"
+  kill "-$signal" "$pid" 2>/dev/null || true
+  while pid_alive "$pid" && ((SECONDS - waited < STOP_TIMEOUT)); do sleep 0.2; done
+  if pid_alive "$pid"; then
+    say "no clean stop after ${STOP_TIMEOUT}s; sending SIGKILL to $pid"
+    kill -KILL "$pid" 2>/dev/null || true
+    while pid_alive "$pid"; do sleep 0.1; done
+  fi
+  while port_open "$port" && ((SECONDS - waited < STOP_TIMEOUT + 10)); do sleep 0.2; done
+  say "stopped (pid $pid) after $(since "$from")"
+}
+
+do_status() {
+  local pid
+  if pid="$(server_pid)"; then
+    say "running (pid $pid)"
+    echo "$URL"
+    return 0
+  fi
+  say "not running"
+  return 3
+}
+
+live_leases() {
+  local f n=0
+  mkdir -p "$LEASES"
+  for f in "$LEASES"/*; do
+    [[ -e "$f" ]] || continue
+    if pid_alive "$(basename "$f")"; then n=$((n + 1)); else rm -f "$f"; fi
+  done
+  echo "$n"
+}
+
+# `lease` starts the server when it is not running and remembers that a lease started it.
+do_lease() {
+  local holder="${1:?lease needs the pid of the holder}"
+  if ! server_pid >/dev/null; then
+    do_start
+    touch "$OWNED"
+  else
+    echo "$URL"
+  fi
+  mkdir -p "$LEASES"
+  touch "$LEASES/$holder"
+  say "leased to pid $holder ($(live_leases) live holders)"
+}
+
+# `release` stops the server when the last live holder has released and a lease had started it;
+# a server started by hand with `start` is never stopped here.
+do_release() {
+  local holder="${1:?release needs the pid of the holder}"
+  rm -f "$LEASES/$holder"
+  local left
+  left="$(live_leases)"
+  say "released by pid $holder ($left live holders left)"
+  if [[ "$left" == 0 && -f "$OWNED" ]]; then
+    do_stop
+  fi
+}
+
+local_server_main() {
+  local cmd="${1:-}"
+  case "$cmd" in
+    start) lock; do_start ;;
+    stop) lock; do_stop ;;
+    status) do_status ;;
+    restart) lock; do_stop; do_start ;;
+    reset) lock; do_stop; do_reset ;;
+    logs) tail -n "${2:-80}" "$LOG_FILE" ;;
+    lease) lock; do_lease "${2:-}" ;;
+    release) lock; do_release "${2:-}" ;;
+    shell) shift; do_shell "$@" ;;
+    check) require_tools; say "can run a server here" ;;
+    *) echo "usage: $0 start|stop|status|restart|reset|logs [N]|lease PID|release PID|shell [ARGS]|check" >&2; exit 2 ;;
+  esac
+}

@@ -1,0 +1,73 @@
+/**
+ * What tests/support/postgres.ts and tests/support/mysql.ts share: the shape of a resolved server,
+ * resolving it once per test process with a count of its users, and asking whether a Docker engine
+ * answers. (tests/support/kafka.ts has the same logic inline, for brokers.)
+ */
+
+/** A database server for the tests: a connection URL and how to let go of it. */
+export interface TestServer {
+  /**
+   * Connection URL with credentials, e.g. `postgres://onecode:onecode-test-only@127.0.0.1:55432/onecode_test`.
+   * The local and testcontainers credentials are test-only; still, never put the URL in a log or an
+   * error message (a URL from the environment may hold a real password).
+   */
+  url: string;
+  /** Where it came from: the *_TEST_URL variable, a testcontainers container, or the local script. */
+  source: 'env' | 'docker' | 'local';
+  /** Releases the server: stops what this process started, leaves alone what it found running. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Wraps a resolver so that the server is resolved once per test process and its users are counted:
+ * every caller must call `stop()` once (in afterAll); the server is released when the last caller
+ * has. A failed resolution is forgotten, so the next caller tries again.
+ */
+export function sharedPerProcess(resolveOnce: () => Promise<TestServer>): () => Promise<TestServer> {
+  let shared: { users: number; server: Promise<TestServer> } | undefined;
+  return async () => {
+    if (shared === undefined) {
+      const server = resolveOnce();
+      shared = { users: 0, server };
+      server.catch(() => {
+        shared = undefined;
+      });
+    }
+    const current = shared;
+    const server = await current.server;
+    current.users += 1;
+    let stopped = false;
+    return {
+      url: server.url,
+      source: server.source,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        current.users -= 1;
+        if (current.users === 0) {
+          if (shared === current) shared = undefined;
+          await server.stop();
+        }
+      },
+    };
+  };
+}
+
+/**
+ * True when testcontainers finds a Docker (or compatible) engine within 10 s; false at once when the
+ * variable named by `noDockerVariable` is "1" (e.g. POSTGRES_NO_DOCKER).
+ */
+export async function dockerAnswers(noDockerVariable: string): Promise<boolean> {
+  if (process.env[noDockerVariable] === '1') return false;
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const probe = getContainerRuntimeClient().then(
+      () => true,
+      () => false,
+    );
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref());
+    return await Promise.race([probe, timeout]);
+  } catch {
+    return false;
+  }
+}
