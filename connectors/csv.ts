@@ -21,7 +21,7 @@ export const csvConnector: Connector<CsvOptions> = {
   kind: 'csv',
   options: CsvConnectorOptions,
   capabilities: fileCapabilities,
-  describe: (pipeline) => describeFile(pipeline),
+  describe: describeFile,
 
   async open(ctx, options): Promise<SourceRead> {
     const choice = await chooseFile(ctx, options);

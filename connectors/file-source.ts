@@ -18,7 +18,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Pipeline } from '../schemas/pipeline.ts';
-import { checkSourcePath, declaredSourcePath, sourceFileToRead } from '../src/config/source-path.ts';
+import { checkSourcePath, declaredSourcePath, sourceFileToRead, type FilePipeline } from '../src/config/source-path.ts';
 import { ConfigError, ExtractError } from '../src/errors.ts';
 import type { ConnectorCapabilities, OpenContext, SourceDescription, SourceState } from './types.ts';
 
@@ -54,8 +54,8 @@ export function fileCapabilities(options: FileOptions): ConnectorCapabilities {
 }
 
 /** The source as declared: the absolute path (or glob), its base name, and lines. */
-export function describeFile(pipeline: Pick<Pipeline, 'file' | 'connector'>): SourceDescription {
-  const uri = declaredSourcePath(pipeline);
+export function describeFile(pipeline: Pick<Pipeline, 'file'>, options: FileOptions): SourceDescription {
+  const uri = declaredSourcePath({ file: pipeline.file, connector: options });
   return { uri, label: path.basename(uri), positionKind: 'line' };
 }
 
@@ -77,12 +77,12 @@ export interface FileChoice {
  *   ExtractError `source_missing` when a glob matches no file at all.
  */
 export async function chooseFile(ctx: OpenContext, options: FileOptions): Promise<FileChoice> {
-  const pipeline = ctx.pipeline;
+  const pipeline: FilePipeline = { ...ctx.pipeline, connector: options };
   const previous = readState(ctx.state);
   if (!isGlob(options.path)) {
     const real = await sourceFileToRead(pipeline);
     const info = await stat(real);
-    const source = describeFile(pipeline);
+    const source = describeFile(pipeline, options);
     return { sourcePath: real, source, remaining: 0, nextState: stateOf([{ name: path.basename(real), size: info.size, mtimeMs: info.mtimeMs }]) };
   }
   const declared = declaredSourcePath(pipeline);
@@ -107,14 +107,14 @@ export async function chooseFile(ctx: OpenContext, options: FileOptions): Promis
   }
   const seen = (f: LoadedFile) => previous.some((p) => p.name === f.name && p.size === f.size && p.mtimeMs === f.mtimeMs);
   const candidates = options.files === 'every_new' ? files.filter((f) => !seen(f)) : [files[files.length - 1]!].filter((f) => !seen(f));
-  const base = describeFile(pipeline);
+  const base = describeFile(pipeline, options);
   if (candidates.length === 0) {
     return { source: base, remaining: 0, nextState: stateOf(previous) };
   }
   const chosen = candidates[0]!;
   const chosenPath = path.join(folder, chosen.name);
   // Confined like a single path: the chosen file, after symbolic links, must lie in an allowed folder.
-  const checked = await checkSourcePath({ ...pipeline, connector: { ...pipeline.connector, path: chosenPath } as Pipeline['connector'] });
+  const checked = await checkSourcePath({ ...pipeline, connector: { path: chosenPath } });
   const source: SourceDescription = { uri: chosenPath, label: chosen.name, positionKind: base.positionKind };
   // every_new keeps every file loaded; newest needs only the last one.
   const kept = options.files === 'every_new' ? [...previous.filter((p) => p.name !== chosen.name), chosen] : [chosen];

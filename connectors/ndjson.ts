@@ -122,7 +122,7 @@ export const ndjsonConnector: Connector<NdjsonOptions> = {
   kind: 'ndjson',
   options: NdjsonConnectorOptions,
   capabilities: fileCapabilities,
-  describe: (pipeline) => describeFile(pipeline),
+  describe: describeFile,
 
   async open(ctx, options): Promise<SourceRead> {
     const choice = await chooseFile(ctx, options);

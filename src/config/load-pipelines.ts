@@ -3,12 +3,12 @@ import path from 'node:path';
 import { PipelineConfig, type Pipeline } from '../../schemas/pipeline.ts';
 import { ConfigError } from '../errors.ts';
 import { parseYamlMapping, quotable, readPipelineText } from './read-yaml.ts';
-import { checkSourcePath, declaredSourcePath } from './source-path.ts';
+import { checkSourcePath, declaredSourcePath, readsFile } from './source-path.ts';
 
 /**
  * Reads and validates one pipeline file: defensive YAML (read-yaml.ts), the schema
- * (schemas/pipeline.ts), and `connector.path` confined to the allowed folders and, when the file
- * exists, a regular file (source-path.ts).
+ * (schemas/pipeline.ts), and, for a file connector, `connector.path` confined to the allowed
+ * folders and, when the file exists, a regular file (source-path.ts).
  * @param file path of a YAML file (named as given in messages).
  * @param options.dataRoots extra folders sources may lie under (default: ONECODE_DATA_ROOTS).
  * @returns the pipeline, with `name` defaulting to the file's base name.
@@ -29,7 +29,7 @@ export async function loadPipeline(file: string, options: { dataRoots?: readonly
   }
   const pipeline: Pipeline = { ...parsed.data, file: absolute, fieldLines: yaml.fieldLines };
   try {
-    await checkSourcePath(pipeline, { dataRoots: options.dataRoots, where: `${file}:${yaml.lineOf(['connector', 'path']) ?? '?'}` });
+    if (readsFile(pipeline)) await checkSourcePath(pipeline, { dataRoots: options.dataRoots, where: `${file}:${yaml.lineOf(['connector', 'path']) ?? '?'}` });
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError('config_invalid', error.message, { cause: error });
     throw error;
@@ -121,8 +121,8 @@ export async function loadPipelineFolder(dir: string, options: { dataRoots?: rea
  * Resolves a connector path relative to the folder of the pipeline file that names it (no symbolic
  * link resolved, nothing checked: see source-path.ts for the checked path a run reads).
  */
-export function resolveSourcePath(pipeline: Pipeline, relative: string = pipeline.connector.path): string {
-  return declaredSourcePath({ file: pipeline.file, connector: { ...pipeline.connector, path: relative } });
+export function resolveSourcePath(pipeline: Pick<Pipeline, 'file'>, relative: string): string {
+  return declaredSourcePath({ file: pipeline.file, connector: { path: relative } });
 }
 
 /**

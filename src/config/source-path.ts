@@ -26,6 +26,14 @@ export const DATA_ROOTS_VARIABLE = 'ONECODE_DATA_ROOTS';
 /** The pipeline field whose value this module checks. */
 const FIELD = 'connector.path';
 
+/** A pipeline whose connector reads a file (csv, ndjson, xlsx): the only ones with a `connector.path`. */
+export type FilePipeline = Pick<Pipeline, 'file' | 'fieldLines' | 'name'> & { connector: { path: string } };
+
+/** Whether a pipeline's connector reads a file named by `connector.path` (database and API connectors do not). */
+export function readsFile<P extends Pick<Pipeline, 'connector'>>(pipeline: P): pipeline is P & { connector: { path: string } } {
+  return 'path' in pipeline.connector && typeof pipeline.connector.path === 'string';
+}
+
 /**
  * Data roots from `ONECODE_DATA_ROOTS` (`path.delimiter`-separated; empty entries ignored;
  * relative entries resolved against `cwd`).
@@ -45,7 +53,7 @@ export function allowedFolders(pipelineFile: string, dataRoots: readonly string[
 }
 
 /** The source path as the pipeline names it, resolved against the pipeline file's folder (no link resolved). */
-export function declaredSourcePath(pipeline: Pick<Pipeline, 'file' | 'connector'>): string {
+export function declaredSourcePath(pipeline: Pick<FilePipeline, 'file' | 'connector'>): string {
   return path.resolve(path.dirname(pipeline.file), pipeline.connector.path);
 }
 
@@ -69,7 +77,7 @@ export interface CheckedSourcePath {
  *   `file:line: connector.path` and the path, never anything read from the file.
  */
 export async function checkSourcePath(
-  pipeline: Pick<Pipeline, 'file' | 'connector' | 'fieldLines'>,
+  pipeline: Pick<FilePipeline, 'file' | 'connector' | 'fieldLines'>,
   options: { dataRoots?: readonly string[]; where?: string } = {},
 ): Promise<CheckedSourcePath> {
   const where = options.where ?? `${pipeline.file}:${pipeline.fieldLines?.[FIELD] ?? 1}`;
@@ -96,7 +104,7 @@ export async function checkSourcePath(
  * @returns the real path (symbolic links resolved), which the connector then reads.
  * @throws what checkSourcePath throws, or ExtractError `source_missing` (exit 1) when there is no file.
  */
-export async function sourceFileToRead(pipeline: Pick<Pipeline, 'file' | 'connector' | 'fieldLines' | 'name'>): Promise<string> {
+export async function sourceFileToRead(pipeline: FilePipeline): Promise<string> {
   const checked = await checkSourcePath(pipeline);
   if (!checked.exists) throw new ExtractError('source_missing', `${checked.declared}: file not found (pipeline ${pipeline.name}, ${FIELD})`);
   return checked.real;

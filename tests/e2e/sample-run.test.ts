@@ -24,7 +24,7 @@ interface ExportRow {
  * lines); NDJSON one row per non-empty line.
  */
 async function exportRows(pipeline: Pipeline): Promise<ExportRow[]> {
-  const bytes = await readFile(resolveSourcePath(pipeline, pipeline.connector.path));
+  const bytes = await readFile(resolveSourcePath(pipeline, (pipeline.connector as { path: string }).path));
   const connector = pipeline.connector as { kind: string; encoding?: string };
   let text = connector.encoding === 'gbk' ? iconv.decode(bytes, 'gbk') : bytes.toString('utf8');
   if (text.startsWith('\uFEFF')) text = text.slice(1);

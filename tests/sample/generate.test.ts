@@ -98,7 +98,7 @@ describe('generateSample', () => {
     const repo = path.resolve(import.meta.dirname, '../..');
     for (const file of manifest.files) {
       const pipeline = await loadPipeline(path.join(repo, 'pipelines', `${file.system}.yaml`));
-      expect(path.basename(pipeline.connector.path), file.system).toBe(file.path);
+      expect(path.basename((pipeline.connector as { path: string }).path), file.system).toBe(file.path);
       for (const column of [...Object.values(pipeline.mapping), ...pipeline.source_key]) {
         expect(file.columns, `${file.system}: ${column}`).toContain(column);
       }
