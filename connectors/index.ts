@@ -1,15 +1,19 @@
 import type { ConnectorOptions, Pipeline } from '../schemas/pipeline.ts';
 import { csvConnector } from './csv.ts';
+import { mysqlConnector } from './mysql.ts';
 import { ndjsonConnector } from './ndjson.ts';
+import { postgresConnector } from './postgres.ts';
 import type { Connector, SourceDescription } from './types.ts';
 
 export type { Connector, Extracted, OpenContext, SourceRead, SourceRow, StageTarget, UnreadableRow } from './types.ts';
-export { csvConnector, ndjsonConnector };
+export { csvConnector, mysqlConnector, ndjsonConnector, postgresConnector };
 
 /** Every connector by its `kind`, as named in a pipeline's `connector.kind`. */
 export const CONNECTORS: { [K in ConnectorOptions['kind']]: Connector<Extract<ConnectorOptions, { kind: K }>> } = {
   csv: csvConnector,
   ndjson: ndjsonConnector,
+  postgres: postgresConnector,
+  mysql: mysqlConnector,
 };
 
 /** How a pipeline's source is described before it is opened (connector.describe): for progress lines and run rows. */
