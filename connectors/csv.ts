@@ -21,7 +21,7 @@ export const csvConnector: Connector<CsvOptions> = {
   kind: 'csv',
   options: CsvConnectorOptions,
   capabilities: fileCapabilities,
-  describe: describeFile,
+  describe: (pipeline, options) => describeFile({ file: pipeline.file, connector: options }),
 
   async open(ctx, options): Promise<SourceRead> {
     const choice = await chooseFile(ctx, options);

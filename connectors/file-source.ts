@@ -54,8 +54,8 @@ export function fileCapabilities(options: FileOptions): ConnectorCapabilities {
 }
 
 /** The source as declared: the absolute path (or glob), its base name, and lines. */
-export function describeFile(pipeline: Pick<Pipeline, 'file'>, options: FileOptions): SourceDescription {
-  const uri = declaredSourcePath({ file: pipeline.file, connector: options });
+export function describeFile(pipeline: Pick<FilePipeline, 'file' | 'connector'>): SourceDescription {
+  const uri = declaredSourcePath(pipeline);
   return { uri, label: path.basename(uri), positionKind: 'line' };
 }
 
@@ -77,12 +77,12 @@ export interface FileChoice {
  *   ExtractError `source_missing` when a glob matches no file at all.
  */
 export async function chooseFile(ctx: OpenContext, options: FileOptions): Promise<FileChoice> {
-  const pipeline: FilePipeline = { ...ctx.pipeline, connector: options };
+  const pipeline: FilePipeline & { name: string } = { ...ctx.pipeline, connector: options };
   const previous = readState(ctx.state);
   if (!isGlob(options.path)) {
     const real = await sourceFileToRead(pipeline);
     const info = await stat(real);
-    const source = describeFile(pipeline, options);
+    const source = describeFile(pipeline);
     return { sourcePath: real, source, remaining: 0, nextState: stateOf([{ name: path.basename(real), size: info.size, mtimeMs: info.mtimeMs }]) };
   }
   const declared = declaredSourcePath(pipeline);
@@ -107,7 +107,7 @@ export async function chooseFile(ctx: OpenContext, options: FileOptions): Promis
   }
   const seen = (f: LoadedFile) => previous.some((p) => p.name === f.name && p.size === f.size && p.mtimeMs === f.mtimeMs);
   const candidates = options.files === 'every_new' ? files.filter((f) => !seen(f)) : [files[files.length - 1]!].filter((f) => !seen(f));
-  const base = describeFile(pipeline, options);
+  const base = describeFile(pipeline);
   if (candidates.length === 0) {
     return { source: base, remaining: 0, nextState: stateOf(previous) };
   }

@@ -122,7 +122,7 @@ export const ndjsonConnector: Connector<NdjsonOptions> = {
   kind: 'ndjson',
   options: NdjsonConnectorOptions,
   capabilities: fileCapabilities,
-  describe: describeFile,
+  describe: (pipeline, options) => describeFile({ file: pipeline.file, connector: options }),
 
   async open(ctx, options): Promise<SourceRead> {
     const choice = await chooseFile(ctx, options);

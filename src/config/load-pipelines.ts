@@ -7,8 +7,8 @@ import { checkSourcePath, declaredSourcePath, readsFile } from './source-path.ts
 
 /**
  * Reads and validates one pipeline file: defensive YAML (read-yaml.ts), the schema
- * (schemas/pipeline.ts), and, for a file connector, `connector.path` confined to the allowed
- * folders and, when the file exists, a regular file (source-path.ts).
+ * (schemas/pipeline.ts), and `connector.path` confined to the allowed folders and, when the file
+ * exists, a regular file (source-path.ts).
  * @param file path of a YAML file (named as given in messages).
  * @param options.dataRoots extra folders sources may lie under (default: ONECODE_DATA_ROOTS).
  * @returns the pipeline, with `name` defaulting to the file's base name.

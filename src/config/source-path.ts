@@ -26,14 +26,6 @@ export const DATA_ROOTS_VARIABLE = 'ONECODE_DATA_ROOTS';
 /** The pipeline field whose value this module checks. */
 const FIELD = 'connector.path';
 
-/** A pipeline whose connector reads a file (csv, ndjson, xlsx): the only ones with a `connector.path`. */
-export type FilePipeline = Pick<Pipeline, 'file' | 'fieldLines' | 'name'> & { connector: { path: string } };
-
-/** Whether a pipeline's connector reads a file named by `connector.path` (database and API connectors do not). */
-export function readsFile<P extends Pick<Pipeline, 'connector'>>(pipeline: P): pipeline is P & { connector: { path: string } } {
-  return 'path' in pipeline.connector && typeof pipeline.connector.path === 'string';
-}
-
 /**
  * Data roots from `ONECODE_DATA_ROOTS` (`path.delimiter`-separated; empty entries ignored;
  * relative entries resolved against `cwd`).
@@ -50,6 +42,14 @@ export function dataRootsFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = pro
 export function allowedFolders(pipelineFile: string, dataRoots: readonly string[] = dataRootsFromEnv()): string[] {
   const own = path.dirname(path.resolve(pipelineFile));
   return [own, path.resolve(own, '..', 'data'), ...dataRoots];
+}
+
+/** A pipeline whose connector reads a file (csv, ndjson, xlsx): it has `connector.path`. */
+export type FilePipeline = Pick<Pipeline, 'file' | 'fieldLines'> & { name?: string; connector: { path: string } };
+
+/** Whether the pipeline's connector reads a file named by `connector.path`. */
+export function readsFile<P extends Pick<Pipeline, 'connector'>>(pipeline: P): pipeline is P & { connector: { path: string } } {
+  return typeof (pipeline.connector as { path?: unknown }).path === 'string';
 }
 
 /** The source path as the pipeline names it, resolved against the pipeline file's folder (no link resolved). */
@@ -104,7 +104,7 @@ export async function checkSourcePath(
  * @returns the real path (symbolic links resolved), which the connector then reads.
  * @throws what checkSourcePath throws, or ExtractError `source_missing` (exit 1) when there is no file.
  */
-export async function sourceFileToRead(pipeline: FilePipeline): Promise<string> {
+export async function sourceFileToRead(pipeline: FilePipeline & { name: string }): Promise<string> {
   const checked = await checkSourcePath(pipeline);
   if (!checked.exists) throw new ExtractError('source_missing', `${checked.declared}: file not found (pipeline ${pipeline.name}, ${FIELD})`);
   return checked.real;

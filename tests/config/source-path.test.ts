@@ -8,12 +8,9 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/config/load-pipelines.ts';
-import { checkSourcePath, dataRootsFromEnv, type FilePipeline } from '../../src/config/source-path.ts';
+import { checkSourcePath, dataRootsFromEnv } from '../../src/config/source-path.ts';
 import { onecode } from '../support/cli.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
-
-/** The `connector.path` of a file pipeline. */
-const filePath = (p: { connector: unknown }): string => (p.connector as { path: string }).path;
 
 const CSV = '身份证号,姓名\n350102198503171237,陈明\n';
 
@@ -58,15 +55,15 @@ describe('connector.path', () => {
     await mkdir(elsewhere);
     await writeFile(path.join(elsewhere, 'root.csv'), CSV);
 
-    expect(filePath(await loadPipeline(await write('here.csv')))).toBe('here.csv');
-    expect(filePath(await loadPipeline(await write('../data/beside.csv')))).toBe('../data/beside.csv');
+    expect(((await loadPipeline(await write('here.csv'))).connector as { path: string }).path).toBe('here.csv');
+    expect(((await loadPipeline(await write('../data/beside.csv'))).connector as { path: string }).path).toBe('../data/beside.csv');
     // Not there yet: allowed (a missing file fails the run, not the configuration).
     await loadPipeline(await write('../data/later.csv'));
     const file = await write(path.join(elsewhere, 'root.csv'));
     const refused = await rejection(loadPipeline(file));
     expect(refused).toMatchObject({ code: 'config_invalid', exitCode: 2 });
     expect(refused.message).toBe(`${file}:4: connector.path: ${path.join(elsewhere, 'root.csv')} is outside the folders a pipeline may read (${pipelines}, ${path.join(ws.dir, 'data')}); move the file there or add its folder to ONECODE_DATA_ROOTS`);
-    expect(filePath(await loadPipeline(file, { dataRoots: [elsewhere] }))).toBe(path.join(elsewhere, 'root.csv'));
+    expect(((await loadPipeline(file, { dataRoots: [elsewhere] })).connector as { path: string }).path).toBe(path.join(elsewhere, 'root.csv'));
     expect(dataRootsFromEnv({ ONECODE_DATA_ROOTS: `/srv/a${path.delimiter}${path.delimiter}rel` }, '/work')).toEqual(['/srv/a', '/work/rel']);
   });
 
@@ -92,7 +89,7 @@ describe('connector.path', () => {
     await writeFile(path.join(ws.dir, 'data', 'real.csv'), CSV);
     await symlink(path.join(ws.dir, 'data', 'real.csv'), path.join(pipelines, 'link.csv'));
     const p = await loadPipeline(await write('link.csv'));
-    expect(await checkSourcePath(p as FilePipeline)).toEqual({ declared: path.join(pipelines, 'link.csv'), real: path.join(ws.dir, 'data', 'real.csv'), exists: true });
+    expect(await checkSourcePath(p as never)).toEqual({ declared: path.join(pipelines, 'link.csv'), real: path.join(ws.dir, 'data', 'real.csv'), exists: true });
     expect(await ws.run(p)).toMatchObject({ status: 'succeeded', loaded: 1 });
   });
 
