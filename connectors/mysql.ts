@@ -16,9 +16,9 @@
  * SECOND`), the integer types and DECIMAL (bound `>= ?`, exact).
  */
 import mysql from 'mysql2';
-import { MysqlConnectorOptions } from '../schemas/pipeline.ts';
 import type { Logger } from '../src/logger.ts';
 import { mysqlConverter, mysqlCursorKind, mysqlStructured, mysqlTypeName, type MysqlField } from './mysql/column-types.ts';
+import { MysqlConnectorOptions } from './sql/options.ts';
 import type { SqlDialect } from './sql/read-sql.ts';
 import type { SourceFailure } from './sql/source-errors.ts';
 import { sqlConnector, type SqlDriver, type SqlSession } from './sql/sql-connector.ts';

@@ -16,14 +16,14 @@
  * - anything else (text, varchar, uuid, time, interval, enum, money, ...): the server's text.
  * Column types are the server's `format_type` names (`character varying(18)`, `numeric(20,2)`,
  * `timestamp(3) with time zone`); a domain column reports its base type.
- * Cursor columns: date, timestamp, timestamptz (bound `>= $1::type - lag`), smallint, integer,
+ * Cursor columns: date, timestamp, timestamptz (bound `>= $1::type - interval '1 second' * lag`), smallint, integer,
  * bigint, numeric (bound `>= $1::type`).
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { PostgresConnectorOptions } from '../schemas/pipeline.ts';
 import type { Logger } from '../src/logger.ts';
 import { arrayTextToJson } from './postgres/array-text.ts';
+import { PostgresConnectorOptions } from './sql/options.ts';
 import { quoteDoubleQuoted, type CursorKind, type SqlDialect } from './sql/read-sql.ts';
 import type { SourceFailure } from './sql/source-errors.ts';
 import { sqlConnector, type SqlColumn, type SqlDriver, type SqlSession } from './sql/sql-connector.ts';
@@ -71,7 +71,7 @@ function converter(oid: number, category: string | null, delimiter: string | nul
 const dialect: SqlDialect = {
   quoteIdent: quoteDoubleQuoted,
   cursorBound(column, type, kind, lagSeconds, watermark) {
-    const bound = kind === 'time' ? `$1::${type} - make_interval(secs => ${lagSeconds})` : `$1::${type}`;
+    const bound = kind === 'time' ? `$1::${type} - interval '1 second' * ${lagSeconds}` : `$1::${type}`;
     return { sql: `${column} >= ${bound}`, params: [watermark] };
   },
 };
@@ -83,12 +83,14 @@ function session(client: pg.Client): SqlSession {
     async describe(sql) {
       const described = await client.query({ text: sql, rowMode: 'array' });
       if (described.fields.length === 0) return [];
+      // One row per column, in order, from a VALUES list of the type OIDs and modifiers the server
+      // sent (numbers): no unnest WITH ORDINALITY, which PostgreSQL 9.2-based servers lack.
+      const values = described.fields.map((f, n) => `(${n}, ${Number(f.dataTypeID)}::oid, ${Number(f.dataTypeModifier)})`).join(', ');
       const types = await client.query<[string, string | null, string | null]>({
-        text: `SELECT format_type(f.oid, f.mod), t.typcategory, e.typdelim
-               FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS f(oid, mod, n)
-               LEFT JOIN pg_type t ON t.oid = f.oid LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+        text: `SELECT format_type(f.o, f.m), t.typcategory, e.typdelim
+               FROM (VALUES ${values}) AS f(n, o, m)
+               LEFT JOIN pg_type t ON t.oid = f.o LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
                ORDER BY f.n`,
-        values: [described.fields.map((f) => f.dataTypeID), described.fields.map((f) => f.dataTypeModifier)],
         rowMode: 'array',
       });
       const columns: SqlColumn[] = [];

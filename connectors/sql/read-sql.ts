@@ -22,18 +22,22 @@ export interface SqlDialect {
 }
 
 /**
- * The relation a read selects from, aliased `s`: `"public"."staff" AS s` or `(SELECT …) AS s`
- * (the query's last line may end in a `--` comment: the closing parenthesis goes on a line of its own).
+ * The relation a read selects from, aliased `s`: `"public"."staff" s` or `(SELECT …) s` (no `AS`
+ * before the alias, which Oracle and DM refuse; the query's last line may end in a `--` comment,
+ * so the closing parenthesis goes on a line of its own).
  */
 export function relationSql(dialect: SqlDialect, source: SqlSource): string {
-  if ('query' in source) return `(${source.query}\n) AS s`;
+  if ('query' in source) return `(${source.query}\n) s`;
   const { schema, name } = source.table;
-  return `${schema === undefined ? '' : `${dialect.quoteIdent(schema)}.`}${dialect.quoteIdent(name)} AS s`;
+  return `${schema === undefined ? '' : `${dialect.quoteIdent(schema)}.`}${dialect.quoteIdent(name)} s`;
 }
 
-/** A statement that returns the relation's columns (names and types) and no row. */
+/**
+ * A statement that returns the relation's columns (names and types) and no row: `WHERE 1 = 0`,
+ * which every dialect plans as empty without reading (no LIMIT, which Oracle and DM lack).
+ */
 export function describeSql(dialect: SqlDialect, source: SqlSource): string {
-  return `SELECT * FROM ${relationSql(dialect, source)} LIMIT 0`;
+  return `SELECT * FROM ${relationSql(dialect, source)} WHERE 1 = 0`;
 }
 
 /** How a read is bounded in `mode: cursor`. */

@@ -5,10 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { arrayTextToJson } from '../../connectors/postgres/array-text.ts';
 import { describeSqlSource, readDatabaseUrl } from '../../connectors/sql/connection-url.ts';
-import { sqlSource } from '../../connectors/sql/options.ts';
-import { quoteDoubleQuoted, readSql, type SqlDialect } from '../../connectors/sql/read-sql.ts';
+import { PostgresConnectorOptions, sqlSource } from '../../connectors/sql/options.ts';
+import { describeSql, quoteDoubleQuoted, readSql, type SqlDialect } from '../../connectors/sql/read-sql.ts';
 import { cursorState, watermarkFrom } from '../../connectors/sql/watermark.ts';
-import { PostgresConnectorOptions } from '../../schemas/pipeline.ts';
 
 const pipeline = { file: '/p/staff.yaml', fieldLines: { 'connector.url_env': 7 } };
 const spec = { kind: 'postgres', schemes: ['postgres', 'postgresql'], defaultPort: 5432 };
@@ -71,12 +70,13 @@ describe('the SQL of a read', () => {
     quoteIdent: quoteDoubleQuoted,
     cursorBound: (column, type, kind, lag, watermark) => ({ sql: `${column} >= $1::${type}${kind === 'time' ? ` - ${lag}` : ''}`, params: [watermark] }),
   };
-  it('quotes tables, wraps queries, bounds and orders a cursor read', () => {
-    expect(readSql(dialect, { table: { schema: 'hr', name: 'a"b' } })).toEqual({ sql: 'SELECT * FROM "hr"."a""b" AS s', params: [] });
+  it('quotes tables, wraps queries, bounds and orders a cursor read; describes with no row', () => {
+    expect(describeSql(dialect, { table: { name: 'staff' } })).toBe('SELECT * FROM "staff" s WHERE 1 = 0');
+    expect(readSql(dialect, { table: { schema: 'hr', name: 'a"b' } })).toEqual({ sql: 'SELECT * FROM "hr"."a""b" s', params: [] });
     const cursor = { column: '更新时间', type: 'timestamp without time zone', kind: 'time' as const, lagSeconds: 300 };
-    expect(readSql(dialect, { query: 'SELECT 1 AS x -- note' }, cursor)).toEqual({ sql: 'SELECT * FROM (SELECT 1 AS x -- note\n) AS s ORDER BY s."更新时间"', params: [] });
+    expect(readSql(dialect, { query: 'SELECT 1 AS x -- note' }, cursor)).toEqual({ sql: 'SELECT * FROM (SELECT 1 AS x -- note\n) s ORDER BY s."更新时间"', params: [] });
     expect(readSql(dialect, { table: { name: 't' } }, { ...cursor, watermark: '2026-03-01 08:00:00' })).toEqual({
-      sql: 'SELECT * FROM "t" AS s WHERE s."更新时间" >= $1::timestamp without time zone - 300 ORDER BY s."更新时间"', params: ['2026-03-01 08:00:00'],
+      sql: 'SELECT * FROM "t" s WHERE s."更新时间" >= $1::timestamp without time zone - 300 ORDER BY s."更新时间"', params: ['2026-03-01 08:00:00'],
     });
   });
 });
