@@ -35,6 +35,15 @@ const BEGIN_SESSION = [
   'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY',
 ];
 
+/**
+ * A cursor read is ordered by its column. With rows longer than max_length_for_sort_data (1024
+ * bytes by default in MariaDB; nine VARCHAR(100) utf8mb4 columns are 3,600), the server sorts row
+ * ids and then fetches every row by id, in random order: measured on 1,000,000 rows, 40 s instead
+ * of 2.7 s. A larger limit sorts the rows themselves. MySQL 8.0.20 deprecated the variable (its
+ * optimizer chooses alone); a server without it is left as it is (ER_UNKNOWN_SYSTEM_VARIABLE).
+ */
+const SORT_WHOLE_ROWS = 'SET SESSION max_length_for_sort_data = 1048576';
+
 const dialect: SqlDialect = {
   quoteIdent: (name) => `\`${name.replaceAll('`', '``')}\``,
   cursorBound(column, _type, kind, lagSeconds, watermark) {
@@ -181,6 +190,9 @@ const driver: SqlDriver = {
     connection.on('error', (error: { code?: string }) => logger.warn({ errorCode: error.code }, 'database connection error'));
     try {
       await new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
+      await call(connection, SORT_WHOLE_ROWS).catch((error: { code?: string }) => {
+        if (error.code !== 'ER_UNKNOWN_SYSTEM_VARIABLE') throw error;
+      });
       for (const statement of BEGIN_SESSION) await call(connection, statement);
     } catch (error) {
       connection.destroy();
