@@ -6,7 +6,9 @@
  *   value converted to text) against `psql -c "COPY … TO STDOUT"` (PostgreSQL), and
  *   `mysql --quick -e "SELECT …"` and `mysqldump --quick --single-transaction` (MySQL), all
  *   written to /dev/null; median of BENCH_REPEAT (default 3), as rows/s and a ratio;
- * - memory: the peak resident set size of this process during one extract, above the one before;
+ * - memory: the peak resident set size of this process during one extract, above the one before,
+ *   and one extract in a child process whose V8 old space is capped at 32 MiB (it completes only
+ *   if the rows are not held);
  * - cursor: a full first run of a `mode: cursor` pipeline into the index, then 1% of the rows
  *   changed, then the cursor run that reads them, as a share of the first run's time.
  *
@@ -14,19 +16,19 @@
  * *_TEST_URL variables, a Docker engine, or scripts/postgres.sh and scripts/mysql.sh). BENCH_DB
  * (`postgres` or `mysql`) picks one. Needs psql, mysql and mysqldump on PATH.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { CONNECTORS } from '../connectors/index.ts';
-import type { Connector } from '../connectors/types.ts';
 import { loadPipeline } from '../src/config/load-pipelines.ts';
 import { openIndex } from '../src/index/open-index.ts';
 import { createLogger } from '../src/logger.ts';
 import { runPipeline } from '../src/run/run-pipeline.ts';
 import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
-import type { Pipeline } from '../schemas/pipeline.ts';
+import { extractOnly, type ExtractFigures } from './extract-capped.ts';
 import { resolveMysql } from '../tests/support/mysql.ts';
 import { resolvePostgres } from '../tests/support/postgres.ts';
 
@@ -105,29 +107,17 @@ const mysql: Target = {
   drop: (u) => mysqlCli(u, `DROP TABLE IF EXISTS ${TABLE}`),
 };
 
-/** The connector's extract alone: every row read and converted, nothing stored. Time and peak RSS above the start. */
-async function extractOnly(kind: Target['kind'], dir: string, env: NodeJS.ProcessEnv, table: string): Promise<{ ms: number; rows: number; rssBefore: number; rssPeak: number }> {
-  const connector = CONNECTORS[kind] as Connector<Pipeline['connector']>;
-  const options = connector.options.parse({ kind, url_env: 'BENCH_DB_URL', table });
-  const pipeline = { name: 'bench-extract', file: path.join(dir, 'x.yaml') } as unknown as Pipeline;
-  (globalThis as { gc?: () => void }).gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
-  const t = performance.now();
-  let n = 0;
-  try {
-    const read = await connector.open({ pipeline, logger, state: null, env }, options);
-    try {
-      for await (const row of read.extract()) if (row.kind === 'row') n++;
-    } finally {
-      await read.close();
-    }
-  } finally {
-    clearInterval(sampler);
-  }
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  return { ms: performance.now() - t, rows: n, rssBefore, rssPeak };
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const CAP_MIB = 32;
+
+/** One extract in a child process (bench/extract-capped.ts, which loads only the connectors) with V8's old space capped. */
+async function cappedExtract(kind: Target['kind'], env: NodeJS.ProcessEnv): Promise<ExtractFigures> {
+  const script = fileURLToPath(new URL('./extract-capped.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [`--max-old-space-size=${CAP_MIB}`, '--import', 'tsx', script, kind, TABLE], {
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ExtractFigures;
 }
 
 async function benchTarget(target: Target, dir: string, csv: string): Promise<void> {
@@ -148,7 +138,7 @@ async function benchTarget(target: Target, dir: string, csv: string): Promise<vo
         await e.run(u);
         theirs.get(e.label)!.push(performance.now() - t);
       }
-      const x = await extractOnly(target.kind, dir, env, TABLE);
+      const x = await extractOnly(target.kind, env, TABLE);
       if (x.rows !== rows) throw new Error(`${target.kind}: the extract read ${x.rows} rows, not ${rows}`);
       ours.push(x.ms);
       if (i === 0) memory = x;
@@ -160,7 +150,9 @@ async function benchTarget(target: Target, dir: string, csv: string): Promise<vo
       const ref = median(theirs.get(e.label)!);
       console.log(`  median of ${repeat}: ${e.label} ${seconds(ref)} (${perSecond(ref)}); ratio connector / ${e.label}: ${(one / ref).toFixed(2)}`);
     }
-    console.log(`  memory: RSS ${(memory.rssBefore / 2 ** 20).toFixed(0)} MiB before the extract, peak ${(memory.rssPeak / 2 ** 20).toFixed(0)} MiB during it (+${((memory.rssPeak - memory.rssBefore) / 2 ** 20).toFixed(0)} MiB, fetch_size 5000)`);
+    console.log(`  memory: RSS ${mib(memory.rssBefore)} MiB before the extract, peak ${mib(memory.rssPeak)} MiB during it (+${mib(memory.rssPeak - memory.rssBefore)} MiB, fetch_size 5000)`);
+    const capped = await cappedExtract(target.kind, env);
+    console.log(`  memory, V8 old space capped at ${CAP_MIB} MiB: read ${capped.rows.toLocaleString('en')} rows in ${seconds(capped.ms)}, RSS ${mib(capped.rssBefore)} → peak ${mib(capped.rssPeak)} MiB`);
 
     // mode cursor: a full first run into the index, 1% of the rows changed, the cursor run.
     const file = path.join(dir, `bench-${target.kind}.yaml`);
