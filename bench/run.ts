@@ -4,9 +4,11 @@
  * shared and noisy): the target for the bulk path is 4 or less.
  *
  * Then the push benchmark (bench/push.ts): outbox events to Kafka next to kcat.
+ * With BENCH_ONLY=db only: the database connectors next to the servers' own exports
+ * (bench/connectors-db.ts; needs PostgreSQL and MySQL/MariaDB, so not in the default set).
  *
  * Env: BENCH_ROWS (default 1,000,000), BENCH_REPEAT (default 3; the median is reported),
- * BENCH_ONLY (`index` or `push`), and those of bench/push.ts.
+ * BENCH_ONLY (`index`, `push` or `db`), and those of bench/push.ts and bench/connectors-db.ts.
  */
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +20,7 @@ import { openIndex } from '../src/index/open-index.ts';
 import { createLogger } from '../src/logger.ts';
 import { runPipeline } from '../src/run/run-pipeline.ts';
 import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
+import { benchDatabases } from './connectors-db.ts';
 import { benchPush } from './push.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -82,5 +85,8 @@ async function benchIndex(): Promise<void> {
 }
 
 const only = process.env.BENCH_ONLY;
-if (only !== 'push') await benchIndex();
-if (only !== 'index') await benchPush();
+if (only === 'db') await benchDatabases();
+else {
+  if (only !== 'push') await benchIndex();
+  if (only !== 'index') await benchPush();
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts';
 import { HttpConnectorOptions } from '../connectors/http/options.ts';
 import { XlsxConnectorOptions } from '../connectors/xlsx/options.ts';
+import { MysqlConnectorOptions, PostgresConnectorOptions } from '../connectors/sql/options.ts';
 
 /** A source file path: not empty, no NUL character (no file system accepts one). */
 const SourcePath = z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character');
@@ -47,7 +48,7 @@ export const NdjsonConnectorOptions = z.strictObject({
   files: FilesChoice,
 });
 
-export const ConnectorOptions = z.discriminatedUnion('kind', [CsvConnectorOptions, NdjsonConnectorOptions, XlsxConnectorOptions, HttpConnectorOptions]);
+export const ConnectorOptions = z.discriminatedUnion('kind', [CsvConnectorOptions, NdjsonConnectorOptions, XlsxConnectorOptions, HttpConnectorOptions, PostgresConnectorOptions, MysqlConnectorOptions]);
 export type ConnectorOptions = z.infer<typeof ConnectorOptions>;
 
 /** How a field is classified for protection. `secret` fields are never stored or pushed. */
