@@ -6,6 +6,7 @@
  * the pipelines of examples/databases/ into data/onecode-databases.duckdb with the connection URLs
  * in the environment variables those pipelines name.
  *
+ * ONECODE_SAMPLE_POSTGRES_URL and ONECODE_SAMPLE_MYSQL_URL, when set, name other servers (tests).
  * Test-only servers and credentials: never point this at a real system (it replaces the tables).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,10 +20,14 @@ import pg from 'pg';
 import { generateSample } from '../src/sample/generate.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SAMPLE = path.join(ROOT, 'data', 'sample');
+/** Where the sample is written and which index the runs write: data/ unless ONECODE_SAMPLE_DIR names another folder (tests). */
+const DATA = process.env.ONECODE_SAMPLE_DIR ?? path.join(ROOT, 'data');
+const SAMPLE = path.join(DATA, 'sample');
 
-/** The URL a local server script prints (`status`), or a clear stop. */
-function serverUrl(script: string): string {
+/** The URL of a server: the variable the example pipelines name when it is set, else what the local server script prints (`status`), or a clear stop. */
+function serverUrl(script: string, variable: string): string {
+  const given = process.env[variable];
+  if (given) return given;
   const result = spawnSync('bash', [path.join(ROOT, 'scripts', script), 'status'], { encoding: 'utf8' });
   if (result.status !== 0) {
     process.stderr.write(`db-sample: ${script} reports no server running: start both with npm run db:start\n`);
@@ -76,12 +81,12 @@ async function loadMysql(url: string): Promise<number> {
   }
 }
 
-const postgresUrl = serverUrl('postgres.sh');
-const mysqlUrl = serverUrl('mysql.sh');
+const postgresUrl = serverUrl('postgres.sh', 'ONECODE_SAMPLE_POSTGRES_URL');
+const mysqlUrl = serverUrl('mysql.sh', 'ONECODE_SAMPLE_MYSQL_URL');
 await generateSample({ outDir: SAMPLE });
 process.stdout.write(`loaded ${await loadPostgres(postgresUrl)} rows into PostgreSQL table public.accounting_staff\n`);
 process.stdout.write(`loaded ${await loadMysql(mysqlUrl)} rows into MariaDB table bookkeeping_agencies\n`);
-execFileSync(process.execPath, [path.join(ROOT, 'bin', 'onecode.js'), 'run', '--all', '--no-push', '--pipelines', path.join(ROOT, 'examples', 'databases'), '--db', path.join(ROOT, 'data', 'onecode-databases.duckdb')], {
+execFileSync(process.execPath, [path.join(ROOT, 'bin', 'onecode.js'), 'run', '--all', '--no-push', '--pipelines', path.join(ROOT, 'examples', 'databases'), '--db', path.join(DATA, 'onecode-databases.duckdb')], {
   stdio: 'inherit',
   env: { ...process.env, ONECODE_SAMPLE_POSTGRES_URL: postgresUrl, ONECODE_SAMPLE_MYSQL_URL: mysqlUrl },
 });
