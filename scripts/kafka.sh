@@ -25,7 +25,9 @@
 #   KAFKA_CACHE_DIR        cache folder; default <repo>/.cache/kafka (jars in lib/, instances beside)
 #   KAFKA_VERSION          broker version resolved from Maven Central; default: kafka.version in tools/kafka/pom.xml (4.4.0)
 #   KAFKA_INSTANCE         name of an independent broker (own data, pid, log); default "default"
-#   KAFKA_PORT             client listener port on 127.0.0.1; default 9092
+#   KAFKA_PORT             client listener port on 127.0.0.1 for `start`; default 9092. `start` records it
+#                          in <instance>/port; status, lease, stop and start of a running broker use the
+#                          recorded port (saying so on stderr when KAFKA_PORT asks for another)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port on 127.0.0.1; default KAFKA_PORT+1
 #   KAFKA_HEAP_OPTS        JVM heap; default "-Xms256m -Xmx512m"
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to answer; default 120
@@ -53,6 +55,10 @@ LOG4J_CONFIG="$HOME_DIR/log4j2.properties"
 LEASES="$HOME_DIR/leases"
 OWNED="$HOME_DIR/started-by-lease"
 BOOTSTRAP="127.0.0.1:$PORT"
+# The client port the running broker was started on (as in scripts/lib/local-server.sh): a later
+# command whose environment asks for another port must still name the broker's real address.
+PORT_FILE="$HOME_DIR/port"
+REQUESTED_PORT="$PORT"
 
 say() { echo "kafka.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -65,6 +71,25 @@ lock() {
 }
 
 pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
+
+# True when the broker runs: sets RUNNING_PID, and PORT and BOOTSTRAP to the port recorded at its
+# start (written by do_start), saying so on stderr (once) when that is not the port asked for.
+RUNNING_PID=""
+PORT_NOTED=""
+running() {
+  RUNNING_PID="$(broker_pid)" || { RUNNING_PID=""; return 1; }
+  local recorded
+  recorded="$(cat "$PORT_FILE" 2>/dev/null || true)"
+  [[ "$recorded" =~ ^[0-9]+$ ]] || return 0 # started by an older kafka.sh: PORT stays as asked
+  PORT="$recorded"
+  BOOTSTRAP="127.0.0.1:$PORT"
+  if [[ "$recorded" != "$REQUESTED_PORT" && -z "$PORT_NOTED" ]]; then
+    PORT_NOTED=1
+    local asked="KAFKA_PORT=$REQUESTED_PORT"
+    [[ -n "${KAFKA_PORT:-}" ]] || asked="the default port $REQUESTED_PORT (KAFKA_PORT is not set)"
+    say "the running broker (pid $RUNNING_PID) listens on port $recorded, not on $asked: using port $recorded"
+  fi
+}
 
 broker_pid() {
   local pid
@@ -173,8 +198,8 @@ metadata_ok() {
 
 do_start() {
   local pid
-  if pid="$(broker_pid)"; then
-    say "already running (pid $pid) on $BOOTSTRAP"
+  if running; then
+    say "already running (pid $RUNNING_PID) on $BOOTSTRAP"
     echo "$BOOTSTRAP"
     return 0
   fi
@@ -184,6 +209,7 @@ do_start() {
   fi
   resolve_jars
   write_config
+  echo "$PORT" >"$PORT_FILE"
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   format_storage
 
@@ -219,11 +245,12 @@ do_start() {
 
 do_stop() {
   local pid
-  if ! pid="$(broker_pid)"; then
+  if ! running; then
     rm -f "$PID_FILE" "$OWNED"
     say "not running"
     return 0
   fi
+  pid="$RUNNING_PID"
   kill -TERM "$pid" 2>/dev/null || true
   local waited=$SECONDS
   while pid_alive "$pid" && ((SECONDS - waited < STOP_TIMEOUT)); do sleep 0.2; done
@@ -239,9 +266,8 @@ do_stop() {
 }
 
 do_status() {
-  local pid
-  if pid="$(broker_pid)"; then
-    say "running (pid $pid) on $BOOTSTRAP, Apache Kafka $(cat "$LIB/.version" 2>/dev/null || echo '?')"
+  if running; then
+    say "running (pid $RUNNING_PID) on $BOOTSTRAP, Apache Kafka $(cat "$LIB/.version" 2>/dev/null || echo '?')"
     echo "$BOOTSTRAP"
     return 0
   fi
@@ -261,7 +287,7 @@ live_leases() {
 
 do_lease() {
   local holder="${1:?lease needs the pid of the holder}"
-  if ! broker_pid >/dev/null; then
+  if ! running; then
     do_start
     touch "$OWNED"
   else
@@ -284,7 +310,7 @@ case "$cmd" in
   start) lock; do_start ;;
   stop) lock; do_stop ;;
   status) do_status ;;
-  restart) lock; do_stop; do_start ;;
+  restart) lock; do_stop; PORT="$REQUESTED_PORT"; BOOTSTRAP="127.0.0.1:$PORT"; do_start ;; # on the port asked for
   reset) lock; do_stop; rm -rf "$DATA" "$LEASES"; say "deleted $DATA" ;;
   logs) tail -n "${2:-80}" "$LOG_FILE" ;;
   lease) lock; do_lease "${2:-}" ;;

@@ -21,6 +21,11 @@
 #            server when it is not running; `release` stops it when the last live holder has
 #            released and a lease had started it. A server started by hand is never stopped by it.
 #
+# The port: `start` records the port it starts the server on in <instance>/port; every command on a
+# running server (status, lease, shell, stop, and start when already running) uses that port, and
+# says on stderr when MYSQL_PORT (or its default) asks for another. `restart` stops the server and
+# starts it on the port asked for.
+#
 # What it holds: database onecode_test and user onecode (password onecode-test-only; a TEST-ONLY
 # credential, printed in the URL on stdout, never to be used for anything real) with all privileges
 # on onecode_test and on databases named onecode_test_* (so a test may make its own). The server
@@ -36,7 +41,7 @@
 # Environment (all optional):
 #   MYSQL_CACHE_DIR      cache folder; default <repo>/.cache/mysql
 #   MYSQL_INSTANCE       name of an independent server (own data, pid, log, socket); default "default"
-#   MYSQL_PORT           port on 127.0.0.1; default 53306
+#   MYSQL_PORT           port on 127.0.0.1 for `start`; default 53306 (a running server keeps its own)
 #   MYSQL_SERVER_BIN     the server binary; default mariadbd (or mysqld) on PATH or in /usr/sbin
 #   MYSQL_START_TIMEOUT  seconds to wait for the server to answer; default 60
 #   MYSQL_STOP_TIMEOUT   seconds to wait for a clean stop before SIGKILL; default 60
@@ -64,7 +69,8 @@ fi
 DATABASE=onecode_test
 APP_USER=onecode
 APP_PASSWORD=onecode-test-only
-URL="mysql://$APP_USER:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE"
+PORT_VAR=MYSQL_PORT
+server_url() { echo "mysql://$APP_USER:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE"; }
 
 # shellcheck source=scripts/lib/local-server.sh
 source "$ROOT/scripts/lib/local-server.sh"
@@ -132,9 +138,9 @@ app_answers() {
 
 do_start() {
   local pid
-  if pid="$(server_pid)"; then
-    say "already running (pid $pid) on 127.0.0.1:$PORT"
-    echo "$URL"
+  if running; then
+    say "already running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
+    server_url
     return 0
   fi
   require_tools
@@ -151,6 +157,7 @@ do_start() {
     initialised=" (of which mariadb-install-db $(since "$from"))"
   fi
   write_init_file
+  record_port
   rm -f "$SOCKET" "$DATA/mariadbd.pid"
 
   local started=$SECONDS
@@ -174,7 +181,7 @@ do_start() {
     fi
     if port_open "$PORT" && app_answers; then
       say "ready on 127.0.0.1:$PORT after $(since "$from")$initialised"
-      echo "$URL"
+      server_url
       return 0
     fi
     sleep 0.2
@@ -186,13 +193,12 @@ do_start() {
 }
 
 do_stop() {
-  local pid
-  if ! pid="$(server_pid)"; then
+  if ! running; then
     rm -f "$PID_FILE" "$OWNED"
     say "not running"
     return 0
   fi
-  stop_pid "$pid" TERM "$PORT"
+  stop_pid "$RUNNING_PID" TERM "$PORT"
   rm -f "$PID_FILE" "$OWNED"
 }
 
@@ -203,6 +209,7 @@ do_reset() {
 
 do_shell() {
   require_tools
+  running || die "not running: start it with \`$0 start\`"
   MYSQL_PWD="$APP_PASSWORD" exec "$CLIENT" --no-defaults --protocol=TCP -h 127.0.0.1 -P "$PORT" \
     -u "$APP_USER" -D "$DATABASE" "$@"
 }

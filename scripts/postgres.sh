@@ -21,6 +21,11 @@
 #            server when it is not running; `release` stops it when the last live holder has
 #            released and a lease had started it. A server started by hand is never stopped by it.
 #
+# The port: `start` records the port it starts the server on in <instance>/port; every command on a
+# running server (status, lease, shell, stop, and start when already running) uses that port, and
+# says on stderr when POSTGRES_PORT (or its default) asks for another. `restart` stops the server
+# and starts it on the port asked for.
+#
 # What it holds: database onecode_test, owned by user onecode (password onecode-test-only; a
 # TEST-ONLY credential, printed in the URL on stdout, never to be used for anything real). onecode may
 # create databases (CREATEDB) but is no superuser. The superuser `postgres` has a random password
@@ -35,7 +40,7 @@
 # Environment (all optional):
 #   POSTGRES_CACHE_DIR      cache folder; default <repo>/.cache/postgres
 #   POSTGRES_INSTANCE       name of an independent server (own data, pid, log); default "default"
-#   POSTGRES_PORT           port on 127.0.0.1; default 55432
+#   POSTGRES_PORT           port on 127.0.0.1 for `start`; default 55432 (a running server keeps its own)
 #   POSTGRES_BIN_DIR        folder of initdb/pg_ctl/postgres/psql; default the newest /usr/lib/postgresql/*/bin
 #   POSTGRES_OS_USER        the user the server runs as when this script runs as root; default postgres
 #   POSTGRES_START_TIMEOUT  seconds to wait for the server to answer; default 60
@@ -57,7 +62,8 @@ PASSWORD_FILE="$HOME_DIR/superuser.password"
 DATABASE=onecode_test
 APP_USER=onecode
 APP_PASSWORD=onecode-test-only
-URL="postgres://$APP_USER:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE"
+PORT_VAR=POSTGRES_PORT
+server_url() { echo "postgres://$APP_USER:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE"; }
 
 # shellcheck source=scripts/lib/local-server.sh
 source "$ROOT/scripts/lib/local-server.sh"
@@ -188,9 +194,9 @@ app_answers() {
 
 do_start() {
   local pid data
-  if pid="$(server_pid)"; then
-    say "already running (pid $pid) on 127.0.0.1:$PORT"
-    echo "$URL"
+  if running; then
+    say "already running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
+    server_url
     return 0
   fi
   require_tools
@@ -213,6 +219,7 @@ do_start() {
   [[ "$BIN" == *"/$version/"* || -n "${POSTGRES_BIN_DIR:-}" ]] ||
     die "$data was made by PostgreSQL $version but the server found is $BIN: run \`$0 reset\` to start afresh, or set POSTGRES_BIN_DIR"
   write_config "$data"
+  record_port
   rm -f "$data/postmaster.pid" # a stale one from a killed server; server_pid said it is not running
 
   # Without -l, pg_ctl hands its own stdout (the log, opened here) to the server. fd 9 (the lock)
@@ -232,18 +239,17 @@ do_start() {
     sleep 0.2
   done
   say "PostgreSQL $version (pid $pid) ready on 127.0.0.1:$PORT after $(since "$from")$initialised, log $LOG_FILE"
-  echo "$URL"
+  server_url
 }
 
 do_stop() {
-  local pid
-  if ! pid="$(server_pid)"; then
+  if ! running; then
     rm -f "$OWNED"
     say "not running"
     return 0
   fi
   # SIGINT is PostgreSQL's fast shutdown: sessions are ended, a checkpoint is written.
-  stop_pid "$pid" INT "$PORT"
+  stop_pid "$RUNNING_PID" INT "$PORT"
   rm -f "$OWNED"
 }
 
@@ -256,6 +262,7 @@ do_reset() {
 
 do_shell() {
   require_tools
+  running || die "not running: start it with \`$0 start\`"
   PGPASSWORD="$APP_PASSWORD" exec "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U "$APP_USER" -d "$DATABASE" "$@"
 }
 

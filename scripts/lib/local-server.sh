@@ -4,16 +4,24 @@
 #
 # The sourcing script sets, before calling local_server_main "$@":
 #   NAME         the script's name for messages, e.g. postgres.sh
-#   HOME_DIR     the instance folder (lock, leases, pid, log)
+#   HOME_DIR     the instance folder (lock, leases, pid, log, recorded port)
 #   LOG_FILE     the server's log, for `logs`
-#   URL          what start/status/lease print on stdout
+#   PORT         the port asked for (from PORT_VAR in the environment, or the default)
+#   PORT_VAR     the environment variable that sets it, for messages, e.g. POSTGRES_PORT
 #   START_TIMEOUT, STOP_TIMEOUT   seconds
-# and defines: server_pid (prints the pid, or returns 1), require_tools (dies saying what to install),
-# do_start, do_stop, do_reset, do_shell.
+# and defines: server_pid (prints the pid, or returns 1), server_url (prints what start/status/lease
+# print on stdout, built from $PORT), require_tools (dies saying what to install), do_start, do_stop,
+# do_reset, do_shell. do_start calls record_port before it launches the server; every command that
+# acts on a running server calls running first, so that it uses the port that server listens on.
 # shellcheck shell=bash
 
 LEASES="$HOME_DIR/leases"
 OWNED="$HOME_DIR/started-by-lease"
+# The port the running server was started on: the environment of a later command may ask for another
+# (a shell without PORT_VAR asks for the default), and that command must not name a port the server
+# does not listen on, which may be another user's server.
+PORT_FILE="$HOME_DIR/port"
+REQUESTED_PORT="$PORT"
 
 say() { echo "$NAME: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -42,6 +50,36 @@ pid_alive() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Writes the port the server is about to listen on into the instance folder (read by `running`).
+record_port() {
+  mkdir -p "$HOME_DIR"
+  echo "$PORT" >"$PORT_FILE"
+}
+
+# True when the server runs: sets RUNNING_PID, and PORT to the port recorded at its start. When that
+# is not the port the environment asks for, says so on stderr (once): the running server's port wins.
+# No recorded port (a server started by a script older than record_port): PORT stays as asked, with a
+# word on stderr.
+RUNNING_PID=""
+PORT_NOTED=""
+running() {
+  RUNNING_PID="$(server_pid)" || { RUNNING_PID=""; return 1; }
+  local recorded
+  recorded="$(cat "$PORT_FILE" 2>/dev/null || true)"
+  if [[ ! "$recorded" =~ ^[0-9]+$ ]]; then
+    [[ -n "$PORT_NOTED" ]] || say "no port recorded in $PORT_FILE (the server was started by an older $NAME): assuming port $PORT; restart it to record its port"
+    PORT_NOTED=1
+    return 0
+  fi
+  PORT="$recorded"
+  if [[ "$recorded" != "$REQUESTED_PORT" && -z "$PORT_NOTED" ]]; then
+    PORT_NOTED=1
+    local asked="$PORT_VAR=$REQUESTED_PORT"
+    [[ -n "${!PORT_VAR:-}" ]] || asked="the default port $REQUESTED_PORT ($PORT_VAR is not set)"
+    say "the running server (pid $RUNNING_PID) listens on port $recorded, not on $asked: using port $recorded"
+  fi
+}
+
 # True when process $1's command line contains the fixed string $2 (pids are reused after a reboot
 # or a kill -9, so a pid file alone proves nothing).
 cmdline_has() {
@@ -65,10 +103,9 @@ stop_pid() {
 }
 
 do_status() {
-  local pid
-  if pid="$(server_pid)"; then
-    say "running (pid $pid)"
-    echo "$URL"
+  if running; then
+    say "running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
+    server_url
     return 0
   fi
   say "not running"
@@ -88,11 +125,11 @@ live_leases() {
 # `lease` starts the server when it is not running and remembers that a lease started it.
 do_lease() {
   local holder="${1:?lease needs the pid of the holder}"
-  if ! server_pid >/dev/null; then
+  if ! running; then
     do_start
     touch "$OWNED"
   else
-    echo "$URL"
+    server_url
   fi
   mkdir -p "$LEASES"
   touch "$LEASES/$holder"
@@ -118,7 +155,7 @@ local_server_main() {
     start) lock; do_start ;;
     stop) lock; do_stop ;;
     status) do_status ;;
-    restart) lock; do_stop; do_start ;;
+    restart) lock; do_stop; PORT="$REQUESTED_PORT"; do_start ;; # starts on the port asked for
     reset) lock; do_stop; do_reset ;;
     logs) tail -n "${2:-80}" "$LOG_FILE" ;;
     lease) lock; do_lease "${2:-}" ;;
