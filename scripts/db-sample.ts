@@ -86,7 +86,9 @@ const mysqlUrl = serverUrl('mysql.sh', 'ONECODE_SAMPLE_MYSQL_URL');
 await generateSample({ outDir: SAMPLE });
 process.stdout.write(`loaded ${await loadPostgres(postgresUrl)} rows into PostgreSQL table public.accounting_staff\n`);
 process.stdout.write(`loaded ${await loadMysql(mysqlUrl)} rows into MariaDB table bookkeeping_agencies\n`);
-execFileSync(process.execPath, [path.join(ROOT, 'bin', 'onecode.js'), 'run', '--all', '--no-push', '--pipelines', path.join(ROOT, 'examples', 'databases'), '--db', path.join(DATA, 'onecode-databases.duckdb')], {
+const index = path.join(DATA, 'onecode-databases.duckdb');
+execFileSync(process.execPath, [path.join(ROOT, 'bin', 'onecode.js'), 'run', '--all', '--no-push', '--pipelines', path.join(ROOT, 'examples', 'databases'), '--db', index], {
   stdio: 'inherit',
   env: { ...process.env, ONECODE_SAMPLE_POSTGRES_URL: postgresUrl, ONECODE_SAMPLE_MYSQL_URL: mysqlUrl },
 });
+process.stdout.write(`the index is ${path.relative(process.cwd(), index)}: look around with npx onecode status --db ${path.relative(process.cwd(), index)}\n`);

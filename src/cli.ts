@@ -65,7 +65,7 @@ function program(): Command {
     .option('--scale <n>', 'multiply row counts', positiveInt('--scale'), 1)
     .action(async (opts: { out: string; seed: number; scale: number }) => {
       const manifest = await generateSample({ outDir: opts.out, seed: opts.seed, scale: opts.scale });
-      for (const f of manifest.files) process.stdout.write(`${path.join(opts.out, f.path)}\t${f.rows} rows\t${f.encoding}\t${f.system}\n`);
+      for (const f of manifest.files) process.stdout.write(`${path.join(opts.out, f.path)}\t${f.rows} rows\t${f.format === 'xlsx' ? 'workbook' : f.encoding}\t${f.system}\n`);
     });
 
   cli

@@ -54,7 +54,10 @@ export function formatCheck(s: RunSummary): string {
   }
   if (c.schemaChanges.length > 0) {
     lines.push('schema changes since the last successful run:');
-    for (const ch of c.schemaChanges) lines.push(`  ${ch.change} ${ch.column}${ch.renamedFrom ? ` (likely renamed from ${ch.renamedFrom}: confirm and map it)` : ''} → ${ch.action}`);
+    for (const ch of c.schemaChanges) {
+      const rename = ch.renamedFrom ? ` (likely renamed from ${ch.renamedFrom}${ch.used ? ', and mapped' : ': confirm and map it'})` : '';
+      lines.push(`  ${ch.change} ${ch.column}${rename} → ${ch.action}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Table from 'cli-table3';
 import type { RunSummary } from '../run/run-pipeline.ts';
 import { errorTextWithoutValues } from '../error-text.ts';
@@ -13,7 +14,9 @@ export function formatRunSummary(summaries: RunSummary[], pendingEvents: number)
     style: { head: [], border: [] },
   });
   for (const s of summaries) {
-    table.push([s.pipeline, s.status, s.rowsRead, s.loaded, s.duplicates, s.quarantined, s.created, s.updated, s.deleted, s.events, s.durationMs]);
+    // A run of a glob names the file it took; a run that found nothing new says so.
+    const file = s.nothingNew ? ' (no new file)' : s.source && s.declaredSource && s.source !== s.declaredSource ? ` (${path.basename(s.source)})` : '';
+    table.push([`${s.pipeline}${file}`, s.status, s.rowsRead, s.loaded, s.duplicates, s.quarantined, s.created, s.updated, s.deleted, s.events, s.durationMs]);
   }
   const ok = summaries.filter((s) => s.status === 'succeeded');
   const sum = (k: keyof RunSummary): number => ok.reduce((n, s) => n + (s[k] as number), 0);

@@ -14,7 +14,7 @@ import { recordedError } from './error-record.ts';
 import { quarantinedReasonSummary, stagedReasonSummary } from './reason-summary.ts';
 import { withholdRejectedRaw } from './withhold-raw.ts';
 import { readPolicy } from './read-policy.ts';
-import { checkSchemaDrift, markLikelyRenames, type ColumnChange } from './schema-drift.ts';
+import { checkSchemaDrift, markLikelyRenames, usedColumns, type ColumnChange } from './schema-drift.ts';
 import { loadSourceState, saveSourceStateSql, type StoredSourceState } from './source-state.ts';
 
 /** What `run` reports for one pipeline. */
@@ -29,6 +29,8 @@ export interface RunSummary extends RunCounts {
   durationMs: number;
   /** The source read (a file path or a URI without secrets). */
   source?: string;
+  /** The source as the pipeline declares it (a glob, before a file of it is taken). */
+  declaredSource?: string;
   /** Files of a glob still waiting after this run (`files: every_new`): run again to load the next. */
   moreWaiting?: number;
   /** The read had nothing new (every file of a glob already loaded). */
@@ -46,7 +48,8 @@ export interface CheckReport {
   columns: SourceColumn[];
   /** Reason code → rows and first positions (ReasonSummary of reason-summary.ts). */
   reasons: Record<string, { rows: number; first_lines: number[] }>;
-  schemaChanges: { column: string; change: string; renamedFrom: string | null; action: string }[];
+  /** `used`: the pipeline maps the column (or keys, cursors or flags deletes by it). */
+  schemaChanges: { column: string; change: string; renamedFrom: string | null; action: string; used: boolean }[];
 }
 
 export interface RunPipelineOptions {
@@ -89,7 +92,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   const { index, pipeline } = o;
   const c = index.connection;
   const logger = o.logger.child({ component: 'run', pipeline: pipeline.name });
-  const runNo = Number((await c.runAndReadAll(`SELECT nextval('run_seq')`)).getRows()[0]![0]);
+  // A dry run takes no number from the sequence (which no rollback gives back): the next free one.
+  const runNo = Number((await c.runAndReadAll(o.dryRun
+    ? `SELECT greatest(coalesce(max(run_no), 0), (SELECT coalesce(max(run_no), 0) FROM run_log)) + 1 FROM run_log`
+    : `SELECT nextval('run_seq')`)).getRows()[0]![0]);
   const runId = `r${String(runNo).padStart(6, '0')}`;
   const connector = CONNECTORS[pipeline.connector.kind] as Connector<typeof pipeline.connector>;
   const declared = connector.describe(pipeline, pipeline.connector);
@@ -119,7 +125,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (source !== declared.uri) await c.run(`UPDATE run_log SET source = ${quoteLiteral(source)} WHERE run_id = ${quoteLiteral(runId)}`);
     const drift: ReadRun['drift'] = { changes: [] };
     // Drift before the rows are read where the source declares its columns up front.
-    if (read.columns) drift.changes = await checkSchemaDrift({ connection: c, pipeline, runId, source, logger, before: stored.columns, now: read.columns });
+    const opened = read;
+    if (read.columns) drift.changes = await checkSchemaDrift({ connection: c, pipeline, runId, source, logger, before: stored.columns, now: read.columns, sample: () => opened.extract() });
     let plan: RunPlan | undefined;
     let columns: SourceColumn[] | null = read.columns ?? stored.columns;
     if (!read.nothingNew) {
@@ -143,11 +150,11 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
         linked = ${counts.linked}, unlinked = ${counts.unlinked}, relinked = ${counts.relinked},
         reason_summary = ${quoteLiteral(plan ? await quarantinedReasonSummary(c, runId) : '{}')}
       WHERE run_id = ${quoteLiteral(runId)}`);
-    const check = dry ? await checkReport(c, runId, o.dryRun?.sampleRows !== undefined, columns ?? []) : undefined;
+    const check = dry ? await checkReport(c, pipeline, runId, o.dryRun?.sampleRows !== undefined, columns ?? []) : undefined;
     await c.run(dry ? 'ROLLBACK' : 'COMMIT');
     const summary: RunSummary = {
       ...(check ? { check } : {}),
-      runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started, source,
+      runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started, source, declaredSource: declared.uri,
       ...(read.moreWaiting ? { moreWaiting: read.moreWaiting } : {}),
       ...(read.nothingNew ? { nothingNew: true } : {}),
       ...(drift.changes.length > 0 ? { schemaChanges: drift.changes.length } : {}),
@@ -237,11 +244,12 @@ async function* firstRows<T>(items: AsyncGenerator<T>, n: number): AsyncGenerato
 }
 
 /** A dry run's report, read inside its transaction before the rollback. */
-async function checkReport(c: OpenIndex['connection'], runId: string, sampled: boolean, columns: SourceColumn[]): Promise<CheckReport> {
+async function checkReport(c: OpenIndex['connection'], pipeline: Pipeline, runId: string, sampled: boolean, columns: SourceColumn[]): Promise<CheckReport> {
+  const used = usedColumns(pipeline);
   const reasons = JSON.parse(await quarantinedReasonSummary(c, runId)) as CheckReport['reasons'];
   const changes = (await c.runAndReadAll(`
     SELECT column_name, change, renamed_from, action FROM schema_change WHERE run_id = ${quoteLiteral(runId)} ORDER BY column_name`)).getRows() as [string, string, string | null, string][];
-  return { sampled, columns, reasons, schemaChanges: changes.map(([column, change, renamedFrom, action]) => ({ column, change, renamedFrom, action })) };
+  return { sampled, columns, reasons, schemaChanges: changes.map(([column, change, renamedFrom, action]) => ({ column, change, renamedFrom, action, used: used.has(column) })) };
 }
 
 /**

@@ -11,7 +11,7 @@
  * records the last runs stored) are marked a likely rename for a person to confirm.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { SourceColumn } from '../../connectors/types.ts';
+import type { Extracted, SourceColumn } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { GuardError } from '../errors.ts';
 import { quoteLiteral } from '../index/sql-text.ts';
@@ -62,6 +62,8 @@ export function driftAction(p: Pipeline, changes: readonly ColumnChange[]): 'fai
 export async function checkSchemaDrift(o: {
   connection: DuckDBConnection; pipeline: Pipeline; runId: string; source: string; logger: Logger;
   before: readonly SourceColumn[] | null; now: readonly SourceColumn[];
+  /** Rows of this read, sampled when the run is about to fail, to find likely renames among the changes (SAMPLE_ROWS at most). */
+  sample?: () => AsyncIterable<Extracted>;
 }): Promise<ColumnChange[]> {
   if (o.before === null) return [];
   const changes = compareColumns(o.before, o.now);
@@ -75,12 +77,16 @@ export async function checkSchemaDrift(o: {
     const used = usedColumns(o.pipeline);
     const gone = changes.filter((c) => c.change === 'removed' && used.has(c.column)).map((c) => `'${c.column}'`);
     const added = changes.filter((c) => c.change === 'added').map((c) => `'${c.column}'`);
+    const renames = o.sample ? await sampledRenames(o.connection, o.pipeline, o.runId, changes, o.sample) : [];
+    const renamed = renames.map((r) => `'${r.from}' → '${r.to}' (the same values in ${r.same} of ${r.compared} sampled rows)`);
     throw new GuardError(
       'schema_changed',
-      `${o.source}: the source's columns changed since the last successful run (${described})${gone.length > 0 ? `: ${gone.join(', ')} used by ${o.pipeline.file} ${gone.length > 1 ? 'are' : 'is'} gone` : ''}; nothing was loaded.${added.length > 0 ? ` If a column was renamed to ${added.join(' or ')}, map the new name;` : ''} set on_schema_change: warn to load anyway (view schema_changes)`,
+      `${o.source}: the source's columns changed since the last successful run (${described})${gone.length > 0 ? `: ${gone.join(', ')} used by ${o.pipeline.file} ${gone.length > 1 ? 'are' : 'is'} gone` : ''}; nothing was loaded.` +
+        (renamed.length > 0 ? ` Likely renamed: ${renamed.join(', ')}: if so, map the new name.` : added.length > 0 ? ` If a column was renamed to ${added.join(' or ')}, map the new name; if it was dropped, remove it from the mapping.` : gone.length > 0 ? ' If it was dropped, remove it from the mapping.' : '') +
+        ` Or set on_schema_change: warn to load anyway: records then lose the values of the columns gone, with an update event each (onecode check shows how many) (view schema_changes)`,
     );
   }
-  if (action === 'warn') o.logger.warn({ pipeline: o.pipeline.name, runId: o.runId, changes: changes.map((c) => ({ column: c.column, change: c.change })) }, 'source columns changed');
+  if (action === 'warn') o.logger.warn({ runId: o.runId, changes: changes.map((c) => ({ column: c.column, change: c.change })) }, 'source columns changed');
   return changes;
 }
 
@@ -102,4 +108,45 @@ export async function markLikelyRenames(c: DuckDBConnection, p: Pipeline, runId:
       await c.run(`UPDATE schema_change SET renamed_from = ${quoteLiteral(r.column)} WHERE run_id = ${quoteLiteral(runId)} AND column_name = ${quoteLiteral(a.column)} AND change = 'added'`);
     }
   }
+}
+
+/** Rows read to look for likely renames when a run fails on its drift. */
+export const RENAME_SAMPLE_ROWS = 1000;
+
+/**
+ * Likely renames found in a sample of this read (up to RENAME_SAMPLE_ROWS rows): a removed column
+ * whose values in the pipeline's stored records equal an added column's values in the sampled rows
+ * of the same source key, for at least 95% of the keys both hold. Marks them in `schema_change`.
+ * Values are compared in SQL and never leave it.
+ */
+async function sampledRenames(c: DuckDBConnection, p: Pipeline, runId: string, changes: readonly ColumnChange[], sample: () => AsyncIterable<Extracted>): Promise<{ from: string; to: string; same: number; compared: number }[]> {
+  const removed = changes.filter((ch) => ch.change === 'removed').map((ch) => ch.column);
+  const added = changes.filter((ch) => ch.change === 'added').map((ch) => ch.column);
+  if (removed.length === 0 || added.length === 0) return [];
+  const rows: string[] = [];
+  let n = 0;
+  for await (const item of sample()) {
+    if (++n > RENAME_SAMPLE_ROWS) break;
+    if (item.kind !== 'row') continue;
+    const keyParts = p.source_key.map((k) => item.fields[k]?.trim() ?? '');
+    if (keyParts.some((part) => part === '')) continue;
+    const key = keyParts.join(String.fromCharCode(31));
+    for (const a of added) rows.push(`(${quoteLiteral(key)}, ${quoteLiteral(a)}, ${item.fields[a] === null || item.fields[a] === undefined ? 'NULL' : quoteLiteral(item.fields[a]!)})`);
+  }
+  if (rows.length === 0) return [];
+  await c.run(`CREATE OR REPLACE TEMP TABLE drift_sample AS SELECT * FROM (VALUES ${rows.join(', ')}) v(source_key, col, val)`);
+  const found: { from: string; to: string; same: number; compared: number }[] = [];
+  for (const a of added) for (const r of removed) {
+    const path = quoteLiteral('$.' + JSON.stringify(r));
+    const [compared, same] = (await c.runAndReadAll(`
+      SELECT count(*), count(*) FILTER (WHERE s.val IS NOT DISTINCT FROM json_extract_string(o.payload, ${path}))
+      FROM drift_sample s JOIN source_record o ON o.pipeline = ${quoteLiteral(p.name)} AND o.source_key = s.source_key
+      WHERE s.col = ${quoteLiteral(a)}`)).getRows()[0]!.map(Number) as [number, number];
+    if (compared > 0 && same >= 0.95 * compared) {
+      found.push({ from: r, to: a, same, compared });
+      await c.run(`UPDATE schema_change SET renamed_from = ${quoteLiteral(r)} WHERE run_id = ${quoteLiteral(runId)} AND column_name = ${quoteLiteral(a)} AND change = 'added'`);
+    }
+  }
+  await c.run('DROP TABLE drift_sample');
+  return found;
 }

@@ -59,6 +59,13 @@ describe('onecode check', () => {
   it('shows schema drift since the last real run, and says a run would fail, still writing nothing', async () => {
     expect((await onecode(['run', 'staff', '--pipelines', ws.dir, '--db', db, '--no-push'], { cwd: ws.dir })).code).toBe(0);
     const before = await counts();
+    // the checks before took no run number: the first real run is run 1
+    const index = await openIndex(db);
+    try {
+      expect((await index.connection.runAndReadAll(`SELECT run_no::INT FROM run_log`)).getRows()).toEqual([[1]]);
+    } finally {
+      index.close();
+    }
     const text = await readFile(path.join(ws.dir, 'staff.csv'), 'utf8');
     await writeFile(path.join(ws.dir, 'staff.csv'), text.replace('身份证号,姓名,备注', '身份证号,姓名,附注'));
     const warn = await onecode(['check', 'staff', '--pipelines', ws.dir, '--db', db], { cwd: ws.dir });

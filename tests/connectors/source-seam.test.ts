@@ -128,7 +128,8 @@ describe('deleted_when', () => {
     // the mark needs only the key: an empty name does not keep the delete in quarantine
     await write('marks.csv', ['身份证号,姓名,删除标志', `${personId(1)},,Y`, `${personId(9)},无名,1`]);
     const run = await ws.run(p);
-    expect(run).toMatchObject({ status: 'succeeded', rowsRead: 2, loaded: 2, quarantined: 0, created: 0, deleted: 1, events: 1 });
+    // the mark of a key never loaded leaves the index as it was: counted unchanged, with the record not in this read
+    expect(run).toMatchObject({ status: 'succeeded', rowsRead: 2, loaded: 2, quarantined: 0, created: 0, deleted: 1, unchanged: 2, events: 1 });
     expect(await ws.rows(`SELECT op, code FROM changes WHERE run_id = '${run.runId}'`)).toEqual([{ op: 'd', code: personId(1) }]);
     expect(await ws.rows(`SELECT source_key FROM records`)).toEqual([{ source_key: personId(2) }]);
   });
@@ -173,6 +174,21 @@ describe('schema drift', () => {
       { column_name: '姓名', change: 'removed', renamed_from: null, action: 'fail' },
     ]);
     expect(await ws.rows(`SELECT name FROM persons`)).toEqual([{ name: '陈明' }]);
+  });
+
+  it('a run failing on a mapped column gone names a likely rename found in a sample of the read, and records it', async () => {
+    await write('staff.csv', persons([1, '陈明'], [2, '林芳']));
+    const p = await personPipeline(ws, 'staff', { path: 'staff.csv' });
+    await ws.run(p);
+    await write('staff.csv', ['身份证号,xm', `${personId(1)},陈明`, `${personId(2)},林芳`]);
+    const run = await ws.run(p);
+    expect(run).toMatchObject({ status: 'failed', errorCode: 'schema_changed' });
+    expect(run.error).toContain(`Likely renamed: '姓名' → 'xm' (the same values in 2 of 2 sampled rows): if so, map the new name.`);
+    expect(run.error).not.toContain('陈明');
+    expect(await changes()).toEqual([
+      { column_name: 'xm', change: 'added', renamed_from: '姓名', action: 'fail' },
+      { column_name: '姓名', change: 'removed', renamed_from: null, action: 'fail' },
+    ]);
   });
 
   it('a removed column and an added one holding the same values row by row are marked a likely rename', async () => {

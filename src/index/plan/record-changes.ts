@@ -10,11 +10,11 @@ export interface RecordChanges {
   updated: number;
   /** Records absent from a snapshot extract, or marked deleted by a row (`deleted_when`). */
   deleted: number;
-  /** Loaded rows marking a delete (`deleted_when`): of a record held (counted in `deleted`) or of none. */
+  /** Loaded rows marking the delete of a record held (`deleted_when`; counted in `deleted`). */
   markedDeletes: number;
-  /** Records left as they were: loaded rows identical to their record, and for an incremental pipeline the records its extract did not hold. */
+  /** Records left as they were: loaded rows identical to their record, rows marking the delete of a record not held, and for an incremental pipeline the records its extract did not hold. */
   unchanged: number;
-  /** Loaded rows identical to their record (part of `unchanged`). */
+  /** Loaded rows that leave the index as it was: identical to their record, or marking the delete of a record not held (part of `unchanged`). */
   loadedUnchanged: number;
   /** Records of the pipeline before the run. */
   existing: number;
@@ -58,10 +58,12 @@ export async function planRecordChanges(ctx: PlanContext): Promise<RecordChanges
   const created = counts.get('c+') ?? 0;
   const updated = counts.get('u+') ?? 0;
   const deleted = (counts.get('d') ?? 0) + (counts.get('d+') ?? 0);
-  const markedDeletes = (counts.get('d+') ?? 0) + (counts.get('x+') ?? 0);
-  const loadedUnchanged = counts.get('=+') ?? 0;
+  const markedDeletes = counts.get('d+') ?? 0;
+  // A row marking the delete of a record the index does not hold leaves the index as it was.
+  const markedAbsent = counts.get('x+') ?? 0;
+  const loadedUnchanged = (counts.get('=+') ?? 0) + markedAbsent;
   const unchanged = loadedUnchanged + (counts.get('=') ?? 0);
-  const existing = updated + deleted + unchanged;
+  const existing = updated + deleted + unchanged - markedAbsent;
   // The guard bounds what absence deletes; a row marking a delete says so explicitly.
   assertDeletesWithinShare({
     source: ctx.source, pipeline: p.name, deleted: counts.get('d') ?? 0, existing, maxDeleteShare: p.max_delete_share, allowDeletes: ctx.allowDeletes,
