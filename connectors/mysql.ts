@@ -12,12 +12,12 @@
  * instant in China Standard Time (session time_zone `+08:00`, written with `+08:00`), JSON as its
  * text (structured), binary strings and BLOBs as lower-case hex, BIT as its number. TINYINT(1) (what
  * MySQL calls BOOLEAN) stays `0` / `1`: the type cannot tell a flag from a small number.
- * Cursor columns: DATE, DATETIME, TIMESTAMP (bound `>= CAST(? AS DATETIME(6)) - INTERVAL lag
+ * Cursor columns (by their type name: sql/cursor-types.ts): DATE, DATETIME, TIMESTAMP (bound `>= CAST(? AS DATETIME(6)) - INTERVAL lag
  * SECOND`), the integer types and DECIMAL (bound `>= ?`, exact).
  */
 import mysql from 'mysql2';
 import type { Logger } from '../src/logger.ts';
-import { mysqlConverter, mysqlCursorKind, mysqlStructured, mysqlTypeName, type MysqlField } from './mysql/column-types.ts';
+import { mysqlConverter, mysqlStructured, mysqlTypeName, type MysqlField } from './mysql/column-types.ts';
 import { MysqlConnectorOptions } from './sql/options.ts';
 import type { SqlDialect } from './sql/read-sql.ts';
 import type { SourceFailure } from './sql/source-errors.ts';
@@ -77,10 +77,7 @@ function session(connection: Connection): SqlSession {
     async describe(sql) {
       const { fields } = await call(connection, sql);
       converters = fields.map(mysqlConverter);
-      return fields.map((f) => {
-        const cursorKind = mysqlCursorKind(f);
-        return { name: f.name, type: mysqlTypeName(f), ...(cursorKind ? { cursorKind } : {}), structured: mysqlStructured(f) };
-      });
+      return fields.map((f) => ({ name: f.name, type: mysqlTypeName(f), structured: mysqlStructured(f) }));
     },
     async *rows(sql, params, fetchSize) {
       const query = connection.query({ sql, values: params, rowsAsArray: true, typeCast: false });

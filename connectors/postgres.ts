@@ -16,15 +16,15 @@
  * - anything else (text, varchar, uuid, time, interval, enum, money, ...): the server's text.
  * Column types are the server's `format_type` names (`character varying(18)`, `numeric(20,2)`,
  * `timestamp(3) with time zone`); a domain column reports its base type.
- * Cursor columns: date, timestamp, timestamptz (bound `>= $1::type - interval '1 second' * lag`), smallint, integer,
- * bigint, numeric (bound `>= $1::type`).
+ * Cursor columns (by their type name: sql/cursor-types.ts): date, timestamp, timestamptz (bound
+ * `>= $1::type - interval '1 second' * lag`), smallint, integer, bigint, numeric (bound `>= $1::type`).
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Logger } from '../src/logger.ts';
 import { arrayTextToJson } from './postgres/array-text.ts';
 import { PostgresConnectorOptions } from './sql/options.ts';
-import { quoteDoubleQuoted, type CursorKind, type SqlDialect } from './sql/read-sql.ts';
+import { quoteDoubleQuoted, type SqlDialect } from './sql/read-sql.ts';
 import type { SourceFailure } from './sql/source-errors.ts';
 import { sqlConnector, type SqlColumn, type SqlDriver, type SqlSession } from './sql/sql-connector.ts';
 
@@ -43,12 +43,7 @@ const BEGIN_SESSION = [
 ].join('; ');
 
 /** Type OIDs (pg_type.dat of PostgreSQL 15). */
-const OID = { bool: 16, bytea: 17, int8: 20, int2: 21, int4: 23, json: 114, date: 1082, timestamp: 1114, timestamptz: 1184, numeric: 1700, jsonb: 3802 } as const;
-
-const CURSOR_KINDS = new Map<number, CursorKind>([
-  [OID.date, 'time'], [OID.timestamp, 'time'], [OID.timestamptz, 'time'],
-  [OID.int2, 'number'], [OID.int4, 'number'], [OID.int8, 'number'], [OID.numeric, 'number'],
-]);
+const OID = { bool: 16, bytea: 17, json: 114, timestamptz: 1184, jsonb: 3802 } as const;
 
 type Convert = (text: string) => string;
 
@@ -99,11 +94,9 @@ function session(client: pg.Client): SqlSession {
         const [type, category, delimiter] = types.rows[at]!;
         const convert = converter(field.dataTypeID, category, delimiter);
         if (convert) converters.push({ at, convert });
-        const cursorKind = CURSOR_KINDS.get(field.dataTypeID);
         columns.push({
           name: field.name,
           type,
-          ...(cursorKind ? { cursorKind } : {}),
           structured: category === 'A' || field.dataTypeID === OID.json || field.dataTypeID === OID.jsonb,
         });
       });

@@ -68,6 +68,13 @@ export interface ConnectorCapabilities {
   snapshot: boolean;
   /** It can read only the rows at or after a watermark of a column (`mode: cursor`), keeping the watermark in its state. */
   cursor: boolean;
+  /**
+   * Whether a column of this type (`SourceColumn.type`, undefined where the source has no types)
+   * can be `cursor.column`; absent when any column can. The database connectors accept date and
+   * time, integer and decimal types (connectors/sql/cursor-types.ts) and refuse others at open
+   * (`cursor_type_unsupported`); `onecode discover` proposes a cursor only where this says yes.
+   */
+  cursorColumnType?: (type: string | undefined) => boolean;
   /** It can read only what is new since the last successful run (files of a glob not loaded yet). */
   newOnly: boolean;
 }

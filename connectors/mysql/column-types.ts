@@ -2,12 +2,12 @@
  * What a MySQL result column is, from its column definition packet (MySQL client/server protocol,
  * Protocol::ColumnDefinition41: type code, flags, length in bytes of the result character set,
  * decimals, character set; MariaDB's extended metadata names JSON): its type name for schema
- * drift, whether it can bound a cursor read, and how its bytes become the connector's text.
+ * drift (which also says whether it can bound a cursor read: sql/cursor-types.ts), and how its
+ * bytes become the connector's text.
  *
  * The session's result character set is utf8mb4 (connectors/mysql.ts), so every text column
  * arrives as UTF-8 whatever its own character set; binary strings (character set 63) do not.
  */
-import type { CursorKind } from '../sql/read-sql.ts';
 
 /** The part of mysql2's ColumnDefinition read here. */
 export interface MysqlField {
@@ -90,13 +90,6 @@ export function mysqlTypeName(f: MysqlField): string {
       return `${size}${binary ? 'BLOB' : 'TEXT'}`;
     }
   }
-}
-
-/** How a column can bound a cursor read: date and time types with a look-back, integers and decimals without. */
-export function mysqlCursorKind(f: MysqlField): CursorKind | undefined {
-  if ([T.TIMESTAMP, T.DATETIME, T.DATE, T.NEWDATE].includes(f.columnType as never)) return 'time';
-  if (INTEGERS[f.columnType] || f.columnType === T.DECIMAL || f.columnType === T.NEWDECIMAL) return 'number';
-  return undefined;
 }
 
 /** Whether values are structured (JSON): listed in a row's `nonScalar`. */

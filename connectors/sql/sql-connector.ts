@@ -12,8 +12,9 @@ import { ConfigError } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { Connector, CursorRead, Extracted, OpenContext, SourceDescription, SourceRead, SourceState } from '../types.ts';
 import { describeSqlSource, readDatabaseUrl, type UrlSpec } from './connection-url.ts';
+import { sqlCursorKind } from './cursor-types.ts';
 import { sqlSource, type SqlOptions } from './options.ts';
-import { describeSql, readSql, type CursorKind, type CursorRange, type SqlDialect } from './read-sql.ts';
+import { describeSql, readSql, type CursorRange, type SqlDialect } from './read-sql.ts';
 import { asSourceError, type FailureContext, type SourceFailure } from './source-errors.ts';
 import { cursorState, watermarkFrom } from './watermark.ts';
 
@@ -22,8 +23,6 @@ export interface SqlColumn {
   name: string;
   /** The database's type name (`character varying(18)`, `numeric(20,2)`, `DATETIME(6)`): schema drift compares it. */
   type: string;
-  /** How the column can bound a cursor read; absent when it cannot (text, booleans, JSON, ...). */
-  cursorKind?: CursorKind;
   /** Its values are structured (JSON, arrays) and arrive as JSON text: listed in a row's `nonScalar`. */
   structured: boolean;
 }
@@ -62,7 +61,7 @@ export function sqlConnector<O extends SqlOptions>(driver: SqlDriver, options: Z
   return {
     kind: driver.kind,
     options,
-    capabilities: () => ({ snapshot: true, cursor: true, newOnly: false }),
+    capabilities: () => ({ snapshot: true, cursor: true, newOnly: false, cursorColumnType: (type) => type !== undefined && sqlCursorKind(type) !== undefined }),
     describe: (_pipeline, o) => describeSqlSource(driver.kind, o),
     open: (ctx, o) => openRead(driver, ctx, o),
   };
@@ -137,7 +136,7 @@ function rowReader(columns: readonly SqlColumn[], range: CursorRange | undefined
 
 /**
  * The range of a cursor read: the column must be one the source has, of a type that orders
- * changes (date, timestamp, integer, decimal).
+ * changes (date, timestamp, integer, decimal: cursor-types.ts).
  * @throws ConfigError `cursor_column_missing`, `cursor_type_unsupported`, naming the pipeline file and line.
  */
 function cursorRange(pipeline: Pipeline, cursor: CursorRead, columns: readonly SqlColumn[], source: SourceDescription, state: SourceState | null): CursorRange {
@@ -146,10 +145,11 @@ function cursorRange(pipeline: Pipeline, cursor: CursorRead, columns: readonly S
   if (column === undefined) {
     throw new ConfigError('cursor_column_missing', `${where}: '${cursor.column}' is not a column of ${source.label} (it has ${columns.length}); name one of its columns, exactly as the database spells it`);
   }
-  if (column.cursorKind === undefined) {
+  const kind = sqlCursorKind(column.type);
+  if (kind === undefined) {
     throw new ConfigError('cursor_type_unsupported', `${where}: '${cursor.column}' is ${column.type}, which cannot order changes; use a date, timestamp, integer or decimal column (a time kept as text can be cast in connector.query: CAST(col AS timestamp) AS col_ts)`);
   }
-  return { column: column.name, type: column.type, kind: column.cursorKind, lagSeconds: cursor.lagSeconds, watermark: watermarkFrom(state, column.name) };
+  return { column: column.name, type: column.type, kind, lagSeconds: cursor.lagSeconds, watermark: watermarkFrom(state, column.name) };
 }
 
 /** @throws ConfigError `source_columns_duplicate` when two columns share a name (a query's join without aliases). */

@@ -58,6 +58,8 @@ export function proposePipeline(input: ProposalInput): string {
   key.comment = ` ${oneLine(`${guess.sourceKey.todo ? `${TODO}: ${guess.sourceKey.todo}; ` : ''}${guess.sourceKey.why}`)}`;
   root.add({ key: new Scalar('source_key'), value: key });
   set(root, 'mode', guess.mode, modeComment(guess));
+  const cast = castTodo(guess, input.connector);
+  if (cast) (root.items[root.items.length - 1]!.key as Scalar).commentBefore = cast.map((l) => ` ${l}`).join('\n');
   if (guess.mode === 'cursor' && guess.cursor) {
     const cursor = doc.createPair('cursor', { column: guess.cursor.column, lag_seconds: 300 });
     (cursor.key as Scalar).commentBefore = ` ${oneLine(guess.cursor.why)}; lag_seconds: how late a change may commit`;
@@ -147,8 +149,36 @@ function mappingNode(guess: Guess): YAMLMap {
 
 function modeComment(guess: Guess): string {
   const parts = [guess.modeWhy];
-  if (guess.cursor && !guess.cursor.usable) parts.push(`${guess.cursor.column} could serve as a cursor (${guess.cursor.why}), but this connector does not read by cursor`);
+  const cursor = guess.cursor;
+  if (cursor && !cursor.usable) {
+    parts.push(cursor.refusedType === undefined
+      ? `${cursor.column} could serve as a cursor (${cursor.why}), but this connector does not read by cursor`
+      : `${cursor.column} is an update time (${cursor.why}), but its type ${cursor.refusedType} cannot bound a cursor read: see the comment above`);
+  }
   return parts.join('; ');
+}
+
+/**
+ * For an update time whose database type the connector refuses as a cursor (a time kept as
+ * `text`): comment lines with a TODO showing the way, not YAML, since the cast fails the read
+ * when a value is not a timestamp and only the user knows whether every one is: a `query` that
+ * casts the column to a timestamp under a new name, and that name as `cursor.column` (a source
+ * column, not a canonical field). Quoted for the connector's dialect: MySQL's backticks and
+ * DATETIME, else SQL's double quotes and timestamp (PostgreSQL; SQL:2016 §6.13 <cast specification>).
+ */
+function castTodo(guess: Guess, connector: Record<string, unknown>): string[] | undefined {
+  const refused = guess.cursor?.refusedType;
+  if (refused === undefined) return undefined;
+  const column = guess.cursor!.column;
+  const mysql = connector.kind === 'mysql';
+  const quote = (name: string) => (mysql ? `\`${name.replaceAll('`', '``')}\`` : `"${name.replaceAll('"', '""')}"`);
+  const from = typeof connector.table === 'string' ? connector.table.split('.').map(quote).join('.') : '(the query now in connector.query) q';
+  const select = `SELECT *, CAST(${quote(column)} AS ${mysql ? 'DATETIME' : 'timestamp'}) AS ${quote(`${column}_ts`)} FROM ${from}`;
+  return [
+    oneLine(`${TODO}: ${column} holds update times but is of type ${refused}, which cannot bound a cursor read. To read only what changed,`),
+    oneLine(`  replace connector.${typeof connector.table === 'string' ? 'table' : 'query'} with query: ${select}`),
+    oneLine(`  then set mode: cursor and cursor: { column: ${column}_ts, lag_seconds: 300 } (the read fails if a value is no timestamp).`),
+  ];
 }
 
 /**

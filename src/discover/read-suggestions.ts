@@ -18,11 +18,19 @@ export interface SourceKeySuggestion {
   todo?: string;
 }
 
-/** A cursor column: an updated-at column holding timestamps. `usable` when the connector reads by cursor. */
+/**
+ * A cursor column: an updated-at column holding timestamps. `usable` when the connector reads by
+ * cursor and accepts a column of its type.
+ */
 export interface CursorSuggestion {
   column: string;
   why: string;
   usable: boolean;
+  /**
+   * The column's database type, when the connector reads by cursor but not by a column of this
+   * type (a time kept as `text`): the proposal says how a query can cast it.
+   */
+  refusedType?: string;
 }
 
 /** A delete flag: the column, the words meaning deleted, or a TODO when its values are not known words. */
@@ -100,18 +108,25 @@ function shortfall(c: ColumnConcept): string {
 
 /**
  * A cursor: a column the dictionary calls updated-at (更新时间, gxsj, updated_at, last_modified)
- * whose values are at least {@link CURSOR_TIMESTAMP_SHARE} dates with a time of day, or whose
- * source type is a timestamp; the mapped one first.
+ * whose source type is a date or time type the connector accepts as a cursor, or whose values are
+ * at least {@link CURSOR_TIMESTAMP_SHARE} dates with a time of day. Which types the connector
+ * accepts is its own rule (`ConnectorCapabilities.cursorColumnType`; the database connectors':
+ * connectors/sql/cursor-types.ts), so a proposed cursor is never refused by the read
+ * (`cursor_type_unsupported`). The first column the connector accepts is taken; else the first
+ * found, not usable, with its refused type.
  */
 export function suggestCursor(columns: readonly ColumnConcept[], can: ConnectorCapabilities): CursorSuggestion | undefined {
-  const candidates = columns.filter((c) => c.concept.kind === 'field' && c.concept.field === 'updated_at');
-  for (const c of candidates) {
-    const typed = /time|date/i.test(c.profile.type ?? '');
-    if (!typed && !(c.profile.nonEmpty > 0 && c.profile.timestamps >= CURSOR_TIMESTAMP_SHARE)) continue;
-    const why = typed ? `its header names an update time and its type is ${c.profile.type}` : `its header names an update time and ${percent(c.profile.timestamps)} of its ${c.profile.nonEmpty} values are timestamps`;
-    return { column: c.profile.name, why, usable: can.cursor };
+  const found: CursorSuggestion[] = [];
+  for (const c of columns) {
+    if (c.concept.kind !== 'field' || c.concept.field !== 'updated_at') continue;
+    const { type, nonEmpty, timestamps } = c.profile;
+    const accepted = can.cursorColumnType === undefined || can.cursorColumnType(type);
+    const typed = accepted && /time|date/i.test(type ?? '');
+    if (!typed && !(nonEmpty > 0 && timestamps >= CURSOR_TIMESTAMP_SHARE)) continue;
+    const why = typed ? `its header names an update time and its type is ${type}` : `its header names an update time and ${percent(timestamps)} of its ${nonEmpty} values are timestamps`;
+    found.push({ column: c.profile.name, why, usable: can.cursor && accepted, ...(can.cursor && !accepted ? { refusedType: type ?? 'untyped' } : {}) });
   }
-  return undefined;
+  return found.find((f) => f.usable) ?? found[0];
 }
 
 /**
@@ -145,7 +160,8 @@ function deletedWords(flags: FlagWords, inverse: boolean): string[] {
 
 /**
  * The mode:
- * - `cursor` when a cursor column is found and the connector reads by cursor;
+ * - `cursor` when a cursor column is found and the connector reads by cursor and by a column of
+ *   its type (a time kept as text is not: the proposal says how to cast it);
  * - else `incremental` for business records (an export of payments holds the period's, not every
  *   earlier one: a snapshot would delete them) and for sources with a delete flag (a snapshot
  *   cannot take `deleted_when`);

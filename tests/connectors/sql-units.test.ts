@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { arrayTextToJson } from '../../connectors/postgres/array-text.ts';
 import { describeSqlSource, readDatabaseUrl } from '../../connectors/sql/connection-url.ts';
+import { sqlCursorKind } from '../../connectors/sql/cursor-types.ts';
 import { PostgresConnectorOptions, sqlSource } from '../../connectors/sql/options.ts';
 import { describeSql, quoteDoubleQuoted, readSql, type SqlDialect } from '../../connectors/sql/read-sql.ts';
 import { cursorState, watermarkFrom } from '../../connectors/sql/watermark.ts';
@@ -78,6 +79,17 @@ describe('the SQL of a read', () => {
     expect(readSql(dialect, { table: { name: 't' } }, { ...cursor, watermark: '2026-03-01 08:00:00' })).toEqual({
       sql: 'SELECT * FROM "t" s WHERE s."更新时间" >= $1::timestamp without time zone - 300 ORDER BY s."更新时间"', params: ['2026-03-01 08:00:00'],
     });
+  });
+});
+
+describe('which column types can bound a cursor', () => {
+  it('dates, times and whole or decimal numbers by the type names the drivers write; nothing else', () => {
+    const kinds = (types: string[]) => types.map((t) => [t, sqlCursorKind(t) ?? null]);
+    const time = ['date', 'timestamp without time zone', 'timestamp(3) without time zone', 'timestamp with time zone', 'timestamp(6) with time zone', 'DATE', 'DATETIME', 'DATETIME(6)', 'TIMESTAMP', 'TIMESTAMP(3)'];
+    const number = ['smallint', 'integer', 'bigint', 'numeric', 'numeric(20)', 'numeric(30,10)', 'TINYINT', 'SMALLINT UNSIGNED', 'MEDIUMINT', 'INT', 'BIGINT UNSIGNED', 'DECIMAL(20,2)', 'DECIMAL(10,0) UNSIGNED'];
+    const none = ['text', 'character varying(19)', 'character(19)', 'VARCHAR(19)', 'LONGTEXT', 'boolean', 'jsonb', 'JSON', 'timestamp without time zone[]', 'integer[]',
+      'time without time zone', 'interval', 'TIME(3)', 'YEAR', 'real', 'double precision', 'FLOAT', 'DOUBLE', 'datetime', 'Date', '"DATE"', 'public.date', 'BIT(8)'];
+    expect(kinds([...time, ...number, ...none])).toEqual([...time.map((t) => [t, 'time']), ...number.map((t) => [t, 'number']), ...none.map((t) => [t, null])]);
   });
 });
 

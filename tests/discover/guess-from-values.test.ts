@@ -7,6 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { postgresConnector } from '../../connectors/postgres.ts';
+import { mysqlConnector } from '../../connectors/mysql.ts';
 import { discover } from '../../src/discover/discover-command.ts';
 import { guessPipeline } from '../../src/discover/guess-mapping.ts';
 import { profileColumns } from '../../src/discover/profile-columns.ts';
@@ -203,5 +205,63 @@ describe('what is printed', () => {
     expect(found.notes).toHaveLength(402);
     expect(found.notes[0]).toBe('column | type | proposed | evidence');
     await project.load('wide', found.yaml);
+  });
+});
+
+describe('a database source: a cursor only on a column type the connector accepts', () => {
+  // The capabilities of the real connectors: their own rule of which types can bound a cursor.
+  const postgres = postgresConnector.capabilities(postgresConnector.options.parse({ kind: 'postgres', url_env: 'DB_URL', table: 'public.staff' }));
+  const mysql = mysqlConnector.capabilities(mysqlConnector.options.parse({ kind: 'mysql', url_env: 'DB_URL', table: 'staff' }));
+  const times = (i: number) => `2026-03-${String(i + 1).padStart(2, '0')} 08:00:00`;
+  /** Columns sfzh, 更新时间 of the given type (and 删除标志), with rows whose update times look like timestamps. */
+  function guessFor(updatedType: string, can = postgres, flag = false) {
+    const columns = [{ name: 'sfzh', type: 'character varying(18)' }, { name: '更新时间', type: updatedType }, ...(flag ? [{ name: '删除标志', type: 'character(1)' }] : [])];
+    const rows = Array.from({ length: 10 }, (_, i) => ({ sfzh: personId(i + 1), 更新时间: times(i), ...(flag ? { 删除标志: i === 2 ? '1' : '0' } : {}) }));
+    return guessPipeline(profileColumns(columns, rows, '2026-01-01'), { capabilities: can });
+  }
+  const propose = (guess: ReturnType<typeof guessFor>, connector: Record<string, unknown>) => proposePipeline({
+    guess, source: { uri: 'postgres://$DB_URL?table=public.staff', label: 'public.staff via $DB_URL', positionKind: 'ordinal' },
+    sampled: { rows: 10, unreadable: 0 }, system: '测试', connector, saveAs: 'pipelines/staff.yaml',
+  });
+
+  it('a timestamp column is the cursor: mode cursor', async () => {
+    const guess = guessFor('timestamp(3) without time zone');
+    expect(guess).toMatchObject({ mode: 'cursor', cursor: { column: '更新时间', usable: true, why: 'its header names an update time and its type is timestamp(3) without time zone' } });
+    expect(guess.cursor?.refusedType).toBeUndefined();
+    const p = await project.load('staff', propose(guess, { kind: 'postgres', url_env: 'DB_URL', table: 'public.staff' }));
+    expect(p).toMatchObject({ mode: 'cursor', cursor: { column: '更新时间', lag_seconds: 300 } });
+    expect(guessFor('DATETIME(6)', mysql)).toMatchObject({ mode: 'cursor', cursor: { column: '更新时间', usable: true } });
+  });
+
+  it('a text column holding timestamps is no cursor: snapshot, with a TODO showing the query that casts it', async () => {
+    const guess = guessFor('text');
+    expect(guess).toMatchObject({ mode: 'snapshot', cursor: { column: '更新时间', usable: false, refusedType: 'text' } });
+    const yaml = propose(guess, { kind: 'postgres', url_env: 'DB_URL', table: 'public.staff' });
+    const p = await project.load('staff', yaml);
+    expect(p.mode).toBe('snapshot');
+    expect(p.cursor).toBeUndefined();
+    expect(yaml).toContain('# TODO: 更新时间 holds update times but is of type text, which cannot bound a cursor read. To read only what changed,\n'
+      + '#   replace connector.table with query: SELECT *, CAST("更新时间" AS timestamp) AS "更新时间_ts" FROM "public"."staff"\n'
+      + '#   then set mode: cursor and cursor: { column: 更新时间_ts, lag_seconds: 300 } (the read fails if a value is no timestamp).\nmode: snapshot # ');
+    expect(yaml).toMatch(/^mode: snapshot # .*更新时间 is an update time \(its header names an update time and 100% of its 10 values are timestamps\), but its type text cannot bound a cursor read: see the comment above$/m);
+    expect(yaml).not.toMatch(/^cursor:/m);
+    // MySQL: its quotes and its DATETIME; a varchar is refused as text is.
+    const my = guessFor('VARCHAR(19)', mysql);
+    expect(my.cursor).toMatchObject({ usable: false, refusedType: 'VARCHAR(19)' });
+    expect(propose(my, { kind: 'mysql', url_env: 'DB_URL', table: 'hr.staff' })).toContain('query: SELECT *, CAST(`更新时间` AS DATETIME) AS `更新时间_ts` FROM `hr`.`staff`\n');
+  });
+
+  it('a text column with a delete flag: incremental, deletes from the flag', async () => {
+    const guess = guessFor('text', postgres, true);
+    expect(guess).toMatchObject({ mode: 'incremental', cursor: { usable: false, refusedType: 'text' }, deleteFlag: { column: '删除标志', values: ['1'] } });
+    const p = await project.load('staff', propose(guess, { kind: 'postgres', url_env: 'DB_URL', table: 'public.staff' }));
+    expect(p).toMatchObject({ mode: 'incremental', deleted_when: { column: '删除标志', values: ['1'] } });
+  });
+
+  it('of two update times, the one the connector accepts is the cursor', () => {
+    const columns = [{ name: 'sfzh', type: 'character varying(18)' }, { name: '更新时间', type: 'text' }, { name: 'gxsj', type: 'timestamp with time zone' }];
+    const rows = Array.from({ length: 5 }, (_, i) => ({ sfzh: personId(i + 1), 更新时间: times(i), gxsj: `${times(i)}+08:00` }));
+    const guess = guessPipeline(profileColumns(columns, rows, '2026-01-01'), { capabilities: postgres });
+    expect(guess).toMatchObject({ mode: 'cursor', cursor: { column: 'gxsj', usable: true } });
   });
 });
