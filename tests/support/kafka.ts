@@ -12,6 +12,7 @@
  *     by hand with `scripts/kafka.sh start` is left running).
  */
 import { canRunLocalKafka, kafkaScript } from './kafka-local.ts';
+import { sharedPerProcess } from './shared-server.ts';
 
 /** Bootstrap addresses and how to let go of the broker when the tests are done. */
 export interface ResolvedKafka {
@@ -22,39 +23,13 @@ export interface ResolvedKafka {
 
 const DEFAULT_IMAGE = 'confluentinc/cp-kafka:8.0.0';
 
-let shared: { users: number; kafka: Promise<ResolvedKafka> } | undefined;
-
 /**
  * Resolves a broker once per test process and counts its users: every caller must call `stop()`
  * once (in afterAll); the broker is released when the last caller has.
  *
  * @throws Error when no broker can be had, naming the three ways to provide one.
  */
-export async function resolveKafkaBrokers(): Promise<ResolvedKafka> {
-  if (shared === undefined) {
-    const kafka = resolveOnce();
-    shared = { users: 0, kafka };
-    kafka.catch(() => {
-      shared = undefined;
-    });
-  }
-  const current = shared;
-  const kafka = await current.kafka;
-  current.users += 1;
-  let stopped = false;
-  return {
-    brokers: kafka.brokers,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      current.users -= 1;
-      if (current.users === 0) {
-        if (shared === current) shared = undefined;
-        await kafka.stop();
-      }
-    },
-  };
-}
+export const resolveKafkaBrokers: () => Promise<ResolvedKafka> = sharedPerProcess(resolveOnce);
 
 async function resolveOnce(): Promise<ResolvedKafka> {
   const fromEnv = process.env.KAFKA_BROKERS?.trim();

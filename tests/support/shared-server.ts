@@ -1,7 +1,7 @@
 /**
- * What tests/support/postgres.ts and tests/support/mysql.ts share: the shape of a resolved server,
+ * What tests/support/postgres.ts, mysql.ts and kafka.ts share: the shape of a resolved server,
  * resolving it once per test process with a count of its users, and asking whether a Docker engine
- * answers. (tests/support/kafka.ts has the same logic inline, for brokers.)
+ * answers.
  */
 
 /** A database server for the tests: a connection URL and how to let go of it. */
@@ -23,8 +23,8 @@ export interface TestServer {
  * every caller must call `stop()` once (in afterAll); the server is released when the last caller
  * has. A failed resolution is forgotten, so the next caller tries again.
  */
-export function sharedPerProcess(resolveOnce: () => Promise<TestServer>): () => Promise<TestServer> {
-  let shared: { users: number; server: Promise<TestServer> } | undefined;
+export function sharedPerProcess<T extends { stop: () => Promise<void> }>(resolveOnce: () => Promise<T>): () => Promise<T> {
+  let shared: { users: number; server: Promise<T> } | undefined;
   return async () => {
     if (shared === undefined) {
       const server = resolveOnce();
@@ -38,8 +38,7 @@ export function sharedPerProcess(resolveOnce: () => Promise<TestServer>): () => 
     current.users += 1;
     let stopped = false;
     return {
-      url: server.url,
-      source: server.source,
+      ...server,
       stop: async () => {
         if (stopped) return;
         stopped = true;
