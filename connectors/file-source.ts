@@ -10,8 +10,10 @@
  * - `every_new`: the oldest file (by name) not loaded by an earlier successful run; each run loads
  *   one file, and `onecode run` runs the pipeline again while new files remain, so every file is
  *   its own run, in name order.
- * A file already loaded (same name, size and modification time in the state) is not loaded again:
- * the read has nothing new, which is a run with no changes, not an upstream fault.
+ * A file of a glob already loaded (same name, size and modification time in the state) is not
+ * loaded again: the read has nothing new, which is a run with no changes, not an upstream fault.
+ * A single path is read on every run (a snapshot export rewritten in place); its state only
+ * records what was read. `every_new` needs `mode: incremental` (schemas/pipeline.ts).
  * Every file taken is confined like a single path (src/config/source-path.ts).
  */
 import { readdir, stat } from 'node:fs/promises';

@@ -172,6 +172,9 @@ export const PipelineConfig = z
     if (p.mode !== 'cursor' && p.cursor !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['cursor'], message: "cursor is used only with mode: cursor" });
     }
+    if (p.mode === 'snapshot' && (p.connector as { files?: string }).files === 'every_new') {
+      ctx.addIssue({ code: 'custom', path: ['connector', 'files'], message: 'every_new loads each new file as changes: declare mode: incremental (a folder of full exports wants files: newest)' });
+    }
     if (p.mode === 'snapshot' && p.deleted_when !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['deleted_when'], message: 'a snapshot deletes what is absent; deleted_when is for incremental and cursor pipelines' });
     }

@@ -284,6 +284,8 @@ export async function buildCandidates(options: {
   }
   await c.run(`UPDATE ${target} SET disposition = CASE WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
 
+  if (deleteMark !== 'false') await disposeDeleteMarks(c, target);
+
   // Duplicates and superseded versions, among rows whose source key repeats.
   await c.run(`
     CREATE OR REPLACE TEMP TABLE ${target}_repeats AS
@@ -305,15 +307,6 @@ export async function buildCandidates(options: {
   await c.run(`
     UPDATE ${target} t SET disposition = r.disposition, winner_line = r.winner_line
     FROM ${target}_repeats r WHERE t.rn = r.rn`);
-  if (deleteMark !== 'false') {
-    // A row marking a delete (deleted_when) needs only its source key: what else it holds is
-    // gone. It is disposed of as `delete` (counted as loaded), unless a row of the same key
-    // loads after it.
-    await c.run(`
-      UPDATE ${target} SET disposition = 'delete', reasons = NULL
-      WHERE delete_mark AND source_key IS NOT NULL AND disposition IN ('loaded', 'quarantined')
-        AND source_key NOT IN (SELECT source_key FROM ${target} WHERE disposition = 'loaded' AND NOT delete_mark AND source_key IS NOT NULL)`);
-  }
   await c.run(`DROP TABLE ${secondaryTable}; DROP TABLE ${slowTable}; DROP TABLE ${target}_repeats`);
   return slowCount;
 }
@@ -364,4 +357,36 @@ async function flagStatedFacts(c: DuckDBConnection, target: string, pipeline: Pi
   await c.run(`
     UPDATE ${target} SET flags = list_concat(coalesce(flags, []), list_filter([${checks.map((k) => `CASE WHEN ${k.when} THEN ${k.flag} END`).join(', ')}], f -> f IS NOT NULL))
     WHERE code_raw IS DISTINCT FROM id_number AND code_status IN ('valid', 'nonconforming') AND (${checks.map((k) => k.when).join(' OR ')})`);
+}
+
+/**
+ * Rows marking a delete (`deleted_when`), among the rows of their source key: the key's last row
+ * decides. A last row marking a delete needs only its key (what else it holds is gone): it becomes
+ * `delete` (counted as loaded), whatever its reasons; the key's earlier delete marks are
+ * `duplicate`, its earlier loaded rows `superseded` by it. A last row that does not mark a delete
+ * keeps its disposition, and the key's earlier delete marks are `superseded` by it. Rows of keys
+ * without a delete mark are left to the ranking of repeats.
+ */
+async function disposeDeleteMarks(c: DuckDBConnection, target: string): Promise<void> {
+  await c.run(`
+    CREATE OR REPLACE TEMP TABLE ${target}_marks AS
+    WITH k AS (
+      SELECT rn, line, source_key, delete_mark, disposition FROM ${target}
+      WHERE source_key IS NOT NULL AND disposition IN ('loaded', 'quarantined')
+        AND source_key IN (SELECT source_key FROM ${target} WHERE delete_mark AND source_key IS NOT NULL)
+    ), last AS (
+      SELECT source_key, max(rn) AS last_rn, arg_max(delete_mark, rn) AS last_is_delete, arg_max(line, rn) AS last_line FROM k GROUP BY source_key
+    )
+    SELECT k.rn, l.last_line,
+      CASE WHEN k.rn = l.last_rn THEN CASE WHEN k.delete_mark THEN 'delete' END
+           WHEN k.delete_mark THEN CASE WHEN l.last_is_delete THEN 'duplicate' ELSE 'superseded' END
+           WHEN l.last_is_delete AND k.disposition = 'loaded' THEN 'superseded'
+      END AS disposition
+    FROM k JOIN last l USING (source_key)`);
+  await c.run(`
+    UPDATE ${target} t SET disposition = m.disposition,
+      reasons = CASE WHEN m.disposition = 'delete' THEN NULL ELSE t.reasons END,
+      winner_line = CASE WHEN m.disposition = 'superseded' THEN m.last_line ELSE t.winner_line END
+    FROM ${target}_marks m WHERE t.rn = m.rn AND m.disposition IS NOT NULL`);
+  await c.run(`DROP TABLE ${target}_marks`);
 }

@@ -14,7 +14,7 @@ import { recordedError } from './error-record.ts';
 import { quarantinedReasonSummary, stagedReasonSummary } from './reason-summary.ts';
 import { withholdRejectedRaw } from './withhold-raw.ts';
 import { readPolicy } from './read-policy.ts';
-import { checkSchemaDrift, markLikelyRenames, usedColumns, type ColumnChange } from './schema-drift.ts';
+import { checkSchemaDrift, markLikelyRenames, schemaChangeInsertSql, usedColumns, type Drift } from './schema-drift.ts';
 import { loadSourceState, saveSourceStateSql, type StoredSourceState } from './source-state.ts';
 
 /** What `run` reports for one pipeline. */
@@ -123,10 +123,10 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     }, pipeline.connector);
     const source = read.source.uri;
     if (source !== declared.uri) await c.run(`UPDATE run_log SET source = ${quoteLiteral(source)} WHERE run_id = ${quoteLiteral(runId)}`);
-    const drift: ReadRun['drift'] = { changes: [] };
+    const drift: ReadRun['drift'] = { changes: [], action: 'evolve' };
     // Drift before the rows are read where the source declares its columns up front.
     const opened = read;
-    if (read.columns) drift.changes = await checkSchemaDrift({ connection: c, pipeline, runId, source, logger, before: stored.columns, now: read.columns, sample: () => opened.extract() });
+    if (read.columns) Object.assign(drift, await checkSchemaDrift({ connection: c, pipeline, runId, source, logger, before: stored.columns, now: read.columns, sample: () => opened.extract() }));
     let plan: RunPlan | undefined;
     let columns: SourceColumn[] | null = read.columns ?? stored.columns;
     if (!read.nothingNew) {
@@ -136,11 +136,14 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
       columns = read.columns ?? drift.seen ?? stored.columns;
     }
     const end = await read.end();
-    if (!read.columns && end.columnsSeen && plan) columns = end.columnsSeen;
+    // A read of no rows shows no keys: the columns of the last run stand.
+    if (!read.columns && end.columnsSeen && end.columnsSeen.length > 0 && plan) columns = end.columnsSeen;
     const counts = plan?.counts ?? { ...NO_COUNTS };
     phase.now = 'writing the index';
     if (!dry) await c.run('BEGIN TRANSACTION');
     if (plan) await plan.write();
+    // Drift a run goes on with lands with it (a run failing on its drift recorded it already).
+    if (drift.changes.length > 0) await c.run(schemaChangeInsertSql(pipeline, runId, drift));
     await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns }));
     await c.run(`
       UPDATE run_log SET status = 'succeeded', ended_at = now(),
@@ -193,7 +196,7 @@ interface ReadRun {
   policy: ReadPolicy;
   stored: StoredSourceState;
   /** Drift found so far; `seen` is filled with the columns of a source that declares none up front. */
-  drift: { changes: ColumnChange[]; seen?: SourceColumn[] };
+  drift: Drift & { seen?: SourceColumn[] };
   phase: { now: string };
 }
 
@@ -217,15 +220,16 @@ async function extractAndPlan(o: RunPipelineOptions, r: ReadRun): Promise<RunPla
   if (!read.columns) {
     // Columns known only from the rows (NDJSON, APIs): drift once they are read, still before anything is written.
     const end = await read.end();
-    if (end.columnsSeen) {
+    // (a read of no rows shows no keys, which is no sign that columns went)
+    if (end.columnsSeen && end.columnsSeen.length > 0) {
       r.drift.seen = end.columnsSeen;
-      r.drift.changes = await checkSchemaDrift({ connection: c, pipeline, runId: r.runId, source: read.source.uri, logger: o.logger, before: r.stored.columns, now: end.columnsSeen });
+      Object.assign(r.drift, await checkSchemaDrift({ connection: c, pipeline, runId: r.runId, source: read.source.uri, logger: o.logger, before: r.stored.columns, now: end.columnsSeen }));
     }
   }
   await withholdRejectedRaw({ connection: c, pipeline, rejectTable: rej });
   phase.now = 'classifying the rows';
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: STAGING.candidates, runDate });
-  if (r.drift.changes.length > 0) await markLikelyRenames(c, pipeline, r.runId, r.drift.changes, STAGING.candidates);
+  if (r.drift.changes.length > 0) await markLikelyRenames(c, pipeline, r.drift.changes, STAGING.candidates);
   phase.now = 'planning the changes';
   return planRun({
     connection: c, pipeline, runId: r.runId, runNo: r.runNo, source: read.source.uri, policy: r.policy, candidates: STAGING.candidates, rejectTable: rej,

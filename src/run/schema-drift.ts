@@ -23,6 +23,14 @@ export interface ColumnChange {
   change: 'added' | 'removed' | 'retyped';
   oldType?: string;
   newType?: string;
+  /** An added column whose values a removed one held: a likely rename, for a person to confirm. */
+  renamedFrom?: string;
+}
+
+/** The changes a run found and what it does about them. */
+export interface Drift {
+  changes: ColumnChange[];
+  action: 'fail' | 'warn' | 'evolve';
 }
 
 /** Columns added, removed or retyped between two runs (compared by name; types where both have them). */
@@ -52,32 +60,32 @@ export function driftAction(p: Pipeline, changes: readonly ColumnChange[]): 'fai
 }
 
 /**
- * Compares, records and acts (module doc). Writes `schema_change` rows outside the run's
- * transaction, so a run that fails on them still shows why.
+ * Compares and acts (module doc). A run that fails on its drift records its changes at once
+ * (outside any transaction, so the failed run still shows why); a run that goes on records them
+ * with its index changes (schemaChangeInsertSql, in the run's transaction), so a run failing later
+ * leaves none and the next run finds them again.
  * @param before the last successful run's columns, or null on a first run (nothing to compare).
- * @returns the changes (empty when none or on a first run).
- * @throws GuardError `schema_changed` naming the pipeline file, the changed columns and the way
- *   out (map the new name, or `on_schema_change: warn`), never a value.
+ * @param sample rows of this read, sampled when the run is about to fail, to find likely renames.
+ * @returns the changes (empty when none or on a first run) and the action.
+ * @throws GuardError `schema_changed` naming the pipeline file, the changed columns, likely renames
+ *   and the ways out (map the new name, remove a dropped column, or `on_schema_change: warn`), never a value.
  */
 export async function checkSchemaDrift(o: {
   connection: DuckDBConnection; pipeline: Pipeline; runId: string; source: string; logger: Logger;
   before: readonly SourceColumn[] | null; now: readonly SourceColumn[];
-  /** Rows of this read, sampled when the run is about to fail, to find likely renames among the changes (SAMPLE_ROWS at most). */
   sample?: () => AsyncIterable<Extracted>;
-}): Promise<ColumnChange[]> {
-  if (o.before === null) return [];
+}): Promise<Drift> {
+  if (o.before === null) return { changes: [], action: 'evolve' };
   const changes = compareColumns(o.before, o.now);
-  if (changes.length === 0) return [];
+  if (changes.length === 0) return { changes, action: 'evolve' };
   const action = driftAction(o.pipeline, changes);
-  const rows = changes.map((ch) => `(${quoteLiteral(o.pipeline.name)}, ${quoteLiteral(o.runId)}, ${quoteLiteral(ch.column)}, ${quoteLiteral(ch.change)},
-    ${ch.oldType === undefined ? 'NULL' : quoteLiteral(ch.oldType)}, ${ch.newType === undefined ? 'NULL' : quoteLiteral(ch.newType)}, NULL, ${quoteLiteral(action)}, now())`);
-  await o.connection.run(`INSERT INTO schema_change (pipeline, run_id, column_name, change, old_type, new_type, renamed_from, action, noticed_at) VALUES ${rows.join(', ')}`);
   const described = changes.map((c) => `${c.change} '${c.column}'${c.change === 'retyped' ? ` (${c.oldType} → ${c.newType})` : ''}`).join(', ');
   if (action === 'fail') {
     const used = usedColumns(o.pipeline);
     const gone = changes.filter((c) => c.change === 'removed' && used.has(c.column)).map((c) => `'${c.column}'`);
     const added = changes.filter((c) => c.change === 'added').map((c) => `'${c.column}'`);
-    const renames = o.sample ? await sampledRenames(o.connection, o.pipeline, o.runId, changes, o.sample) : [];
+    const renames = o.sample ? await sampledRenames(o.connection, o.pipeline, changes, o.sample) : [];
+    await o.connection.run(schemaChangeInsertSql(o.pipeline, o.runId, { changes, action }));
     const renamed = renames.map((r) => `'${r.from}' → '${r.to}' (the same values in ${r.same} of ${r.compared} sampled rows)`);
     throw new GuardError(
       'schema_changed',
@@ -87,26 +95,32 @@ export async function checkSchemaDrift(o: {
     );
   }
   if (action === 'warn') o.logger.warn({ runId: o.runId, changes: changes.map((c) => ({ column: c.column, change: c.change })) }, 'source columns changed');
-  return changes;
+  return { changes, action };
+}
+
+/** The statement recording a run's changes in `schema_change`. */
+export function schemaChangeInsertSql(p: Pipeline, runId: string, drift: Drift): string {
+  const text = (v: string | undefined) => (v === undefined ? 'NULL' : quoteLiteral(v));
+  const rows = drift.changes.map((ch) => `(${quoteLiteral(p.name)}, ${quoteLiteral(runId)}, ${quoteLiteral(ch.column)}, ${quoteLiteral(ch.change)},
+    ${text(ch.oldType)}, ${text(ch.newType)}, ${text(ch.renamedFrom)}, ${quoteLiteral(drift.action)}, now())`);
+  return `INSERT INTO schema_change (pipeline, run_id, column_name, change, old_type, new_type, renamed_from, action, noticed_at) VALUES ${rows.join(', ')}`;
 }
 
 /**
- * Marks likely renames among a run's recorded changes: a removed column whose values, in the
- * records the pipeline holds, equal an added column's values in this read for at least 95% of
- * the source keys both hold (and at least one). Values are compared in SQL, never read out.
+ * Marks likely renames among a run's changes (in `changes`, before they are recorded): a removed
+ * column whose values, in the records the pipeline holds, equal an added column's values in this
+ * read for at least 95% of the source keys both hold (and at least one). Values are compared in
+ * SQL, never read out.
  * @param candidates the run's candidates table (`source_key`, `payload`).
  */
-export async function markLikelyRenames(c: DuckDBConnection, p: Pipeline, runId: string, changes: readonly ColumnChange[], candidates: string): Promise<void> {
+export async function markLikelyRenames(c: DuckDBConnection, p: Pipeline, changes: ColumnChange[], candidates: string): Promise<void> {
   const removed = changes.filter((ch) => ch.change === 'removed');
-  const added = changes.filter((ch) => ch.change === 'added');
-  for (const a of added) for (const r of removed) {
+  for (const a of changes.filter((ch) => ch.change === 'added')) for (const r of removed) {
     const path = (col: string) => quoteLiteral('$.' + JSON.stringify(col));
     const [joined, same] = (await c.runAndReadAll(`
       SELECT count(*), count(*) FILTER (WHERE json_extract_string(n.payload, ${path(a.column)}) IS NOT DISTINCT FROM json_extract_string(o.payload, ${path(r.column)}))
       FROM ${candidates} n JOIN source_record o ON o.pipeline = ${quoteLiteral(p.name)} AND o.source_key = n.source_key`)).getRows()[0]!.map(Number) as [number, number];
-    if (joined > 0 && same >= 0.95 * joined) {
-      await c.run(`UPDATE schema_change SET renamed_from = ${quoteLiteral(r.column)} WHERE run_id = ${quoteLiteral(runId)} AND column_name = ${quoteLiteral(a.column)} AND change = 'added'`);
-    }
+    if (joined > 0 && same >= 0.95 * joined) a.renamedFrom = r.column;
   }
 }
 
@@ -119,7 +133,7 @@ export const RENAME_SAMPLE_ROWS = 1000;
  * of the same source key, for at least 95% of the keys both hold. Marks them in `schema_change`.
  * Values are compared in SQL and never leave it.
  */
-async function sampledRenames(c: DuckDBConnection, p: Pipeline, runId: string, changes: readonly ColumnChange[], sample: () => AsyncIterable<Extracted>): Promise<{ from: string; to: string; same: number; compared: number }[]> {
+async function sampledRenames(c: DuckDBConnection, p: Pipeline, changes: ColumnChange[], sample: () => AsyncIterable<Extracted>): Promise<{ from: string; to: string; same: number; compared: number }[]> {
   const removed = changes.filter((ch) => ch.change === 'removed').map((ch) => ch.column);
   const added = changes.filter((ch) => ch.change === 'added').map((ch) => ch.column);
   if (removed.length === 0 || added.length === 0) return [];
@@ -144,7 +158,7 @@ async function sampledRenames(c: DuckDBConnection, p: Pipeline, runId: string, c
       WHERE s.col = ${quoteLiteral(a)}`)).getRows()[0]!.map(Number) as [number, number];
     if (compared > 0 && same >= 0.95 * compared) {
       found.push({ from: r, to: a, same, compared });
-      await c.run(`UPDATE schema_change SET renamed_from = ${quoteLiteral(r)} WHERE run_id = ${quoteLiteral(runId)} AND column_name = ${quoteLiteral(a)} AND change = 'added'`);
+      changes.find((ch) => ch.change === 'added' && ch.column === a)!.renamedFrom = r;
     }
   }
   await c.run('DROP TABLE drift_sample');
