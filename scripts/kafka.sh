@@ -3,7 +3,7 @@
 # on machines without Docker. Needs java (17+) and mvn; the jars come from Maven Central through
 # tools/kafka/pom.xml and are cached, so only the first start downloads anything.
 #
-# Usage: scripts/kafka.sh start|stop|status|restart|reset|logs
+# Usage: scripts/kafka.sh start|stop|status|restart|reset|logs [N]|check
 #        scripts/kafka.sh lease HOLDER_PID | release HOLDER_PID    (used by tests/support/kafka.ts)
 #
 #   start    resolve the jars (once), format storage (once), start the broker in the background and
@@ -13,10 +13,14 @@
 #   restart  stop, then start. Topics and messages are kept.
 #   reset    stop, then delete this instance's data (topics, messages, cluster id).
 #   logs     print the tail of the broker's log.
+#   check    exit 0 when this machine has what the broker needs (java, mvn), else say what to install.
 #   lease / release   reference counting for test runs: `lease` starts the broker when it is not
 #            running (and remembers that a lease started it); `release` stops it when the last
 #            live lease holder has released and a lease had started it. A broker started by hand
 #            with `start` is never stopped by `release`.
+#
+# The locking, lease counting, recorded port and command dispatch are scripts/lib/local-server.sh,
+# shared with scripts/postgres.sh and scripts/mysql.sh; this script says how to run the broker.
 #
 # The broker does not create topics on first use (auto.create.topics.enable=false): create them with
 # the admin API (the publisher does, through ensureTopics).
@@ -46,64 +50,31 @@ START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-60}"
 
 LIB="$CACHE/lib"
+NAME=kafka.sh
 HOME_DIR="$CACHE/$INSTANCE"
 DATA="$HOME_DIR/data"
 PID_FILE="$HOME_DIR/kafka.pid"
 LOG_FILE="$HOME_DIR/kafka.log"
 CONFIG="$HOME_DIR/server.properties"
 LOG4J_CONFIG="$HOME_DIR/log4j2.properties"
-LEASES="$HOME_DIR/leases"
-OWNED="$HOME_DIR/started-by-lease"
-BOOTSTRAP="127.0.0.1:$PORT"
-# The client port the running broker was started on (as in scripts/lib/local-server.sh): a later
-# command whose environment asks for another port must still name the broker's real address.
-PORT_FILE="$HOME_DIR/port"
-REQUESTED_PORT="$PORT"
+PORT_VAR=KAFKA_PORT
+# The bootstrap address, the one line start, status and lease print on stdout (tests/support/kafka.ts
+# reads the last line).
+server_url() { echo "127.0.0.1:$PORT"; }
 
-say() { echo "kafka.sh: $*" >&2; }
-die() { say "$*"; exit 1; }
+# shellcheck source=scripts/lib/local-server.sh
+source "$ROOT/scripts/lib/local-server.sh"
 
-# Serialise every command on this instance: concurrent test workers may call start/lease at once.
-lock() {
-  mkdir -p "$HOME_DIR"
-  exec 9>"$HOME_DIR/.lock"
-  flock -w "$((START_TIMEOUT + STOP_TIMEOUT + 600))" 9 || die "could not lock $HOME_DIR/.lock"
-}
-
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null; }
-
-# True when the broker runs: sets RUNNING_PID, and PORT and BOOTSTRAP to the port recorded at its
-# start (written by do_start), saying so on stderr (once) when that is not the port asked for.
-RUNNING_PID=""
-PORT_NOTED=""
-running() {
-  RUNNING_PID="$(broker_pid)" || { RUNNING_PID=""; return 1; }
-  local recorded
-  recorded="$(cat "$PORT_FILE" 2>/dev/null || true)"
-  [[ "$recorded" =~ ^[0-9]+$ ]] || return 0 # started by an older kafka.sh: PORT stays as asked
-  PORT="$recorded"
-  BOOTSTRAP="127.0.0.1:$PORT"
-  if [[ "$recorded" != "$REQUESTED_PORT" && -z "$PORT_NOTED" ]]; then
-    PORT_NOTED=1
-    local asked="KAFKA_PORT=$REQUESTED_PORT"
-    [[ -n "${KAFKA_PORT:-}" ]] || asked="the default port $REQUESTED_PORT (KAFKA_PORT is not set)"
-    say "the running broker (pid $RUNNING_PID) listens on port $recorded, not on $asked: using port $recorded"
-  fi
-}
-
-broker_pid() {
+server_pid() {
   local pid
   [[ -f "$PID_FILE" ]] || return 1
   pid="$(cat "$PID_FILE")"
-  # The pid must still be our JVM (pids are reused after a reboot or a kill -9).
-  if pid_alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $CONFIG"; then
+  if pid_alive "$pid" && cmdline_has "$pid" "kafka.Kafka $CONFIG"; then
     echo "$pid"
     return 0
   fi
   return 1
 }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 require_tools() {
   command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless)"
@@ -190,7 +161,7 @@ format_storage() {
 # there (they are in this repo), else only the open port.
 metadata_ok() {
   if command -v node >/dev/null && [[ -d "$ROOT/node_modules/kafkajs" ]]; then
-    (cd "$ROOT" && node "$ROOT/tools/kafka/ready.mjs" "$BOOTSTRAP" >/dev/null 2>&1)
+    (cd "$ROOT" && node "$ROOT/tools/kafka/ready.mjs" "$(server_url)" >/dev/null 2>&1)
   else
     port_open "$PORT"
   fi
@@ -199,21 +170,22 @@ metadata_ok() {
 do_start() {
   local pid
   if running; then
-    say "already running (pid $RUNNING_PID) on $BOOTSTRAP"
-    echo "$BOOTSTRAP"
+    say "already running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
+    server_url
     return 0
   fi
   require_tools
   if port_open "$PORT"; then
-    die "port $PORT is taken by another process: stop it, set KAFKA_PORT, or (a broker already) point the tests at it with KAFKA_BROKERS=$BOOTSTRAP"
+    die "port $PORT is taken by another process: stop it, set KAFKA_PORT, or (a broker already) point the tests at it with KAFKA_BROKERS=127.0.0.1:$PORT"
   fi
   resolve_jars
   write_config
-  echo "$PORT" >"$PORT_FILE"
+  record_port
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   format_storage
 
-  local started=$SECONDS
+  local started=$SECONDS from
+  from="$(now_ms)"
   # fd 9 (the lock) is closed for the JVM, or the lock would live as long as the broker.
   # shellcheck disable=SC2086 # HEAP_OPTS holds several options
   nohup java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
@@ -231,89 +203,31 @@ do_start() {
       die "the broker exited during start (log tail above)"
     fi
     if port_open "$PORT" && metadata_ok; then
-      say "ready on $BOOTSTRAP after $((SECONDS - started))s"
-      echo "$BOOTSTRAP"
+      say "ready on 127.0.0.1:$PORT after $(since "$from")"
+      server_url
       return 0
     fi
     sleep 0.5
   done
   tail -n 40 "$LOG_FILE" >&2
-  say "no metadata answer from $BOOTSTRAP after ${START_TIMEOUT}s (log tail above); stopping it"
+  say "no metadata answer from 127.0.0.1:$PORT after ${START_TIMEOUT}s (log tail above); stopping it"
   do_stop
   exit 1
 }
 
 do_stop() {
-  local pid
   if ! running; then
     rm -f "$PID_FILE" "$OWNED"
     say "not running"
     return 0
   fi
-  pid="$RUNNING_PID"
-  kill -TERM "$pid" 2>/dev/null || true
-  local waited=$SECONDS
-  while pid_alive "$pid" && ((SECONDS - waited < STOP_TIMEOUT)); do sleep 0.2; done
-  if pid_alive "$pid"; then
-    say "no clean stop after ${STOP_TIMEOUT}s; sending SIGKILL to $pid"
-    kill -KILL "$pid" 2>/dev/null || true
-    while pid_alive "$pid"; do sleep 0.1; done
-  fi
-  # The port is released by the kernel when the process is gone; wait for it so a restart can bind.
-  while port_open "$PORT" && ((SECONDS - waited < STOP_TIMEOUT + 10)); do sleep 0.2; done
+  stop_pid "$RUNNING_PID" TERM "$PORT"
   rm -f "$PID_FILE" "$OWNED"
-  say "stopped (pid $pid) after $((SECONDS - waited))s"
 }
 
-do_status() {
-  if running; then
-    say "running (pid $RUNNING_PID) on $BOOTSTRAP, Apache Kafka $(cat "$LIB/.version" 2>/dev/null || echo '?')"
-    echo "$BOOTSTRAP"
-    return 0
-  fi
-  say "not running"
-  return 3
+do_reset() {
+  rm -rf "$DATA" "$LEASES"
+  say "deleted $DATA"
 }
 
-live_leases() {
-  local f n=0
-  mkdir -p "$LEASES"
-  for f in "$LEASES"/*; do
-    [[ -e "$f" ]] || continue
-    if pid_alive "$(basename "$f")"; then n=$((n + 1)); else rm -f "$f"; fi
-  done
-  echo "$n"
-}
-
-do_lease() {
-  local holder="${1:?lease needs the pid of the holder}"
-  if ! running; then
-    do_start
-    touch "$OWNED"
-  else
-    echo "$BOOTSTRAP"
-  fi
-  mkdir -p "$LEASES"
-  touch "$LEASES/$holder"
-}
-
-do_release() {
-  local holder="${1:?release needs the pid of the holder}"
-  rm -f "$LEASES/$holder"
-  if [[ "$(live_leases)" == 0 && -f "$OWNED" ]]; then
-    do_stop
-  fi
-}
-
-cmd="${1:-}"
-case "$cmd" in
-  start) lock; do_start ;;
-  stop) lock; do_stop ;;
-  status) do_status ;;
-  restart) lock; do_stop; PORT="$REQUESTED_PORT"; BOOTSTRAP="127.0.0.1:$PORT"; do_start ;; # on the port asked for
-  reset) lock; do_stop; rm -rf "$DATA" "$LEASES"; say "deleted $DATA" ;;
-  logs) tail -n "${2:-80}" "$LOG_FILE" ;;
-  lease) lock; do_lease "${2:-}" ;;
-  release) lock; do_release "${2:-}" ;;
-  *) echo "usage: $0 start|stop|status|restart|reset|logs [N]|lease PID|release PID" >&2; exit 2 ;;
-esac
+local_server_main "$@"

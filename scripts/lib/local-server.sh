@@ -1,6 +1,6 @@
-# Shared by scripts/postgres.sh and scripts/mysql.sh (sourced, not run): the locking, lease counting
-# and command dispatch that scripts/kafka.sh has inline, so the two database scripts only say how to
-# initialise, start, probe and stop their own server.
+# Shared by scripts/kafka.sh, scripts/postgres.sh and scripts/mysql.sh (sourced, not run): the
+# locking, lease counting, recorded port and command dispatch, so that each script only says how to
+# prepare, start, probe and stop its own server.
 #
 # The sourcing script sets, before calling local_server_main "$@":
 #   NAME         the script's name for messages, e.g. postgres.sh
@@ -11,7 +11,7 @@
 #   START_TIMEOUT, STOP_TIMEOUT   seconds
 # and defines: server_pid (prints the pid, or returns 1), server_url (prints what start/status/lease
 # print on stdout, built from $PORT), require_tools (dies saying what to install), do_start, do_stop,
-# do_reset, do_shell. do_start calls record_port before it launches the server; every command that
+# do_reset, and optionally do_shell (without it there is no `shell` command). do_start calls record_port before it launches the server; every command that
 # acts on a running server calls running first, so that it uses the port that server listens on.
 # shellcheck shell=bash
 
@@ -160,8 +160,15 @@ local_server_main() {
     logs) tail -n "${2:-80}" "$LOG_FILE" ;;
     lease) lock; do_lease "${2:-}" ;;
     release) lock; do_release "${2:-}" ;;
-    shell) shift; do_shell "$@" ;;
+    shell) declare -F do_shell >/dev/null || local_server_usage; shift; do_shell "$@" ;;
     check) require_tools; say "can run a server here" ;;
-    *) echo "usage: $0 start|stop|status|restart|reset|logs [N]|lease PID|release PID|shell [ARGS]|check" >&2; exit 2 ;;
+    *) local_server_usage ;;
   esac
+}
+
+local_server_usage() {
+  local shell=""
+  declare -F do_shell >/dev/null && shell="|shell [ARGS]"
+  echo "usage: $0 start|stop|status|restart|reset|logs [N]|lease PID|release PID$shell|check" >&2
+  exit 2
 }
