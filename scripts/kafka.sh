@@ -58,6 +58,8 @@ LOG_FILE="$HOME_DIR/kafka.log"
 CONFIG="$HOME_DIR/server.properties"
 LOG4J_CONFIG="$HOME_DIR/log4j2.properties"
 PORT_VAR=KAFKA_PORT
+IN_USE_HINT="(a broker already) point the tests at it with KAFKA_BROKERS=127.0.0.1:$PORT"
+STOP_SIGNAL=TERM
 # The bootstrap address, the one line start, status and lease print on stdout (tests/support/kafka.ts
 # reads the last line).
 server_url() { echo "127.0.0.1:$PORT"; }
@@ -169,15 +171,6 @@ metadata_ok() {
 
 do_start() {
   local pid
-  if running; then
-    say "already running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
-    server_url
-    return 0
-  fi
-  require_tools
-  if port_open "$PORT"; then
-    die "port $PORT is taken by another process: stop it, set KAFKA_PORT, or (a broker already) point the tests at it with KAFKA_BROKERS=127.0.0.1:$PORT"
-  fi
   resolve_jars
   write_config
   record_port
@@ -213,16 +206,6 @@ do_start() {
   say "no metadata answer from 127.0.0.1:$PORT after ${START_TIMEOUT}s (log tail above); stopping it"
   do_stop
   exit 1
-}
-
-do_stop() {
-  if ! running; then
-    rm -f "$PID_FILE" "$OWNED"
-    say "not running"
-    return 0
-  fi
-  stop_pid "$RUNNING_PID" TERM "$PORT"
-  rm -f "$PID_FILE" "$OWNED"
 }
 
 do_reset() {

@@ -70,6 +70,8 @@ DATABASE=onecode_test
 APP_USER=onecode
 APP_PASSWORD=onecode-test-only
 PORT_VAR=MYSQL_PORT
+IN_USE_HINT="(a MySQL already) point the tests at it with MYSQL_TEST_URL"
+STOP_SIGNAL=TERM
 server_url() { echo "mysql://$APP_USER:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE"; }
 
 # shellcheck source=scripts/lib/local-server.sh
@@ -138,15 +140,6 @@ app_answers() {
 
 do_start() {
   local pid
-  if running; then
-    say "already running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
-    server_url
-    return 0
-  fi
-  require_tools
-  if port_open "$PORT"; then
-    die "port $PORT is taken by another process: stop it, set MYSQL_PORT, or (a MySQL already) point the tests at it with MYSQL_TEST_URL"
-  fi
   mkdir -p "$HOME_DIR" "$LEASES"
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   : >"$LOG_FILE"
@@ -190,16 +183,6 @@ do_start() {
   say "user $APP_USER cannot query $DATABASE on 127.0.0.1:$PORT after ${START_TIMEOUT}s (log tail above); stopping it"
   do_stop
   exit 1
-}
-
-do_stop() {
-  if ! running; then
-    rm -f "$PID_FILE" "$OWNED"
-    say "not running"
-    return 0
-  fi
-  stop_pid "$RUNNING_PID" TERM "$PORT"
-  rm -f "$PID_FILE" "$OWNED"
 }
 
 do_reset() {

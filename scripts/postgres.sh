@@ -63,6 +63,9 @@ DATABASE=onecode_test
 APP_USER=onecode
 APP_PASSWORD=onecode-test-only
 PORT_VAR=POSTGRES_PORT
+IN_USE_HINT="(a PostgreSQL already) point the tests at it with POSTGRES_TEST_URL"
+# SIGINT is PostgreSQL's fast shutdown: sessions are ended, a checkpoint is written.
+STOP_SIGNAL=INT
 server_url() { echo "postgres://$APP_USER:$APP_PASSWORD@127.0.0.1:$PORT/$DATABASE"; }
 
 # shellcheck source=scripts/lib/local-server.sh
@@ -194,15 +197,6 @@ app_answers() {
 
 do_start() {
   local pid data
-  if running; then
-    say "already running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
-    server_url
-    return 0
-  fi
-  require_tools
-  if port_open "$PORT"; then
-    die "port $PORT is taken by another process: stop it, set POSTGRES_PORT, or (a PostgreSQL already) point the tests at it with POSTGRES_TEST_URL"
-  fi
   mkdir -p "$HOME_DIR" "$LEASES"
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   : >"$LOG_FILE"
@@ -240,17 +234,6 @@ do_start() {
   done
   say "PostgreSQL $version (pid $pid) ready on 127.0.0.1:$PORT after $(since "$from")$initialised, log $LOG_FILE"
   server_url
-}
-
-do_stop() {
-  if ! running; then
-    rm -f "$OWNED"
-    say "not running"
-    return 0
-  fi
-  # SIGINT is PostgreSQL's fast shutdown: sessions are ended, a checkpoint is written.
-  stop_pid "$RUNNING_PID" INT "$PORT"
-  rm -f "$OWNED"
 }
 
 do_reset() {

@@ -9,9 +9,14 @@
 #   PORT         the port asked for (from PORT_VAR in the environment, or the default)
 #   PORT_VAR     the environment variable that sets it, for messages, e.g. POSTGRES_PORT
 #   START_TIMEOUT, STOP_TIMEOUT   seconds
+#   STOP_SIGNAL  the signal that stops the server cleanly, e.g. TERM
+#   IN_USE_HINT  what to do when the port is taken by a server already, e.g. "(a broker already)
+#                point the tests at it with KAFKA_BROKERS=127.0.0.1:9092"
+#   PID_FILE     optional: the server's pid file, deleted when it is stopped
 # and defines: server_pid (prints the pid, or returns 1), server_url (prints what start/status/lease
-# print on stdout, built from $PORT), require_tools (dies saying what to install), do_start, do_stop,
-# do_reset, and optionally do_shell (without it there is no `shell` command). do_start calls record_port before it launches the server; every command that
+# print on stdout, built from $PORT), require_tools (dies saying what to install), do_start (starts
+# a server that is not running on a free port, having its tools; see start_server), do_reset, and
+# optionally do_shell (without it there is no `shell` command). do_start calls record_port before it launches the server; every command that
 # acts on a running server calls running first, so that it uses the port that server listens on.
 # shellcheck shell=bash
 
@@ -102,6 +107,31 @@ stop_pid() {
   say "stopped (pid $pid) after $(since "$from")"
 }
 
+# Starts the server unless it runs (then prints its URL): checks the tools and that the port is
+# free, then calls the script's do_start.
+start_server() {
+  if running; then
+    say "already running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
+    server_url
+    return 0
+  fi
+  require_tools
+  if port_open "$PORT"; then
+    die "port $PORT is taken by another process: stop it, set $PORT_VAR, or $IN_USE_HINT"
+  fi
+  do_start
+}
+
+# Stops the server with STOP_SIGNAL (SIGKILL after STOP_TIMEOUT); forgets that a lease started it.
+do_stop() {
+  if running; then
+    stop_pid "$RUNNING_PID" "$STOP_SIGNAL" "$PORT"
+  else
+    say "not running"
+  fi
+  rm -f "$OWNED" ${PID_FILE:+"$PID_FILE"}
+}
+
 do_status() {
   if running; then
     say "running (pid $RUNNING_PID) on 127.0.0.1:$PORT"
@@ -126,7 +156,7 @@ live_leases() {
 do_lease() {
   local holder="${1:?lease needs the pid of the holder}"
   if ! running; then
-    do_start
+    start_server
     touch "$OWNED"
   else
     server_url
@@ -152,10 +182,10 @@ do_release() {
 local_server_main() {
   local cmd="${1:-}"
   case "$cmd" in
-    start) lock; do_start ;;
+    start) lock; start_server ;;
     stop) lock; do_stop ;;
     status) do_status ;;
-    restart) lock; do_stop; PORT="$REQUESTED_PORT"; do_start ;; # starts on the port asked for
+    restart) lock; do_stop; PORT="$REQUESTED_PORT"; start_server ;; # starts on the port asked for
     reset) lock; do_stop; do_reset ;;
     logs) tail -n "${2:-80}" "$LOG_FILE" ;;
     lease) lock; do_lease "${2:-}" ;;
