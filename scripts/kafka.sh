@@ -67,16 +67,7 @@ server_url() { echo "127.0.0.1:$PORT"; }
 # shellcheck source=scripts/lib/local-server.sh
 source "$ROOT/scripts/lib/local-server.sh"
 
-server_pid() {
-  local pid
-  [[ -f "$PID_FILE" ]] || return 1
-  pid="$(cat "$PID_FILE")"
-  if pid_alive "$pid" && cmdline_has "$pid" "kafka.Kafka $CONFIG"; then
-    echo "$pid"
-    return 0
-  fi
-  return 1
-}
+server_pid() { pid_from_file "$PID_FILE" "kafka.Kafka $CONFIG"; }
 
 require_tools() {
   command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install openjdk-17-jre-headless)"

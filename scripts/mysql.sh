@@ -94,16 +94,7 @@ require_tools() {
   CLIENT="$(find_tool mariadb mysql)" || die "the mariadb client not found: install Debian's package mariadb-client"
 }
 
-server_pid() {
-  local pid
-  [[ -f "$PID_FILE" ]] || return 1
-  pid="$(cat "$PID_FILE")"
-  if pid_alive "$pid" && cmdline_has "$pid" "--datadir=$DATA "; then
-    echo "$pid"
-    return 0
-  fi
-  return 1
-}
+server_pid() { pid_from_file "$PID_FILE" "--datadir=$DATA "; }
 
 # --user=root is needed only (and only allowed) when running as root.
 user_option() {

@@ -108,15 +108,9 @@ data_dir() {
 }
 
 server_pid() {
-  local data pid
+  local data
   data="$(data_dir)"
-  [[ -f "$data/postmaster.pid" ]] || return 1
-  pid="$(head -n 1 "$data/postmaster.pid")"
-  if pid_alive "$pid" && cmdline_has "$pid" "-D $data"; then
-    echo "$pid"
-    return 0
-  fi
-  return 1
+  pid_from_file "$data/postmaster.pid" "-D $data"
 }
 
 # Picks the data folder on the first start: under the instance folder when the server's user can

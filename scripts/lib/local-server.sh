@@ -91,6 +91,19 @@ cmdline_has() {
   tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 
+# Prints the pid on the first line of file $1 when that process lives and its command line contains
+# $2 (see cmdline_has); returns 1 when there is no such file or process.
+pid_from_file() {
+  local pid
+  [[ -f "$1" ]] || return 1
+  pid="$(head -n 1 "$1")"
+  if pid_alive "$pid" && cmdline_has "$pid" "$2"; then
+    echo "$pid"
+    return 0
+  fi
+  return 1
+}
+
 # Sends $2 to pid $1, waits up to STOP_TIMEOUT seconds, then SIGKILL; then waits for port $3 to be
 # free so that a restart can bind it.
 stop_pid() {
