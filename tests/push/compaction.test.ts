@@ -121,6 +121,8 @@ afterAll(async () => {
   await publisher?.close();
   await deleteTopics(broker.brokers, Object.values(topics));
   await ws?.dispose();
+  // release the lease, so a broker this file started is stopped when the last user is done
+  await broker?.stop();
 });
 
 describe('record events on a compacted topic', () => {
