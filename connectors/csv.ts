@@ -4,9 +4,8 @@ import { stageCsv } from './csv/bulk-stage.ts';
 import { extractRows } from './csv/extract-rows.ts';
 import { readHeader } from './csv/header.ts';
 import type { CsvOptions } from './csv/options.ts';
-import { chooseFile, describeFile, fileCapabilities } from './file-source.ts';
-import type { Connector, FileReadContext, SourceRead } from './types.ts';
-import { nothingToRead } from './nothing-new.ts';
+import { describeFile, fileCapabilities, openChosenFile } from './file-source.ts';
+import type { Connector } from './types.ts';
 
 /**
  * The CSV connector: RFC 4180 quoting (quoted delimiters, quotes and newlines), encodings
@@ -23,15 +22,10 @@ export const csvConnector: Connector<CsvOptions> = {
   capabilities: fileCapabilities,
   describe: (pipeline, options) => describeFile({ file: pipeline.file, connector: options }),
 
-  async open(ctx, options): Promise<SourceRead> {
-    const choice = await chooseFile(ctx, options);
-    if (choice.sourcePath === undefined) return nothingToRead(choice.source, choice.nextState);
-    const file: FileReadContext = { pipeline: ctx.pipeline, logger: ctx.logger, sourcePath: choice.sourcePath };
+  open: (ctx, options) => openChosenFile(ctx, options, 'line', async (file) => {
     const layout = await readHeader(file, options);
     return {
-      source: choice.source,
       columns: layout.names.map((name) => ({ name })),
-      moreWaiting: choice.remaining,
       extract: () => extractRows(file, options, layout),
       async stage(target) {
         const missing = target.projectColumns.filter((col) => !layout.names.includes(col));
@@ -41,8 +35,6 @@ export const csvConnector: Connector<CsvOptions> = {
         }
         return { via: await stageCsv({ ...file, ...target }, options, layout) };
       },
-      end: async () => ({ state: choice.nextState }),
-      close: async () => undefined,
     };
-  },
+  }),
 };

@@ -22,7 +22,8 @@ import picomatch from 'picomatch';
 import type { Pipeline } from '../schemas/pipeline.ts';
 import { checkSourcePath, declaredSourcePath, sourceFileToRead, type FilePipeline } from '../src/config/source-path.ts';
 import { ConfigError, ExtractError } from '../src/errors.ts';
-import type { ConnectorCapabilities, OpenContext, SourceDescription, SourceState } from './types.ts';
+import { nothingToRead } from './nothing-new.ts';
+import type { ConnectorCapabilities, FileReadContext, OpenContext, PositionKind, SourceColumn, SourceDescription, SourceRead, SourceState } from './types.ts';
 
 /** Options every file connector has. */
 export interface FileOptions {
@@ -131,4 +132,36 @@ function readState(state: SourceState | null): LoadedFile[] {
   if (state === null || state.version !== FILE_STATE_VERSION) return [];
   const loaded = (state.value as unknown as FileState).loaded;
   return Array.isArray(loaded) ? loaded.filter((f) => typeof f?.name === 'string') : [];
+}
+
+/** What a file connector reads from the file chosen for it (openChosenFile). */
+export interface FileReadParts {
+  extract: SourceRead['extract'];
+  columns?: SourceColumn[];
+  stage?: SourceRead['stage'];
+  /** Added to the file's label: which part of the file is read (` [学时登记]`, the sheet of a workbook). */
+  labelSuffix?: string;
+  /** Columns seen in the rows, for a file that declares none up front (NDJSON); called after the read. */
+  columnsSeen?: () => SourceColumn[];
+}
+
+/**
+ * One read of a file connector: picks the file (chooseFile), answers "nothing new" when every file
+ * of a glob is loaded, and otherwise reads the chosen file with `read`; the state is the files
+ * loaded, kept if the run commits.
+ */
+export async function openChosenFile(ctx: OpenContext, options: FileOptions, positionKind: PositionKind, read: (file: FileReadContext) => Promise<FileReadParts>): Promise<SourceRead> {
+  const choice = await chooseFile(ctx, options);
+  const source: SourceDescription = { ...choice.source, positionKind };
+  if (choice.sourcePath === undefined) return nothingToRead(source, choice.nextState);
+  const parts = await read({ pipeline: ctx.pipeline, logger: ctx.logger, sourcePath: choice.sourcePath });
+  return {
+    source: parts.labelSuffix === undefined ? source : { ...source, label: `${source.label}${parts.labelSuffix}` },
+    ...(parts.columns ? { columns: parts.columns } : {}),
+    ...(parts.stage ? { stage: parts.stage } : {}),
+    moreWaiting: choice.remaining,
+    extract: parts.extract,
+    end: async () => ({ state: choice.nextState, ...(parts.columnsSeen ? { columnsSeen: parts.columnsSeen() } : {}) }),
+    close: async () => undefined,
+  };
 }

@@ -4,9 +4,8 @@ import { parse, isLosslessNumber } from 'lossless-json';
 import { holdsLoneSurrogate, LONE_SURROGATE, SURROGATE_ESCAPE, syntaxFault, toText } from './json-values.ts';
 import { NdjsonConnectorOptions, type Pipeline } from '../schemas/pipeline.ts';
 import { ExtractError } from '../src/errors.ts';
-import { chooseFile, describeFile, fileCapabilities } from './file-source.ts';
-import { nothingToRead } from './nothing-new.ts';
-import type { Connector, Extracted, FileReadContext, SourceColumn, SourceRead, UnreadableRow } from './types.ts';
+import { describeFile, fileCapabilities, openChosenFile } from './file-source.ts';
+import type { Connector, Extracted, FileReadContext, SourceColumn, UnreadableRow } from './types.ts';
 
 type NdjsonOptions = (typeof NdjsonConnectorOptions)['_output'];
 
@@ -73,19 +72,10 @@ export const ndjsonConnector: Connector<NdjsonOptions> = {
   capabilities: fileCapabilities,
   describe: (pipeline, options) => describeFile({ file: pipeline.file, connector: options }),
 
-  async open(ctx, options): Promise<SourceRead> {
-    const choice = await chooseFile(ctx, options);
-    if (choice.sourcePath === undefined) return nothingToRead(choice.source, choice.nextState);
-    const file: FileReadContext = { pipeline: ctx.pipeline, logger: ctx.logger, sourcePath: choice.sourcePath };
+  open: (ctx, options) => openChosenFile(ctx, options, 'line', async (file) => {
     const seen = new Map<string, SourceColumn>();
-    return {
-      source: choice.source,
-      moreWaiting: choice.remaining,
-      extract: () => readLines(file, seen),
-      end: async () => ({ state: choice.nextState, columnsSeen: [...seen.values()] }),
-      close: async () => undefined,
-    };
-  },
+    return { extract: () => readLines(file, seen), columnsSeen: () => [...seen.values()] };
+  }),
 };
 
 /** The rows of one NDJSON file; every key seen is added to `seen` (the columns of the read, in order of first sight). */

@@ -8,9 +8,8 @@
  * The file is one path or a glob, like the csv connector's (file-source.ts).
  */
 import { XlsxConnectorOptions } from './xlsx/options.ts';
-import { chooseFile, describeFile, fileCapabilities } from './file-source.ts';
-import { nothingToRead } from './nothing-new.ts';
-import type { Connector, Extracted, SourceRead } from './types.ts';
+import { describeFile, fileCapabilities, openChosenFile } from './file-source.ts';
+import type { Connector, Extracted } from './types.ts';
 import { readSheet } from './xlsx/read-sheet.ts';
 
 
@@ -20,11 +19,8 @@ export const xlsxConnector: Connector<XlsxConnectorOptions> = {
   capabilities: fileCapabilities,
   describe: (pipeline, o) => ({ ...describeFile({ file: pipeline.file, connector: o }), positionKind: 'sheet_row' }),
 
-  async open(ctx, o): Promise<SourceRead> {
-    const choice = await chooseFile(ctx, o);
-    const source = { ...choice.source, positionKind: 'sheet_row' as const };
-    if (choice.sourcePath === undefined) return nothingToRead(source, choice.nextState);
-    const sheet = await readSheet(choice.sourcePath, { sheet: o.sheet, headerRow: o.header_row });
+  open: (ctx, o) => openChosenFile(ctx, o, 'sheet_row', async (file) => {
+    const sheet = await readSheet(file.sourcePath, { sheet: o.sheet, headerRow: o.header_row });
     const names = sheet.columns;
     async function* extract(): AsyncGenerator<Extracted> {
       for await (const r of sheet.rows()) {
@@ -37,13 +33,6 @@ export const xlsxConnector: Connector<XlsxConnectorOptions> = {
         yield { kind: 'row', line: r.row, fields };
       }
     }
-    return {
-      source: { ...source, label: `${source.label} [${sheet.sheetName}]` },
-      columns: names.map((name) => ({ name })),
-      moreWaiting: choice.remaining,
-      extract,
-      end: async () => ({ state: choice.nextState }),
-      close: async () => undefined,
-    };
-  },
+    return { labelSuffix: ` [${sheet.sheetName}]`, columns: names.map((name) => ({ name })), extract };
+  }),
 };
