@@ -33,6 +33,30 @@ export interface Drift {
   action: 'fail' | 'warn' | 'evolve';
 }
 
+/**
+ * A column name as messages and `schema_change` show it: withheld when it holds six digits in a row,
+ * as an ID number, a phone or a code would (a file that lost its header row has a row's values for
+ * column names).
+ */
+export function shownColumn(name: string): string {
+  return /\d{6}/.test(name) ? WITHHELD_COLUMN : name;
+}
+
+const WITHHELD_COLUMN = '(a name like a value: withheld; has the file lost its header row?)';
+
+/**
+ * The changes as they may be shown: when any added column's name looks like a value, the header is
+ * likely a row of data, so every added name is withheld (a name or an address holds no digits).
+ */
+function shownChanges(changes: readonly ColumnChange[]): ColumnChange[] {
+  const dataHeader = changes.some((c) => c.change === 'added' && shownColumn(c.column) !== c.column);
+  return changes.map((c) => ({
+    ...c,
+    column: dataHeader && c.change === 'added' ? WITHHELD_COLUMN : shownColumn(c.column),
+    ...(c.renamedFrom === undefined ? {} : { renamedFrom: shownColumn(c.renamedFrom) }),
+  }));
+}
+
 /** Columns added, removed or retyped between two runs (compared by name; types where both have them). */
 export function compareColumns(before: readonly SourceColumn[], now: readonly SourceColumn[]): ColumnChange[] {
   const old = new Map(before.map((c) => [c.name, c]));
@@ -79,14 +103,19 @@ export async function checkSchemaDrift(o: {
   const changes = compareColumns(o.before, o.now);
   if (changes.length === 0) return { changes, action: 'evolve' };
   const action = driftAction(o.pipeline, changes);
-  const described = changes.map((c) => `${c.change} '${c.column}'${c.change === 'retyped' ? ` (${c.oldType} → ${c.newType})` : ''}`).join(', ');
+  const shown = shownChanges(changes);
+  const described = shown.map((c) => `${c.change} '${c.column}'${c.change === 'retyped' ? ` (${c.oldType} → ${c.newType})` : ''}`).join(', ');
   if (action === 'fail') {
     const used = usedColumns(o.pipeline);
-    const gone = changes.filter((c) => c.change === 'removed' && used.has(c.column)).map((c) => `'${c.column}'`);
-    const added = changes.filter((c) => c.change === 'added').map((c) => `'${c.column}'`);
+    const gone = changes.filter((c) => c.change === 'removed' && used.has(c.column)).map((c) => `'${shownColumn(c.column)}'`);
+    const added = shown.filter((c) => c.change === 'added').map((c) => `'${c.column}'`);
     const renames = o.sample ? await sampledRenames(o.connection, o.pipeline, changes, o.sample) : [];
     await o.connection.run(schemaChangeInsertSql(o.pipeline, o.runId, { changes, action }));
-    const renamed = renames.map((r) => `'${r.from}' → '${r.to}' (the same values in ${r.same} of ${r.compared} sampled rows)`);
+    const after = shownChanges(changes);
+    const renamed = renames.map((r) => {
+      const to = after[changes.findIndex((c) => c.change === 'added' && c.column === r.to)]!.column;
+      return `'${shownColumn(r.from)}' → '${to}' (the same values in ${r.same} of ${r.compared} sampled rows)`;
+    });
     throw new GuardError(
       'schema_changed',
       `${o.source}: the source's columns changed since the last successful run (${described})${gone.length > 0 ? `: ${gone.join(', ')} used by ${o.pipeline.file} ${gone.length > 1 ? 'are' : 'is'} gone` : ''}; nothing was loaded.` +
@@ -94,14 +123,14 @@ export async function checkSchemaDrift(o: {
         ` Or set on_schema_change: warn to load anyway: records then lose the values of the columns gone, with an update event each (onecode check shows how many) (view schema_changes)`,
     );
   }
-  if (action === 'warn') o.logger.warn({ runId: o.runId, changes: changes.map((c) => ({ column: c.column, change: c.change })) }, 'source columns changed');
+  if (action === 'warn') o.logger.warn({ runId: o.runId, changes: shownChanges(changes).map((c) => ({ column: c.column, change: c.change })) }, 'source columns changed');
   return { changes, action };
 }
 
 /** The statement recording a run's changes in `schema_change`. */
 export function schemaChangeInsertSql(p: Pipeline, runId: string, drift: Drift): string {
   const text = (v: string | undefined) => (v === undefined ? 'NULL' : quoteLiteral(v));
-  const rows = drift.changes.map((ch) => `(${quoteLiteral(p.name)}, ${quoteLiteral(runId)}, ${quoteLiteral(ch.column)}, ${quoteLiteral(ch.change)},
+  const rows = shownChanges(drift.changes).map((ch) => `(${quoteLiteral(p.name)}, ${quoteLiteral(runId)}, ${quoteLiteral(ch.column)}, ${quoteLiteral(ch.change)},
     ${text(ch.oldType)}, ${text(ch.newType)}, ${text(ch.renamedFrom)}, ${quoteLiteral(drift.action)}, now())`);
   return `INSERT INTO schema_change (pipeline, run_id, column_name, change, old_type, new_type, renamed_from, action, noticed_at) VALUES ${rows.join(', ')}`;
 }

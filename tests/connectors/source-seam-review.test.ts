@@ -93,6 +93,25 @@ describe('deleted_when: the last row of a key decides', () => {
   });
 });
 
+describe('drift of a file that lost its header row', () => {
+  it('names no value: column names holding six digits in a row are withheld in the error and in schema_changes', async () => {
+    const p = await ws.writePipeline('h', {
+      system: '测试系统', entity: 'person', connector: { kind: 'csv', path: 'h.csv' },
+      mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['身份证号'],
+    });
+    await write('h.csv', ['身份证号,姓名', `${personId(1)},陈明`]);
+    expect((await ws.run(p)).status).toBe('succeeded');
+    await write('h.csv', [`${personId(2)},林芳`, `${personId(1)},陈明`]);
+    const run = await ws.run(p);
+    expect(run).toMatchObject({ status: 'failed', errorCode: 'schema_changed' });
+    expect(run.error).toContain('has the file lost its header row?');
+    for (const value of [personId(2), '林芳']) {
+      expect(run.error).not.toContain(value);
+      expect(JSON.stringify(await ws.rows(`SELECT * FROM schema_changes`))).not.toContain(value);
+    }
+  });
+});
+
 describe('configuration and watermarks', () => {
   it('files: every_new is refused with mode: snapshot, which would delete what the earlier files held', async () => {
     await expect(ws.writePipeline('e', {
