@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
+import { ACCESS_LOG_DDL } from '../access/access-log.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
 export const INDEX_SCHEMA_VERSION = 7;
@@ -184,6 +185,7 @@ CREATE TABLE IF NOT EXISTS schema_change (
   noticed_at TIMESTAMPTZ NOT NULL
 );
 ${OUTBOX_DDL}
+${ACCESS_LOG_DDL}
 `;
 
 /** Whether `table` has a column named `column`. */
