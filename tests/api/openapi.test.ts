@@ -11,16 +11,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/access/roles.ts';
 import { resolveSourcePath } from '../../src/config/load-pipelines.ts';
-import { indexedSample, startApiServe, waitFor, type ApiServe, type IndexedSample } from '../support/api-serve.ts';
+import { startApiServe, waitFor, type ApiServe } from '../support/api-serve.ts';
+import { indexedSample, richPerson } from '../support/indexed-sample.ts';
+import type { Workspace } from '../support/workspace.ts';
 import { createOpenApiChecker, type OpenApiDocument } from '../support/openapi-check.ts';
 
-let sample: IndexedSample;
+let sample: Workspace;
 let api: ApiServe;
 let doc: OpenApiDocument;
 let consoleDir: string;
+let rich: { id: string; alias15: string; uscc: string };
 
 beforeAll(async () => {
-  sample = await indexedSample({ seed: 29 });
+  sample = await indexedSample(29);
+  rich = await richPerson(sample);
   consoleDir = await mkdtemp(path.join(os.tmpdir(), 'onecode-console-'));
   await writeFile(path.join(consoleDir, 'index.html'), '<!doctype html><title>onecode</title>');
   await writeFile(path.join(consoleDir, 'app.js'), 'export {};\n');
@@ -87,6 +91,22 @@ describe('the OpenAPI document', () => {
     await check('GET', '/api/v1/pipelines/accounting-staff/runs?limit=0', { role: 'analyst' });
     await check('GET', '/api/v1/pipelines/accounting-staff/quarantine?limit=x', { role: 'analyst' });
     await everyone('POST', '/api/v1/pipelines/no-such-pipeline/runs');
+    for (const code of [rich.id, rich.alias15, rich.uscc, '110101199003074514', 'not-a-code']) {
+      await everyone('GET', `/api/v1/lookup/${encodeURIComponent(code)}`);
+      await everyone('GET', `/api/v1/audit?code=${encodeURIComponent(code)}`);
+      await check('GET', `/api/v1/lookup/${encodeURIComponent(code)}`, { role: 'analyst', headers: { 'x-onecode-channel': 'console' } });
+    }
+    await check('GET', '/api/v1/audit', { role: 'steward' });
+    for (const body of [
+      { sql: 'SELECT * FROM persons ORDER BY id_number LIMIT 5' },
+      { sql: 'SELECT * FROM records ORDER BY one_code LIMIT 5' },
+      { sql: 'SELECT * FROM quarantine LIMIT 5' },
+      { sql: 'SELECT * FROM range(10)', limit: 3 },
+      { sql: 'DELETE FROM runs' },
+      { sql: 'SELEC 1' },
+      { sql: '' },
+      { limit: 3 },
+    ]) await everyone('POST', '/api/v1/query', body);
     // a run through the API that succeeds, then one that fails (its source file gone): both kinds of run rows
     const runEnded = (n: number) => waitFor(`api run ${n}`, async () => {
       const r = (await (await api.request('/api/v1/pipelines/procurement-suppliers/runs', { role: 'operator' })).json()) as { runs: Array<{ trigger: string; status: string }> };
@@ -94,7 +114,7 @@ describe('the OpenAPI document', () => {
     });
     await check('POST', '/api/v1/pipelines/procurement-suppliers/runs', { role: 'operator' });
     expect(await runEnded(1)).toBe('succeeded');
-    const pipeline = sample.pipelines.find((p) => p.name === 'procurement-suppliers')!;
+    const pipeline = api.pipelines.find((p) => p.name === 'procurement-suppliers')!;
     const source = resolveSourcePath(pipeline, (pipeline.connector as { path: string }).path);
     await rename(source, `${source}.away`);
     try {

@@ -6,18 +6,20 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicsWithPrefix } from '../../src/cli/kafka-settings.ts';
 import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
-import { indexedSample, startApiServe, waitFor, type ApiServe, type IndexedSample } from '../support/api-serve.ts';
+import { startApiServe, waitFor, type ApiServe } from '../support/api-serve.ts';
+import { indexedSample } from '../support/indexed-sample.ts';
+import type { Workspace } from '../support/workspace.ts';
 import { createOpenApiChecker, type OpenApiDocument } from '../support/openapi-check.ts';
 
 let broker: ResolvedKafka;
-let sample: IndexedSample;
+let sample: Workspace;
 let api: ApiServe;
 const prefix = `api-push-${randomUUID().slice(0, 8)}`;
 const topics = topicsWithPrefix(prefix);
 
 beforeAll(async () => {
   broker = await resolveKafkaBrokers();
-  sample = await indexedSample({ seed: 37 });
+  sample = await indexedSample(37);
   api = await startApiServe(sample, { kafka: { brokers: broker.brokers, topics, partitions: 1 } });
 }, 600_000);
 

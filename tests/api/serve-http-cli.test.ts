@@ -10,14 +10,22 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onecode } from '../support/cli.ts';
-import { indexedSample, waitFor, type IndexedSample } from '../support/api-serve.ts';
-import { REPO } from '../support/workspace.ts';
+import { loadPipelineFolder } from '../../src/config/load-pipelines.ts';
+import type { Pipeline } from '../../schemas/pipeline.ts';
+import { waitFor, workspaceFiles } from '../support/api-serve.ts';
+import { indexedSample } from '../support/indexed-sample.ts';
+import { REPO, type Workspace } from '../support/workspace.ts';
 
-let sample: IndexedSample;
+let ws: Workspace;
+/** The sample's folder, index file, pipelines folder and pipelines; the index is closed for serve to open. */
+let sample: { dir: string; db: string; pipelinesDir: string; pipelines: Pipeline[] };
 beforeAll(async () => {
-  sample = await indexedSample({ seed: 31 });
+  ws = await indexedSample(31);
+  ws.index.close();
+  const files = workspaceFiles(ws);
+  sample = { dir: ws.dir, ...files, pipelines: await loadPipelineFolder(files.pipelinesDir) };
 }, 300_000);
-afterAll(async () => sample?.dispose());
+afterAll(async () => ws?.dispose());
 
 const quiet = { KAFKA_BROKERS: '', ONECODE_LOG_LEVEL: 'silent' };
 
