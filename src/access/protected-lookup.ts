@@ -5,12 +5,12 @@
  * (protect-document.ts).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { OnecodeError } from '../errors.ts';
 import { lookupCode, type LookupDocument } from '../index/lookup.ts';
 import { recordAccess, type AccessChannel } from './access-log.ts';
 import { requireKeyFor } from './policy-key.ts';
 import { codesInDocument, protectLookupDocument } from './protect-document.ts';
-import { hasRight, personalPolicyOf, type Role } from './roles.ts';
+import { requireRight } from './require-right.ts';
+import { personalPolicyOf, type Role } from './roles.ts';
 
 /** Who asks: a token's name (or `cli:<OS user>`), its role and the channel it came through. */
 export interface Requester {
@@ -56,7 +56,7 @@ export async function lookupAs(
   who: Requester,
   options: { runDate: string; key?: Buffer; env?: NodeJS.ProcessEnv },
 ): Promise<LookupDocument | null> {
-  if (!hasRight(who.role, 'lookup')) throw new OnecodeError('forbidden', `the ${who.role} role may not look up codes`, { exitCode: 2 });
+  requireRight(who.role, 'lookup');
   const policy = personalPolicyOf(who.role, options.env);
   requireKeyFor(policy, options.key);
   const entry = { who: who.name, role: who.role, channel: who.channel, action: 'lookup', policy } as const;

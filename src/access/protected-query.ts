@@ -26,7 +26,8 @@ import { ANALYST_VIEW_NAMES, installAnalystViews, removeAnalystViews } from './a
 import { requireKeyFor } from './policy-key.ts';
 import type { Requester } from './protected-lookup.ts';
 import { createCodeCollector } from './query-codes.ts';
-import { hasRight, personalPolicyOf } from './roles.ts';
+import { requireRight } from './require-right.ts';
+import { personalPolicyOf } from './roles.ts';
 
 /** Rows {@link queryAs} returns at most unless told otherwise. */
 export const DEFAULT_MAX_ROWS = 10_000;
@@ -92,7 +93,7 @@ async function runWithin(connection: DuckDBConnection, sql: string, timeoutMs: n
  *   `pseudonym_key_unset`, `analyst_policy_invalid`.
  */
 export async function runQueryAs(connection: DuckDBConnection, sql: string, who: Requester, options: QueryAsOptions = {}): Promise<GuardedQuery> {
-  if (!hasRight(who.role, 'query')) throw new OnecodeError('forbidden', `the ${who.role} role may not run SQL`, { exitCode: 2 });
+  requireRight(who.role, 'query');
   const policy = personalPolicyOf(who.role, options.env);
   if (policy === 'drop') throw new OnecodeError('forbidden', `the ${who.role} role may not run SQL`, { exitCode: 2 });
   requireKeyFor(policy, options.key);
