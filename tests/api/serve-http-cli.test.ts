@@ -55,8 +55,8 @@ describe('onecode serve --http', () => {
     expect(added.code, added.stderr).toBe(0);
     const token = added.stdout.trim();
     expect(token).toMatch(/^oc_[A-Za-z0-9_-]{43}$/);
-    const listed = await onecode(['token', 'list'], { cwd: sample.dir, env: { ONECODE_TOKENS_FILE: tokensFile } });
-    expect(listed.stdout).toMatch(/^ops\toperator\t\d{4}-\d\d-\d\dT/);
+    const listed = await onecode(['token', 'list', '--json'], { cwd: sample.dir, env: { ONECODE_TOKENS_FILE: tokensFile } });
+    expect(JSON.parse(listed.stdout)).toEqual([{ name: 'ops', role: 'operator', created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
     expect(listed.stdout).not.toContain(token);
 
     const serve = spawn(process.execPath, [path.join(REPO, 'bin/onecode.js'), 'serve', '--pipelines', sample.pipelinesDir, '--db', sample.db, '--http', '127.0.0.1:0'], { cwd: sample.dir, env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,18 +1,19 @@
 /**
  * `GET /api/v1/audit?code=CODE` (right `audit`, stewards): who looked at one person or legal person
  * (access_log, src/access/access-log.ts accessesOf): every access that looked up the code or one
- * of its aliases, or whose answer showed one of them in clear, oldest first, as records of
- * processing (GB/T 35273-2020 §11.3). The audit itself is recorded too (action `audit`), after the
- * list is read, so the list is what was there before it.
+ * of the codes it is known by, or whose answer showed one of them in clear, oldest first, as
+ * records of processing (GB/T 35273-2020 §11.3). The same answer as `onecode audit --code CODE
+ * --json` (src/cli/audit-command.ts, whose resolution of the codes it uses). The audit itself is
+ * recorded too (action `audit`), after the list is read; an input that is no valid code is
+ * recorded `failed`, without the input.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { accessesOf, recordAccess, type AccessRow } from '../../access/access-log.ts';
 import { personalPolicyOf, ROLES } from '../../access/roles.ts';
+import { auditCodes, type AuditAnswer } from '../../cli/audit-command.ts';
 import { OnecodeError } from '../../errors.ts';
 import { classify } from '../../identifiers/classify.ts';
 import { resolveLookupCode } from '../../index/lookup.ts';
-import { quoteLiteral } from '../../index/sql-text.ts';
 import { EXIT_POLICIES } from '../../protect/policy.ts';
 import { todayInChina } from '../../run/run-pipeline.ts';
 import { channelOf, principalOf } from '../auth.ts';
@@ -39,14 +40,6 @@ const ACCESS_ROW = {
   },
 };
 
-/** The one code `input` stands for and every code the index knows it by (its aliases). */
-async function codesOf(connection: DuckDBConnection, input: string): Promise<{ code: string; codes: string[] } | undefined> {
-  const resolved = await resolveLookupCode(connection, input, todayInChina());
-  if (resolved === null) return undefined;
-  const aliases = (await connection.runAndReadAll(`SELECT DISTINCT alias FROM code_alias WHERE one_code = ${quoteLiteral(resolved.oneCode)} ORDER BY alias`)).getRows().map((r) => String(r[0]));
-  return { code: resolved.oneCode, codes: [resolved.oneCode, ...aliases] };
-}
-
 /** Registers the route. */
 export function auditRoutes(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Querystring: { code: string } }>('/api/v1/audit', {
@@ -56,22 +49,34 @@ export function auditRoutes(app: FastifyInstance, context: ApiContext): void {
       summary: 'who looked at one code (or an alias of it), oldest first (access_log); the audit is recorded too',
       querystring: { type: 'object', required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 64 } } },
       response: {
-        200: { type: 'object', additionalProperties: false, required: ['code', 'accesses'], properties: { code: STRING, accesses: { type: 'array', items: ACCESS_ROW } } },
+        200: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['code', 'codes', 'accesses'],
+          properties: {
+            code: { ...STRING, description: 'the one code audited' },
+            codes: { type: 'array', items: STRING, description: 'every code the accesses were searched for: the one code, the codes it is known by, the input\'s own form' },
+            accesses: { type: 'array', items: ACCESS_ROW },
+          },
+        },
         400: { ...ERROR_BODY, description: 'code_invalid, request_invalid' },
         ...authErrors(),
       },
     },
-  }, async (request) => {
+  }, async (request): Promise<AuditAnswer> => {
     const { name, role } = principalOf(request);
+    const entry = { who: name, role, channel: channelOf(request), action: 'audit', policy: personalPolicyOf(role, context.env) } as const;
     return context.reads.withConnection(async (c) => {
-      const found = await codesOf(c, request.query.code);
-      if (found === undefined) {
+      const resolved = await resolveLookupCode(c, request.query.code, todayInChina());
+      if (resolved === null) {
+        await recordAccess(c, { ...entry, rowCount: 0, outcome: 'failed' });
         const reasons = classify(request.query.code, { runDate: todayInChina() }).reasons.map((r) => r.code);
         throw new OnecodeError('code_invalid', `not a valid code (${[...new Set(reasons)].join(', ') || 'no identifier of a known kind'})`);
       }
-      const accesses: AccessRow[] = await accessesOf(c, found.codes);
-      await recordAccess(c, { who: name, role, channel: channelOf(request), action: 'audit', code: found.code, rowCount: accesses.length, policy: personalPolicyOf(role, context.env) });
-      return { code: found.code, accesses };
+      const codes = await auditCodes(c, resolved);
+      const accesses: AccessRow[] = await accessesOf(c, codes);
+      await recordAccess(c, { ...entry, code: resolved.oneCode, rowCount: accesses.length });
+      return { code: resolved.oneCode, codes, accesses };
     });
   });
 }
