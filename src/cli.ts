@@ -30,6 +30,8 @@ import { openIndexForReading, openIndexForWriting } from './cli/open-index-for-c
 import { pushCommand } from './cli/push-command.ts';
 import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
 import { serveCommand } from './cli/serve-command.ts';
+import { serveClientFor } from './cli/serve-client.ts';
+import { auditThroughServe, lookupThroughServe, pushThroughServe, queryThroughServe, runThroughServe, statusThroughServe } from './cli/through-serve.ts';
 import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
 import { runUntilCaughtUp, todayInChina, type RunSummary } from './run/run-pipeline.ts';
 import { generateSample } from './sample/generate.ts';
@@ -89,6 +91,13 @@ function program(): Command {
       const problems = invalid.flatMap((f) => f.problems);
       if (chosen.length === 0) throw new ConfigError('config_invalid', problems.length > 0 ? problems.join('\n') : `no pipeline files in ${opts.pipelines}/`);
       for (const line of problems) process.stderr.write(`onecode: ${line}\n`);
+      // While `onecode serve --http` holds the index, the runs go through its job queue.
+      const served = await serveClientFor(resolveDbPath(opts.db));
+      if (served) {
+        await runThroughServe(served, chosen, { allowDeletes: opts.allowDeletes, runDate: opts.runDate });
+        if (invalid.length > 0) process.exitCode = 2;
+        return;
+      }
       const kafka = opts.push ? resolveKafkaSettings() : undefined;
       const index = await openIndexForWriting(resolveDbPath(opts.db));
       const progress = process.stderr.isTTY && !process.env.CI;
@@ -157,6 +166,8 @@ function program(): Command {
     .option('--reason <text>', 'why the parked events are skipped (recorded in the outbox)')
     .option('--by <name>', 'who re-queues or skips (recorded in the outbox; default: the OS user)')
     .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
+      const served = await serveClientFor(resolveDbPath(opts.db));
+      if (served) return pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked });
       await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions,
         requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by });
     });
@@ -208,6 +219,8 @@ function program(): Command {
     .addOption(roleOption())
     .addOption(dbOption())
     .action(async (code: string, opts: { role: Role; db?: string }) => {
+      const served = await serveClientFor(resolveDbPath(opts.db));
+      if (served) return lookupThroughServe(served, code, opts.role);
       await lookupCommand({ code, role: opts.role, dbPath: resolveDbPath(opts.db) });
     });
 
@@ -219,6 +232,8 @@ function program(): Command {
     .addOption(roleOption())
     .addOption(dbOption())
     .action(async (sql: string, opts: { format: OutputFormat; role: Role; db?: string }) => {
+      const served = await serveClientFor(resolveDbPath(opts.db));
+      if (served) return queryThroughServe(served, sql, opts.format, opts.role);
       await queryCommand({ sql, format: opts.format, role: opts.role, dbPath: resolveDbPath(opts.db) });
     });
 
@@ -229,6 +244,8 @@ function program(): Command {
     .option('--json', 'print JSON')
     .addOption(dbOption())
     .action(async (opts: { code: string; json?: boolean; db?: string }) => {
+      const served = await serveClientFor(resolveDbPath(opts.db));
+      if (served) return auditThroughServe(served, opts.code, opts.json === true);
       await auditCommand({ code: opts.code, json: opts.json === true, dbPath: resolveDbPath(opts.db) });
     });
 
@@ -272,6 +289,8 @@ function program(): Command {
     .addOption(dbOption())
     .option('--json', 'print JSON')
     .action(async (opts: { db?: string; json?: boolean }) => {
+      const served = await serveClientFor(resolveDbPath(opts.db));
+      if (served) return statusThroughServe(served, opts.json === true);
       const index = await openIndexForReading(resolveDbPath(opts.db));
       try {
         const status = await readStatus(index.connection);

@@ -80,7 +80,14 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** `console` when the request says it comes from the web console (`X-Onecode-Channel: console`), else `api`. */
+/**
+ * Through what a request came, for access_log: `console` when it says it comes from the web console
+ * (`X-Onecode-Channel: console`); `cli` when it says so and carries an owner token (its principal
+ * is `cli:<user>`, a name no token file can hold); else `api`.
+ */
 export function channelOf(request: FastifyRequest): AccessChannel {
-  return request.headers['x-onecode-channel'] === 'console' ? 'console' : 'api';
+  const said = request.headers['x-onecode-channel'];
+  if (said === 'console') return 'console';
+  if (said === 'cli' && request.principal?.name.startsWith('cli:')) return 'cli';
+  return 'api';
 }

@@ -44,6 +44,17 @@ export async function auditCodes(connection: DuckDBConnection, resolved: Resolve
   return [...new Set([...ones, ...(resolved.id.normalized === null ? [] : [resolved.id.normalized]), ...aliases])];
 }
 
+/** Prints an audit's answer on stdout: JSON, or a line and a table. */
+export function printAudit(answer: AuditAnswer, json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(answer, jsonSafe, 2) + '\n');
+    return;
+  }
+  const columns = ['access_no', 'accessed_at', 'who', 'role', 'channel', 'action', 'matched', 'row_count', 'policy', 'outcome', 'query'];
+  process.stdout.write(`${answer.accesses.length} access(es) to ${answer.code} (searched for ${answer.codes.join(', ')})\n`);
+  if (answer.accesses.length > 0) process.stdout.write(formatRows(columns, answer.accesses as unknown as Record<string, unknown>[], 'table'));
+}
+
 /**
  * Reads the accesses of a code and prints them (a table, or JSON); records the audit.
  * @returns the answer printed.
@@ -68,13 +79,7 @@ export async function auditCommand(options: AuditCommandOptions): Promise<AuditA
     const accesses = await accessesOf(c, codes);
     await recordAccess(c, { ...entry, code: resolved.oneCode, rowCount: accesses.length, outcome: 'ok' });
     const answer: AuditAnswer = { code: resolved.oneCode, codes, accesses };
-    if (options.json) {
-      process.stdout.write(JSON.stringify(answer, jsonSafe, 2) + '\n');
-    } else {
-      const columns = ['access_no', 'accessed_at', 'who', 'role', 'channel', 'action', 'matched', 'row_count', 'policy', 'outcome', 'query'];
-      process.stdout.write(`${accesses.length} access(es) to ${resolved.oneCode} (searched for ${codes.join(', ')})\n`);
-      if (accesses.length > 0) process.stdout.write(formatRows(columns, accesses as unknown as Record<string, unknown>[], 'table'));
-    }
+    printAudit(answer, options.json);
     return answer;
   } finally {
     index.close();

@@ -29,16 +29,16 @@ export interface ServeState {
 }
 
 /**
- * How the CLI reaches a serve's API: its origin and two tokens made when serve started (random,
- * 256 bits each, valid until it stops, stored nowhere else), one with the operator's rights (run,
- * push) and one with the steward's (lookup, query in clear), both standing for `cli:<serve's OS
- * user>`: whoever can read this owner-only file is that user (or root), who could open the index
- * itself were serve not holding it.
+ * How the CLI reaches a serve's API: its origin and one token per role made when serve started
+ * (random, 256 bits each, valid until it stops, stored nowhere else): the operator's for `run` and
+ * `push`, the steward's for `lookup`, `query`, `audit` and `status` (the owner's tools, in clear),
+ * the analyst's for `--role analyst`; all stand for `cli:<serve's OS user>`: whoever can read this
+ * owner-only file is that user (or root), who could open the index itself were serve not holding it.
  */
 export interface ServeStateHttp {
   /** `http://127.0.0.1:7373` */
   origin: string;
-  owner_tokens: { operator: string; steward: string };
+  owner_tokens: { operator: string; analyst: string; steward: string };
   /** The principal's name: `cli:<OS user>`. */
   principal: string;
 }

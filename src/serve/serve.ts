@@ -161,7 +161,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   let http: Awaited<ReturnType<typeof startHttp>> | undefined;
   const startHttp = async (settings: ServeHttpOptions) => {
     const reads = createReadPool(index.instance, { size: settings.readConnections ?? 4 });
-    const ownerTokens = { operator: newOwnerToken(), steward: newOwnerToken() };
+    const ownerTokens = { operator: newOwnerToken(), analyst: newOwnerToken(), steward: newOwnerToken() };
     const principal = ownerPrincipalName();
     const app = await createApiServer({
       reads,

@@ -8,6 +8,7 @@ import { topicsWithPrefix } from '../../src/cli/kafka-settings.ts';
 import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
 import { startApiServe, waitFor, type ApiServe } from '../support/api-serve.ts';
 import { indexedSample } from '../support/indexed-sample.ts';
+import { onecode } from '../support/cli.ts';
 import type { Workspace } from '../support/workspace.ts';
 import { createOpenApiChecker, type OpenApiDocument } from '../support/openapi-check.ts';
 
@@ -67,5 +68,15 @@ describe('POST /api/v1/push', () => {
     expect(relayed.length).toBeGreaterThanOrEqual(2);
     // the five were found on the broker already (the relay reads back before republishing) or published again: settled either way
     expect(Number(relayed.at(-1)!.published) + Number(relayed.at(-1)!.skippedAlreadyOnBroker)).toBe(5);
+  });
+
+  it('onecode push, while serve holds the index, asks serve through the API and waits for the outbox to empty', async () => {
+    await api.index.connection.run(`UPDATE outbox SET published_at = NULL WHERE seq IN (SELECT seq FROM outbox ORDER BY seq DESC LIMIT 3)`);
+    expect((await outbox()).pending).toBe(3);
+    const r = await onecode(['push', '--db', api.db], { env: { ONECODE_LOG_LEVEL: 'silent', KAFKA_BROKERS: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^onecode: the index is held by onecode serve \(pid \d+\); the push is asked for through its API at http:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(JSON.parse(r.stdout)).toEqual({ via: 'serve', published: 3, pending: 0, parked: 0 });
+    expect((await outbox()).pending).toBe(0);
   });
 });
