@@ -54,7 +54,7 @@ export async function pushIndex(options: { connection: DuckDBConnection; kafka: 
     const pending = await countPending(connection).catch(() => -1);
     throw new PushFailedError(error, { ...progress, pending });
   };
-  const publisher = await createPublisher({ brokers: kafka.brokers, topics: kafka.topics, partitions: kafka.partitions, logger }).catch(failed);
+  const publisher = await createPublisher({ brokers: kafka.brokers, ssl: kafka.ssl, sasl: kafka.sasl, topics: kafka.topics, partitions: kafka.partitions, logger }).catch(failed);
   try {
     const result = await pushOutbox({
       connection,

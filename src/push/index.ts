@@ -9,5 +9,7 @@ export { HEADER_EVENT_ID, HEADER_SCHEMA, HEADER_SEQ } from './headers.ts';
 export { createPublisher } from './publisher.ts';
 export type { OutboxEvent, PublishOutcome, Publisher, PublisherOptions, Rejection, Route } from './publisher.ts';
 export type { HighestSeqs } from './read-back.ts';
+export { SASL_MECHANISMS, saslCredentials } from './security.ts';
+export type { KafkaSasl, KafkaTls, SaslMechanism } from './security.ts';
 export { pushOutbox } from './relay.ts';
 export type { PushOutboxOptions, PushOutboxResult, PushProgress } from './relay.ts';

@@ -19,6 +19,7 @@ import { kafkajsLogCreator } from './kafkajs-logger.ts';
 import { createKeyPartitioner } from './partitioning.ts';
 import { readHighestSeqs, type HighestSeqs } from './read-back.ts';
 import { RECORD_BATCH_OVERHEAD, recordBytes, type SizedMessage } from './record-size.ts';
+import type { KafkaSasl, KafkaTls } from './security.ts';
 import { DEFAULT_PARTITIONS, ensureTopics, resolveTopics, topicFor, type TopicMap } from './topics.ts';
 
 export type { OutboxEvent };
@@ -49,6 +50,10 @@ export interface PublishOutcome {
 export interface PublisherOptions {
   /** Bootstrap brokers, e.g. ['127.0.0.1:9092']. */
   brokers: string[];
+  /** TLS to the brokers (src/push/security.ts). Default: plain TCP. */
+  ssl?: KafkaTls;
+  /** SASL authentication (src/push/security.ts). Default: none. */
+  sasl?: KafkaSasl;
   /** Parent logger; the publisher logs as child `component: 'publisher'`. */
   logger: Logger;
   /** Kafka client id. Default 'onecode-push'. */
@@ -129,15 +134,21 @@ const DEFAULT_RETRY: RetryOptions = { retries: 5, initialRetryTime: 300, maxRetr
 
 /**
  * Connects to the brokers, creates the topics that are missing and learns their partition counts.
- * @throws PushError BROKER_UNAVAILABLE when no broker answers, TOPIC_SETUP_FAILED.
+ * @throws PushError BROKER_UNAVAILABLE when no broker answers, TLS_FAILED or AUTHENTICATION_FAILED
+ *   when the TLS handshake or the SASL authentication fails, TOPIC_SETUP_FAILED.
  */
 export async function createPublisher(options: PublisherOptions): Promise<Publisher> {
   const logger = options.logger.child({ component: 'publisher' });
   const clientId = options.clientId ?? 'onecode-push';
   const topics = resolveTopics(options.topics);
+  if (options.ssl?.rejectUnauthorized === false) {
+    logger.warn("TLS without verifying the broker's certificate (KAFKA_SSL_REJECT_UNAUTHORIZED=false): anyone between here and the broker can read and change the feed; give the broker's CA in KAFKA_SSL_CA_FILE instead");
+  }
   const kafka = new Kafka({
     clientId,
     brokers: options.brokers,
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: options.retry ?? DEFAULT_RETRY,

@@ -72,7 +72,7 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
     if (pending === 0) return intervalMs;
     if (publisher === undefined) {
       // Outside the queue: with the broker down this takes a while and must not hold up runs.
-      const connected = await createPublisher({ brokers: kafka.brokers, topics: kafka.topics, partitions: kafka.partitions, logger: options.logger, clientId: 'onecode-serve' });
+      const connected = await createPublisher({ brokers: kafka.brokers, ssl: kafka.ssl, sasl: kafka.sasl, topics: kafka.topics, partitions: kafka.partitions, logger: options.logger, clientId: 'onecode-serve' });
       if (stopping) {
         await connected.close();
         return intervalMs;

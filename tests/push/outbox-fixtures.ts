@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { CHANGE_EVENT_SCHEMA, messageKey, messageKeySql } from '../../src/outbox/event-format.ts';
 import { OUTBOX_DDL } from '../../src/outbox/outbox-ddl.ts';
 import { stateSql } from '../../src/outbox/outbox-states.ts';
@@ -171,7 +171,8 @@ export interface FeedMessage {
 
 /**
  * Reads every message of `topics` from the beginning with a fresh consumer group, until `expected`
- * messages arrived and no more came for `settleMs`, or `timeoutMs` passed.
+ * messages arrived and no more came for `settleMs`, or `timeoutMs` passed. `security`: kafkajs'
+ * `ssl` and `sasl`, for a secured listener.
  */
 export async function consumeAll(options: {
   brokers: string[];
@@ -179,8 +180,9 @@ export async function consumeAll(options: {
   expected: number;
   settleMs?: number;
   timeoutMs?: number;
+  security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }): Promise<FeedMessage[]> {
-  const kafka = new Kafka({ clientId: 'onecode-test-reader', brokers: options.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'onecode-test-reader', brokers: options.brokers, logLevel: logLevel.NOTHING, ...options.security });
   const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, maxBytes: 20 * 1024 * 1024 });
   const seen: FeedMessage[] = [];
   const header = (h: Record<string, unknown> | undefined, name: string): string => {
