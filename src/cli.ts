@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | check | discover | push | serve | lookup | query | validate | status.
+ * The onecode command line: sample | run | check | discover | push | serve | lookup | query | audit | token | validate | status.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
  */
@@ -10,7 +10,6 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError, OnecodeError } from './errors.ts';
 import { classify } from './identifiers/classify.ts';
 import type { IdentifierKind } from './identifiers/types.ts';
-import { lookupCode } from './index/lookup.ts';
 import { resolveDbPath } from './index/open-index.ts';
 import { createLogger } from './logger.ts';
 import { jsonSafe, type OutputFormat } from './cli/output.ts';
@@ -18,6 +17,11 @@ import { choosePipelines } from './cli/choose-pipelines.ts';
 import { errorTextWithoutValues, stackFrames } from './error-text.ts';
 import { endQuietlyWhenOutputCloses, exitWhenFlushed } from './cli/process-end.ts';
 import { queryCommand } from './cli/query-command.ts';
+import { lookupCommand } from './cli/lookup-command.ts';
+import { auditCommand } from './cli/audit-command.ts';
+import { tokenAdd, tokenList, tokenRevoke } from './cli/token-command.ts';
+import { ROLES, type Role } from './access/roles.ts';
+import { TOKENS_FILE_VARIABLE } from './access/tokens.ts';
 import { CHECK_SAMPLE_ROWS, checkCommand } from './cli/check-command.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
@@ -191,38 +195,56 @@ function program(): Command {
       await checkCommand({ name, pipelines: opts.pipelines, dbPath: resolveDbPath(opts.db), logger, sampleRows: opts.rows, all: opts.allRows === true, json: opts.json === true, runDate: opts.runDate });
     });
 
+  const roleOption = () => new Option('--role <role>', 'the role to act with: what it may see (README "Who may see what")').choices(ROLES).default('steward');
+
   cli
     .command('lookup')
-    .description('print one JSON document: the person or legal person and every linked record from every system')
-    .argument('<code>', 'resident identity number (18 or 15 digits) or unified social credit code')
+    .description('print one JSON document: the person or legal person and every linked record from every system (recorded in access_log)')
+    .argument('<code>', 'resident identity number (18 or 15 digits), unified social credit code, organisation code or registration number')
+    .addOption(roleOption())
     .addOption(dbOption())
-    .action(async (code: string, opts: { db?: string }) => {
-      const index = await openIndexForReading(resolveDbPath(opts.db));
-      try {
-        const doc = await lookupCode(index.connection, code, todayInChina());
-        if (doc === null) {
-          const id = classify(code, { runDate: todayInChina() });
-          throw new ConfigError('code_invalid', `not a valid code: ${id.reasons.map((r) => r.message).join('; ')}`);
-        }
-        process.stdout.write(JSON.stringify(doc, jsonSafe, 2) + '\n');
-        if (doc.systems.length === 0 && !doc.person && !doc.legal_person) {
-          process.stderr.write(`onecode: the code is valid, but nothing in the index carries it\n`);
-          process.exitCode = 1;
-        }
-      } finally {
-        index.close();
-      }
+    .action(async (code: string, opts: { role: Role; db?: string }) => {
+      await lookupCommand({ code, role: opts.role, dbPath: resolveDbPath(opts.db) });
     });
 
   cli
     .command('query')
-    .description('run one read-only SQL query on the index (views: persons, legal_persons, records, quarantine, runs, changes)')
+    .description('run one read-only SQL query on the index (views: persons, legal_persons, records, quarantine, runs, changes; recorded in access_log)')
     .argument('<sql>', 'the query')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'table']).default('table'))
+    .addOption(roleOption())
     .addOption(dbOption())
-    .action(async (sql: string, opts: { format: OutputFormat; db?: string }) => {
-      await queryCommand({ sql, format: opts.format, dbPath: resolveDbPath(opts.db) });
+    .action(async (sql: string, opts: { format: OutputFormat; role: Role; db?: string }) => {
+      await queryCommand({ sql, format: opts.format, role: opts.role, dbPath: resolveDbPath(opts.db) });
     });
+
+  cli
+    .command('audit')
+    .description('who looked at one person or legal person: every lookup or query in access_log that looked the code up or showed it')
+    .requiredOption('--code <code>', 'the code, in any form or alias')
+    .option('--json', 'print JSON')
+    .addOption(dbOption())
+    .action(async (opts: { code: string; json?: boolean; db?: string }) => {
+      await auditCommand({ code: opts.code, json: opts.json === true, dbPath: resolveDbPath(opts.db) });
+    });
+
+  const token = cli.command('token').description(`API tokens, in the file named by ${TOKENS_FILE_VARIABLE} (kept as SM3 digests)`);
+  token
+    .command('add')
+    .description('add a token and print it, this once')
+    .argument('<name>', 'who the token is for (a person or a system)')
+    .addOption(new Option('--role <role>', 'its role').choices(ROLES).makeOptionMandatory())
+    .action(async (name: string, opts: { role: Role }) => tokenAdd(name, opts.role));
+  token
+    .command('list')
+    .description('list the tokens: name, role, created_at')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => tokenList(opts.json === true));
+  token
+    .command('revoke')
+    .description('revoke the token of a name')
+    .argument('<name>', 'the token\'s name')
+    .action(async (name: string) => tokenRevoke(name));
 
   cli
     .command('validate')

@@ -2,11 +2,14 @@
  * Opening the index from the CLI when `onecode serve` may hold it.
  *
  * DuckDB lets one process write a file and, while it does, no other process may open it at all.
- * serve therefore keeps a read-only snapshot beside the index (src/serve/snapshot.ts): analysts'
- * commands (`lookup`, `query`, `status`) open the index itself when they can, and its snapshot when
- * a live serve holds it, saying so on stderr. Commands that write (`run`, `push`) cannot go through
- * serve: they say which process holds the index.
+ * serve therefore keeps a read-only snapshot beside the index (src/serve/snapshot.ts): `status`
+ * opens the index itself when it can, and its snapshot when a live serve holds it, saying so on
+ * stderr. Commands that write (`run`, `push`) cannot go through serve: they say which process
+ * holds the index. `lookup`, `query` and `audit` write too: each access is recorded in
+ * access_log (src/access), which a snapshot cannot take, so they are refused while serve holds
+ * the index, naming its HTTP API (which records them) as the way.
  */
+import { access } from 'node:fs/promises';
 import { OnecodeError } from '../errors.ts';
 import { openIndex, type OpenIndex } from '../index/open-index.ts';
 import { readServeState, snapshotPathOf } from '../serve/serve-files.ts';
@@ -49,5 +52,25 @@ export async function openIndexForWriting(dbPath: string): Promise<OpenIndex> {
     const serve = await readServeState(dbPath);
     if (serve === undefined) throw error;
     throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index: it runs the scheduled pipelines and pushes the outbox itself; stop it (kill -TERM ${serve.pid}) to run or push by hand`);
+  }
+}
+
+/**
+ * Opens `dbPath` for writing, to record accesses (`lookup`, `query`, `audit`): the file must
+ * exist (an index is created by `run`, never by a lookup).
+ * @throws OnecodeError `index_missing` (exit 2) when there is no index; `index_locked` naming
+ *   `onecode serve --http` when a live serve holds it; what {@link openIndex} throws.
+ */
+export async function openIndexForRecording(dbPath: string): Promise<OpenIndex> {
+  if (dbPath !== ':memory:' && !(await access(dbPath).then(() => true, () => false))) {
+    throw new OnecodeError('index_missing', `${dbPath}: no index here yet; run 'onecode run --all' first (or pass --db)`, { exitCode: 2 });
+  }
+  try {
+    return await openIndex(dbPath);
+  } catch (error) {
+    if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
+    const serve = await readServeState(dbPath);
+    if (serve === undefined) throw error;
+    throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index; lookups, queries and audits are recorded in its access log, which only serve can write while it runs: ask serve through its HTTP API (onecode serve --http), or stop it (kill -TERM ${serve.pid})`);
   }
 }

@@ -2,7 +2,9 @@
  * Issue 8: `onecode query` is read-only and file-tight. Every statement that writes, reads another
  * file, changes a setting or loads code is refused (exit 2, one line) and no file appears or changes
  * beside the index; JSON columns come out as JSON in `--format json`; an error never quotes a value
- * of the index.
+ * of the index. Issue 10: the index itself changes by exactly one row of access_log per query (the
+ * CLI opens it for writing to record the access, refused queries included), and nothing else
+ * (its WAL is gone once the CLI closes it).
  *
  * The whole list goes through `main()` (the CLI's entry point, in this process: a child process per
  * statement would take minutes on a shared machine); the cases the issue names go through the real
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.ts';
 import { ALLOWED_TABLE_FUNCTIONS } from '../../src/cli/read-only-query.ts';
+import { openIndex } from '../../src/index/open-index.ts';
 import { SEX_MISMATCH_MESSAGE } from '../../src/identifiers/stated-facts.ts';
 import { onecode } from '../support/cli.ts';
 import { createWorkspace, type Workspace } from '../support/workspace.ts';
@@ -20,10 +23,11 @@ import { createWorkspace, type Workspace } from '../support/workspace.ts';
 const ID = '350102198503171237';
 const NAME = '陈明';
 
-/** Every file beside the index with its size and modification time. */
+/** Every file beside the index (the index file itself, which records each query, left out) with its size and modification time. */
 async function filesIn(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
+    if (name === 'index.duckdb') continue;
     const s = await stat(path.join(dir, name));
     out[name] = `${s.size}:${s.mtimeMs}`;
   }
@@ -125,13 +129,26 @@ describe('onecode query', () => {
     ['a statement after a SELECT', () => `SELECT 1; COPY persons TO '${ws.dir}/out.csv'`],
   ];
 
-  it.each(refused)('refuses %s: exit 2, one line, and no file appears or changes', async (_what, sql) => {
+  /** The access_log rows past `after`, read from the closed index. */
+  async function accessesAfter(after: number): Promise<Record<string, unknown>[]> {
+    const index = await openIndex(db, { readOnly: true });
+    try {
+      return (await index.connection.runAndReadAll(`SELECT access_no::INT AS access_no, who, role, channel, action, query, row_count::INT AS row_count, outcome FROM access_log WHERE access_no > ${after} ORDER BY access_no`)).getRowObjectsJson() as Record<string, unknown>[];
+    } finally {
+      index.close();
+    }
+  }
+  const lastAccessNo = async () => (await accessesAfter(0)).at(-1)?.access_no as number | undefined ?? 0;
+
+  it.each(refused)('refuses %s: exit 2, one line, no file appears or changes, the refusal recorded', async (_what, sql) => {
     const before = await filesIn(ws.dir);
+    const last = await lastAccessNo();
     const r = await query(sql());
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^onecode: query failed: [^\n]+\n$/);
     expect(await filesIn(ws.dir)).toEqual(before);
+    expect(await accessesAfter(last)).toEqual([{ access_no: last + 1, who: expect.stringMatching(/^cli:/), role: 'steward', channel: 'cli', action: 'query', query: sql(), row_count: 0, outcome: 'refused' }]);
   });
 
   it('names why: the statement kind, the table function, a file used as a table, several statements', async () => {
