@@ -36,7 +36,8 @@ export async function encryptIndex(dbPath: string, key: IndexKey): Promise<{ byt
   try {
     await rm(copy, { force: true });
     await rm(`${copy}.wal`, { force: true });
-    await index.connection.run(`SET extension_directory = ${quoteLiteral(duckdbExtensionDirectory())}`);
+    // onecode's extension folder, and no install from the network (as offlineExtensionSettings)
+    await index.connection.run(`SET autoinstall_known_extensions = false; SET extension_directory = ${quoteLiteral(duckdbExtensionDirectory())}`);
     await loadHttpfs(index.connection, dbPath);
     const source = String((await index.connection.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
     await index.connection.run('CHECKPOINT');
