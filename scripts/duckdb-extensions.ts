@@ -4,17 +4,18 @@
  * (`.cache/duckdb/extensions`, or ONECODE_DUCKDB_EXTENSIONS), for the DuckDB version and platform
  * of the installed @duckdb/node-api. Nothing is installed into ~/.duckdb, and DuckDB's own extension
  * repository is not used: DuckDB publishes the same signed extension files as Python wheels
- * (`duckdb-extension-httpfs`) on the Python package index, which package managers reach anyway.
+ * (`duckdb-extension-httpfs`) on the Python package index, which pip downloads (python3 -m pip).
  *
- * Three checks: the wheel's sha256 is the one pinned below for that version and platform (and the
- * one the index lists), DuckDB checks the extension's signature when it loads it, and the script
- * then writes and reads back an encrypted database with it.
+ * Three checks: the wheel's sha256 is the one pinned below for that version and platform (pip
+ * checks it, `--require-hashes`, and so does this script), DuckDB checks the extension's signature
+ * when it loads it, and the script then writes and reads back an encrypted database with it.
  *
  * Usage: tsx scripts/duckdb-extensions.ts [--wheel FILE]
- *   --wheel FILE  install from a wheel already downloaded (a machine without the network);
+ *   --wheel FILE  install from a wheel already downloaded (a machine without the network or pip);
  *                 its sha256 must still be the pinned one.
- * PIP_INDEX_URL, when set, names another package index (a mirror with the JSON simple API, PEP 691).
+ * pip's own settings (PIP_INDEX_URL, pip.conf) choose the package index.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,7 +29,7 @@ const PACKAGE = 'duckdb-extension-httpfs';
 
 /**
  * The wheels of `duckdb-extension-httpfs` per DuckDB version and DuckDB platform (`PRAGMA platform`),
- * with their sha256 as the package index lists them. A new DuckDB version (a new @duckdb/node-api)
+ * with their sha256 as the package index lists them (its JSON simple API, PEP 691). A new DuckDB version (a new @duckdb/node-api)
  * needs its line here: DuckDB loads an extension only into the exact version it was built for.
  */
 const PINNED_WHEELS: Record<string, Record<string, { wheel: string; sha256: string }>> = {
@@ -87,18 +88,26 @@ async function check(): Promise<string | undefined> {
   }
 }
 
-/** The wheel's bytes from the package index, after checking the index lists the pinned sha256. */
+/**
+ * The wheel's bytes, downloaded by pip (the Python package index's own client, with its settings:
+ * index, mirror, certificates) with `--require-hashes`, so pip itself refuses another file.
+ */
 async function download(wheel: string, sha256: string): Promise<Buffer> {
-  const indexUrl = (process.env.PIP_INDEX_URL ?? 'https://pypi.org/simple').replace(/\/+$/, '');
-  const listing = await fetch(`${indexUrl}/${PACKAGE}/`, { headers: { Accept: 'application/vnd.pypi.simple.v1+json' }, signal: AbortSignal.timeout(60_000) });
-  if (!listing.ok) fail(`${indexUrl}/${PACKAGE}/ answered ${listing.status}`);
-  const files = ((await listing.json()) as { files?: { filename: string; url: string; hashes?: { sha256?: string } }[] }).files ?? [];
-  const file = files.find((f) => f.filename === wheel);
-  if (file === undefined) fail(`${indexUrl} does not list ${wheel}`);
-  if (file.hashes?.sha256 !== sha256) fail(`${indexUrl} lists ${wheel} with sha256 ${file.hashes?.sha256 ?? '(none)'}, not the pinned ${sha256}: not installed`);
-  const response = await fetch(new URL(file.url, `${indexUrl}/${PACKAGE}/`), { signal: AbortSignal.timeout(300_000) });
-  if (!response.ok) fail(`downloading ${wheel}: ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
+  const [, version, platformTag] = /^duckdb_extension_httpfs-([^-]+)-py3-none-(.+)\.whl$/.exec(wheel) ?? [];
+  if (version === undefined || platformTag === undefined) fail(`cannot read the version and platform of ${wheel}`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-httpfs-wheel-'));
+  try {
+    const requirements = path.join(dir, 'requirements.txt');
+    await writeFile(requirements, `${PACKAGE}==${version} --hash=sha256:${sha256}\n`);
+    const args = ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--platform', platformTag, '--require-hashes', '-r', requirements, '--dest', path.join(dir, 'wheel')];
+    const python = ['python3', 'python'].find((name) => spawnSync(name, ['-m', 'pip', '--version'], { stdio: 'ignore' }).status === 0);
+    if (python === undefined) fail(`pip is needed to download ${wheel} (python3 -m pip); or download it elsewhere and pass --wheel FILE`);
+    const pip = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
+    if (pip.status !== 0) fail(`pip could not download ${wheel}:\n${(pip.stderr || pip.stdout || String(pip.error)).trim()}`);
+    return await readFile(path.join(dir, 'wheel', wheel));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The bytes of the one zip entry whose name ends with `suffix`. */
