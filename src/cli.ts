@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | check | discover | push | serve | lookup | query | audit | token | validate | status.
+ * The onecode command line: sample | run | check | discover | push | serve | lookup | query | audit | token |
+ * validate | status | encrypt-index.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
  */
@@ -10,6 +11,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError, OnecodeError } from './errors.ts';
 import { classify } from './identifiers/classify.ts';
 import type { IdentifierKind } from './identifiers/types.ts';
+import { encryptIndex } from './index/encrypt-index.ts';
+import { INDEX_KEY_FILE_VARIABLE, readIndexKey } from './index/index-key.ts';
 import { resolveDbPath } from './index/open-index.ts';
 import { createLogger } from './logger.ts';
 import { jsonSafe, type OutputFormat } from './cli/output.ts';
@@ -275,6 +278,18 @@ function program(): Command {
       } finally {
         index.close();
       }
+    });
+
+  cli
+    .command('encrypt-index')
+    .description(`encrypt a plain index in place with the key in $${INDEX_KEY_FILE_VARIABLE} (docs/security.md); stop serve first`)
+    .addOption(dbOption())
+    .action(async (opts: { db?: string }) => {
+      const key = await readIndexKey();
+      if (key === undefined) throw new ConfigError('usage', `set ${INDEX_KEY_FILE_VARIABLE} to a key file (openssl rand -hex 32 > FILE; chmod 600 FILE) to encrypt the index with`);
+      const dbPath = resolveDbPath(opts.db);
+      const { bytes } = await encryptIndex(dbPath, key);
+      process.stdout.write(`${dbPath}: encrypted with the key in ${key.file} (${bytes} bytes); keep ${INDEX_KEY_FILE_VARIABLE} set for every onecode command on it\n`);
     });
   return cli;
 }

@@ -1,10 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTimestampTZValue, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
 import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
 import { NORMALIZE_SQL_MACROS } from '../normalize/sql.ts';
 import { OnecodeError } from '../errors.ts';
 import { INDEX_DDL, INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from './ddl.ts';
+import { openIndexFile } from './index-file.ts';
+import { readIndexKey, type IndexKey } from './index-key.ts';
 import { VIEW_DDL } from './views.ts';
 
 /** Default index file, relative to the working directory. */
@@ -28,7 +30,10 @@ DuckDBTimestampTZValue.timezoneOffsetInMinutes = INDEX_UTC_OFFSET_MINUTES;
 
 export interface OpenIndex {
   instance: DuckDBInstance;
+  /** The connection whose default database is the index (`current_database()`). */
   connection: DuckDBConnection;
+  /** The key the index is encrypted with (index-key.ts), undefined for a plain index. */
+  key: IndexKey | undefined;
   close(): void;
 }
 
@@ -52,28 +57,21 @@ export async function markAbandonedRuns(connection: DuckDBConnection): Promise<n
 }
 
 /**
- * Opens (and on first use creates) the index in a DuckDB file. Opened for writing, it marks runs
- * left `running` by a process that stopped as `abandoned` ({@link markAbandonedRuns}).
+ * Opens (and on first use creates) the index in a DuckDB file, encrypted with the key named by
+ * ONECODE_INDEX_KEY_FILE when it is set (index-key.ts, index-file.ts). Opened for writing, it marks
+ * runs left `running` by a process that stopped as `abandoned` ({@link markAbandonedRuns}).
  * @param options.readOnly open without write access (analysts' commands); the file must exist.
+ * @param options.key the index key; default: read from ONECODE_INDEX_KEY_FILE; `null`: plain.
  * @throws OnecodeError `index_locked` when another process holds the file for writing,
- *   `index_missing` for a read-only open of a file that does not exist.
+ *   `index_missing` for a read-only open of a file that does not exist, `index_key_needed`,
+ *   `index_key_wrong`, `index_not_encrypted` and the rest of what index-file.ts throws; ConfigError
+ *   `key_file_*` for an unusable key file.
  */
-export async function openIndex(dbPath: string, options: { readOnly?: boolean } = {}): Promise<OpenIndex> {
+export async function openIndex(dbPath: string, options: { readOnly?: boolean; key?: IndexKey | null } = {}): Promise<OpenIndex> {
   if (!options.readOnly && dbPath !== ':memory:') await mkdir(path.dirname(path.resolve(dbPath)), { recursive: true });
-  let instance: DuckDBInstance;
-  try {
-    instance = await DuckDBInstance.create(dbPath, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/lock/i.test(message)) {
-      throw new OnecodeError('index_locked', `${dbPath}: the index is in use by another onecode process (${message.split('\n')[0]}); wait for it or use its server`);
-    }
-    if (/does not exist|No such file|Cannot open/i.test(message) && options.readOnly) {
-      throw new OnecodeError('index_missing', `${dbPath}: no index here yet; run 'onecode run --all' first (or pass --db)`, { exitCode: 2 });
-    }
-    throw new OnecodeError('index_unopenable', `${dbPath}: cannot open the index: ${message.split('\n')[0]}`);
-  }
-  const connection = await instance.connect();
+  // An in-memory index has nothing at rest to encrypt.
+  const key = dbPath === ':memory:' ? undefined : options.key === undefined ? await readIndexKey() : (options.key ?? undefined);
+  const { instance, connection } = await openIndexFile(dbPath, { readOnly: options.readOnly, key });
   // Timestamps are instants (TIMESTAMPTZ); they are shown in China Standard Time, with the offset.
   await connection.run(`SET TimeZone = '${INDEX_TIME_ZONE}'`);
   // The normalisation macros back the views (conflicts): stored in a writable index so that any
@@ -107,6 +105,7 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
   return {
     instance,
     connection,
+    key,
     close() {
       connection.closeSync();
       instance.closeSync();

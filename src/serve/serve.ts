@@ -53,7 +53,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   const logger = options.logger.child({ component: 'serve' });
   const { index, dbPath } = options;
   const queue = createJobQueue();
-  const snapshots = createSnapshotter({ queue, connection: index.connection, dbPath, logger: options.logger, minIntervalMs: options.snapshotIntervalMs ?? 0 });
+  const snapshots = createSnapshotter({ queue, connection: index.connection, key: index.key, dbPath, logger: options.logger, minIntervalMs: options.snapshotIntervalMs ?? 0 });
   await snapshots.request();
 
   let relay: RelayLoop | undefined;
