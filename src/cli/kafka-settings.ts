@@ -7,8 +7,10 @@
  * | brokers    | `--brokers LIST`   | `KAFKA_BROKERS`            | none: nothing is published  |
  * | topics     | `--topic-prefix P` | `ONECODE_TOPIC_PREFIX`     | `onecode` → `onecode.person.v1`, … |
  * | partitions | `--partitions N`   | `ONECODE_TOPIC_PARTITIONS` | 3 (only for topics created by the relay) |
+ * | feed policy | `--feed-policy P` | `ONECODE_FEED_POLICY` (key: `ONECODE_PSEUDONYM_KEY_FILE`) | every class clear, with a warning (src/push/feed-policy.ts) |
  */
 import { ConfigError } from '../errors.ts';
+import { resolveFeedSettings, type FeedSettings } from '../push/feed-policy.ts';
 import { DEFAULT_PARTITIONS, ENTITIES, type TopicMap } from '../push/topics.ts';
 
 /** The part of {@link createPublisher}'s options that a deployment configures. */
@@ -19,6 +21,8 @@ export interface KafkaSettings {
   topics: TopicMap;
   /** Partitions of topics the relay creates. */
   partitions: number;
+  /** The feed's policy per class of value, and the pseudonymisation key file. */
+  feed: FeedSettings;
 }
 
 /** Flag values; each falls back to its environment variable. */
@@ -26,6 +30,7 @@ export interface KafkaFlags {
   brokers?: string;
   topicPrefix?: string;
   partitions?: string | number;
+  feedPolicy?: string;
 }
 
 /** Default topic prefix: topics `onecode.person.v1`, `onecode.legal_person.v1`, `onecode.record.v1`. */
@@ -37,7 +42,8 @@ const TOPIC_PREFIX = /^[a-zA-Z0-9_-][a-zA-Z0-9._-]*$/;
 /**
  * Resolves the settings from flags, then the environment.
  * @returns undefined when no broker is configured (neither `--brokers` nor KAFKA_BROKERS).
- * @throws ConfigError `kafka_config_invalid` for an empty broker list, a bad prefix or partition count.
+ * @throws ConfigError `kafka_config_invalid` for an empty broker list, a bad prefix or partition count;
+ *   `feed_policy_invalid` for a bad feed policy.
  */
 export function resolveKafkaSettings(flags: KafkaFlags = {}, env: NodeJS.ProcessEnv = process.env): KafkaSettings | undefined {
   const rawBrokers = flags.brokers ?? env.KAFKA_BROKERS;
@@ -55,7 +61,7 @@ export function resolveKafkaSettings(flags: KafkaFlags = {}, env: NodeJS.Process
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 10_000) {
     throw new ConfigError('kafka_config_invalid', `partitions '${rawPartitions}': use a whole number from 1 to 10000 (--partitions or ONECODE_TOPIC_PARTITIONS)`);
   }
-  return { brokers, topics: topicsWithPrefix(prefix), partitions };
+  return { brokers, topics: topicsWithPrefix(prefix), partitions, feed: resolveFeedSettings(flags.feedPolicy, env) };
 }
 
 /** `<prefix>.<entity>.v1` for every entity. */
