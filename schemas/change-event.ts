@@ -32,7 +32,7 @@ const PROTECTED = 'under the feed policy of its class (header onecode-policy)';
 const identity = <S extends z.ZodString>(clear: S, description: string) =>
   z.union([clear, Pseudonym]).describe(`${description}; its pseudonym when the feed policy of its class (header onecode-policy) is not clear: a message key is pseudonymised under mask and drop too`);
 /** A field of a fixed form: clear, masked whole or pseudonymised; absent when dropped. */
-const formed = (clear: z.ZodType, description: string) =>
+const formed = <S extends z.ZodType>(clear: S, description: string) =>
   z.union([clear, MaskedWhole, Pseudonym]).optional().describe(`${description}; masked whole or a pseudonym, or absent, ${PROTECTED}`);
 /** A text field: clear, masked (masks.ts patterns) or pseudonymised, or absent when dropped. */
 const text = (description: string) =>

@@ -66,8 +66,8 @@ const NOT_PERSONAL: Record<Subject, Partial<Record<CanonicalField | 'region_code
  * `updated_at` `internal`.
  */
 export function defaultClass(subject: Subject, field: string): FeedClass {
-  const own = NOT_PERSONAL[subject][field as CanonicalField];
-  if (own !== undefined) return own;
+  const table = NOT_PERSONAL[subject];
+  if (Object.hasOwn(table, field)) return table[field as CanonicalField]!;
   return Object.hasOwn(PERSONAL_FIELDS, field) ? 'personal' : 'internal';
 }
 

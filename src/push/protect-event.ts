@@ -50,6 +50,8 @@ const CACHE_LIMIT = 100_000;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A JSON value as text: a string itself, a number as written, anything else as its JSON. */
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : isLosslessNumber(v) ? v.toString() : isObject(v) || Array.isArray(v) ? stringify(v)! : String(v));
 
 /**
  * A function from an outbox event to the event as the feed publishes it: the same object when
@@ -79,15 +81,15 @@ export function createEventProtector(options: EventProtectorOptions): EventProte
 
   /** The value as it leaves, or undefined when it is dropped. */
   const protect = (value: unknown, c: ClassedValue, identity = false): unknown => {
-    let p = policy[c.class];
-    if (identity && (p === 'mask' || p === 'drop')) p = 'pseudonymise';
+    const p = policy[c.class];
+    if (p === 'clear' || value === undefined) return value;
+    // An identity is pseudonymised under every policy but clear: a mask is not unique, a key cannot be dropped.
+    if (identity) return value === null ? null : pseudonym(textOf(value));
     if (p === 'drop') return undefined;
-    if (p === 'clear' || value === null || value === undefined) return value;
-    const text = typeof value === 'string' ? value : isLosslessNumber(value) ? value.toString() : isObject(value) || Array.isArray(value) ? stringify(value)! : String(value);
-    if (identity) return pseudonym(text);
-    const normal = c.kind === 'id_number' ? normalizeInput(text).value : text;
-    if (p === 'pseudonymise') return pseudonym(normal);
-    return c.kind === null ? MASK.repeat([...normal].length) : protectValue(normal, c.kind, 'mask');
+    if (value === null) return null;
+    const text = c.kind === 'id_number' ? normalizeInput(textOf(value)).value : textOf(value);
+    if (p === 'pseudonymise') return pseudonym(text);
+    return c.kind === null ? MASK.repeat([...text].length) : protectValue(text, c.kind, 'mask');
   };
 
   /** A state object with each field protected by `classOf`, dropped fields left out, in order. */

@@ -1,4 +1,3 @@
-import { recordEventClassesSql } from '../../outbox/event-classes.ts';
 import { dropLinkTargets } from '../linkage.ts';
 import { countDispositions } from './dispositions.ts';
 import { planGoldenChanges } from './golden-changes.ts';
@@ -41,8 +40,7 @@ export interface RunPlan {
  * 4. relink.ts: records of earlier runs linked or waiting are resolved again;
  * 5. golden-changes.ts, record-events.ts: golden records rebuilt by survivorship, one change
  *    event per changed golden record (person and legal-person pipelines) or per changed record
- *    (record pipelines); outbox-events.ts numbers them after the outbox's highest `seq`; the
- *    pipeline's protection classes are recorded beside them (src/outbox/event-classes.ts);
+ *    (record pipelines); outbox-events.ts numbers them after the outbox's highest `seq`;
  * 6. new-aliases.ts: aliases shown for the first time;
  * 7. quarantine.ts: quarantined rows with their reasons; older runs' rows beyond the
  *    pipeline's `quarantine_keep_runs` go;
@@ -96,8 +94,6 @@ export async function planRun(o: PlanRunOptions): Promise<RunPlan> {
       if (newAliases > 0) await c.run(`INSERT INTO code_alias BY NAME (SELECT * FROM alias_new)`);
       for (const sql of golden.writes) await c.run(sql);
       if (eventCount > 0) await c.run(outboxInsertSql(ctx, events));
-      // The classes the push protects this pipeline's events by, whether or not this run wrote any.
-      await c.run(recordEventClassesSql(ctx.pipeline, ctx.runId, ctx.ts));
       await c.run(`INSERT INTO quarantined_row BY NAME (SELECT * FROM quarantine_new)`);
       await c.run(quarantineRetentionSql(ctx));
       await verifyWritten(ctx, counts, changes.existing, alreadyQuarantined);
