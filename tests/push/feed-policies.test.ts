@@ -16,16 +16,23 @@ import iconv from 'iconv-lite';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeEvent } from '../../schemas/change-event.ts';
 import { openIndex } from '../../src/index/open-index.ts';
+import { readEventClasses, type EventClasses } from '../../src/outbox/event-classes.ts';
+import type { OutboxEvent } from '../../src/outbox/outbox-store.ts';
 import { maskIdNumber } from '../../src/protect/masks.ts';
 import { pseudonymise } from '../../src/protect/pseudonymise.ts';
 import { pseudonymKeyId } from '../../src/push/feed-protection.ts';
+import { createEventProtector } from '../../src/push/protect-event.ts';
+import { createPublisher } from '../../src/push/publisher.ts';
+import { pushOutbox } from '../../src/push/relay.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
 import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
 import { REPO } from '../support/workspace.ts';
+import { consumeAll, insertEvents, openOutbox, outboxRows, uniqueTopics } from './outbox-fixtures.ts';
 
 /** One message as a consumer gets it: raw key and value bytes, headers as text. */
 interface Message {
@@ -92,12 +99,18 @@ function decode(feed: Message[]): Array<{ m: Message; e: Event }> {
     });
 }
 
-/** Exactly once (each event id once, one message per published event) and in seq order per partition and per key. */
-function expectExactlyOnceInOrder(feed: Message[], published: number): void {
+/** The parts of a consumed message the order checks read. */
+type Consumed = Pick<Message, 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'headers'>;
+
+/**
+ * Exactly once (each event id once, one message per published event), in seq order per partition
+ * and per key, a tombstone (same seq) right after each delete.
+ */
+function expectExactlyOnceInOrder(feed: Consumed[], published: number): void {
   const events = feed.filter((m) => m.value !== null);
   expect(events).toHaveLength(published);
   expect(new Set(events.map((m) => m.headers['onecode-event-id'])).size).toBe(published);
-  const lists = new Map<string, Message[]>();
+  const lists = new Map<string, Consumed[]>();
   for (const m of [...feed].sort((a, b) => (a.offset < b.offset ? -1 : 1))) {
     for (const k of [`${m.topic}/${m.partition}`, `${m.topic}/${m.partition}/${m.key}`]) lists.set(k, [...(lists.get(k) ?? []), m]);
   }
@@ -107,6 +120,9 @@ function expectExactlyOnceInOrder(feed: Message[], published: number): void {
       if (list[i]!.value === null) expect(cur).toBe(prev);
       else expect(cur).toBeGreaterThan(prev);
     }
+    list.forEach((m, i) => {
+      if (m.value !== null && (JSON.parse(m.value) as { op: string }).op === 'd') expect(list[i + 1]?.value, `tombstone after delete seq ${m.headers['onecode-seq']}`).toBeNull();
+    });
   }
 }
 
@@ -417,5 +433,64 @@ describe('one policy per topic set', () => {
     const r = await onecode(['push', '--db', db, '--brokers', broker.brokers.join(','), '--topic-prefix', `${run}-nokey`, '--feed-policy', 'personal=mask'], { cwd: dir, env: { ONECODE_PSEUDONYM_KEY_FILE: '', ONECODE_LOG_LEVEL: 'error' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/feed policy public=clear,internal=clear,personal=mask needs a pseudonymisation key.*ONECODE_PSEUDONYM_KEY_FILE/);
+  });
+});
+
+describe('the relay under a protecting policy', () => {
+  const protection = () => ({
+    policy: { public: 'clear', internal: 'clear', personal: 'pseudonymise' } as const,
+    keyId: pseudonymKeyId(KEY),
+    headers: { 'onecode-policy': 'public=clear,internal=clear,personal=pseudonymise', 'onecode-pseudonym-key': pseudonymKeyId(KEY) },
+    protector: (classes: EventClasses) => createEventProtector({ policy: { public: 'clear', internal: 'clear', personal: 'pseudonymise' }, key: KEY, classes }),
+  });
+  const logger = pino({ level: 'silent' });
+
+  it('parks by the protected size, holds the later events of the key, resumes without resending; keys pseudonymised, exactly once, in order', async () => {
+    const outbox = await openOutbox();
+    const topics = uniqueTopics('policy-relay');
+    created.push(...Object.values(topics));
+    try {
+      // 300 events over 30 keys, deletes among them; event 41 (key 11, a record) above the topic's limit
+      // once protected: the fixture pipeline's payload columns are internal, in clear; its code and source key personal.
+      await insertEvents(outbox.connection, { count: 300, keys: 30, padding: { 41: 1_200_000 } });
+      const classes = { version: 1, entity: 'record', golden: [], record: { code: { class: 'personal', kind: 'id_number' }, source_key: { class: 'personal', kind: null }, fields: [] } };
+      await outbox.connection.run(`INSERT INTO event_classes VALUES ('fixture', 'record', '${JSON.stringify(classes)}', 'r000001', now())`);
+      const publisher = await createPublisher({ brokers: broker.brokers, logger, topics, partitions: 3, protection: protection() });
+      try {
+        // A relay that died after the broker acknowledged the first 40 protected events, before marking them.
+        const rows = (await outbox.connection.runAndReadAll('SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq LIMIT 40')).getRowObjectsJS();
+        const protect = publisher.protection.protector(await readEventClasses(outbox.connection));
+        const first = rows.map((r) => protect({ seq: BigInt(r.seq as bigint), eventId: String(r.event_id), entity: String(r.entity), op: String(r.op), code: String(r.code), event: String(r.event) }) as OutboxEvent);
+        expect((await publisher.publishBatch(first)).published).toHaveLength(40);
+
+        const result = await pushOutbox({ connection: outbox.connection, publisher, logger, batchSize: 50 });
+        const held = (await outboxRows(outbox.connection)).filter((r) => r.state === 'held');
+        const all = await outboxRows(outbox.connection);
+        expect(held.map((r) => r.seq)).toEqual([71, 101, 131, 161, 191, 221, 251, 281].map((i) => all[i]!.seq)); // key 11's later events
+        expect(result).toEqual({ published: 300 - 40 - 1 - 8, skippedAlreadyOnBroker: 40, parked: 1, held: 8 });
+        expect(all.find((r) => r.state === 'parked')!.seq).toBe(all[41]!.seq);
+        expect(all.find((r) => r.state === 'parked')!.parkedReason).toMatch(/^message too large/);
+        const published = all.filter((r) => r.published);
+        const deletes = published.filter((r) => r.op === 'd').length;
+        const feed = await consumeAll({ brokers: broker.brokers, topics: Object.values(topics), expected: published.length + deletes });
+        expectExactlyOnceInOrder(feed, published.length);
+        expect(new Set(feed.filter((m) => m.value !== null).map((m) => m.eventId))).toEqual(new Set(published.map((r) => r.eventId)));
+        // Every key is the pseudonym of the outbox's key (a person's code, a record's source key), but a legal person's: its USCC is public.
+        const keyOf = new Map(all.map((r) => [r.eventId, r.key]));
+        for (const m of feed) {
+          const clear = keyOf.get(m.eventId)!;
+          const expected = m.topic === topics.legal_person ? clear : m.topic === topics.record ? `fixture/${pseudonymise(clear.slice('fixture/'.length), KEY)}` : pseudonymise(clear, KEY);
+          expect(m.key).toBe(expected);
+          expect(m.headers['onecode-pseudonym-key']).toBe(pseudonymKeyId(KEY));
+        }
+        const personal = all.filter((r) => r.entity !== 'legal_person').map((r) => r.key.replace('fixture/', ''));
+        expect(personal.length).toBeGreaterThan(150);
+        expect(found(feed.map((m) => ({ ...m, bytes: Buffer.from(`${m.key}\n${m.value ?? ''}`) })), personal, /[0-9a-z-]/)).toEqual([]);
+      } finally {
+        await publisher.close();
+      }
+    } finally {
+      await outbox.remove();
+    }
   });
 });
