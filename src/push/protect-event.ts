@@ -20,7 +20,9 @@
  * persons, their records and the legal persons they represent. A number or other non-text value
  * is protected as its JSON text. `null` stays `null` (but is left out under `drop`).
  *
- * Numbers of record payloads are carried exactly (lossless-json), as the outbox holds them.
+ * Numbers of record payloads are carried exactly, as the outbox holds them: an envelope with a
+ * number JSON.parse would not give back as written (a fraction or exponent, 16 digits or more, -0)
+ * is read and written with lossless-json; any other with JSON itself, three to four times faster.
  */
 import { isLosslessNumber, parse, stringify } from 'lossless-json';
 import { normalizeInput } from '../identifiers/normalize-input.ts';
@@ -44,6 +46,13 @@ export interface EventProtectorOptions {
 
 /** A value of no class known (a field the format does not name): protected as personal. */
 const UNKNOWN: ClassedValue = { class: 'personal', kind: null };
+
+/**
+ * A number token that JSON.parse and JSON.stringify would not give back as written: with a fraction
+ * or an exponent, of 16 digits or more (2^53 has 16), or -0. Every number of a JSON object follows
+ * `:`, `,` or `[`; a match inside a string only costs the slower, exact parser.
+ */
+const INEXACT_NUMBER = /[:,[]\s*(?:-?\d+[.eE]|-?\d{16}|-0(?![\d.eE]))/;
 
 /** Pseudonyms kept per protector, so that a person's code in many events is hashed once. */
 const CACHE_LIMIT = 100_000;
@@ -136,9 +145,10 @@ export function createEventProtector(options: EventProtectorOptions): EventProte
   };
 
   return (event) => {
+    const exact = INEXACT_NUMBER.test(event.event);
     let envelope: unknown;
     try {
-      envelope = parse(event.event);
+      envelope = exact ? parse(event.event) : JSON.parse(event.event);
     } catch {
       return event;
     }
@@ -148,6 +158,6 @@ export function createEventProtector(options: EventProtectorOptions): EventProte
     if (envelope.entity === 'person' || envelope.entity === 'legal_person') golden(envelope, envelope.entity);
     else if (envelope.entity !== 'record') return event;
     else if (!record(envelope)) return 'cannot apply the feed policy: a record event without one pipeline in before/after';
-    return { ...event, code: envelope.code as string, event: stringify(envelope)! };
+    return { ...event, code: envelope.code as string, event: exact ? stringify(envelope)! : JSON.stringify(envelope) };
   };
 }

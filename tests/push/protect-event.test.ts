@@ -163,6 +163,11 @@ describe('protecting one event', () => {
     expect(out.event).toContain('"n":9007199254740993,"amount":1.10,');
     const { envelope } = protectedEnvelope('internal=mask', numbers);
     expect(envelope.after.fields).toMatchObject({ n: '****************', amount: '****' });
+    // Each kind of number JSON would not give back as written, alone in an event; and plain integers.
+    for (const [written, back] of [['-0', '-0'], ['1E5', '1E5'], ['2.50', '2.50'], ['12345678901234567', '12345678901234567'], ['42', '42'], ['123456789012345', '123456789012345']]) {
+      const one = { ...numbers, event: numbers.event.replace('"n":9007199254740993,"amount":1.10,', `"n":${written},`) };
+      expect(protectedEnvelope('personal=pseudonymise', one).out.event).toContain(`"fields":{"n":${back},"姓名":"p_`);
+    }
   });
 
   it('an envelope whose entity is not its outbox row\'s is not guessed at: the reason to park it', () => {
