@@ -88,7 +88,7 @@ function program(): Command {
       for (const line of problems) process.stderr.write(`onecode: ${line}\n`);
       const kafka = opts.push ? resolveKafkaSettings() : undefined;
       // A feed policy without its key stops before any run, not after the runs are committed.
-      if (kafka !== undefined) await readFeedKey(kafka.feed);
+      if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
       const index = await openIndexForWriting(resolveDbPath(opts.db));
       const progress = process.stderr.isTTY && !process.env.CI;
       const summaries: RunSummary[] = [];

@@ -21,8 +21,11 @@ export interface KafkaSettings {
   topics: TopicMap;
   /** Partitions of topics the relay creates. */
   partitions: number;
-  /** The feed's policy per class of value, and the pseudonymisation key file. */
-  feed: FeedSettings;
+  /**
+   * The feed's policy per class of value, and the pseudonymisation key file; {@link resolveKafkaSettings}
+   * always sets it. Unset: every class clear, not set explicitly (the push warns).
+   */
+  feed?: FeedSettings;
 }
 
 /** Flag values; each falls back to its environment variable. */

@@ -50,7 +50,7 @@ export async function pushCommand(options: PushCommandOptions): Promise<void> {
   if (kafka === undefined) throw new ConfigError('kafka_unconfigured', NO_BROKER_MESSAGE);
   const actions = parkedActions(options);
   // A feed policy without its key stops before the index is touched.
-  await readFeedKey(kafka.feed);
+  if (kafka.feed !== undefined) await readFeedKey(kafka.feed);
   const index = await openIndexForWriting(options.dbPath);
   try {
     let done: { requeued: number; skippedParked: number; released: number } | undefined;

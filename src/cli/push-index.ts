@@ -7,6 +7,7 @@ import { OnecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { pendingSql } from '../outbox/outbox-states.ts';
 import { PushError } from '../push/errors.ts';
+import { UNSET_FEED_SETTINGS } from '../push/feed-policy.ts';
 import { createFeedProtection } from '../push/feed-protection.ts';
 import { createPublisher } from '../push/publisher.ts';
 import { pushOutbox, type PushOutboxResult, type PushProgress } from '../push/relay.ts';
@@ -55,7 +56,7 @@ export async function pushIndex(options: { connection: DuckDBConnection; kafka: 
     const pending = await countPending(connection).catch(() => -1);
     throw new PushFailedError(error, { ...progress, pending });
   };
-  const protection = await createFeedProtection(kafka.feed, logger);
+  const protection = await createFeedProtection(kafka.feed ?? UNSET_FEED_SETTINGS, logger);
   const publisher = await createPublisher({ brokers: kafka.brokers, topics: kafka.topics, partitions: kafka.partitions, logger, protection }).catch(failed);
   try {
     const result = await pushOutbox({

@@ -48,7 +48,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
   for (const p of problems) logger.error({ file: p.file, problems: p.problems }, 'invalid pipeline file: not served');
   if (pipelines.length === 0) logger.warn({ pipelines: options.pipelines }, 'no pipeline has a schedule: relaying the outbox only');
   // A feed policy without its key stops serve now, not every relay cycle.
-  if (kafka !== undefined) await readFeedKey(kafka.feed);
+  if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
 
   const index = await openWithPatience(options.dbPath);
   const serve = await startServe({ index, dbPath: options.dbPath, pipelines, logger, kafka, retry: options.retry, relayIntervalMs: options.relayIntervalMs, snapshotIntervalMs: options.snapshotIntervalMs });

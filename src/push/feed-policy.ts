@@ -33,6 +33,9 @@ export interface FeedSettings {
   keyFile: string | undefined;
 }
 
+/** Every class clear, the policy not set (the push warns), no key file: what an unset feed setting means. */
+export const UNSET_FEED_SETTINGS: FeedSettings = { policy: CLEAR_FEED_POLICY, explicit: false, keyFile: undefined };
+
 /**
  * Parses `class=policy[,class=policy…]` (spaces around items allowed); classes not named are
  * `clear`. An empty text is every class clear.
