@@ -29,6 +29,7 @@ import { CHECK_SAMPLE_ROWS, checkCommand } from './cli/check-command.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
 import { resolveKafkaSettings } from './cli/kafka-settings.ts';
+import { readFeedKey } from './push/feed-protection.ts';
 import { openIndexForReading, openIndexForWriting } from './cli/open-index-for-cli.ts';
 import { pushCommand } from './cli/push-command.ts';
 import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
@@ -93,6 +94,8 @@ function program(): Command {
       if (chosen.length === 0) throw new ConfigError('config_invalid', problems.length > 0 ? problems.join('\n') : `no pipeline files in ${opts.pipelines}/`);
       for (const line of problems) process.stderr.write(`onecode: ${line}\n`);
       const kafka = opts.push ? resolveKafkaSettings() : undefined;
+      // A feed policy without its key stops before any run, not after the runs are committed.
+      if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
       const index = await openIndexForWriting(resolveDbPath(opts.db));
       const progress = process.stderr.isTTY && !process.env.CI;
       const summaries: RunSummary[] = [];
@@ -155,12 +158,13 @@ function program(): Command {
     .option('--brokers <list>', 'bootstrap brokers host:port[,host:port] (default: $KAFKA_BROKERS)')
     .option('--topic-prefix <prefix>', 'topics <prefix>.person.v1, <prefix>.legal_person.v1, <prefix>.record.v1 (default: $ONECODE_TOPIC_PREFIX or onecode)')
     .option('--partitions <n>', 'partitions of topics created by the push (default: $ONECODE_TOPIC_PARTITIONS or 3)')
+    .option('--feed-policy <policy>', 'what leaves per class of value, e.g. personal=pseudonymise,internal=clear (clear, mask, pseudonymise, drop; default: $ONECODE_FEED_POLICY, else all clear); the key: $ONECODE_PSEUDONYM_KEY_FILE')
     .option('--requeue-parked [seq...]', "re-queue parked events (every one without SEQ) once fixed, e.g. after raising the topic's max.message.bytes")
     .option('--skip-parked <seq...>', 'never publish these parked events (needs --reason); the events waiting behind them go on')
     .option('--reason <text>', 'why the parked events are skipped (recorded in the outbox)')
     .option('--by <name>', 'who re-queues or skips (recorded in the outbox; default: the OS user)')
-    .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
-      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions,
+    .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; feedPolicy?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
+      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions, feedPolicy: opts.feedPolicy,
         requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by });
     });
 

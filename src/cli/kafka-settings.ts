@@ -16,10 +16,12 @@
  * | SASL mechanism    |                    | `KAFKA_SASL_MECHANISM`          | none: no SASL. `scram-sha-256`, `scram-sha-512`, `plain` (TLS only) |
  * | SASL user         |                    | `KAFKA_SASL_USERNAME`           | required with a mechanism                |
  * | SASL password     |                    | `KAFKA_SASL_PASSWORD_FILE` (one line, chmod 600) | required with a mechanism; `KAFKA_SASL_PASSWORD` is refused |
+ * | feed policy       | `--feed-policy P`  | `ONECODE_FEED_POLICY` (key: `ONECODE_PSEUDONYM_KEY_FILE`) | every class clear, with a warning (src/push/feed-policy.ts) |
  *
  * The rules behind the TLS and SASL rows are in src/cli/kafka-security-settings.ts.
  */
 import { ConfigError } from '../errors.ts';
+import { resolveFeedSettings, type FeedSettings } from '../push/feed-policy.ts';
 import type { KafkaSasl, KafkaTls } from '../push/security.ts';
 import { DEFAULT_PARTITIONS, ENTITIES, type TopicMap } from '../push/topics.ts';
 import { resolveKafkaSecurity } from './kafka-security-settings.ts';
@@ -36,6 +38,11 @@ export interface KafkaSettings {
   ssl?: KafkaTls;
   /** SASL authentication; absent: none. Its password never shows in JSON or util.inspect. */
   sasl?: KafkaSasl;
+  /**
+   * The feed's policy per class of value, and the pseudonymisation key file; {@link resolveKafkaSettings}
+   * always sets it. Unset: every class clear, not set explicitly (the push warns).
+   */
+  feed?: FeedSettings;
 }
 
 /** Flag values; each falls back to its environment variable. */
@@ -43,6 +50,7 @@ export interface KafkaFlags {
   brokers?: string;
   topicPrefix?: string;
   partitions?: string | number;
+  feedPolicy?: string;
 }
 
 /** Default topic prefix: topics `onecode.person.v1`, `onecode.legal_person.v1`, `onecode.record.v1`. */
@@ -58,6 +66,7 @@ const TOPIC_PREFIX = /^[a-zA-Z0-9_-][a-zA-Z0-9._-]*$/;
  * @throws ConfigError `kafka_config_invalid` for an empty broker list, a bad prefix or partition
  *   count, or TLS / SASL settings that are incomplete, contradictory or name a file that cannot be
  *   used (the message names the variable and the file, never a password or a file's contents).
+ *   `feed_policy_invalid` for a bad feed policy.
  */
 export function resolveKafkaSettings(flags: KafkaFlags = {}, env: NodeJS.ProcessEnv = process.env): KafkaSettings | undefined {
   const rawBrokers = flags.brokers ?? env.KAFKA_BROKERS;
@@ -75,7 +84,7 @@ export function resolveKafkaSettings(flags: KafkaFlags = {}, env: NodeJS.Process
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 10_000) {
     throw new ConfigError('kafka_config_invalid', `partitions '${rawPartitions}': use a whole number from 1 to 10000 (--partitions or ONECODE_TOPIC_PARTITIONS)`);
   }
-  return { brokers, topics: topicsWithPrefix(prefix), partitions, ...resolveKafkaSecurity(env) };
+  return { brokers, topics: topicsWithPrefix(prefix), partitions, ...resolveKafkaSecurity(env), feed: resolveFeedSettings(flags.feedPolicy, env) };
 }
 
 /** `<prefix>.<entity>.v1` for every entity. */

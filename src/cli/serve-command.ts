@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { RetryPolicy } from '../serve/backoff.ts';
 import { checkSchedules } from '../serve/scheduled-pipelines.ts';
 import { startServe } from '../serve/serve.ts';
+import { readFeedKey } from '../push/feed-protection.ts';
 import { resolveKafkaSettings } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
 
@@ -29,7 +30,8 @@ export interface ServeCommandOptions {
  * Serves until a signal; resolves when stopped cleanly. Invalid pipeline files (and pipelines with a
  * bad schedule) are logged at error level, one entry per file, and left out; the others are served.
  * @throws ConfigError `nothing_to_serve` (exit 2, before the index is opened) when no valid pipeline
- *   has a schedule and no broker is configured; its lines name every invalid file first.
+ *   has a schedule and no broker is configured; its lines name every invalid file first;
+ *   `feed_policy_needs_key` and the key file's errors when the feed policy cannot be applied.
  */
 export async function serveCommand(options: ServeCommandOptions): Promise<void> {
   const { logger } = options;
@@ -45,6 +47,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
   }
   for (const p of problems) logger.error({ file: p.file, problems: p.problems }, 'invalid pipeline file: not served');
   if (pipelines.length === 0) logger.warn({ pipelines: options.pipelines }, 'no pipeline has a schedule: relaying the outbox only');
+  // A feed policy without its key stops serve now, not every relay cycle.
+  if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
 
   const index = await openWithPatience(options.dbPath);
   const serve = await startServe({ index, dbPath: options.dbPath, pipelines, logger, kafka, retry: options.retry, relayIntervalMs: options.relayIntervalMs, snapshotIntervalMs: options.snapshotIntervalMs });

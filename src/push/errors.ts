@@ -22,7 +22,12 @@ export type PushErrorCode =
   /** The highest published seq per partition could not be read back from the broker. */
   | 'READ_BACK_FAILED'
   /** The outbox table could not be read or updated. */
-  | 'OUTBOX_FAILED';
+  | 'OUTBOX_FAILED'
+  /**
+   * A topic's last message was published under another feed policy or pseudonymisation key than
+   * this push's (src/push/feed-policy.ts): one topic set carries one policy. Not retriable.
+   */
+  | 'FEED_POLICY_CHANGED';
 
 /** An error that stops a push; see {@link PushErrorCode}. */
 export class PushError extends Error {

@@ -167,6 +167,8 @@ export interface FeedMessage {
   eventId: string;
   schema: string;
   seq: bigint;
+  /** Every header, as text. */
+  headers: Record<string, string>;
 }
 
 /**
@@ -204,6 +206,7 @@ export async function consumeAll(options: {
           eventId: header(m.headers, HEADER_EVENT_ID),
           schema: header(m.headers, HEADER_SCHEMA),
           seq: BigInt(header(m.headers, HEADER_SEQ) || '-1'),
+          headers: Object.fromEntries(Object.keys(m.headers ?? {}).map((name) => [name, header(m.headers, name)])),
         });
       }
     },
