@@ -20,22 +20,43 @@ const UnifiedSocialCreditCode = z
   .string()
   .regex(/^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$/)
   .describe('unified social credit code (GB 32100-2015), 18 characters');
-const nullableText = (description: string) => z.string().nullable().describe(description);
+/**
+ * A pseudonym (src/protect/pseudonymise.ts): `p_` and 32 hex characters of HMAC-SM3 under the feed's
+ * key, the same for the same value everywhere in feeds of one key (header `onecode-pseudonym-key`).
+ */
+const Pseudonym = z.string().regex(/^p_[0-9a-f]{32}$/);
+/** A value masked whole: one `*` per character. */
+const MaskedWhole = z.string().regex(/^\*+$/);
+const PROTECTED = 'under the feed policy of its class (header onecode-policy)';
+/** An identity value: in clear, or pseudonymised (never masked or dropped: it is, or is part of, the message key). */
+const identity = <S extends z.ZodString>(clear: S, description: string) =>
+  z.union([clear, Pseudonym]).describe(`${description}; its pseudonym when the feed policy of its class (header onecode-policy) is not clear: a message key is pseudonymised under mask and drop too`);
+/** A field of a fixed form: clear, masked whole or pseudonymised; absent when dropped. */
+const formed = <S extends z.ZodType>(clear: S, description: string) =>
+  z.union([clear, MaskedWhole, Pseudonym]).optional().describe(`${description}; masked whole or a pseudonym, or absent, ${PROTECTED}`);
+/** A text field: clear, masked (masks.ts patterns) or pseudonymised, or absent when dropped. */
+const text = (description: string) =>
+  z.string().nullable().optional().describe(`${description}; masked or a pseudonym, or absent, ${PROTECTED}`);
 
 /**
  * A person's golden record (src/index/golden.ts): fields chosen by survivorship across systems, and
- * facts derived from the resident identity number itself (GB 11643-1999 §5).
+ * facts derived from the resident identity number itself (GB 11643-1999 §5). In a feed whose policy
+ * is not clear (docs/feed-contract.md, "Personal data in the feed") values are masked or
+ * pseudonymised, and the fields of a dropped class are absent.
  */
 export const PersonState = z
   .strictObject({
-    id_number: ResidentIdentityNumber,
-    name: nullableText('name, chosen by survivorship'),
-    sex: z.enum(['male', 'female']).describe('from the sequence code, position 17 of the ID number: odd for men (GB 11643-1999 §5)'),
-    birth_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('YYYY-MM-DD, from positions 7-14 of the ID number (GB 11643-1999 §5)'),
-    region_code: z.string().regex(/^\d{6}$/).describe('address code, positions 1-6 of the ID number (GB 11643-1999 §5; a foreigner\'s 2023 permanent residence number: its issuing province, padded)'),
-    employer_name: nullableText('employer\'s name, chosen by survivorship'),
-    employer_uscc: nullableText('employer\'s unified social credit code, chosen by survivorship'),
-    phone: nullableText('telephone number in its stored form (src/normalize/phones.ts: 11 digits for a mobile, 0AA-NNNNNNNN for a fixed line), chosen by survivorship'),
+    id_number: identity(ResidentIdentityNumber, 'resident identity number (GB 11643-1999), 18 characters, the check character upper-case'),
+    name: text('name, chosen by survivorship'),
+    sex: formed(z.enum(['male', 'female']), 'from the sequence code, position 17 of the ID number: odd for men (GB 11643-1999 §5)'),
+    birth_date: z
+      .union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.string().regex(/^\d{4}-\*\*-\*\*$/), MaskedWhole, Pseudonym])
+      .optional()
+      .describe(`YYYY-MM-DD, from positions 7-14 of the ID number (GB 11643-1999 §5); YYYY-**-** masked, a pseudonym, or absent, ${PROTECTED}`),
+    region_code: formed(z.string().regex(/^\d{6}$/), 'address code, positions 1-6 of the ID number (GB 11643-1999 §5; a foreigner\'s 2023 permanent residence number: its issuing province, padded)'),
+    employer_name: text('employer\'s name, chosen by survivorship'),
+    employer_uscc: text('employer\'s unified social credit code, chosen by survivorship'),
+    phone: text('telephone number in its stored form (src/normalize/phones.ts: 11 digits for a mobile, 0AA-NNNNNNNN for a fixed line), chosen by survivorship'),
   })
   .meta({ id: 'Person', title: 'Person', description: 'A person\'s golden record, keyed by the resident identity number' });
 export type PersonState = z.infer<typeof PersonState>;
@@ -43,13 +64,13 @@ export type PersonState = z.infer<typeof PersonState>;
 /** A legal person's golden record: survivorship fields and facts derived from the USCC (GB 32100-2015 §4). */
 export const LegalPersonState = z
   .strictObject({
-    uscc: UnifiedSocialCreditCode,
-    name: nullableText('name, chosen by survivorship'),
-    org_code: z.string().regex(/^[0-9A-HJ-NP-RTUWXY]{9}$/).describe('organisation code (GB 11714), positions 9-17 of the USCC (GB 32100-2015 §4)'),
-    region_code: z.string().regex(/^\d{6}$/).describe('registering office\'s administrative division code, positions 3-8 of the USCC (GB 32100-2015 §4)'),
-    legal_representative: nullableText('legal representative\'s name, chosen by survivorship'),
-    legal_representative_id_number: nullableText('legal representative\'s resident identity number, chosen by survivorship'),
-    address: nullableText('address, chosen by survivorship'),
+    uscc: identity(UnifiedSocialCreditCode, 'unified social credit code (GB 32100-2015), 18 characters'),
+    name: text('name, chosen by survivorship'),
+    org_code: formed(z.string().regex(/^[0-9A-HJ-NP-RTUWXY]{9}$/), 'organisation code (GB 11714), positions 9-17 of the USCC (GB 32100-2015 §4)'),
+    region_code: formed(z.string().regex(/^\d{6}$/), 'registering office\'s administrative division code, positions 3-8 of the USCC (GB 32100-2015 §4)'),
+    legal_representative: text('legal representative\'s name, chosen by survivorship'),
+    legal_representative_id_number: text('legal representative\'s resident identity number, chosen by survivorship'),
+    address: text('address, chosen by survivorship'),
   })
   .meta({ id: 'LegalPerson', title: 'LegalPerson', description: 'A legal person\'s golden record, keyed by the unified social credit code' });
 export type LegalPersonState = z.infer<typeof LegalPersonState>;
@@ -59,9 +80,9 @@ export const RecordState = z
   .strictObject({
     pipeline: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).describe('the pipeline that loads the record (with source_key, its identity and the message key)'),
     system: z.string().min(1).describe('the departmental source system'),
-    source_key: z.string().min(1).describe('the values of the pipeline\'s source key columns (joined by U+001F when there are several)'),
-    code: z.string().min(1).describe('the one code the record is about: a resident identity number or a USCC'),
-    fields: z.record(z.string(), z.unknown()).describe('the source row as loaded: column name → value (text from CSV, any JSON value from NDJSON)'),
+    source_key: z.string().min(1).describe(`the values of the pipeline's source key columns (joined by U+001F when there are several), or their pseudonym ${PROTECTED}`),
+    code: z.string().min(1).describe(`the one code the record is about: a resident identity number or a USCC, or its pseudonym ${PROTECTED}`),
+    fields: z.record(z.string(), z.unknown()).describe(`the source row as loaded: column name → value (text from CSV, any JSON value from NDJSON); a value masked or pseudonymised (text), or the column absent, ${PROTECTED}`),
   })
   .meta({ id: 'Record', title: 'Record', description: 'A business record about one code, keyed by <pipeline>/<source_key>' });
 export type RecordState = z.infer<typeof RecordState>;
@@ -86,8 +107,8 @@ function envelopeOf<E extends 'person' | 'legal_person' | 'record', S extends z.
       seq: z.number().int().positive(),
       op: z.enum(EVENT_OPS).describe('c create (before is null), u update, d delete (after is null)'),
       entity: z.literal(entity),
-      /** The one code: resident identity number or USCC. The message key of person and legal person events. */
-      code: z.string().min(1),
+      /** The one code: resident identity number or USCC, or its pseudonym under the feed's policy. The message key of person and legal person events. */
+      code: z.string().min(1).describe('the one code (resident identity number or USCC), or its pseudonym under the feed policy of its class (header onecode-policy)'),
       before: state.nullable(),
       after: state.nullable(),
       source: EventSource,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | check | discover | push | serve | lookup | query | audit | token | validate | status.
+ * The onecode command line: sample | run | check | discover | push | serve | lookup | query | audit | token |
+ * validate | status | encrypt-index.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
  */
@@ -10,6 +11,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError, OnecodeError } from './errors.ts';
 import { classify } from './identifiers/classify.ts';
 import type { IdentifierKind } from './identifiers/types.ts';
+import { encryptIndex } from './index/encrypt-index.ts';
+import { INDEX_KEY_FILE_VARIABLE, readIndexKey } from './index/index-key.ts';
 import { resolveDbPath } from './index/open-index.ts';
 import { createLogger } from './logger.ts';
 import { jsonSafe, type OutputFormat } from './cli/output.ts';
@@ -26,6 +29,7 @@ import { CHECK_SAMPLE_ROWS, checkCommand } from './cli/check-command.ts';
 import { formatRunSummary } from './cli/summary.ts';
 import { readStatus, formatStatus } from './cli/status.ts';
 import { resolveKafkaSettings } from './cli/kafka-settings.ts';
+import { readFeedKey } from './push/feed-protection.ts';
 import { openIndexForReading, openIndexForWriting } from './cli/open-index-for-cli.ts';
 import { pushCommand } from './cli/push-command.ts';
 import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
@@ -99,6 +103,8 @@ function program(): Command {
         return;
       }
       const kafka = opts.push ? resolveKafkaSettings() : undefined;
+      // A feed policy without its key stops before any run, not after the runs are committed.
+      if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
       const index = await openIndexForWriting(resolveDbPath(opts.db));
       const progress = process.stderr.isTTY && !process.env.CI;
       const summaries: RunSummary[] = [];
@@ -161,14 +167,15 @@ function program(): Command {
     .option('--brokers <list>', 'bootstrap brokers host:port[,host:port] (default: $KAFKA_BROKERS)')
     .option('--topic-prefix <prefix>', 'topics <prefix>.person.v1, <prefix>.legal_person.v1, <prefix>.record.v1 (default: $ONECODE_TOPIC_PREFIX or onecode)')
     .option('--partitions <n>', 'partitions of topics created by the push (default: $ONECODE_TOPIC_PARTITIONS or 3)')
+    .option('--feed-policy <policy>', 'what leaves per class of value, e.g. personal=pseudonymise,internal=clear (clear, mask, pseudonymise, drop; default: $ONECODE_FEED_POLICY, else all clear); the key: $ONECODE_PSEUDONYM_KEY_FILE')
     .option('--requeue-parked [seq...]', "re-queue parked events (every one without SEQ) once fixed, e.g. after raising the topic's max.message.bytes")
     .option('--skip-parked <seq...>', 'never publish these parked events (needs --reason); the events waiting behind them go on')
     .option('--reason <text>', 'why the parked events are skipped (recorded in the outbox)')
     .option('--by <name>', 'who re-queues or skips (recorded in the outbox; default: the OS user)')
-    .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
+    .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; feedPolicy?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
       const served = await serveClientFor(resolveDbPath(opts.db));
-      if (served) return pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked });
-      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions,
+      if (served) return pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked, feedPolicy: opts.feedPolicy, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions });
+      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions, feedPolicy: opts.feedPolicy,
         requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by });
     });
 
@@ -298,6 +305,18 @@ function program(): Command {
       } finally {
         index.close();
       }
+    });
+
+  cli
+    .command('encrypt-index')
+    .description(`encrypt a plain index in place with the key in $${INDEX_KEY_FILE_VARIABLE} (docs/security.md); stop serve first`)
+    .addOption(dbOption())
+    .action(async (opts: { db?: string }) => {
+      const key = await readIndexKey();
+      if (key === undefined) throw new ConfigError('usage', `set ${INDEX_KEY_FILE_VARIABLE} to a key file (openssl rand -hex 32 > FILE; chmod 600 FILE) to encrypt the index with`);
+      const dbPath = resolveDbPath(opts.db);
+      const { bytes } = await encryptIndex(dbPath, key);
+      process.stdout.write(`${dbPath}: encrypted with the key in ${key.file} (${bytes} bytes); keep ${INDEX_KEY_FILE_VARIABLE} set for every onecode command on it\n`);
     });
   return cli;
 }

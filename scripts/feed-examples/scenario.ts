@@ -18,6 +18,7 @@ import { loadPipeline } from '../../src/config/load-pipelines.ts';
 import { openIndex, type OpenIndex } from '../../src/index/open-index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { messageKey } from '../../src/outbox/event-format.ts';
+import { CLEAR_FEED_PROTECTION } from '../../src/push/feed-protection.ts';
 import { eventHeaders } from '../../src/push/headers.ts';
 import { runPipeline } from '../../src/run/run-pipeline.ts';
 
@@ -118,11 +119,12 @@ export async function runScenario(dir: string): Promise<{ index: OpenIndex; even
 
 /**
  * The messages the relay publishes for `events` (docs/feed-contract.md, "Messages"): topic
- * `<prefix>.<entity>.v1`, the message key, the three headers, the envelope; a delete followed by its tombstone.
+ * `<prefix>.<entity>.v1`, the message key, the headers (the feed in clear: the relay's default), the
+ * envelope; a delete followed by its tombstone.
  */
 export function messagesOf(events: ReadonlyArray<Record<string, unknown>>, prefix = 'onecode'): ExampleMessage[] {
   return events.flatMap((e) => {
-    const headers = eventHeaders({ eventId: String(e.id), schema: String(e.schema), seq: BigInt(e.seq as number) });
+    const headers = { ...eventHeaders({ eventId: String(e.id), schema: String(e.schema), seq: BigInt(e.seq as number) }), ...CLEAR_FEED_PROTECTION.headers };
     const message = { topic: `${prefix}.${String(e.entity)}.v1`, key: messageKey(e as { entity: string; code: string })!, headers };
     return e.op === 'd' ? [{ ...message, value: e }, { ...message, value: null }] : [{ ...message, value: e }];
   });

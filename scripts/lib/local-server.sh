@@ -16,8 +16,10 @@
 # and defines: server_pid (prints the pid, or returns 1), server_url (prints what start/status/lease
 # print on stdout, built from $PORT), require_tools (dies saying what to install), do_start (starts
 # a server that is not running on a free port, having its tools; see start_server), do_reset, and
-# optionally do_shell (without it there is no `shell` command). do_start calls record_port before it launches the server; every command that
-# acts on a running server calls running first, so that it uses the port that server listens on.
+# optionally do_shell (without it there is no `shell` command) and extra_NAME functions (each is a
+# command NAME of its own, e.g. kafka.sh's extra_tls is `kafka.sh tls`). do_start calls record_port
+# before it launches the server; every command that acts on a running server calls running first,
+# so that it uses the port that server listens on.
 # shellcheck shell=bash
 
 LEASES="$HOME_DIR/leases"
@@ -205,13 +207,22 @@ local_server_main() {
     release) lock; do_release "${2:-}" ;;
     shell) declare -F do_shell >/dev/null || local_server_usage; shift; do_shell "$@" ;;
     check) require_tools; say "can run a server here" ;;
-    *) local_server_usage ;;
+    *)
+      if [[ "$cmd" =~ ^[a-z]+$ ]] && declare -F "extra_$cmd" >/dev/null; then
+        shift
+        "extra_$cmd" "$@"
+      else
+        local_server_usage
+      fi
+      ;;
   esac
 }
 
 local_server_usage() {
   local shell=""
   declare -F do_shell >/dev/null && shell="|shell [ARGS]"
-  echo "usage: $0 start|stop|status|restart|reset|logs [N]|lease PID|release PID$shell|check" >&2
+  local extra
+  extra="$(declare -F | sed -n 's/^declare -f extra_\(.*\)$/|\1/p' | tr -d '\n')"
+  echo "usage: $0 start|stop|status|restart|reset|logs [N]|lease PID|release PID$shell$extra|check" >&2
   exit 2
 }

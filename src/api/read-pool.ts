@@ -9,9 +9,9 @@
  * lent to one request at a time and always returned in autocommit mode (a route that opens a
  * transaction ends it).
  */
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { OnecodeError } from '../errors.ts';
-import { connectToIndex } from '../index/open-index.ts';
+import { connectToIndex, type OpenIndex } from '../index/open-index.ts';
 
 /** See {@link createReadPool}. */
 export interface ReadPool {
@@ -27,8 +27,8 @@ export interface ReadPool {
   closed(): boolean;
 }
 
-/** A pool of up to `size` (default 4) read connections to `instance`, made as needed. */
-export function createReadPool(instance: DuckDBInstance, options: { size?: number } = {}): ReadPool {
+/** A pool of up to `size` (default 4) read connections to `index` (open-index.ts connectToIndex), made as needed. */
+export function createReadPool(index: Pick<OpenIndex, 'instance' | 'key'>, options: { size?: number } = {}): ReadPool {
   const size = options.size ?? 4;
   const idle: DuckDBConnection[] = [];
   const waiting: Array<(connection: DuckDBConnection | undefined) => void> = [];
@@ -42,7 +42,7 @@ export function createReadPool(instance: DuckDBInstance, options: { size?: numbe
     if (made < size) {
       made += 1;
       try {
-        return await connectToIndex(instance);
+        return await connectToIndex(index);
       } catch (error) {
         made -= 1;
         throw error;

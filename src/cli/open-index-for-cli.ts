@@ -14,6 +14,9 @@ import { OnecodeError } from '../errors.ts';
 import { openIndex, type OpenIndex } from '../index/open-index.ts';
 import { readServeState, snapshotPathOf } from '../serve/serve-files.ts';
 
+/** Error codes of a key that is missing, wrong or unusable: retrying does not help, so they are said as they are. */
+const KEY_PROBLEMS = /^(index_key_|index_not_encrypted$|key_file_|duckdb_extension_)/;
+
 /**
  * Opens `dbPath` read-only, or serve's snapshot of it when a live `onecode serve` holds it.
  * @param note where to say that the snapshot is read (default: stderr).
@@ -31,7 +34,10 @@ export async function openIndexForReading(dbPath: string, note: (line: string) =
       throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index and has not written its snapshot yet; try again in a moment`);
     }
     const snapshotPath = snapshotPathOf(dbPath);
+    // The snapshot is encrypted with the index's key when the index is: openIndex reads it with the
+    // same key (ONECODE_INDEX_KEY_FILE), and a missing or wrong key is said as for the index itself.
     const snapshot = await openIndex(snapshotPath, { readOnly: true }).catch((cause: unknown) => {
+      if (cause instanceof OnecodeError && KEY_PROBLEMS.test(cause.code)) throw cause;
       throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index and its snapshot ${snapshotPath} cannot be opened (${(cause as Error).message}); try again`, { cause });
     });
     note(`onecode: ${dbPath} is held by onecode serve (pid ${serve.pid}); reading its snapshot of ${serve.snapshot_at}\n`);

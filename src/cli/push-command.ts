@@ -12,6 +12,7 @@ import os from 'node:os';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { requeueParked, skipParked } from '../outbox/parked-events.ts';
+import { readFeedKey } from '../push/feed-protection.ts';
 import { NO_BROKER_MESSAGE, resolveKafkaSettings, type KafkaFlags } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
 import { pushIndex } from './push-index.ts';
@@ -40,13 +41,16 @@ interface ParkedActions {
 
 /**
  * @throws ConfigError (exit 2) without a broker, for a bad seq, a skip without reason, a seq both
- *   re-queued and skipped, or a seq that is not a parked event; PushFailedError (exit 1) when the
+ *   re-queued and skipped, or a seq that is not a parked event, a feed policy without its key
+ *   (`feed_policy_needs_key`, the key file's errors); PushFailedError (exit 1) when the
  *   push stops (re-queues and skips done before it stay done).
  */
 export async function pushCommand(options: PushCommandOptions): Promise<void> {
   const kafka = resolveKafkaSettings(options);
   if (kafka === undefined) throw new ConfigError('kafka_unconfigured', NO_BROKER_MESSAGE);
   const actions = parkedActions(options);
+  // A feed policy without its key stops before the index is touched.
+  if (kafka.feed !== undefined) await readFeedKey(kafka.feed);
   const index = await openIndexForWriting(options.dbPath);
   try {
     let done: { requeued: number; skippedParked: number; released: number } | undefined;

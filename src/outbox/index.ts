@@ -18,6 +18,8 @@ export {
   withSeqSql,
 } from './event-format.ts';
 export type { EventOp, EventSource } from './event-format.ts';
+export { eventClassesOf, readEventClasses, recordEventClassesSql } from './event-classes.ts';
+export type { EventClasses } from './event-classes.ts';
 export { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from './outbox-ddl.ts';
 export { heldSql, parkedSql, pendingSql, publishedSql, skippedSql, stateSql, unpublishedSql } from './outbox-states.ts';
 export { createOutboxStore, keyId } from './outbox-store.ts';

@@ -19,6 +19,11 @@
  * - `requeued_at`, `requeued_by`: the last time an operator put this parked event back in the
  *   queue (`onecode push --requeue-parked`).
  *
+ * `event_classes`, one row per pipeline: the protection classes of the values in the events that
+ * pipeline writes (src/protect/field-classes.ts), as its latest run recorded them in the same
+ * transaction as its events (event-classes.ts). The push applies a feed's policy by them, from
+ * the index alone.
+ *
  * `seq` and `event_id` are unique by construction (seq from the outbox_seq sequence, ids are
  * random UUIDs): no ART index, which made a 1M-event run three times slower.
  */
@@ -43,6 +48,13 @@ CREATE TABLE IF NOT EXISTS outbox (
   requeued_at TIMESTAMPTZ,
   requeued_by VARCHAR,
   first_seq BIGINT
+);
+CREATE TABLE IF NOT EXISTS event_classes (
+  pipeline VARCHAR NOT NULL,
+  entity VARCHAR NOT NULL,
+  classes JSON NOT NULL,
+  run_id VARCHAR NOT NULL,
+  recorded_at TIMESTAMPTZ NOT NULL
 );
 `;
 

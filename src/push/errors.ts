@@ -7,6 +7,14 @@
 export type PushErrorCode =
   /** No broker answered (connection refused, timed out, retries exhausted). Retriable. */
   | 'BROKER_UNAVAILABLE'
+  /**
+   * The TLS handshake failed: the broker's certificate does not verify against the trusted CAs or
+   * names another host, the broker refused the client certificate, or one side does not speak TLS.
+   * Not retriable: the settings must change.
+   */
+  | 'TLS_FAILED'
+  /** The broker refused the SASL credentials (mechanism, user or password). Not retriable. */
+  | 'AUTHENTICATION_FAILED'
   /** The broker answered with an error that is not about one event (e.g. authorisation). */
   | 'PUBLISH_FAILED'
   /** Topics could not be created or described. */
@@ -14,7 +22,12 @@ export type PushErrorCode =
   /** The highest published seq per partition could not be read back from the broker. */
   | 'READ_BACK_FAILED'
   /** The outbox table could not be read or updated. */
-  | 'OUTBOX_FAILED';
+  | 'OUTBOX_FAILED'
+  /**
+   * A topic's last message was published under another feed policy or pseudonymisation key than
+   * this push's (src/push/feed-policy.ts): one topic set carries one policy. Not retriable.
+   */
+  | 'FEED_POLICY_CHANGED';
 
 /** An error that stops a push; see {@link PushErrorCode}. */
 export class PushError extends Error {
@@ -35,6 +48,8 @@ interface KafkaJSErrorLike {
   type?: string;
   message?: string;
   retriable?: boolean;
+  /** Node's error code, which kafkajs copies onto its connection errors, e.g. ECONNREFUSED. */
+  code?: unknown;
   cause?: unknown;
   originalError?: unknown;
 }
@@ -59,6 +74,32 @@ const UNAVAILABLE_TYPES = new Set([
   'COORDINATOR_LOAD_IN_PROGRESS',
 ]);
 
+/**
+ * Node's codes for a TLS handshake that failed (OpenSSL's X509_V_ERR_* names without the prefix,
+ * Node's ERR_TLS_* and ERR_SSL_*).
+ */
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_HANDSHAKE_TIMEOUT',
+]);
+
+/** True when one error of the chain is a failed TLS handshake (see {@link TLS_CODES}). */
+function isTlsFailure(chain: readonly KafkaJSErrorLike[]): boolean {
+  return chain.some((e) => typeof e.code === 'string' && (TLS_CODES.has(e.code) || e.code.startsWith('ERR_SSL_')));
+}
+
 /** The error and its causes, outermost first (kafkajs wraps with `cause` or `originalError`). */
 export function errorChain(error: unknown): KafkaJSErrorLike[] {
   const chain: KafkaJSErrorLike[] = [];
@@ -77,14 +118,32 @@ export function hasKafkaErrorType(error: unknown, type: string): boolean {
 }
 
 /**
- * Turns a kafkajs error into a {@link PushError}: connection problems become BROKER_UNAVAILABLE
- * (retriable), anything else `fallback` with kafkajs' own retriable flag.
+ * Turns a kafkajs error into a {@link PushError}: a failed TLS handshake becomes TLS_FAILED and
+ * refused SASL credentials AUTHENTICATION_FAILED (neither retriable), connection problems
+ * BROKER_UNAVAILABLE (retriable), anything else `fallback` with kafkajs' own retriable flag.
+ * The messages come from kafkajs and Node, which never put a password in them.
  * @param doing what was being done, for the message, e.g. "sending 500 events".
  */
 export function toPushError(error: unknown, doing: string, fallback: PushErrorCode = 'PUBLISH_FAILED'): PushError {
   if (error instanceof PushError) return error;
   const chain = errorChain(error);
   const detail = chain.map((e) => e.message).filter(Boolean).join(': ') || String(error);
+  if (chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
+    return new PushError({
+      code: 'AUTHENTICATION_FAILED',
+      retriable: false,
+      message: `Kafka broker refused the SASL credentials while ${doing} (${detail}). Check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and the password in KAFKA_SASL_PASSWORD_FILE against the user on the broker.`,
+      cause: error,
+    });
+  }
+  if (isTlsFailure(chain)) {
+    return new PushError({
+      code: 'TLS_FAILED',
+      retriable: false,
+      message: `TLS handshake with the Kafka broker failed while ${doing} (${detail}). Check that KAFKA_SSL_CA_FILE holds the CA that signed the broker's certificate, that the broker's certificate names the host in KAFKA_BROKERS, that the broker accepts the client certificate (KAFKA_SSL_CERT_FILE), and that KAFKA_BROKERS names the broker's TLS listener.`,
+      cause: error,
+    });
+  }
   const unavailable = chain.some(
     (e) =>
       UNAVAILABLE_NAMES.has(e.name ?? '') ||

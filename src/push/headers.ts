@@ -9,6 +9,19 @@ export const HEADER_SCHEMA = 'onecode-schema';
 /** The outbox `seq`, decimal: increasing per partition, so consumers can order and deduplicate. */
 export const HEADER_SEQ = 'onecode-seq';
 
+/**
+ * The feed's policy per class (src/push/feed-policy.ts), `public=…,internal=…,personal=…`: what was
+ * done to the values of this message. On every message; a message without it was published before
+ * feeds had policies, in clear.
+ */
+export const HEADER_POLICY = 'onecode-policy';
+/**
+ * Id of the pseudonymisation key (16 hex characters, derived from the key by HMAC-SM3, revealing
+ * nothing of it), on every message of a feed whose policy is not clear everywhere: pseudonyms of
+ * two messages join exactly when their key ids are equal.
+ */
+export const HEADER_PSEUDONYM_KEY = 'onecode-pseudonym-key';
+
 /** Headers of one outbox event (and of its tombstone). */
 export function eventHeaders(event: { eventId: string; schema: string; seq: bigint }): Record<string, string> {
   return {
@@ -23,4 +36,10 @@ export function seqOfHeaders(headers: Record<string, unknown> | undefined): bigi
   const raw = headers?.[HEADER_SEQ];
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : undefined;
   return text !== undefined && /^\d+$/.test(text) ? BigInt(text) : undefined;
+}
+
+/** A header of a consumed message as text, or undefined. */
+export function headerText(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  return Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : undefined;
 }

@@ -5,6 +5,13 @@
  * followed by a tombstone (same key, value null, same headers) in the same request, so both land
  * in the same partition batch or neither does.
  *
+ * The feed's policy (feed-protection.ts) is applied before the publisher sees an event (the relay
+ * protects each event; the key and partition are those of the protected event); the publisher
+ * adds the policy's headers to every message, and refuses to publish to a topic whose last
+ * message was published under another policy or key (PushError FEED_POLICY_CHANGED): the keys of
+ * a compacted topic, the partition of each key and the relay's read-back all assume one policy
+ * per topic set.
+ *
  * The producer is idempotent (acks all, one request in flight), so kafkajs' own retries never
  * duplicate or reorder. Partitions are computed here with kafkajs' default (murmur2) partitioner
  * on the message key and set on each message, so the relay knows where every event goes.
@@ -13,12 +20,15 @@ import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer,
 import type { Logger } from 'pino';
 import { CHANGE_EVENT_SCHEMA, EVENT_OPS, messageKey } from '../outbox/event-format.ts';
 import type { OutboxEvent } from '../outbox/outbox-store.ts';
-import { hasKafkaErrorType, toPushError } from './errors.ts';
-import { eventHeaders } from './headers.ts';
+import { hasKafkaErrorType, PushError, toPushError } from './errors.ts';
+import { formatFeedPolicy, CLEAR_FEED_POLICY } from './feed-policy.ts';
+import { CLEAR_FEED_PROTECTION, type FeedProtection } from './feed-protection.ts';
+import { eventHeaders, HEADER_POLICY } from './headers.ts';
 import { kafkajsLogCreator } from './kafkajs-logger.ts';
 import { createKeyPartitioner } from './partitioning.ts';
-import { readHighestSeqs, type HighestSeqs } from './read-back.ts';
+import { readPartitionEnds, type HighestSeqs, type PartitionEnds } from './read-back.ts';
 import { RECORD_BATCH_OVERHEAD, recordBytes, type SizedMessage } from './record-size.ts';
+import type { KafkaSasl, KafkaTls } from './security.ts';
 import { DEFAULT_PARTITIONS, ensureTopics, resolveTopics, topicFor, type TopicMap } from './topics.ts';
 
 export type { OutboxEvent };
@@ -49,6 +59,10 @@ export interface PublishOutcome {
 export interface PublisherOptions {
   /** Bootstrap brokers, e.g. ['127.0.0.1:9092']. */
   brokers: string[];
+  /** TLS to the brokers (src/push/security.ts). Default: plain TCP. */
+  ssl?: KafkaTls;
+  /** SASL authentication (src/push/security.ts). Default: none. */
+  sasl?: KafkaSasl;
   /** Parent logger; the publisher logs as child `component: 'publisher'`. */
   logger: Logger;
   /** Kafka client id. Default 'onecode-push'. */
@@ -80,12 +94,19 @@ export interface PublisherOptions {
   requestTimeoutMs?: number;
   /** Time allowed for reading back the highest seq per partition, in ms. Default 60,000. */
   readBackTimeoutMs?: number;
+  /**
+   * The feed's policy (feed-protection.ts createFeedProtection): its headers go on every message,
+   * and the relay protects events with it. Default: every class clear, {@link CLEAR_FEED_PROTECTION}.
+   */
+  protection?: FeedProtection;
 }
 
 /** A connected publisher; see {@link createPublisher}. */
 export interface Publisher {
   /** Topic name per entity. */
   readonly topics: Readonly<TopicMap>;
+  /** The feed's policy: the relay protects each event with it before handing it over. */
+  readonly protection: FeedProtection;
   /** Topic and partition of an event (by its message key), or undefined when its entity has no topic or it has no key. */
   route(event: OutboxEvent): Route | undefined;
   /**
@@ -111,7 +132,8 @@ export interface Publisher {
   /**
    * Highest `onecode-seq` already on the broker, per partition, for each of `topics` (default: all
    * of the publisher's topics), with one consumer-group join.
-   * @throws PushError READ_BACK_FAILED or BROKER_UNAVAILABLE.
+   * @throws PushError READ_BACK_FAILED or BROKER_UNAVAILABLE; FEED_POLICY_CHANGED when a
+   *   partition's last message was published under another policy or key than {@link protection}.
    */
   highestSeqPerPartition(topics?: readonly string[]): Promise<HighestSeqs>;
   /** Disconnects the producer and the admin client. Never throws. */
@@ -129,15 +151,22 @@ const DEFAULT_RETRY: RetryOptions = { retries: 5, initialRetryTime: 300, maxRetr
 
 /**
  * Connects to the brokers, creates the topics that are missing and learns their partition counts.
- * @throws PushError BROKER_UNAVAILABLE when no broker answers, TOPIC_SETUP_FAILED.
+ * @throws PushError BROKER_UNAVAILABLE when no broker answers, TLS_FAILED or AUTHENTICATION_FAILED
+ *   when the TLS handshake or the SASL authentication fails, TOPIC_SETUP_FAILED.
  */
 export async function createPublisher(options: PublisherOptions): Promise<Publisher> {
   const logger = options.logger.child({ component: 'publisher' });
+  const protection = options.protection ?? CLEAR_FEED_PROTECTION;
   const clientId = options.clientId ?? 'onecode-push';
   const topics = resolveTopics(options.topics);
+  if (options.ssl?.rejectUnauthorized === false) {
+    logger.warn("TLS without verifying the broker's certificate (KAFKA_SSL_REJECT_UNAUTHORIZED=false): anyone between here and the broker can read and change the feed; give the broker's CA in KAFKA_SSL_CA_FILE instead");
+  }
   const kafka = new Kafka({
     clientId,
     brokers: options.brokers,
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: options.retry ?? DEFAULT_RETRY,
@@ -231,7 +260,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     const where = route(event);
     if (where === undefined) return 'record event without pipeline and source_key in before/after: it has no message key';
     const key = keyOf(event)!;
-    const headers = eventHeaders({ eventId: event.eventId, schema, seq: event.seq });
+    const headers = { ...eventHeaders({ eventId: event.eventId, schema, seq: event.seq }), ...protection.headers };
     const sized: SizedMessage[] = [{ key, value: event.event, headers }];
     if (event.op === 'd') sized.push({ key, value: null, headers });
     const bytes = sized.reduce((sum, m) => sum + recordBytes(m), 0);
@@ -268,8 +297,8 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     await producer.connect();
   };
 
-  const highestSeqPerPartition = (of: readonly string[] = Object.values(topics)): Promise<HighestSeqs> =>
-    readHighestSeqs({
+  const highestSeqPerPartition = async (of: readonly string[] = Object.values(topics)): Promise<HighestSeqs> => {
+    const ends = await readPartitionEnds({
       kafka,
       admin,
       logger,
@@ -277,6 +306,9 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       groupIdPrefix: clientId,
       timeoutMs: options.readBackTimeoutMs ?? 60_000,
     });
+    assertOnePolicy(ends, protection);
+    return new Map([...ends].map(([topic, m]) => [topic, new Map([...m].map(([partition, end]) => [partition, end.seq]))]));
+  };
 
   const publishBatch = async (events: readonly OutboxEvent[]): Promise<PublishOutcome> => {
     const outcome: PublishOutcome = { published: [], rejected: [], unsent: [] };
@@ -345,6 +377,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
 
   return {
     topics,
+    protection,
     route,
     messageKey: keyOf,
     rejectReason: (event) => {
@@ -358,6 +391,28 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       await admin.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'admin disconnect failed'));
     },
   };
+}
+
+/**
+ * Refuses a topic set whose partitions end with a message of another feed policy or key than
+ * `protection`'s (a message without the policy header was published in clear, before feeds had
+ * policies).
+ * @throws PushError FEED_POLICY_CHANGED, not retriable.
+ */
+function assertOnePolicy(ends: PartitionEnds, protection: FeedProtection): void {
+  const ours = protection.headers[HEADER_POLICY];
+  for (const [topic, partitions] of ends) {
+    for (const [partition, end] of partitions) {
+      const theirs = end.policy ?? formatFeedPolicy(CLEAR_FEED_POLICY);
+      if (theirs === ours && end.keyId === protection.keyId) continue;
+      const what = (policy: string | undefined, keyId: string | undefined) => `${policy}${keyId === undefined ? '' : ` (pseudonym key ${keyId})`}`;
+      throw new PushError({
+        code: 'FEED_POLICY_CHANGED',
+        retriable: false,
+        message: `${topic} partition ${partition} ends with a message (seq ${end.seq}) published under feed policy ${what(theirs, end.keyId)}, but this push applies ${what(ours, protection.keyId)}. A topic set keeps one policy and one key: its message keys, partitions and compaction depend on them. Publish the new policy to new topics (--topic-prefix or ONECODE_TOPIC_PREFIX), or restore the policy and key of these topics.`,
+      });
+    }
+  }
 }
 
 /**

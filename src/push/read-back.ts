@@ -7,13 +7,14 @@
  * highest seq. This reads the last `window` messages of every non-empty partition (one consumer
  * group join for all topics, no offsets committed, the group deleted afterwards); a partition
  * whose window holds no `onecode-seq` (compacted away, or written by someone else) is read again
- * from its start.
+ * from its start. With the seq it reads the feed-policy headers of that last message
+ * ({@link readPartitionEnds}), by which the publisher refuses to mix policies on one topic.
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PushError, toPushError } from './errors.ts';
-import { seqOfHeaders } from './headers.ts';
+import { headerText, HEADER_POLICY, HEADER_PSEUDONYM_KEY, seqOfHeaders } from './headers.ts';
 
 /** Options of {@link readHighestSeqs}. */
 export interface ReadBackOptions {
@@ -32,6 +33,18 @@ export interface ReadBackOptions {
 /** Highest `onecode-seq` per partition, per topic; a partition without one is absent. */
 export type HighestSeqs = Map<string, Map<number, bigint>>;
 
+/** The message of a partition with the highest `onecode-seq`: its seq, and its feed-policy headers (undefined when absent). */
+export interface PartitionEnd {
+  seq: bigint;
+  /** Header `onecode-policy`. */
+  policy: string | undefined;
+  /** Header `onecode-pseudonym-key`. */
+  keyId: string | undefined;
+}
+
+/** {@link PartitionEnd} per partition, per topic; a partition without a seq is absent. */
+export type PartitionEnds = Map<string, Map<number, PartitionEnd>>;
+
 interface Target {
   topic: string;
   partition: number;
@@ -45,8 +58,17 @@ interface Target {
  * @throws PushError READ_BACK_FAILED (retriable) on time-out, BROKER_UNAVAILABLE when no broker answers.
  */
 export async function readHighestSeqs(options: ReadBackOptions): Promise<HighestSeqs> {
+  const ends = await readPartitionEnds(options);
+  return new Map([...ends].map(([topic, m]) => [topic, new Map([...m].map(([partition, end]) => [partition, end.seq]))]));
+}
+
+/**
+ * @returns topic → partition → the message with the highest seq on the broker.
+ * @throws PushError READ_BACK_FAILED (retriable) on time-out, BROKER_UNAVAILABLE when no broker answers.
+ */
+export async function readPartitionEnds(options: ReadBackOptions): Promise<PartitionEnds> {
   const window = BigInt(options.window ?? 16);
-  const result: HighestSeqs = new Map(options.topics.map((t) => [t, new Map<number, bigint>()]));
+  const result: PartitionEnds = new Map(options.topics.map((t) => [t, new Map<number, PartitionEnd>()]));
   let targets: Target[] = [];
   try {
     for (const topic of options.topics) {
@@ -64,13 +86,13 @@ export async function readHighestSeqs(options: ReadBackOptions): Promise<Highest
     const found = await scan(options, targets);
     const again: Target[] = [];
     for (const t of targets) {
-      const seq = found.get(key(t.topic, t.partition));
-      if (seq !== undefined) result.get(t.topic)!.set(t.partition, seq);
+      const end = found.get(key(t.topic, t.partition));
+      if (end !== undefined) result.get(t.topic)!.set(t.partition, end);
       else if (t.from > t.low) again.push({ ...t, from: t.low });
     }
     targets = again;
   }
-  options.logger.debug({ highest: Object.fromEntries([...result].map(([t, m]) => [t, Object.fromEntries([...m].map(([p, s]) => [p, s.toString()]))])) }, 'read back highest seq per partition');
+  options.logger.debug({ highest: Object.fromEntries([...result].map(([t, m]) => [t, Object.fromEntries([...m].map(([p, e]) => [p, e.seq.toString()]))])) }, 'read back highest seq per partition');
   return result;
 }
 
@@ -94,13 +116,13 @@ async function fetchTopicOffsets(admin: Admin, topic: string): ReturnType<Admin[
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-/** Reads [from, high) of every target with one throw-away consumer; returns the highest seq seen per target. */
-async function scan(options: ReadBackOptions, targets: Target[]): Promise<Map<string, bigint>> {
+/** Reads [from, high) of every target with one throw-away consumer; returns the message of the highest seq seen per target. */
+async function scan(options: ReadBackOptions, targets: Target[]): Promise<Map<string, PartitionEnd>> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const groupId = `${options.groupIdPrefix ?? 'onecode-push'}-read-back-${randomUUID()}`;
   const byKey = new Map(targets.map((t) => [key(t.topic, t.partition), t]));
   const topics = [...new Set(targets.map((t) => t.topic))];
-  const highest = new Map<string, bigint>();
+  const highest = new Map<string, PartitionEnd>();
   const done = new Set<string>();
   const consumer = options.kafka.consumer({ groupId, allowAutoTopicCreation: false });
   let timer: NodeJS.Timeout | undefined;
@@ -144,7 +166,9 @@ async function scan(options: ReadBackOptions, targets: Target[]): Promise<Map<st
               const offset = BigInt(message.offset);
               if (offset < target.from || offset >= target.high) continue;
               const seq = seqOfHeaders(message.headers);
-              if (seq !== undefined && seq > (highest.get(k) ?? -1n)) highest.set(k, seq);
+              if (seq !== undefined && seq > (highest.get(k)?.seq ?? -1n)) {
+                highest.set(k, { seq, policy: headerText(message.headers, HEADER_POLICY), keyId: headerText(message.headers, HEADER_PSEUDONYM_KEY) });
+              }
             }
             if (BigInt(batch.lastOffset()) >= target.high - 1n) {
               done.add(k);

@@ -22,12 +22,23 @@
  * seq: re-queuing, skipping or releasing gives them (and the rest of their key) new seqs above every
  * seq ever handed out (src/outbox/resequence.ts), so each partition stays written in seq order.
  *
+ * Personal data: each event is protected by the publisher's feed policy (feed-protection.ts) with
+ * the classes recorded beside the outbox (src/outbox/event-classes.ts) before it is published;
+ * its route, size and key on the broker are those of the protected event, while holding and
+ * blocking go by its key in the outbox (the outbox's own view of a key, as parked-events.ts sees
+ * it). The protection of an event is pure for one policy, key and classes, so the decisions above
+ * are taken again the same way after a crash.
+ *
  * One relay per outbox at a time (DuckDB has one writer per file anyway).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { HighestSeqs } from './read-back.ts';
+import { readEventClasses } from '../outbox/event-classes.ts';
 import { createOutboxStore, keyId, type Held, type Parked } from '../outbox/outbox-store.ts';
+import { PushError } from './errors.ts';
+import { isClearPolicy } from './feed-policy.ts';
+import type { EventProtector } from './protect-event.ts';
 import type { OutboxEvent, Publisher } from './publisher.ts';
 
 /** Counts so far, passed to {@link PushOutboxOptions.onProgress} after each batch is settled. */
@@ -85,16 +96,19 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
     return counts(progress);
   }
   const started = Date.now();
+  const protect = await protectorOf(options.connection, publisher);
   const highest: HighestSeqs = await publisher.highestSeqPerPartition();
   /** Keys behind a parked event → its seq. */
   const blocked = await store.blockedKeys();
   logger.info({ pending, blockedKeys: blocked.size }, 'pushing outbox');
 
-  /** The topic-and-key identity of an event ({@link keyId}), from the publisher's parse of its envelope. */
+  /** The topic-and-key identity of an event in the outbox ({@link keyId}), from the publisher's parse of its envelope. */
   const keyOf = (event: OutboxEvent): string | undefined => {
     const key = publisher.messageKey(event);
     return key === undefined ? undefined : keyId(event.entity, key);
   };
+  /** The outbox event of each protected event handed to the publisher. */
+  const outboxEventOf = new WeakMap<OutboxEvent, OutboxEvent>();
 
   let cursor = -1n;
   for (;;) {
@@ -112,23 +126,26 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
         held.push({ seq: event.seq, by: blocker });
         continue;
       }
-      const reason = publisher.rejectReason(event);
+      const protectedEvent = protect(event);
+      const reason = typeof protectedEvent === 'string' ? protectedEvent : publisher.rejectReason(protectedEvent);
       if (reason !== undefined) {
         parked.push({ seq: event.seq, reason });
         if (key !== undefined) blocked.set(key, event.seq);
         continue;
       }
-      const route = publisher.route(event)!;
+      const sent = protectedEvent as OutboxEvent;
+      outboxEventOf.set(sent, event);
+      const route = publisher.route(sent)!;
       const onBroker = highest.get(route.topic)?.get(route.partition);
-      if (onBroker !== undefined && event.seq <= onBroker) skipped.push(event);
-      else toSend.push(event);
+      if (onBroker !== undefined && event.seq <= onBroker) skipped.push(sent);
+      else toSend.push(sent);
     }
 
     const outcome = toSend.length > 0 ? await publisher.publishBatch(toSend) : { published: [], rejected: [], unsent: [] };
     // A refusal stops sending: the later events of its key are among `unsent`, held when read again.
     for (const r of outcome.rejected) {
       parked.push({ seq: r.event.seq, reason: r.reason });
-      const key = keyOf(r.event);
+      const key = keyOf(outboxEventOf.get(r.event) ?? r.event);
       if (key !== undefined) blocked.set(key, r.event.seq);
     }
     await store.settle({ published: [...skipped, ...outcome.published].map((e) => e.seq), parked, held });
@@ -151,6 +168,16 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
 
   logger.info({ ...counts(progress), ms: Date.now() - started }, 'outbox pushed');
   return counts(progress);
+}
+
+/** The publisher's protection for the classes recorded in the outbox (nothing is read for a clear feed). */
+async function protectorOf(connection: DuckDBConnection, publisher: Publisher): Promise<EventProtector> {
+  if (isClearPolicy(publisher.protection.policy)) return (event) => event;
+  try {
+    return publisher.protection.protector(await readEventClasses(connection));
+  } catch (error) {
+    throw new PushError({ code: 'OUTBOX_FAILED', retriable: false, message: `Reading the classes of the events (event_classes) failed: ${(error as Error).message}`, cause: error });
+  }
 }
 
 function counts(p: PushProgress): PushOutboxResult {

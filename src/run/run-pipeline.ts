@@ -2,6 +2,7 @@ import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, SourceColumn, SourceRead } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { planRun, type RunCounts, type RunPlan } from '../index/plan/plan-run.ts';
+import { recordEventClassesSql } from '../outbox/event-classes.ts';
 import type { ReadPolicy } from '../index/plan/plan-context.ts';
 import { NO_COUNTS } from '../index/plan/run-counts.ts';
 import { buildCandidates, stagingLayout } from '../index/candidates.ts';
@@ -145,6 +146,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     // Drift a run goes on with lands with it (a run failing on its drift recorded it already).
     if (drift.changes.length > 0) await c.run(schemaChangeInsertSql(pipeline, runId, drift));
     await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns }));
+    // The classes the push protects this pipeline's events by (also its pending ones): every run, events or not.
+    await c.run(recordEventClassesSql(pipeline, runId, 'now()'));
     await c.run(`
       UPDATE run_log SET status = 'succeeded', ended_at = now(),
         rows_read = ${counts.rowsRead}, loaded = ${counts.loaded}, duplicates = ${counts.duplicates},

@@ -12,6 +12,8 @@ import { PushError } from '../push/errors.ts';
 import { createPublisher, type Publisher } from '../push/publisher.ts';
 import { pushOutbox, type PushProgress } from '../push/relay.ts';
 import type { KafkaSettings } from '../cli/kafka-settings.ts';
+import { UNSET_FEED_SETTINGS } from '../push/feed-policy.ts';
+import { createFeedProtection } from '../push/feed-protection.ts';
 import { countPending } from '../cli/push-index.ts';
 import { backoffDelay } from './backoff.ts';
 import { JobCancelledError, type JobQueue } from './job-queue.ts';
@@ -72,7 +74,8 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
     if (pending === 0) return intervalMs;
     if (publisher === undefined) {
       // Outside the queue: with the broker down this takes a while and must not hold up runs.
-      const connected = await createPublisher({ brokers: kafka.brokers, topics: kafka.topics, partitions: kafka.partitions, logger: options.logger, clientId: 'onecode-serve' });
+      const protection = await createFeedProtection(kafka.feed ?? UNSET_FEED_SETTINGS, options.logger);
+      const connected = await createPublisher({ brokers: kafka.brokers, ssl: kafka.ssl, sasl: kafka.sasl, topics: kafka.topics, partitions: kafka.partitions, logger: options.logger, clientId: 'onecode-serve', protection });
       if (stopping) {
         await connected.close();
         return intervalMs;

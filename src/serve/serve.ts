@@ -88,7 +88,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   // With the HTTP API the CLI reads the live index through it: no snapshot is kept (serve-files.ts).
   const snapshots: Snapshotter = options.http
     ? { request: async () => undefined }
-    : createSnapshotter({ queue, connection: index.connection, dbPath, logger: options.logger, minIntervalMs: options.snapshotIntervalMs ?? 0, stateFile });
+    : createSnapshotter({ queue, connection: index.connection, key: index.key, dbPath, logger: options.logger, minIntervalMs: options.snapshotIntervalMs ?? 0, stateFile });
   await snapshots.request();
 
   let relay: RelayLoop | undefined;
@@ -160,7 +160,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
 
   let http: Awaited<ReturnType<typeof startHttp>> | undefined;
   const startHttp = async (settings: ServeHttpOptions) => {
-    const reads = createReadPool(index.instance, { size: settings.readConnections ?? 4 });
+    const reads = createReadPool(index, { size: settings.readConnections ?? 4 });
     const ownerTokens = { operator: newOwnerToken(), analyst: newOwnerToken(), steward: newOwnerToken() };
     const principal = ownerPrincipalName();
     const app = await createApiServer({

@@ -9,10 +9,15 @@
  * Not a byte copy of the index file on purpose: opening and closing the index file from the process
  * that holds it would drop that process's POSIX (fcntl) lock on it, and with it DuckDB's guarantee
  * that no other process writes the file.
+ *
+ * The snapshot of an encrypted index is encrypted with the same key (DuckDB writes the new file
+ * encrypted as it is attached with the key), so readers open it as they open the index.
  */
 import { rename, rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { quoteIdent, quoteLiteral } from '../index/sql-text.ts';
+import { attachNewFileSql } from '../index/index-file.ts';
+import type { IndexKey } from '../index/index-key.ts';
+import { quoteIdent } from '../index/sql-text.ts';
 import { snapshotPathOf } from './serve-files.ts';
 
 /** What {@link writeSnapshot} wrote. */
@@ -25,18 +30,25 @@ export interface SnapshotWritten {
 const ALIAS = 'onecode_snapshot';
 
 /**
- * Writes a consistent read-only copy of the index open on `connection` to `<dbPath>.snapshot`.
- * The connection must not be inside a transaction (serve runs this between jobs).
+ * Writes a consistent read-only copy of the index open on `connection` (its default database,
+ * `current_database()`) to `<dbPath>.snapshot`, encrypted with `key` when the index is (the key
+ * the index was opened with, `OpenIndex.key`). The connection must not be inside a transaction
+ * (serve runs this between jobs).
  * @throws the DuckDB error when the copy fails; the previous snapshot is then left as it was.
  */
-export async function writeSnapshot(connection: DuckDBConnection, dbPath: string): Promise<SnapshotWritten> {
+export async function writeSnapshot(connection: DuckDBConnection, dbPath: string, key?: IndexKey): Promise<SnapshotWritten> {
   const started = Date.now();
   const target = snapshotPathOf(dbPath);
   const tmp = `${target}.tmp`;
   await rm(tmp, { force: true });
   await rm(`${tmp}.wal`, { force: true });
   const source = String((await connection.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
-  await connection.run(`ATTACH ${quoteLiteral(tmp)} AS ${ALIAS}`);
+  try {
+    await connection.run(attachNewFileSql(tmp, ALIAS, key));
+  } catch (error) {
+    // a snapshot error is logged: should DuckDB's message quote the statement, the key is taken out
+    throw key === undefined ? error : new Error(key.redact((error as Error).message));
+  }
   try {
     await connection.run(`COPY FROM DATABASE ${quoteIdent(source)} TO ${ALIAS}`);
   } finally {

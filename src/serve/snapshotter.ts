@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { IndexKey } from '../index/index-key.ts';
 import type { Logger } from '../logger.ts';
 import { JobCancelledError, type JobQueue } from './job-queue.ts';
 import { createServeStateFile, snapshotPathOf, type ServeStateFile } from './serve-files.ts';
@@ -21,6 +22,8 @@ export interface SnapshotterOptions {
   /** The serve job queue: snapshots take their turn with runs and pushes. */
   queue: JobQueue;
   connection: DuckDBConnection;
+  /** The key the index is encrypted with (`OpenIndex.key`): the snapshot is encrypted with it too. */
+  key?: IndexKey;
   /** The index file; the snapshot and the state file go beside it (serve-files.ts). */
   dbPath: string;
   logger: Logger;
@@ -42,7 +45,7 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
   const take = async (): Promise<void> => {
     lastStart = Date.now();
     try {
-      const written = await writeSnapshot(options.connection, options.dbPath);
+      const written = await writeSnapshot(options.connection, options.dbPath, options.key);
       await stateFile.update({ snapshot, snapshot_at: new Date().toISOString() });
       logger.debug({ bytes: written.bytes, ms: written.ms }, 'snapshot written');
     } catch (error) {

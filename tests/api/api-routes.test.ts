@@ -134,7 +134,7 @@ describe('lookup, query and audit', () => {
   it('shows a steward the document of onecode lookup in clear, and an analyst the same document masked', async () => {
     const steward = await api.request(`/api/v1/lookup/${rich.alias15}`, { role: 'steward' });
     expect(steward.status).toBe(200);
-    const connection = await connectToIndex(api.index.instance);
+    const connection = await connectToIndex(api.index);
     const direct = await lookupCode(connection, rich.alias15, todayInChina()).finally(() => connection.closeSync());
     expect(await steward.json()).toEqual(JSON.parse(JSON.stringify(direct)));
 
@@ -393,7 +393,7 @@ describe('the request log', () => {
 
 /** Rows of `sql` read from the committed state of the served index, on a connection of serve's own DuckDB instance. */
 async function readIndex(sql: string): Promise<Array<Record<string, any>>> {
-  const connection = await connectToIndex(api.index.instance);
+  const connection = await connectToIndex(api.index);
   try {
     return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, any>>;
   } finally {

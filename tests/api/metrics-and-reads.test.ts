@@ -58,7 +58,7 @@ async function scrape(): Promise<Map<string, Family>> {
 }
 
 async function rows(sql: string): Promise<Array<Record<string, any>>> {
-  const c = await connectToIndex(api.index.instance);
+  const c = await connectToIndex(api.index);
   try {
     return (await c.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, any>>;
   } finally {

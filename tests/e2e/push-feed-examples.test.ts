@@ -49,7 +49,7 @@ beforeAll(async () => {
     .map((m) => ({
       topic: m.topic,
       key: m.key,
-      headers: { 'onecode-event-id': m.eventId, 'onecode-schema': m.schema, 'onecode-seq': m.seq.toString() },
+      headers: m.headers,
       value: m.value === null ? null : (JSON.parse(m.value) as Record<string, unknown>),
     }));
 }, 600_000);

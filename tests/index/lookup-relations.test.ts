@@ -90,4 +90,18 @@ describe('lookup: lineage and relations', () => {
       legal_representative_of: { total: 1, items: [{ entity: 'legal_person', code: U4, name: '厦门示例代理记账有限公司', in_index: true }] },
     });
   });
+
+  it('every golden record: the lineage of a lookup is the lineage view\'s rows of its code, and its referring records are those naming the code', async () => {
+    const golden = await ws.rows(`SELECT id_number AS code FROM persons UNION ALL SELECT uscc FROM legal_persons`);
+    expect(golden.length).toBeGreaterThan(3);
+    for (const { code } of golden as { code: string }[]) {
+      const doc = await lookup(code);
+      const fromView = await ws.rows(`SELECT entity, field, value, source, system, pipeline, source_key, run_id, rule FROM lineage WHERE code = '${code}' ORDER BY entity, field`);
+      const fromDoc = Object.entries(doc.lineage).flatMap(([entity, fields]) => Object.entries(fields ?? {}).map(([field, l]) => ({ entity, field, ...l })))
+        .sort((a, b) => a.entity.localeCompare(b.entity) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+      expect(fromDoc, code).toEqual(fromView);
+      const referring = await ws.rows(`SELECT system, source_key FROM records WHERE (employer_uscc = '${code}' OR legal_representative_id_number = '${code}') AND one_code <> '${code}' ORDER BY system, source_key`);
+      expect(doc.referenced_by.map((r) => ({ system: r.system, source_key: r.source_key })), code).toEqual(referring);
+    }
+  });
 });

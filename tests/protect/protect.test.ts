@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readKeyFile } from '../../src/protect/key-file.ts';
+import { readKeyFile, readKeyFileNamedBy } from '../../src/protect/key-file.ts';
 import { maskAddress, maskBirthDate, maskIdNumber, maskPersonName, maskPhone } from '../../src/protect/masks.ts';
 import { protectValue } from '../../src/protect/policy.ts';
 import { pseudonymise } from '../../src/protect/pseudonymise.ts';
@@ -105,5 +105,20 @@ describe('the key file', () => {
     await expect(readKeyFile(await write('short.key', 'abcd', 0o600))).rejects.toThrow(/at least 32 characters/);
     await expect(readKeyFile(await write('text.key', 'not hex at all, not hex at all, no', 0o600))).rejects.toThrow(/one line of hex/);
     await expect(readKeyFile(path.join(dir, 'missing.key'))).rejects.toThrow(/missing\.key: cannot read the key file \(ENOENT\)/);
+  });
+
+  it('reads the file an environment variable names, with that key\'s least length, naming the variable in every message', async () => {
+    const hex = 'ef'.repeat(32);
+    const file = await write('named.key', hex, 0o600);
+    expect(await readKeyFileNamedBy('SOME_KEY_FILE', { env: {} })).toBeUndefined();
+    expect(await readKeyFileNamedBy('SOME_KEY_FILE', { env: { SOME_KEY_FILE: '' } })).toBeUndefined();
+    const found = await readKeyFileNamedBy('SOME_KEY_FILE', { env: { SOME_KEY_FILE: file }, minBytes: 32 });
+    expect({ file: found?.file, key: found?.key.toString('hex') }).toEqual({ file, key: hex });
+    const short = await write('named-short.key', 'ab'.repeat(16), 0o600);
+    await expect(readKeyFileNamedBy('SOME_KEY_FILE', { env: { SOME_KEY_FILE: short }, minBytes: 32 })).rejects.toThrow(
+      `${short} (SOME_KEY_FILE): a key file holds one line of hex, at least 64 characters (openssl rand -hex 32)`,
+    );
+    expect((await readKeyFileNamedBy('SOME_KEY_FILE', { env: { SOME_KEY_FILE: short } }))?.key.length).toBe(16);
+    await expect(readKeyFileNamedBy('SOME_KEY_FILE', { env: { SOME_KEY_FILE: path.join(dir, 'gone.key') } })).rejects.toThrow(/gone\.key \(SOME_KEY_FILE\): cannot read the key file \(ENOENT\)/);
   });
 });

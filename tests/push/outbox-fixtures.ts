@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { CHANGE_EVENT_SCHEMA, messageKey, messageKeySql } from '../../src/outbox/event-format.ts';
 import { OUTBOX_DDL } from '../../src/outbox/outbox-ddl.ts';
 import { stateSql } from '../../src/outbox/outbox-states.ts';
@@ -167,11 +167,14 @@ export interface FeedMessage {
   eventId: string;
   schema: string;
   seq: bigint;
+  /** Every header, as text. */
+  headers: Record<string, string>;
 }
 
 /**
  * Reads every message of `topics` from the beginning with a fresh consumer group, until `expected`
- * messages arrived and no more came for `settleMs`, or `timeoutMs` passed.
+ * messages arrived and no more came for `settleMs`, or `timeoutMs` passed. `security`: kafkajs'
+ * `ssl` and `sasl`, for a secured listener.
  */
 export async function consumeAll(options: {
   brokers: string[];
@@ -179,8 +182,9 @@ export async function consumeAll(options: {
   expected: number;
   settleMs?: number;
   timeoutMs?: number;
+  security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }): Promise<FeedMessage[]> {
-  const kafka = new Kafka({ clientId: 'onecode-test-reader', brokers: options.brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'onecode-test-reader', brokers: options.brokers, logLevel: logLevel.NOTHING, ...options.security });
   const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, maxBytes: 20 * 1024 * 1024 });
   const seen: FeedMessage[] = [];
   const header = (h: Record<string, unknown> | undefined, name: string): string => {
@@ -202,6 +206,7 @@ export async function consumeAll(options: {
           eventId: header(m.headers, HEADER_EVENT_ID),
           schema: header(m.headers, HEADER_SCHEMA),
           seq: BigInt(header(m.headers, HEADER_SEQ) || '-1'),
+          headers: Object.fromEntries(Object.keys(m.headers ?? {}).map((name) => [name, header(m.headers, name)])),
         });
       }
     },

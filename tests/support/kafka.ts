@@ -10,6 +10,10 @@
  *  3. `java` and `mvn` on PATH: the local broker of scripts/kafka.sh on 127.0.0.1:9092, taken with
  *     a lease so that parallel test files share it and the last one out stops it (a broker started
  *     by hand with `scripts/kafka.sh start` is left running).
+ *
+ * {@link resolveKafkaTls} gives the tests of pushing to a secured broker the SASL_SSL listener of
+ * that same local broker (its CA, client certificate and SCRAM user): always scripts/kafka.sh,
+ * whatever KAFKA_BROKERS or Docker give the other tests.
  */
 import { canRunLocalKafka, kafkaScript } from './kafka-local.ts';
 import { sharedPerProcess } from './shared-server.ts';
@@ -50,17 +54,7 @@ async function resolveOnce(): Promise<ResolvedKafka> {
     };
   }
 
-  if (await canRunLocalKafka()) {
-    const holder = String(process.pid);
-    const bootstrap = await kafkaScript(['lease', holder]);
-    const brokers = [bootstrap.split('\n').pop() ?? '127.0.0.1:9092'];
-    return {
-      brokers,
-      stop: async () => {
-        await kafkaScript(['release', holder]);
-      },
-    };
-  }
+  if (await canRunLocalKafka()) return await leaseLocalKafka();
 
   throw new Error(
     'No Kafka broker for the integration tests. Provide one of: ' +
@@ -70,6 +64,66 @@ async function resolveOnce(): Promise<ResolvedKafka> {
       '(apt-get install openjdk-17-jre-headless maven).',
   );
 }
+
+/**
+ * A lease on scripts/kafka.sh's broker, shared by {@link resolveKafkaBrokers} and
+ * {@link resolveKafkaTls} in one process: the lease is named by the process id, so two leases of
+ * one process would be one, and the first release would let the broker stop under the other.
+ */
+const leaseLocalKafka: () => Promise<ResolvedKafka> = sharedPerProcess(async () => {
+  const holder = String(process.pid);
+  const bootstrap = await kafkaScript(['lease', holder]);
+  return {
+    brokers: [bootstrap.split('\n').pop() ?? '127.0.0.1:9092'],
+    stop: async () => {
+      await kafkaScript(['release', holder]);
+    },
+  };
+});
+
+/** The SASL_SSL listener of the local broker, as `scripts/kafka.sh tls` describes it. */
+export interface ResolvedKafkaTls {
+  /** Bootstrap addresses of the SASL_SSL listener, e.g. ['127.0.0.1:9094']. */
+  brokers: string[];
+  /** Bootstrap addresses of the same broker's PLAINTEXT listener (for cleaning up). */
+  plaintextBrokers: string[];
+  /** PEM file of the test CA that signed the broker's certificate. */
+  caFile: string;
+  /** A client certificate signed by that CA, and its key (mode 600), for mutual TLS. */
+  clientCertFile: string;
+  clientKeyFile: string;
+  /** The test user, known to SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN. */
+  username: string;
+  /** File (mode 600) holding its password on one line. */
+  passwordFile: string;
+  /** SASL mechanisms the listener takes, in Kafka's spelling: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN. */
+  mechanisms: string[];
+  /** Releases the broker, as {@link ResolvedKafka.stop}. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * The local broker's SASL_SSL listener, resolved once per test process; every caller calls `stop()`
+ * once (in afterAll). Never skips.
+ * @throws Error when scripts/kafka.sh cannot run here, or its running broker has no such listener
+ *   (started by an older kafka.sh: the message says to restart or reset it).
+ */
+export const resolveKafkaTls: () => Promise<ResolvedKafkaTls> = sharedPerProcess(async () => {
+  if (!(await canRunLocalKafka())) {
+    throw new Error(
+      'The tests of pushing to a secured broker need the SASL_SSL listener of scripts/kafka.sh: install java 17+, mvn and openssl ' +
+        '(apt-get install openjdk-17-jre-headless maven openssl); a broker from KAFKA_BROKERS or Docker has no test CA or SCRAM user known to the tests.',
+    );
+  }
+  const lease = await leaseLocalKafka();
+  try {
+    const info = JSON.parse(await kafkaScript(['tls'])) as Omit<ResolvedKafkaTls, 'plaintextBrokers' | 'stop'>;
+    return { ...info, plaintextBrokers: lease.brokers, stop: lease.stop };
+  } catch (error) {
+    await lease.stop();
+    throw error;
+  }
+});
 
 /** True when testcontainers finds a Docker (or compatible) engine; fails fast when there is none. */
 async function dockerAnswers(): Promise<boolean> {

@@ -1,0 +1,108 @@
+/**
+ * Lookups by one code on an index of BENCH_LOOKUP_PERSONS persons (default 1,000,000): through
+ * the HTTP API of `onecode serve --http` (a steward's token: values in clear, every lookup
+ * authenticated, protected and recorded in access_log) next to the same lookups run directly on the
+ * index in one process (lookupCode on connections of one DuckDB instance), with 1, 8 and 32
+ * concurrent clients. Reported: lookups per second, p50 and p99 latency, and the ratios
+ * API / in process (a benchmark, not a test: these machines are shared and noisy).
+ *
+ * Env: BENCH_LOOKUP_PERSONS, BENCH_LOOKUP_REQUESTS (lookups per level and side, default 400),
+ * BENCH_LOOKUP_CLIENTS (default 1,8,32).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { loadPipeline } from '../src/config/load-pipelines.ts';
+import { lookupCode } from '../src/index/lookup.ts';
+import { openIndex, type OpenIndex } from '../src/index/open-index.ts';
+import { createLogger } from '../src/logger.ts';
+import { runPipeline } from '../src/run/run-pipeline.ts';
+import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
+
+const persons = Number(process.env.BENCH_LOOKUP_PERSONS ?? 1_000_000);
+const requests = Number(process.env.BENCH_LOOKUP_REQUESTS ?? 400);
+const clientLevels = (process.env.BENCH_LOOKUP_CLIENTS ?? '1,8,32').split(',').map(Number);
+const RUN_DATE = '2026-01-01';
+
+/** Latencies of one level: lookups per second and percentiles, in ms. */
+export interface LevelResult {
+  clients: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+/**
+ * Runs `count` lookups of `codes` (round robin) with `clients` concurrent workers, each made by
+ * `worker(i)` (a function looking up one code); measures each lookup.
+ */
+export async function measureLevel(codes: readonly string[], count: number, clients: number, worker: (i: number) => Promise<(code: string) => Promise<void>>): Promise<LevelResult> {
+  const workers = await Promise.all(Array.from({ length: clients }, (_, i) => worker(i)));
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(workers.map(async (lookup) => {
+    for (let n = next++; n < count; n = next++) {
+      const t = performance.now();
+      await lookup(codes[n % codes.length]!);
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { clients, perSecond: count / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+/** Builds the benchmark index of `rows` persons in `dir`; returns its path and a sample of its codes. */
+export async function buildPersonIndex(dir: string, rows: number): Promise<{ dbPath: string; codes: string[] }> {
+  await writePersonBenchmarkCsv(path.join(dir, 'persons.csv'), rows, 1);
+  await writeFile(path.join(dir, 'bench-persons.yaml'), stringify({
+    name: 'bench-persons', system: 'benchmark', entity: 'person', connector: { kind: 'csv', path: 'persons.csv' },
+    mapping: { id_number: '身份证号', name: '姓名', sex: '性别', birth_date: '出生日期', phone: '手机号', employer_name: '工作单位', employer_uscc: '单位统一社会信用代码', updated_at: '更新时间' },
+    source_key: ['身份证号'],
+  }));
+  const dbPath = path.join(dir, 'index.duckdb');
+  const index = await openIndex(dbPath);
+  try {
+    const summary = await runPipeline({ index, pipeline: await loadPipeline(path.join(dir, 'bench-persons.yaml')), logger: createLogger({ level: 'silent' }), runDate: RUN_DATE });
+    if (summary.status !== 'succeeded') throw new Error(`benchmark run failed: ${summary.errorCode}`);
+    const codes = (await index.connection.runAndReadAll(`SELECT id_number FROM golden_person USING SAMPLE 2000 ROWS (reservoir, 7)`)).getRows().map((r) => String(r[0]));
+    return { dbPath, codes };
+  } finally {
+    index.close();
+  }
+}
+
+/** The in-process reference: lookupCode on one connection per client of one instance. */
+export async function inProcessLevels(index: OpenIndex, codes: readonly string[]): Promise<LevelResult[]> {
+  const results: LevelResult[] = [];
+  for (const clients of clientLevels) {
+    const connections = await Promise.all(Array.from({ length: clients }, () => index.instance.connect()));
+    results.push(await measureLevel(codes, requests, clients, async (i) => async (code) => {
+      if ((await lookupCode(connections[i]!, code, RUN_DATE)) === null) throw new Error('a sampled code did not look up');
+    }));
+    for (const c of connections) c.closeSync();
+  }
+  return results;
+}
+
+export async function benchLookup(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-bench-lookup-'));
+  try {
+    const t0 = performance.now();
+    const { dbPath, codes } = await buildPersonIndex(dir, persons);
+    console.log(`lookup: index of ${persons.toLocaleString('en')} persons built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const index = await openIndex(dbPath);
+    const reference = await inProcessLevels(index, codes);
+    index.close();
+    for (const r of reference) console.log(`  in process, ${String(r.clients).padStart(2)} clients: ${r.perSecond.toFixed(1)} lookups/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await benchLookup();

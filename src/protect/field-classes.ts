@@ -1,0 +1,199 @@
+/**
+ * The protection class of every value a change event carries (issue 10, "Who may see what"): what
+ * an exit's policy (clear, mask, pseudonymise, drop; policy.ts) is applied by.
+ *
+ * - A canonical field has a default class, which depends on whom the values are about: the
+ *   personal fields of {@link PERSONAL_FIELDS} (ID number, name, phone, address, birth date, legal
+ *   representative's name and ID number) are `personal` (GB/T 35273-2020 Annex A; the ID number
+ *   is sensitive, Annex B), but a legal person's `name` is its registered name, `public`
+ *   (GB 32100-2015: the USCC and the registered name are published by the registration
+ *   authority), as are its USCC, organisation code and region. See {@link defaultClass}.
+ * - A pipeline's `classification` of the source column a canonical field is mapped from
+ *   overrides that default (a registry of sole proprietorships may declare its name column
+ *   `personal`; a pipeline may declare a name column `public`). `secret` columns never reach an
+ *   event: they are dropped at extraction.
+ * - A golden record's field gets its value by survivorship from any pipeline of its entity that
+ *   maps the field, so its class is the strictest of those pipelines' classes of it
+ *   ({@link goldenFieldClasses}); a field no pipeline maps keeps its default. A field derived
+ *   from the one code (sex, birth date, region, organisation code) is classed the same way: a
+ *   pipeline's column of it states the same fact.
+ * - A record's payload column takes its pipeline's class of that column; a column that is mapped
+ *   but not classified takes the default of its canonical field; a column neither mapped nor
+ *   classified is `internal` ({@link UNCLASSIFIED_COLUMN}).
+ *
+ * Each run records its pipeline's classes ({@link pipelineEventClasses}) beside the outbox in the
+ * same transaction as its events (src/outbox/event-classes.ts), so the push applies a feed's
+ * policy from the index alone, without the pipeline files.
+ */
+import { z } from 'zod';
+import { ENTITY_KINDS, GOLDEN_FIELDS, type CanonicalField, type EntityKind } from '../../schemas/canonical.ts';
+import type { Pipeline } from '../../schemas/pipeline.ts';
+import { PERSONAL_FIELDS, type PersonalKind } from './policy.ts';
+
+/** The classes a value in the feed can have, least protected first (`secret` never leaves: it is not stored). */
+export const FEED_CLASSES = ['public', 'internal', 'personal'] as const;
+export type FeedClass = (typeof FEED_CLASSES)[number];
+
+/** Whom a pipeline's values are about: persons (person pipelines, records mapping `id_number`) or legal persons. */
+export type Subject = 'person' | 'legal_person';
+
+/** The class of a payload column that a pipeline neither maps nor classifies. */
+export const UNCLASSIFIED_COLUMN: FeedClass = 'internal';
+
+/** A value's class, and its kind when it has a documented mask (masks.ts); null: masked whole. */
+export interface ClassedValue {
+  class: FeedClass;
+  kind: PersonalKind | null;
+}
+
+/** The fields of golden records and canonical fields that are not personal, by subject (the personal ones are {@link PERSONAL_FIELDS}). */
+const NOT_PERSONAL: Record<Subject, Partial<Record<CanonicalField | 'region_code', FeedClass>>> = {
+  person: {
+    uscc: 'public', org_code: 'public', business_reg_no: 'public', employer_uscc: 'public',
+    sex: 'internal', region_code: 'internal', employer_name: 'internal', updated_at: 'internal',
+  },
+  legal_person: {
+    uscc: 'public', org_code: 'public', business_reg_no: 'public', employer_uscc: 'public', name: 'public', region_code: 'public',
+    sex: 'internal', employer_name: 'internal', updated_at: 'internal',
+  },
+};
+
+/**
+ * The default class of a canonical (or golden) field about `subject`: `personal` for the fields of
+ * {@link PERSONAL_FIELDS} (but a legal person's `name`, which is `public`); USCC, organisation
+ * code, business registration number and a legal person's region `public`; sex and a person's
+ * region (both read from the ID number, whose mask keeps the region anyway), employer name and
+ * `updated_at` `internal`.
+ */
+export function defaultClass(subject: Subject, field: string): FeedClass {
+  const table = NOT_PERSONAL[subject];
+  if (Object.hasOwn(table, field)) return table[field as CanonicalField]!;
+  return Object.hasOwn(PERSONAL_FIELDS, field) ? 'personal' : 'internal';
+}
+
+/** The mask kind of a canonical field about `subject` (a legal person's name has none: it is masked whole). */
+export function fieldKind(subject: Subject, field: string): PersonalKind | null {
+  if (subject === 'legal_person' && field === 'name') return null;
+  return Object.hasOwn(PERSONAL_FIELDS, field) ? PERSONAL_FIELDS[field as keyof typeof PERSONAL_FIELDS] : null;
+}
+
+/** The most protected of `classes` (personal > internal > public); undefined for none. */
+export function strictest(classes: readonly FeedClass[]): FeedClass | undefined {
+  let rank = -1;
+  for (const c of classes) rank = Math.max(rank, FEED_CLASSES.indexOf(c));
+  return rank < 0 ? undefined : FEED_CLASSES[rank];
+}
+
+const Class = z.enum(FEED_CLASSES);
+const Kind = z.enum(['id_number', 'person_name', 'phone', 'address', 'birth_date']).nullable();
+const Classed = z.strictObject({ class: Class, kind: Kind });
+
+/**
+ * What a run records of its pipeline's classes, as stored (JSON) beside the outbox. Lists, not
+ * objects keyed by column: a column may be named `__proto__`.
+ */
+export const PipelineEventClasses = z.strictObject({
+  version: z.literal(1),
+  entity: z.enum(ENTITY_KINDS),
+  /** Person and legal-person pipelines: each golden field the pipeline maps, and its class of it. */
+  golden: z.array(z.strictObject({ field: z.string(), class: Class })),
+  /** Record pipelines: the record's one code, its source key, and the payload columns mapped or classified. */
+  record: z
+    .strictObject({
+      code: Classed,
+      source_key: Classed,
+      fields: z.array(z.strictObject({ column: z.string(), class: Class, kind: Kind })),
+    })
+    .nullable(),
+});
+export type PipelineEventClasses = z.infer<typeof PipelineEventClasses>;
+
+/** The pipeline's declared class of `column`, when it declares one other than secret. */
+function declared(pipeline: Pipeline, column: string): FeedClass | undefined {
+  if (!Object.hasOwn(pipeline.classification, column)) return undefined;
+  const c = pipeline.classification[column];
+  return c === 'secret' ? undefined : c;
+}
+
+/** Whom the pipeline's values are about. */
+export function subjectOf(pipeline: Pick<Pipeline, 'entity' | 'mapping'>): Subject {
+  if (pipeline.entity !== 'record') return pipeline.entity;
+  return pipeline.mapping.uscc !== undefined ? 'legal_person' : 'person';
+}
+
+/** The classes of the events `pipeline` writes (see the module's doc), to be recorded with its run. */
+export function pipelineEventClasses(pipeline: Pipeline): PipelineEventClasses {
+  const subject = subjectOf(pipeline);
+  const mapped = Object.entries(pipeline.mapping).filter((e): e is [CanonicalField, string] => typeof e[1] === 'string');
+  const classOf = (field: string, column: string): FeedClass => declared(pipeline, column) ?? defaultClass(subject, field);
+  if (pipeline.entity !== 'record') {
+    const golden = GOLDEN_FIELDS[pipeline.entity] as readonly string[];
+    return {
+      version: 1,
+      entity: pipeline.entity,
+      golden: mapped.filter(([field]) => golden.includes(field)).map(([field, column]) => ({ field, class: classOf(field, column) })),
+      record: null,
+    };
+  }
+  // A column mapped to several fields takes the strictest class and the first kind.
+  const columns = new Map<string, ClassedValue>();
+  for (const [field, column] of mapped) {
+    const seen = columns.get(column);
+    const c = classOf(field, column);
+    columns.set(column, { class: strictest([c, ...(seen ? [seen.class] : [])])!, kind: seen?.kind ?? fieldKind(subject, field) });
+  }
+  for (const column of Object.keys(pipeline.classification)) {
+    const c = declared(pipeline, column);
+    if (c !== undefined && !columns.has(column)) columns.set(column, { class: c, kind: null });
+  }
+  const codeField = subject === 'person' ? 'id_number' : 'uscc';
+  const codeColumn = pipeline.mapping[codeField]!;
+  const keyParts = pipeline.source_key.map((column) => columns.get(column) ?? { class: UNCLASSIFIED_COLUMN, kind: null });
+  return {
+    version: 1,
+    entity: 'record',
+    golden: [],
+    record: {
+      code: { class: classOf(codeField, codeColumn), kind: fieldKind(subject, codeField) },
+      source_key: { class: strictest(keyParts.map((k) => k.class))!, kind: keyParts.length === 1 ? keyParts[0]!.kind : null },
+      fields: [...columns].map(([column, v]) => ({ column, class: v.class, kind: v.kind })),
+    },
+  };
+}
+
+/**
+ * The class of each golden field of `entity`: the strictest of the classes the recorded pipelines
+ * of that entity give the fields they map, or the field's default (see the module's doc).
+ */
+export function goldenFieldClasses(entity: Subject, recorded: readonly PipelineEventClasses[]): Map<string, ClassedValue> {
+  const result = new Map<string, ClassedValue>();
+  for (const field of GOLDEN_FIELDS[entity] as readonly string[]) {
+    const given = recorded.filter((r) => r.entity === entity).flatMap((r) => r.golden.filter((g) => g.field === field).map((g) => g.class));
+    result.set(field, { class: strictest(given) ?? defaultClass(entity, field), kind: fieldKind(entity, field) });
+  }
+  return result;
+}
+
+/** The classes of one record pipeline's events, ready for lookups. */
+export interface RecordClasses {
+  code: ClassedValue;
+  sourceKey: ClassedValue;
+  /** The class of a payload column. */
+  field(column: string): ClassedValue;
+}
+
+/**
+ * The classes of the record events of a pipeline, from what its runs recorded; for a pipeline
+ * with nothing recorded (its events were written before classes were recorded: run it once)
+ * everything is `personal`, the one code an ID number when it looks like one.
+ */
+export function recordClasses(recorded: PipelineEventClasses | undefined): RecordClasses {
+  const r = recorded?.record;
+  if (r === undefined || r === null) {
+    const unknown: ClassedValue = { class: 'personal', kind: null };
+    return { code: { class: 'personal', kind: 'id_number' }, sourceKey: unknown, field: () => unknown };
+  }
+  const fields = new Map(r.fields.map((f) => [f.column, { class: f.class, kind: f.kind }]));
+  const unclassified: ClassedValue = { class: UNCLASSIFIED_COLUMN, kind: null };
+  return { code: r.code, sourceKey: r.source_key, field: (column) => fields.get(column) ?? unclassified };
+}
