@@ -11,12 +11,7 @@
  * for that queue.
  */
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import type { TokenVerifier } from '../access/tokens.ts';
-import { originOf, type ListenAddress } from '../api/listen-address.ts';
-import { ownerPrincipalName, withOwnerTokens } from '../api/owner-tokens.ts';
-import { createReadPool } from '../api/read-pool.ts';
-import { createApiServer } from '../api/server.ts';
-import { ConfigError, OnecodeError } from '../errors.ts';
+import { OnecodeError } from '../errors.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import type { Logger } from '../logger.ts';
 import { runUntilCaughtUp, type RunSummary } from '../run/run-pipeline.ts';
@@ -26,7 +21,8 @@ import { createJobQueue, JobCancelledError } from './job-queue.ts';
 import { startScheduler, type AttemptOutcome } from './pipeline-scheduler.ts';
 import { startRelayLoop, type RelayLoop } from './relay-loop.ts';
 import type { ScheduledPipeline } from './scheduled-pipelines.ts';
-import { createServeStateFile, newOwnerToken, removeServeFiles } from './serve-files.ts';
+import { createServeStateFile, removeServeFiles } from './serve-files.ts';
+import { startServeHttp, type ServeHttp, type ServeHttpOptions } from './serve-http.ts';
 import { createSnapshotter, type Snapshotter } from './snapshotter.ts';
 
 /** Options of {@link startServe}. */
@@ -50,21 +46,7 @@ export interface ServeOptions {
   http?: ServeHttpOptions;
 }
 
-/** The HTTP side of serve (src/api/). */
-export interface ServeHttpOptions {
-  /** Where to listen; port 0 lets the system choose (see {@link Serve.http}). */
-  address: ListenAddress;
-  /** Checks bearer tokens (src/access/tokens.ts). */
-  tokens: TokenVerifier;
-  /** Every valid pipeline of the folder, scheduled or not: the API lists them and can run any now. */
-  pipelines: readonly Pipeline[];
-  /** The web console's folder. Default src/console/. */
-  consoleDir?: string;
-  /** Read connections the API keeps at most. Default 4. */
-  readConnections?: number;
-  /** Environment for the analyst policy and the pseudonym key. Default process.env. */
-  env?: NodeJS.ProcessEnv;
-}
+export type { ServeHttpOptions } from './serve-http.ts';
 
 /** A running serve. */
 export interface Serve {
@@ -158,47 +140,13 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     return job;
   };
 
-  let http: Awaited<ReturnType<typeof startHttp>> | undefined;
-  const startHttp = async (settings: ServeHttpOptions) => {
-    const reads = createReadPool(index, { size: settings.readConnections ?? 4 });
-    const ownerTokens = { operator: newOwnerToken(), analyst: newOwnerToken(), steward: newOwnerToken() };
-    const principal = ownerPrincipalName();
-    const app = await createApiServer({
-      reads,
-      pipelines: settings.pipelines,
-      tokens: withOwnerTokens(settings.tokens, ownerTokens, principal),
-      logger: options.logger,
-      consoleDir: settings.consoleDir,
-      env: settings.env,
-      operations: { triggerRun, jobsWaiting: () => queue.waiting(), ...(relay ? { push: () => relay!.kick() } : {}) },
-    }).catch((error: unknown) => {
-      reads.close();
-      throw error;
-    });
-    try {
-      await app.listen({ host: settings.address.host, port: settings.address.port });
-    } catch (error) {
-      await app.close();
-      reads.close();
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw new ConfigError('http_listen_failed', `--http ${settings.address.host}:${settings.address.port}: cannot listen there (${code}); choose another port`, { cause: error });
-    }
-    const bound = app.server.address();
-    const port = typeof bound === 'object' && bound !== null ? bound.port : settings.address.port;
-    const at = { host: settings.address.host, port, origin: originOf({ host: settings.address.host, port }) };
-    try {
-      await stateFile.update({ http: { origin: at.origin, owner_tokens: ownerTokens, principal } });
-    } catch (error) {
-      await app.close();
-      reads.close();
-      throw error;
-    }
-    logger.info({ origin: at.origin }, 'http listening');
-    return { app, reads, at };
-  };
+  let http: ServeHttp | undefined;
   if (options.http) {
     try {
-      http = await startHttp(options.http);
+      http = await startServeHttp({
+        index, settings: options.http, stateFile, logger: options.logger,
+        operations: { triggerRun, jobsWaiting: () => queue.waiting(), ...(relay ? { push: () => relay!.kick() } : {}) },
+      });
     } catch (error) {
       await relay?.stop();
       await queue.close();
@@ -219,10 +167,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       logger.info({ reason, running: queue.current() ?? null }, 'stopping: finishing the job going, starting no other');
       accepting = false;
       // The API first: it answers the requests going (new ones get 503), then its connections close.
-      if (http) {
-        await http.app.close();
-        http.reads.close();
-      }
+      await http?.close();
       const schedulerStopped = scheduler.stop();
       const relayStopped = relay?.stop();
       await queue.close();
