@@ -99,6 +99,20 @@ describe('who may do what', () => {
     // POST push is allowed to the operator, and answers 409 without a broker (checked below)
   });
 
+  it('answers 503 tokens_unavailable while the token file is not valid, and logs why by its code only', async () => {
+    const { readFile: read, writeFile: write } = await import('node:fs/promises');
+    const good = await read(api.tokensFile, 'utf8');
+    await write(api.tokensFile, '{ "tokens": [ broken', { mode: 0o600 });
+    try {
+      const r = await json(await api.request('/api/v1/whoami', { role: 'analyst' }));
+      expect(r).toEqual({ status: 503, body: { error: 'tokens_unavailable', message: 'the token file cannot be read; the operator is told in the log' } });
+      expect(api.logs.some((l) => l.msg.startsWith('the token file cannot be read') && l.errorCode === 'tokens_file_invalid')).toBe(true);
+    } finally {
+      await write(api.tokensFile, good, { mode: 0o600 });
+    }
+    expect((await api.request('/api/v1/whoami', { role: 'analyst' })).status).toBe(200);
+  });
+
   it('takes a token revoked while serve runs out at once', async () => {
     const { revokeToken, addToken } = await import('../../src/access/tokens.ts');
     const token = await addToken(api.tokensFile, 'temp-analyst', 'analyst');
@@ -190,6 +204,13 @@ describe('lookup, query and audit', () => {
     }
     const noBody = await json(await api.request('/api/v1/query', { method: 'POST', role: 'analyst', body: { limit: 3 } }));
     expect({ status: noBody.status, error: noBody.body.error }).toEqual({ status: 400, error: 'request_invalid' });
+    const plain = await fetch(`${api.origin}/api/v1/query`, { method: 'POST', headers: { authorization: `Bearer ${api.tokens.analyst}`, 'content-type': 'application/xml' }, body: '<sql>SELECT 1</sql>' });
+    expect({ status: plain.status, error: ((await plain.json()) as { error: string }).error }).toEqual({ status: 415, error: 'unsupported_media_type' });
+    const large = await json(await api.request('/api/v1/query', { method: 'POST', role: 'analyst', body: { sql: `SELECT 1 -- ${'x'.repeat(70_000)}` } }));
+    expect({ status: large.status, error: large.body.error }).toEqual({ status: 413, error: 'payload_too_large' });
+    // without a token, neither the body's type nor its size is looked at: 401
+    const anonymous = await fetch(`${api.origin}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(70_000) });
+    expect(anonymous.status).toBe(401);
   });
 
   it("records every lookup and query in access_log with the token's name, channel api or console; a steward's audit lists them", async () => {
@@ -208,6 +229,10 @@ describe('lookup, query and audit', () => {
     expect(again.at(-1)).toMatchObject({ who: 'sam-steward', action: 'audit', code: rich.id, row_count: accesses.length });
     const invalid = await json(await api.request('/api/v1/audit?code=nonsense', { role: 'steward' }));
     expect({ status: invalid.status, error: invalid.body.error }).toEqual({ status: 400, error: 'code_invalid' });
+    // only an owner token may say it is the CLI: a token of the file saying so is recorded as the API
+    await api.request(`/api/v1/lookup/${rich.id}`, { role: 'steward', headers: { 'x-onecode-channel': 'cli' } });
+    const after = (await json(await api.request(`/api/v1/audit?code=${rich.id}`, { role: 'steward' }))).body.accesses as Array<Record<string, unknown>>;
+    expect(after.filter((a) => a.action === 'lookup').at(-1)).toMatchObject({ who: 'sam-steward', channel: 'api' });
   });
 });
 

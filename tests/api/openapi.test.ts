@@ -107,6 +107,9 @@ describe('the OpenAPI document', () => {
       { sql: '' },
       { limit: 3 },
     ]) await everyone('POST', '/api/v1/query', body);
+    const xml = await fetch(`${api.origin}/api/v1/query`, { method: 'POST', headers: { authorization: `Bearer ${api.tokens.analyst}`, 'content-type': 'application/xml' }, body: '<sql/>' });
+    await checker.check('POST', '/api/v1/query', xml, 'POST /api/v1/query as analyst, an XML body');
+    await check('POST', '/api/v1/query', { role: 'analyst', body: { sql: `SELECT 1 -- ${'x'.repeat(70_000)}` } });
     // a run through the API that succeeds, then one that fails (its source file gone): both kinds of run rows
     const runEnded = (n: number) => waitFor(`api run ${n}`, async () => {
       const r = (await (await api.request('/api/v1/pipelines/procurement-suppliers/runs', { role: 'operator' })).json()) as { runs: Array<{ trigger: string; status: string }> };
@@ -132,6 +135,6 @@ describe('the OpenAPI document', () => {
     // POST /api/v1/push answers 202 only with a broker: tests/api/push-through-api.test.ts checks that answer against the document
     expect(operations.filter((o) => !succeeded.has(o))).toEqual(['post /api/v1/push']);
     // each error status of the contract was met somewhere
-    expect([...new Set(seen.map((s) => s.status))].sort()).toEqual([200, 202, 400, 401, 403, 404, 409]);
+    expect([...new Set(seen.map((s) => s.status))].sort()).toEqual([200, 202, 400, 401, 403, 404, 409, 413, 415]);
   });
 });

@@ -80,6 +80,8 @@ export function lookupQueryRoutes(app: FastifyInstance, context: ApiContext): vo
           },
         },
         400: { ...ERROR_BODY, description: 'query_invalid (syntax or run error, without values), query_refused (not one read-only statement over the views allowed), query_timeout, request_invalid' },
+        413: { ...ERROR_BODY, description: 'payload_too_large: a body over 64 KiB' },
+        415: { ...ERROR_BODY, description: 'unsupported_media_type: the body must be application/json' },
         ...authErrors(),
       },
     },
