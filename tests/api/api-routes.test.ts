@@ -198,6 +198,14 @@ describe('lookup, query and audit', () => {
       ['analyst', 'SELECT * FROM access_log', 'query_refused'],
       ['analyst', "SELECT * FROM read_csv('/etc/passwd')", 'query_refused'],
       ['steward', 'SELEC 1', 'query_invalid'],
+      // serve's instance reads its connectors' files, so its configuration is not locked down as the
+      // CLI's is (enable_external_access is global): the parse-tree allow-list alone keeps files out
+      ['steward', "SELECT * FROM '/etc/passwd'", 'query_refused'],
+      ['steward', "SELECT * FROM read_text('/etc/passwd')", 'query_refused'],
+      ['steward', "COPY (SELECT 1) TO '/tmp/onecode-api-copy.csv'", 'query_refused'],
+      ['steward', "ATTACH '/tmp/onecode-api-attach.duckdb' AS x", 'query_refused'],
+      ['steward', "SELECT nextval('access_seq')", 'query_refused'],
+      ['steward', 'SET enable_external_access = false', 'query_refused'],
     ] as const) {
       const r = await json(await api.request('/api/v1/query', { method: 'POST', role: who, body: { sql: bad } }));
       expect({ sql: bad, status: r.status, error: r.body.error }).toEqual({ sql: bad, status: 400, error });
