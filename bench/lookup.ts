@@ -6,9 +6,13 @@
  * concurrent clients. Reported: lookups per second, p50 and p99 latency, and the ratios
  * API / in process (a benchmark, not a test: these machines are shared and noisy).
  *
+ * The API side pays for what the direct side does not: HTTP, the token check, the access guard
+ * (the document protected, here under `clear`), and the access recorded in access_log (a write).
+ *
  * Env: BENCH_LOOKUP_PERSONS, BENCH_LOOKUP_REQUESTS (lookups per level and side, default 400),
  * BENCH_LOOKUP_CLIENTS (default 1,8,32).
  */
+import { Agent, request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +24,8 @@ import { openIndex, type OpenIndex } from '../src/index/open-index.ts';
 import { createLogger } from '../src/logger.ts';
 import { runPipeline } from '../src/run/run-pipeline.ts';
 import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
+import { addToken, createTokenVerifier } from '../src/access/tokens.ts';
+import { startServe } from '../src/serve/serve.ts';
 
 const persons = Number(process.env.BENCH_LOOKUP_PERSONS ?? 1_000_000);
 const requests = Number(process.env.BENCH_LOOKUP_REQUESTS ?? 400);
@@ -55,6 +61,48 @@ export async function measureLevel(codes: readonly string[], count: number, clie
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { clients, perSecond: count / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+/** GET `url` on a kept-alive connection of `agent`; resolves with the status once the body is read. */
+function get(agent: Agent, url: URL, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Through the API: serve on the index (no pipeline, HTTP on 127.0.0.1, its default 4 read
+ * connections), a steward's token; each client one kept-alive HTTP connection.
+ */
+export async function apiLevels(dir: string, dbPath: string, codes: readonly string[]): Promise<LevelResult[]> {
+  const tokensFile = path.join(dir, 'tokens.json');
+  const token = await addToken(tokensFile, 'bench', 'steward');
+  const logger = createLogger({ level: 'silent' });
+  const serve = await startServe({
+    index: await openIndex(dbPath), dbPath, pipelines: [], logger,
+    http: { address: { host: '127.0.0.1', port: 0 }, tokens: createTokenVerifier(tokensFile), pipelines: [] },
+  });
+  try {
+    const origin = serve.http!.origin;
+    const results: LevelResult[] = [];
+    for (const clients of clientLevels) {
+      const agents = Array.from({ length: clients }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+      results.push(await measureLevel(codes, requests, clients, async (i) => async (code) => {
+        const status = await get(agents[i]!, new URL(`/api/v1/lookup/${code}`, origin), token);
+        if (status !== 200) throw new Error(`a sampled code answered ${status}`);
+      }));
+      for (const a of agents) a.destroy();
+    }
+    return results;
+  } finally {
+    await serve.stop('benchmark done');
+  }
 }
 
 /** Builds the benchmark index of `rows` persons in `dir`; returns its path and a sample of its codes. */
@@ -99,7 +147,12 @@ export async function benchLookup(): Promise<void> {
     const index = await openIndex(dbPath);
     const reference = await inProcessLevels(index, codes);
     index.close();
-    for (const r of reference) console.log(`  in process, ${String(r.clients).padStart(2)} clients: ${r.perSecond.toFixed(1)} lookups/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
+    const api = await apiLevels(dir, dbPath, codes);
+    const line = (r: LevelResult) => `${r.perSecond.toFixed(1)} lookups/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`;
+    for (const [i, r] of reference.entries()) {
+      const a = api[i]!;
+      console.log(`  ${String(r.clients).padStart(2)} clients: in process ${line(r)}; API ${line(a)}; API/in process: ${(a.perSecond / r.perSecond).toFixed(2)} of the rate, p50 ×${(a.p50 / r.p50).toFixed(2)}, p99 ×${(a.p99 / r.p99).toFixed(2)}`);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
