@@ -84,7 +84,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    // while closing, requests still come to the routes (a run asked for then gets 503 serve_stopping in the API's own shape)
+    return503OnClosing: false,
     // a query string's `limit=5` is a number; nothing else is coerced
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false } },
   });
