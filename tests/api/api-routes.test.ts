@@ -369,17 +369,18 @@ describe('outbox, push, status, health', () => {
 });
 
 describe('the state file the CLI reaches serve by', () => {
-  it('holds the origin and two owner tokens, owner-only; they stand for cli:<user> as operator and steward; no snapshot is kept', async () => {
+  it('holds the origin and an owner token per role, owner-only; they stand for cli:<user>; no snapshot is kept', async () => {
     const file = `${api.db}.serve.json`;
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    const state = JSON.parse(await readFile(file, 'utf8')) as { pid: number; http: { origin: string; owner_tokens: { operator: string; steward: string }; principal: string } };
+    const state = JSON.parse(await readFile(file, 'utf8')) as { pid: number; http: { origin: string; owner_tokens: { operator: string; analyst: string; steward: string }; principal: string } };
     expect(state.pid).toBe(process.pid);
     expect(state.http.origin).toBe(api.origin);
     const principal = `cli:${os2.userInfo().username}`;
     expect(state.http.principal).toBe(principal);
     expect(await json(await api.request('/api/v1/whoami', { token: state.http.owner_tokens.operator }))).toEqual({ status: 200, body: { name: principal, role: 'operator', policy: 'drop' } });
     expect(await json(await api.request('/api/v1/whoami', { token: state.http.owner_tokens.steward }))).toEqual({ status: 200, body: { name: principal, role: 'steward', policy: 'clear' } });
-    expect(state.http.owner_tokens.operator).not.toBe(state.http.owner_tokens.steward);
+    expect(await json(await api.request('/api/v1/whoami', { token: state.http.owner_tokens.analyst }))).toEqual({ status: 200, body: { name: principal, role: 'analyst', policy: 'mask' } });
+    expect(new Set(Object.values(state.http.owner_tokens)).size).toBe(3);
     expect(await stat(`${api.db}.snapshot`).then(() => true, () => false)).toBe(false);
     // the tokens are in no token file and in no log
     expect(await readFile(api.tokensFile, 'utf8')).not.toContain(state.http.owner_tokens.steward);
