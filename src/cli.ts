@@ -26,6 +26,8 @@ import { openIndexForReading, openIndexForWriting } from './cli/open-index-for-c
 import { pushCommand } from './cli/push-command.ts';
 import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
 import { serveCommand } from './cli/serve-command.ts';
+import { tokenAdd, tokenList, tokenRevoke } from './cli/token-command.ts';
+import { parseRole, ROLES } from './access/roles.ts';
 import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
 import { runUntilCaughtUp, todayInChina, type RunSummary } from './run/run-pipeline.ts';
 import { generateSample } from './sample/generate.ts';
@@ -159,14 +161,16 @@ function program(): Command {
 
   cli
     .command('serve')
-    .description('run the pipelines that have a schedule, relay the outbox when KAFKA_BROKERS is set; stop with SIGINT/SIGTERM')
+    .description('run the pipelines that have a schedule, relay the outbox when KAFKA_BROKERS is set, serve the HTTP API with --http; stop with SIGINT/SIGTERM')
     .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
     .addOption(dbOption())
     .option('--retries <n>', 'retries of a failed run, with doubling delays', positiveInt('--retries'), DEFAULT_RETRY_POLICY.retries)
     .option('--retry-delay <seconds>', 'delay before the first retry', seconds('--retry-delay'), DEFAULT_RETRY_POLICY.initialDelayMs / 1000)
     .option('--relay-interval <seconds>', 'pause between outbox pushes', seconds('--relay-interval'), 5)
     .option('--snapshot-interval <seconds>', 'least time between two snapshots for analysts', seconds('--snapshot-interval'), 0)
-    .action(async (opts: { pipelines: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number }) => {
+    .option('--http [address]', 'serve the HTTP API and web console at HOST:PORT (default 127.0.0.1:7373; tokens from $ONECODE_TOKENS_FILE)')
+    .option('--http-public', 'let --http listen on an address that is not loopback (plain HTTP: put a TLS proxy in front)')
+    .action(async (opts: { pipelines: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number; http?: string | true; httpPublic?: boolean }) => {
       await serveCommand({
         pipelines: opts.pipelines,
         dbPath: resolveDbPath(opts.db),
@@ -174,7 +178,32 @@ function program(): Command {
         retry: { retries: opts.retries, initialDelayMs: opts.retryDelay * 1000, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs },
         relayIntervalMs: opts.relayInterval * 1000,
         snapshotIntervalMs: opts.snapshotInterval * 1000,
+        http: opts.http,
+        httpPublic: opts.httpPublic,
       });
+    });
+
+  const token = cli.command('token').description('API tokens for serve --http, kept hashed in the file named by $ONECODE_TOKENS_FILE');
+  token
+    .command('add')
+    .description('add a token and print it once (the file keeps only its SM3 digest)')
+    .argument('<name>', 'who or what uses it (alice, prometheus)')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .action(async (name: string, opts: { role: string }) => {
+      process.stdout.write(await tokenAdd(name, parseRole(opts.role, '--role')));
+    });
+  token
+    .command('revoke')
+    .description('remove a token (serve refuses it from its next request on)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      process.stdout.write(await tokenRevoke(name));
+    });
+  token
+    .command('list')
+    .description('list the tokens: name, role, created (never a token or its digest)')
+    .action(async () => {
+      process.stdout.write(await tokenList());
     });
 
   cli

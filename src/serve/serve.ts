@@ -1,11 +1,20 @@
 /**
  * `onecode serve`: runs the scheduled pipelines on their cron schedules, relays the outbox to Kafka
- * when brokers are configured, and keeps a read-only snapshot of the index for analysts, all on one
- * open index (DuckDB: one writing process per file).
+ * when brokers are configured, keeps a read-only snapshot of the index for analysts and, with
+ * `http`, serves the HTTP API and the web console (src/api/), all on one open index (DuckDB: one
+ * writing process per file).
  *
  * Runs, pushes and snapshots take turns on the index (job-queue.ts): pipelines run one at a time,
- * each in its own transaction, recorded in `runs` with trigger `schedule`.
+ * each in its own transaction, recorded in `runs` with trigger `schedule`, or `api` when started
+ * through the API. The API reads on connections of its own (src/api/read-pool.ts), never waiting
+ * for that queue.
  */
+import type { Pipeline } from '../../schemas/pipeline.ts';
+import type { TokenVerifier } from '../access/tokens.ts';
+import { originOf, type ListenAddress } from '../api/listen-address.ts';
+import { createReadPool } from '../api/read-pool.ts';
+import { createApiServer } from '../api/server.ts';
+import { ConfigError, OnecodeError } from '../errors.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import type { Logger } from '../logger.ts';
 import { runUntilCaughtUp, type RunSummary } from '../run/run-pipeline.ts';
@@ -35,6 +44,24 @@ export interface ServeOptions {
   relayIntervalMs?: number;
   /** Least time between two snapshots for analysts, in ms. Default 0: after every change. */
   snapshotIntervalMs?: number;
+  /** Serve the HTTP API and the web console; without it serve listens nowhere. */
+  http?: ServeHttpOptions;
+}
+
+/** The HTTP side of serve (src/api/). */
+export interface ServeHttpOptions {
+  /** Where to listen; port 0 lets the system choose (see {@link Serve.http}). */
+  address: ListenAddress;
+  /** Checks bearer tokens (src/access/tokens.ts). */
+  tokens: TokenVerifier;
+  /** Every valid pipeline of the folder, scheduled or not: the API lists them and can run any now. */
+  pipelines: readonly Pipeline[];
+  /** The web console's folder. Default src/console/. */
+  consoleDir?: string;
+  /** Read connections the API keeps at most. Default 4. */
+  readConnections?: number;
+  /** Environment for the analyst policy and the pseudonym key. Default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running serve. */
@@ -46,6 +73,8 @@ export interface Serve {
   stop(reason: string): Promise<void>;
   /** Resolves when serve has stopped. */
   stopped: Promise<void>;
+  /** Where the HTTP API listens (the port bound, when 0 was asked), when `http` was given. */
+  http?: { host: string; port: number; origin: string };
 }
 
 /** Starts serving; resolves once the first snapshot is written and the schedules are armed. */
@@ -68,29 +97,99 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     });
   }
 
+  /** One run of `pipeline` in its turn on the queue; a glob with `files: every_new` catches up in one job, a run per waiting file. */
+  const runJob = (pipeline: Pipeline, trigger: 'schedule' | 'api', onStart?: () => void): Promise<RunSummary> =>
+    queue.run(`run ${pipeline.name}`, async () => {
+      onStart?.();
+      let last: RunSummary | undefined;
+      let events = 0;
+      for await (const s of runUntilCaughtUp({ index, pipeline, logger: options.logger, trigger })) {
+        last = s;
+        events += s.events;
+      }
+      return { ...last!, events };
+    });
+  const afterRun = (summary: RunSummary): void => {
+    void snapshots.request();
+    if (summary.status === 'succeeded' && summary.events > 0) relay?.kick();
+  };
+
   const attempt = async (pipeline: ScheduledPipeline, n: number): Promise<AttemptOutcome> => {
     try {
-      // A glob with `files: every_new` catches up in one job, a run per waiting file.
-      const summary = await queue.run(`run ${pipeline.name}`, async () => {
-        let last: RunSummary | undefined;
-        let events = 0;
-        for await (const s of runUntilCaughtUp({ index, pipeline, logger: options.logger, trigger: 'schedule' })) {
-          last = s;
-          events += s.events;
-        }
-        return { ...last!, events };
-      });
+      const summary = await runJob(pipeline, 'schedule');
       const { runId, status, rowsRead, loaded, duplicates, quarantined, events, errorCode, durationMs } = summary;
       if (status === 'succeeded') logger.info({ pipeline: pipeline.name, attempt: n, runId, rowsRead, loaded, duplicates, quarantined, events, durationMs }, 'scheduled run succeeded');
       else logger.warn({ pipeline: pipeline.name, attempt: n, runId, errorCode }, 'scheduled run failed');
-      void snapshots.request();
-      if (status === 'succeeded' && events > 0) relay?.kick();
+      afterRun(summary);
       return status;
     } catch (error) {
       if (error instanceof JobCancelledError) return 'cancelled';
       throw error;
     }
   };
+
+  /** Runs asked for through the API and not started yet, by pipeline: asked again, they are not queued twice. */
+  const apiRunsWaiting = new Set<string>();
+  let accepting = true;
+  const triggerRun = (pipeline: Pipeline): string => {
+    const job = `run ${pipeline.name}`;
+    if (!accepting) throw new OnecodeError('serve_stopping', 'serve is stopping: it starts no new run');
+    if (apiRunsWaiting.has(pipeline.name)) return job;
+    apiRunsWaiting.add(pipeline.name);
+    logger.info({ pipeline: pipeline.name, waiting: queue.waiting() }, 'run asked for through the API: queued');
+    runJob(pipeline, 'api', () => apiRunsWaiting.delete(pipeline.name)).then(
+      (summary) => {
+        const { runId, status, rowsRead, loaded, duplicates, quarantined, events, errorCode, durationMs } = summary;
+        if (status === 'succeeded') logger.info({ pipeline: pipeline.name, runId, rowsRead, loaded, duplicates, quarantined, events, durationMs }, 'api run succeeded');
+        else logger.warn({ pipeline: pipeline.name, runId, errorCode }, 'api run failed');
+        afterRun(summary);
+      },
+      (error: unknown) => {
+        apiRunsWaiting.delete(pipeline.name);
+        if (!(error instanceof JobCancelledError)) logger.error({ pipeline: pipeline.name, err: error }, 'api run threw');
+      },
+    );
+    return job;
+  };
+
+  let http: Awaited<ReturnType<typeof startHttp>> | undefined;
+  const startHttp = async (settings: ServeHttpOptions) => {
+    const reads = createReadPool(index.instance, { size: settings.readConnections ?? 4 });
+    const app = await createApiServer({
+      reads,
+      pipelines: settings.pipelines,
+      tokens: settings.tokens,
+      logger: options.logger,
+      consoleDir: settings.consoleDir,
+      env: settings.env,
+      operations: { triggerRun, jobsWaiting: () => queue.waiting(), ...(relay ? { push: () => relay!.kick() } : {}) },
+    });
+    try {
+      await app.listen({ host: settings.address.host, port: settings.address.port });
+    } catch (error) {
+      await app.close();
+      reads.close();
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError('http_listen_failed', `--http ${settings.address.host}:${settings.address.port}: cannot listen there (${code}); choose another port`, { cause: error });
+    }
+    const bound = app.server.address();
+    const port = typeof bound === 'object' && bound !== null ? bound.port : settings.address.port;
+    const at = { host: settings.address.host, port, origin: originOf({ host: settings.address.host, port }) };
+    logger.info({ origin: at.origin }, 'http listening');
+    return { app, reads, at };
+  };
+  if (options.http) {
+    try {
+      http = await startHttp(options.http);
+    } catch (error) {
+      await relay?.stop();
+      await queue.close();
+      index.close();
+      await removeServeFiles(dbPath);
+      throw error;
+    }
+  }
+
   const scheduler = startScheduler({ pipelines: options.pipelines, attempt, retry: options.retry ?? DEFAULT_RETRY_POLICY, logger: options.logger });
   logger.info({ pipelines: options.pipelines.length, relay: options.kafka !== undefined, pid: process.pid }, 'serving');
 
@@ -100,6 +199,12 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason, running: queue.current() ?? null }, 'stopping: finishing the job going, starting no other');
+      accepting = false;
+      // The API first: it answers the requests going (new ones get 503), then its connections close.
+      if (http) {
+        await http.app.close();
+        http.reads.close();
+      }
       const schedulerStopped = scheduler.stop();
       const relayStopped = relay?.stop();
       await queue.close();
@@ -111,5 +216,5 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     })();
     return stopping;
   };
-  return { stop, stopped };
+  return { stop, stopped, ...(http ? { http: http.at } : {}) };
 }

@@ -1,0 +1,36 @@
+/**
+ * What the API's routes share: the read connections, the pipelines serve knows, the operations
+ * that go through serve's job queue, the logger.
+ */
+import type { Pipeline } from '../../schemas/pipeline.ts';
+import type { Logger } from '../logger.ts';
+import type { ReadPool } from './read-pool.ts';
+
+/** The writes the API asks serve for; each goes through serve's job queue. */
+export interface ServeOperations {
+  /**
+   * Queues a run of `pipeline` now (recorded with trigger `api`); a run of it already waiting for
+   * its turn (not started) is not queued twice.
+   * @returns the job's label (`run <name>`).
+   * @throws OnecodeError `serve_stopping` when serve no longer starts jobs.
+   */
+  triggerRun(pipeline: Pipeline): string;
+  /**
+   * Asks the relay to push the outbox as soon as the index is free; undefined when serve has no
+   * broker (KAFKA_BROKERS unset).
+   */
+  push?: () => void;
+  /** Jobs waiting for their turn on the index (runs, pushes, snapshots). */
+  jobsWaiting(): number;
+}
+
+/** The context of every route. */
+export interface ApiContext {
+  reads: ReadPool;
+  /** Every valid pipeline of serve's folder, scheduled or not, by name. */
+  pipelines: ReadonlyMap<string, Pipeline>;
+  operations: ServeOperations;
+  logger: Logger;
+  /** Environment read for the analyst policy and the pseudonym key (roles.ts, key-file.ts). */
+  env: NodeJS.ProcessEnv;
+}
