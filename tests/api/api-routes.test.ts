@@ -1,0 +1,269 @@
+/**
+ * The HTTP API of a real serve over an indexed sample, through real HTTP: who may do what (401,
+ * 403 per role, decided before anything is looked up), pipelines and runs, a run started through
+ * the API for a pipeline without a schedule, quarantine (row text for stewards only), flags,
+ * outbox, push without a broker, status, health, the console's files, and what the request log
+ * holds (route patterns, never a URL or a token).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/access/roles.ts';
+import { connectToIndex } from '../../src/index/open-index.ts';
+import { indexedSample, startApiServe, waitFor, type ApiServe, type IndexedSample } from '../support/api-serve.ts';
+
+let sample: IndexedSample;
+let api: ApiServe;
+let consoleDir: string;
+
+beforeAll(async () => {
+  sample = await indexedSample({ seed: 21 });
+  consoleDir = await mkdtemp(path.join(os.tmpdir(), 'onecode-console-'));
+  await writeFile(path.join(consoleDir, 'index.html'), '<!doctype html><title>onecode</title><script type="module" src="/console/app.js"></script>');
+  await writeFile(path.join(consoleDir, 'app.js'), 'export {};\n');
+  await writeFile(path.join(consoleDir, 'notes.txt'), 'not a console file type');
+  api = await startApiServe(sample, { consoleDir });
+}, 300_000);
+
+afterAll(async () => {
+  await api?.stop();
+  await sample?.dispose();
+  if (consoleDir) await rm(consoleDir, { recursive: true, force: true });
+});
+
+const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> });
+
+/** Every route that needs a token, with the roles allowed. */
+const GUARDED: Array<{ method: string; path: string; allowed: Role[]; body?: unknown }> = [
+  { method: 'GET', path: '/metrics', allowed: ['operator'] },
+  { method: 'GET', path: '/api/v1/whoami', allowed: ['operator', 'analyst', 'steward'] },
+  { method: 'GET', path: '/api/v1/pipelines', allowed: ['operator', 'analyst', 'steward'] },
+  { method: 'GET', path: '/api/v1/pipelines/accounting-staff/runs', allowed: ['operator', 'analyst', 'steward'] },
+  { method: 'GET', path: '/api/v1/pipelines/accounting-staff/quarantine', allowed: ['operator', 'analyst', 'steward'] },
+  { method: 'GET', path: '/api/v1/pipelines/accounting-staff/flags', allowed: ['operator', 'analyst', 'steward'] },
+  { method: 'GET', path: '/api/v1/outbox', allowed: ['operator', 'analyst', 'steward'] },
+  { method: 'GET', path: '/api/v1/status', allowed: ['operator', 'analyst', 'steward'] },
+  { method: 'POST', path: '/api/v1/push', allowed: ['operator'] },
+];
+
+describe('who may do what', () => {
+  it('answers 401 with one body to no token, another scheme, a bad token and a revoked one, on every guarded route', async () => {
+    const bodies = new Set<string>();
+    for (const route of GUARDED) {
+      for (const headers of [{} as Record<string, string>, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }, { authorization: 'Bearer oc_not-a-token' }, { authorization: `Bearer ${api.tokens.analyst}x` }]) {
+        const response = await api.request(route.path, { method: route.method, headers });
+        expect(response.status, `${route.method} ${route.path}`).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="onecode"');
+        bodies.add(await response.text());
+      }
+    }
+    expect([...bodies]).toEqual([JSON.stringify({ error: 'unauthorized', message: 'a valid token is required: Authorization: Bearer <token> (onecode token add NAME --role ROLE)' })]);
+  });
+
+  it('answers 401 the same for a pipeline that exists and one that does not: nothing is looked up first', async () => {
+    const known = await api.request('/api/v1/pipelines/accounting-staff/runs', { token: 'oc_wrong' });
+    const unknown = await api.request('/api/v1/pipelines/no-such-pipeline/runs', { token: 'oc_wrong' });
+    expect([known.status, unknown.status]).toEqual([401, 401]);
+    expect(await known.text()).toBe(await unknown.text());
+    // and a role without the right gets 403 for both, not 404 for the unknown one
+    const triggerKnown = await api.request('/api/v1/pipelines/accounting-staff/runs', { method: 'POST', role: 'analyst' });
+    const triggerUnknown = await api.request('/api/v1/pipelines/no-such-pipeline/runs', { method: 'POST', role: 'analyst' });
+    expect([triggerKnown.status, triggerUnknown.status]).toEqual([403, 403]);
+    expect(await triggerKnown.text()).toBe(await triggerUnknown.text());
+  });
+
+  it('answers 403 to each role without the right and 2xx to each role with it', async () => {
+    for (const route of GUARDED) {
+      for (const role of ['operator', 'analyst', 'steward'] as const) {
+        const response = await api.request(route.path, { method: route.method, role });
+        const allowed = route.allowed.includes(role);
+        if (allowed) expect(response.status, `${role} ${route.method} ${route.path}`).toBeLessThan(500);
+        else {
+          expect(response.status, `${role} ${route.method} ${route.path}`).toBe(403);
+          expect(await response.json()).toEqual({ error: 'forbidden', message: "the token's role does not have the right to this" });
+        }
+      }
+    }
+    // POST push is allowed to the operator, and answers 409 without a broker (checked below)
+  });
+
+  it('takes a token revoked while serve runs out at once', async () => {
+    const { revokeToken, addToken } = await import('../../src/access/tokens.ts');
+    const token = await addToken(api.tokensFile, 'temp-analyst', 'analyst');
+    expect((await api.request('/api/v1/whoami', { token })).status).toBe(200);
+    await revokeToken(api.tokensFile, 'temp-analyst');
+    expect((await api.request('/api/v1/whoami', { token })).status).toBe(401);
+  });
+
+  it('whoami names the token, its role and its policy for personal values', async () => {
+    expect((await json(await api.request('/api/v1/whoami', { role: 'operator' }))).body).toEqual({ name: 'olga-operator', role: 'operator', policy: 'drop' });
+    expect((await json(await api.request('/api/v1/whoami', { role: 'analyst' }))).body).toEqual({ name: 'anna-analyst', role: 'analyst', policy: 'mask' });
+    expect((await json(await api.request('/api/v1/whoami', { role: 'steward' }))).body).toEqual({ name: 'sam-steward', role: 'steward', policy: 'clear' });
+  });
+});
+
+describe('pipelines and runs', () => {
+  it('lists every pipeline of the folder with its last run and last success', async () => {
+    const { status, body } = await json(await api.request('/api/v1/pipelines', { role: 'analyst' }));
+    expect(status).toBe(200);
+    const pipelines = body.pipelines as Array<Record<string, any>>;
+    expect(pipelines.map((p) => p.name)).toEqual(sample.pipelines.map((p) => p.name));
+    for (const p of pipelines) {
+      const source = sample.pipelines.find((s) => s.name === p.name)!;
+      expect(p).toMatchObject({ system: source.system, entity: source.entity, connector: source.connector.kind, schedule: null, timezone: 'Asia/Shanghai' });
+      expect(p.last_run).toMatchObject({ pipeline: p.name, status: 'succeeded', trigger: 'manual', run_no: expect.any(Number) });
+      expect(p.last_run.rows_read).toBe(p.last_run.loaded + p.last_run.duplicates + p.last_run.quarantined);
+      expect(p.last_success_at).toBe(p.last_run.ended_at);
+      expect(Date.parse(p.last_success_at)).toBeGreaterThan(Date.parse(p.last_run.started_at) - 1);
+    }
+  });
+
+  it('starts a run of a pipeline without a schedule through the job queue, recorded with trigger api', async () => {
+    const before = (await json(await api.request('/api/v1/pipelines/subsidy-payments/runs', { role: 'operator' }))).body.runs as Array<Record<string, unknown>>;
+    expect(before).toHaveLength(1);
+    const queued = await json(await api.request('/api/v1/pipelines/subsidy-payments/runs', { method: 'POST', role: 'operator' }));
+    expect(queued).toEqual({ status: 202, body: { queued: true, job: 'run subsidy-payments' } });
+    const runs = await waitFor('the api run to end', async () => {
+      const r = (await json(await api.request('/api/v1/pipelines/subsidy-payments/runs?limit=5', { role: 'analyst' }))).body.runs as Array<Record<string, any>>;
+      return r.length === 2 && r[0]!.status !== 'running' ? r : undefined;
+    });
+    expect(runs[0]).toMatchObject({ pipeline: 'subsidy-payments', trigger: 'api', status: 'succeeded' });
+    expect(runs[0]!.run_no).toBeGreaterThan(Number(before[0]!.run_no));
+    // the source did not change: the run reads it all and changes nothing
+    expect(runs[0]).toMatchObject({ rows_read: before[0]!.rows_read, created: 0, updated: 0, deleted: 0, events: 0 });
+    expect(runs[1]).toEqual(before[0]);
+    expect(api.logs.some((l) => l.msg === 'api run succeeded' && l.pipeline === 'subsidy-payments')).toBe(true);
+    const limited = (await json(await api.request('/api/v1/pipelines/subsidy-payments/runs?limit=1', { role: 'analyst' }))).body.runs as unknown[];
+    expect(limited).toEqual([runs[0]]);
+  });
+
+  it('answers 404 pipeline_unknown for a name that is neither in the folder nor in the index, and 400 for a bad limit', async () => {
+    for (const [method, where] of [['GET', 'runs'], ['POST', 'runs'], ['GET', 'quarantine'], ['GET', 'flags']] as const) {
+      const { status, body } = await json(await api.request(`/api/v1/pipelines/no-such-pipeline/${where}`, { method, role: method === 'POST' ? 'operator' : 'steward' }));
+      expect({ status, error: body.error }).toEqual({ status: 404, error: 'pipeline_unknown' });
+    }
+    for (const limit of ['0', '1001', 'abc']) {
+      const { status, body } = await json(await api.request(`/api/v1/pipelines/accounting-staff/runs?limit=${limit}`, { role: 'analyst' }));
+      expect({ status, error: body.error }).toEqual({ status: 400, error: 'request_invalid' });
+    }
+  });
+});
+
+describe('quarantine and flags', () => {
+  it("lists the latest successful run's quarantined rows with reasons; their text only for a steward", async () => {
+    const index = await readIndex(`
+      SELECT q.run_id, count(*)::INT AS n FROM quarantine q WHERE q.pipeline = 'accounting-staff' GROUP BY ALL`);
+    const analyst = (await json(await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=1000', { role: 'analyst' }))).body as Record<string, any>;
+    expect(analyst.run_id).toBe(index[0]!.run_id);
+    expect(analyst.total).toBe(index[0]!.n);
+    expect(analyst.rows).toHaveLength(index[0]!.n);
+    expect(analyst.rows.every((r: Record<string, unknown>) => !('raw' in r) && Array.isArray(r.reason_codes) && (r.reason_codes as unknown[]).length > 0)).toBe(true);
+    const perReason = new Map<string, number>();
+    for (const row of analyst.rows) for (const code of row.reason_codes) perReason.set(code, (perReason.get(code) ?? 0) + 1);
+    expect(analyst.reasons).toEqual([...perReason].map(([reason_code, rows]) => ({ reason_code, rows })).sort((a, b) => b.rows - a.rows || a.reason_code.localeCompare(b.reason_code)));
+
+    const steward = (await json(await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=3', { role: 'steward' }))).body as Record<string, any>;
+    expect(steward.rows).toHaveLength(3);
+    const raws = await readIndex(`SELECT line::INT AS line, raw FROM quarantine WHERE pipeline = 'accounting-staff' ORDER BY line LIMIT 3`);
+    expect(steward.rows.map((r: Record<string, unknown>) => ({ line: r.line, raw: r.raw }))).toEqual(raws);
+    expect(steward.rows.map((r: Record<string, unknown>) => r.line)).toEqual(analyst.rows.slice(0, 3).map((r: Record<string, unknown>) => r.line));
+    const operator = (await json(await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=3', { role: 'operator' }))).body as Record<string, any>;
+    expect(operator.rows.some((r: Record<string, unknown>) => 'raw' in r)).toBe(false);
+  });
+
+  it("counts the records' data-quality flags per flag and per run", async () => {
+    const expected = await readIndex(`
+      SELECT f.code AS flag, count(DISTINCT source_key)::INT AS records
+      FROM (SELECT source_key, unnest(CAST(flags AS STRUCT(code VARCHAR, field VARCHAR, message VARCHAR)[])) AS f FROM records WHERE pipeline = 'accounting-staff')
+      GROUP BY ALL ORDER BY records DESC, flag`);
+    expect(expected.length).toBeGreaterThan(0); // the sample injects flagged values
+    const { status, body } = await json(await api.request('/api/v1/pipelines/accounting-staff/flags', { role: 'operator' }));
+    expect(status).toBe(200);
+    expect(body.flags).toEqual(expected);
+    const byRun = body.by_run as Array<{ run_no: number; flag: string; records: number }>;
+    for (const f of expected) expect(byRun.filter((r) => r.flag === f.flag).reduce((n, r) => n + r.records, 0)).toBe(f.records);
+  });
+});
+
+describe('outbox, push, status, health', () => {
+  it('reports the outbox by state and the push lag; push without a broker is 409', async () => {
+    const [counts] = await readIndex(`SELECT count(*)::INT AS pending FROM changes WHERE state = 'pending'`);
+    const { status, body } = await json(await api.request('/api/v1/outbox', { role: 'analyst' }));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ pending: counts!.pending, parked: 0, published: 0 });
+    expect(counts!.pending).toBeGreaterThan(0);
+    expect(Date.parse(String(body.oldest_pending_at))).toBeLessThanOrEqual(Date.now());
+    expect(body.push_lag_seconds).toBeGreaterThan(0);
+    expect(Math.abs(Number(body.push_lag_seconds) - (Date.now() - Date.parse(String(body.oldest_pending_at))) / 1000)).toBeLessThan(5);
+    const push = await json(await api.request('/api/v1/push', { method: 'POST', role: 'operator' }));
+    expect(push).toEqual({ status: 409, body: { error: 'push_unconfigured', message: 'serve has no broker to push to: start it with KAFKA_BROKERS set' } });
+  });
+
+  it("answers status with the document of onecode status --json, read from the live index", async () => {
+    const { status, body } = await json(await api.request('/api/v1/status', { role: 'operator' }));
+    expect(status).toBe(200);
+    const [golden] = await readIndex(`SELECT (SELECT count(*)::INT FROM persons) AS persons, (SELECT count(*)::INT FROM legal_persons) AS legal_persons`);
+    expect(body).toMatchObject(golden!);
+    expect((body.records as unknown[]).length).toBe(sample.pipelines.length);
+    expect((body.recent_runs as Array<{ trigger: string }>).some((r) => r.trigger === 'api')).toBe(true);
+  });
+
+  it('answers healthz without a token', async () => {
+    expect(await json(await api.request('/healthz'))).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers 404 not_found for a path that is no route, without a token', async () => {
+    expect(await json(await api.request('/api/v1/nothing'))).toEqual({ status: 404, body: { error: 'not_found', message: 'no such route (the routes: /openapi.json)' } });
+  });
+
+  it('marks API answers no-store', async () => {
+    const response = await api.request('/api/v1/outbox', { role: 'analyst' });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe("the console's files", () => {
+  it('serves / and /console/<file> of the folder, with a strict content security policy, and nothing else', async () => {
+    const page = await api.request('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<title>onecode</title>');
+    const script = await api.request('/console/app.js');
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toBe('export {};\n');
+    for (const p of ['/console/notes.txt', '/console/missing.js', '/console/..%2Fserver.ts', '/console/%2e%2e%2fpackage.json', '/console/../package.json']) {
+      const response = await api.request(p);
+      expect([400, 404], p).toContain(response.status);
+      expect(await response.text()).not.toContain('"name": "onecode"');
+    }
+  });
+});
+
+describe('the request log', () => {
+  it('logs method, route pattern, status, who and time; never a URL, a query string or a token', async () => {
+    await api.request('/api/v1/pipelines/accounting-staff/runs?limit=2', { role: 'analyst' });
+    const lines = api.logs.filter((l) => l.msg === 'http request');
+    expect(lines.length).toBeGreaterThan(20);
+    const line = lines.filter((l) => l.route === '/api/v1/pipelines/:name/runs' && l.status === 200).at(-1)!;
+    expect(line).toMatchObject({ method: 'GET', principal: 'anna-analyst', role: 'analyst', component: 'http' });
+    expect(typeof line.ms).toBe('number');
+    expect(Object.keys(line).sort()).toEqual(['app', 'component', 'level', 'method', 'ms', 'msg', 'principal', 'role', 'route', 'status', 'time']);
+    const text = api.logText();
+    for (const token of Object.values(api.tokens)) expect(text).not.toContain(token);
+    expect(text).not.toContain('limit=2');
+    expect(text).not.toContain('no-such-pipeline');
+  });
+});
+
+/** Rows of `sql` read from the committed state of the served index, on a connection of serve's own DuckDB instance. */
+async function readIndex(sql: string): Promise<Array<Record<string, any>>> {
+  const connection = await connectToIndex(api.index.instance);
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, any>>;
+  } finally {
+    connection.closeSync();
+  }
+}
