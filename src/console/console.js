@@ -533,32 +533,43 @@ async function showPipelines() {
   }
 }
 
-/** A pipeline's section: facts, the run button (operators), charts and runs filled by `refresh`. @param {any} p */
+/** A run as a fact: `#7 succeeded, 2026-12-02 19:55:11`. @param {any} run */
+const runFact = (run) => (run ? `#${run.run_no} ${run.status}, ${when(run.started_at)}` : 'never');
+
+/**
+ * A pipeline's section: facts, the run button (operators), and charts, quarantine reasons and
+ * runs filled by `refresh` (which also brings the last run and last success up to date).
+ * @param {any} p a pipeline of GET /pipelines
+ */
 function pipelineSection(p) {
   const id = `pipeline-${slug(p.name)}`;
   const body = el('div', { class: 'pipeline-body' }, el('p', { class: 'muted' }, 'Loading runs…'));
-  const runResult = el('p', { class: 'run-result', role: 'status', 'aria-live': 'polite' });
+  const runResult = el('p', { class: 'run-result', id: `${id}-result`, role: 'status', 'aria-live': 'polite' });
+  const lastRun = el('span', {}, runFact(p.last_run));
+  const lastSuccess = el('span', {}, p.last_success_at ? when(p.last_success_at) : 'never');
   const path = `/pipelines/${encodeURIComponent(p.name)}`;
   const refresh = async () => {
     try {
       const [{ runs }, quarantine, flags] = await Promise.all([api(`${path}/runs?limit=${RUNS_CHARTED}`), api(`${path}/quarantine`), api(`${path}/flags`)]);
       body.replaceChildren(...pipelineBody(runs, quarantine, flags));
+      if (runs.length > 0) lastRun.textContent = runFact(runs[0]);
+      const succeeded = runs.find((/** @type {any} */ r) => r.status === 'succeeded');
+      if (succeeded?.ended_at) lastSuccess.textContent = when(succeeded.ended_at);
     } catch (error) {
       body.replaceChildren(el('p', { class: 'error' }, `Could not read the runs: ${problem(error)}`));
     }
   };
   const button = me?.rights.has('operate')
-    ? el('button', { type: 'button', class: 'run-now', 'aria-describedby': `${id}-result`, onclick: (event) => void runNow(p.name, /** @type {HTMLButtonElement} */ (event.currentTarget), runResult, refresh) }, label('Run now', '立即运行'))
+    ? el('button', { type: 'button', class: 'run-now', 'aria-describedby': runResult.id, onclick: (event) => void runNow(p.name, /** @type {HTMLButtonElement} */ (event.currentTarget), runResult, refresh) }, label('Run now', '立即运行'))
     : null;
-  runResult.id = `${id}-result`;
   const section = el('section', { class: 'pipeline', id, 'aria-labelledby': `${id}-title` },
     el('h3', { id: `${id}-title` }, p.name, ' ', el('span', { class: 'muted' }, text(p.system))),
     facts([
       [label('Entity', '实体'), text(p.entity)],
       [label('Connector', '连接器'), text(p.connector)],
       [label('Schedule', '计划'), p.schedule ? el('code', {}, p.schedule) : 'none (runs by hand)'],
-      [label('Last run', '最近运行'), p.last_run ? `#${p.last_run.run_no} ${p.last_run.status}, ${when(p.last_run.started_at)}` : 'never'],
-      [label('Last success', '最近成功'), p.last_success_at ? when(p.last_success_at) : 'never'],
+      [label('Last run', '最近运行'), lastRun],
+      [label('Last success', '最近成功'), lastSuccess],
     ], true),
     button ? el('div', { class: 'actions' }, button, runResult) : null,
     body);
@@ -570,13 +581,15 @@ function pipelineBody(runs, quarantine, flags) {
   const oldestFirst = [...runs].reverse();
   const dispositions = oldestFirst.map((r) => ({ label: `#${r.run_no}`, values: { loaded: Number(r.loaded) || 0, duplicates: Number(r.duplicates) || 0, quarantined: Number(r.quarantined) || 0 } }));
   const reasons = oldestFirst.map((r) => ({ label: `#${r.run_no}`, values: reasonCounts(r.reason_summary) }));
-  /** @type {Map<number, Bar>} */
-  const flagBars = new Map();
-  for (const row of [...(flags?.by_run ?? [])].sort((a, b) => a.run_no - b.run_no)) {
-    const bar = flagBars.get(row.run_no) ?? { label: `#${row.run_no}`, values: {} };
-    bar.values[row.flag] = (bar.values[row.flag] ?? 0) + Number(row.records);
-    flagBars.set(row.run_no, bar);
+  // Flags count records by the run that last changed them: a run that changed none has no bar.
+  /** @type {Map<number, Record<string, number>>} */
+  const flagsByRun = new Map();
+  for (const row of flags?.by_run ?? []) {
+    const values = flagsByRun.get(Number(row.run_no)) ?? {};
+    values[row.flag] = (values[row.flag] ?? 0) + Number(row.records);
+    flagsByRun.set(Number(row.run_no), values);
   }
+  const flagBars = oldestFirst.map((r) => ({ label: `#${r.run_no}`, values: flagsByRun.get(Number(r.run_no)) ?? {} }));
   return [
     el('div', { class: 'charts' },
       stackedBars({
@@ -586,7 +599,7 @@ function pipelineBody(runs, quarantine, flags) {
         empty: 'No rows read yet.',
       }),
       stackedBars({ title: label('Quarantine reasons, per run', '隔离原因'), bars: reasons, series: seriesOf(reasons), empty: 'No row quarantined in these runs.' }),
-      stackedBars({ title: label('Data-quality flags, per run', '数据质量标记'), bars: [...flagBars.values()], series: seriesOf([...flagBars.values()]), empty: 'No record carries a flag.' })),
+      stackedBars({ title: label('Data-quality flags, by the run that last changed the record', '数据质量标记'), bars: flagBars, series: seriesOf(flagBars), empty: 'No record changed by these runs carries a flag.' })),
     (quarantine?.reasons ?? []).length
       ? table([['reason_code', label('Reason', '原因')], ['rows', label('Rows', '行数')]], quarantine.reasons, { caption: label('Quarantined in the latest successful run', '最近一次成功运行的隔离行') })
       : el('p', { class: 'muted' }, 'Nothing quarantined in the latest successful run.'),
