@@ -4,6 +4,7 @@
  */
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import type { Logger } from '../logger.ts';
+import type { ExitPolicy } from '../protect/policy.ts';
 import type { ReadPool } from './read-pool.ts';
 
 /** The writes the API asks serve for; each goes through serve's job queue. */
@@ -33,4 +34,6 @@ export interface ApiContext {
   logger: Logger;
   /** Environment read for the analyst policy and the pseudonym key (roles.ts, key-file.ts). */
   env: NodeJS.ProcessEnv;
+  /** The pseudonymisation key a policy needs (read once, when the server is made), or undefined. */
+  keyFor(policy: ExitPolicy): Buffer | undefined;
 }

@@ -17,6 +17,8 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pipeline } from '../../schemas/pipeline.ts';
+import { keyForPolicy } from '../access/policy-key.ts';
+import { personalPolicyOf } from '../access/roles.ts';
 import type { TokenVerifier } from '../access/tokens.ts';
 import { jsonSafe } from '../cli/output.ts';
 import type { Logger } from '../logger.ts';
@@ -30,6 +32,8 @@ import { consoleRoutes } from './routes/console-files.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { pipelineQualityRoutes } from './routes/pipeline-quality.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { lookupQueryRoutes } from './routes/lookup-query.ts';
 import { serviceRoutes } from './routes/service.ts';
 import { statusRoutes } from './routes/status.ts';
 
@@ -59,15 +63,22 @@ export interface ApiServerOptions {
 /**
  * Builds the server with every route; it is not listening yet (`listen`, or `inject` in tests).
  * Close it with `close()`: it stops accepting, then waits for the requests going.
+ * @throws ConfigError `analyst_policy_invalid` (ONECODE_ANALYST_POLICY), `pseudonym_key_unset` or
+ *   what readKeyFile throws when the analysts' policy is `pseudonymise` and its key cannot be read:
+ *   found when serve starts, not at an analyst's first lookup.
  */
 export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const logger = options.logger.child({ component: 'http' });
+  const env = options.env ?? process.env;
+  const analystPolicy = personalPolicyOf('analyst', env);
+  const pseudonymKey = await keyForPolicy(analystPolicy, env);
   const context: ApiContext = {
     reads: options.reads,
     pipelines: new Map(options.pipelines.map((p) => [p.name, p])),
     operations: options.operations,
     logger,
-    env: options.env ?? process.env,
+    env,
+    keyFor: (policy) => (policy === 'pseudonymise' ? pseudonymKey : undefined),
   };
   const metrics = createServeMetrics();
   const app = Fastify({
@@ -107,6 +118,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   pipelineRoutes(app, context);
   pipelineQualityRoutes(app, context);
   outboxRoutes(app, context);
+  lookupQueryRoutes(app, context);
+  auditRoutes(app, context);
   await consoleRoutes(app, options.consoleDir);
   return app;
 }

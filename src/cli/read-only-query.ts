@@ -12,7 +12,11 @@
  *    {@link ALLOWED_TABLE_FUNCTIONS} and whose tables are names, not file paths. COPY, EXPORT,
  *    ATTACH, INSTALL, LOAD, SET, RESET, PRAGMA, CALL, CREATE, INSERT, UPDATE, DELETE, DROP, ALTER,
  *    EXPLAIN and several statements never run; neither does `read_csv`, `read_text`, `read_blob`,
- *    `glob`, `read_parquet`, `read_json`, `query` or any other table function off the list.
+ *    `glob`, `read_parquet`, `read_json`, `query` or any other table function off the list, nor a
+ *    scalar function that changes state ({@link REFUSED_FUNCTIONS}: a SELECT can advance a
+ *    sequence), nor the guard's own protection functions (src/access/protect-functions.ts).
+ *    With a set of allowed tables (an analyst's query, src/access/protected-query.ts), every table
+ *    or view named must be one of them, by its name alone (no schema or catalogue).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../errors.ts';
@@ -28,6 +32,28 @@ export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set([
   'duckdb_keywords', 'duckdb_schemas', 'duckdb_sequences', 'duckdb_tables', 'duckdb_types', 'duckdb_views',
   'pragma_table_info', 'pragma_show', 'pragma_version', 'pg_timezone_names', 'icu_calendar_names',
 ]);
+
+/**
+ * Scalar functions a query may not call, though a SELECT can: they change the database or the
+ * session (`nextval`, `setval` advance a sequence such as access_log's; `write_log` writes DuckDB's
+ * log; `setseed` the session's random seed) or read a sequence's state (`currval`).
+ */
+export const REFUSED_FUNCTIONS: ReadonlySet<string> = new Set(['nextval', 'currval', 'setval', 'write_log', 'setseed']);
+
+/**
+ * Prefix of the guard's protection functions (src/access/protect-functions.ts). A query may not
+ * call them: with a pseudonymising one, a query could pseudonymise guesses and compare.
+ */
+export const PROTECTION_FUNCTION_PREFIX = 'oc_protect_';
+
+/** Options of {@link checkReadOnlyQuery}. */
+export interface ReadOnlyQueryOptions {
+  /**
+   * The only tables and views the query may name (lower case), each by its name alone; a CTE of
+   * the query may not take the name of another table or view of the database. Default: any.
+   */
+  allowedTables?: ReadonlySet<string>;
+}
 
 /** What a refused query is told: says what is allowed. */
 const ALLOWED = 'onecode query is read-only: it runs one SELECT (or WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE) statement';
@@ -45,7 +71,7 @@ export async function lockDownConnection(connection: DuckDBConnection): Promise<
  * @throws ConfigError (exit 2) `query_invalid` for a syntax error (DuckDB's parser message, which
  *   quotes only the query), `query_refused` for anything but one allowed statement, naming why.
  */
-export async function checkReadOnlyQuery(connection: DuckDBConnection, sql: string): Promise<void> {
+export async function checkReadOnlyQuery(connection: DuckDBConnection, sql: string, options: ReadOnlyQueryOptions = {}): Promise<void> {
   const prepared = await connection.prepare('SELECT json_serialize_sql($1::VARCHAR)');
   prepared.bindVarchar(1, sql);
   const reader = await prepared.runAndReadAll();
@@ -56,12 +82,23 @@ export async function checkReadOnlyQuery(connection: DuckDBConnection, sql: stri
   }
   const statements = tree.statements ?? [];
   if (statements.length !== 1) throw new ConfigError('query_refused', `query failed: ${ALLOWED}; this is ${statements.length} statements`);
-  const refusal = refusedPart(statements[0]);
+  const tables = options.allowedTables === undefined ? undefined : { allowed: options.allowedTables, others: await relationNames(connection, options.allowedTables) };
+  const refusal = refusedPart(statements[0], tables);
   if (refusal !== undefined) throw new ConfigError('query_refused', `query failed: ${ALLOWED}; ${refusal}`);
 }
 
+/** Names (lower case) of the tables and views of every database and schema, but the allowed ones. */
+async function relationNames(connection: DuckDBConnection, allowed: ReadonlySet<string>): Promise<Set<string>> {
+  const rows = (await connection.runAndReadAll(`SELECT lower(table_name) FROM duckdb_tables() UNION SELECT lower(view_name) FROM duckdb_views()`)).getRows();
+  return new Set(rows.map((r) => String(r[0])).filter((name) => !allowed.has(name)));
+}
+
 /** The first reason the serialised statement is refused, or undefined. Iterative walk. */
-function refusedPart(statement: unknown): string | undefined {
+function refusedPart(statement: unknown, tables?: { allowed: ReadonlySet<string>; others: ReadonlySet<string> }): string | undefined {
+  const ctes = tables === undefined ? new Set<string>() : cteNames(statement);
+  if (tables !== undefined) {
+    for (const name of ctes) if (tables.others.has(name)) return `the CTE name '${name}' is the name of a table or view of the index: choose another`;
+  }
   const stack: unknown[] = [statement];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -79,9 +116,46 @@ function refusedPart(statement: unknown): string | undefined {
     if (record.type === 'BASE_TABLE' && typeof record.table_name === 'string' && /[./\\:~]/.test(record.table_name)) {
       return `'${record.table_name}' is a file, not a table or view of the index`;
     }
+    if (record.type === 'BASE_TABLE' && tables !== undefined) {
+      const refused = refusedTable(record, tables.allowed, ctes);
+      if (refused !== undefined) return refused;
+    }
+    if (record.type !== 'TABLE_FUNCTION' && typeof record.function_name === 'string') {
+      const name = record.function_name.toLowerCase();
+      if (REFUSED_FUNCTIONS.has(name)) return `the function ${name}() changes the database or the session (refused: ${[...REFUSED_FUNCTIONS].join(', ')})`;
+      if (name.startsWith(PROTECTION_FUNCTION_PREFIX)) return `the function ${name}() is the guard's own (a query would test guesses against pseudonyms with it)`;
+    }
     stack.push(...Object.values(record));
   }
   return undefined;
+}
+
+/** Why a table reference of an analyst's query is refused: a qualified name, or a name off the list. */
+function refusedTable(ref: Record<string, unknown>, allowed: ReadonlySet<string>, ctes: ReadonlySet<string>): string | undefined {
+  const name = String(ref.table_name).toLowerCase();
+  const qualifier = [ref.catalog_name, ref.schema_name].filter((part) => typeof part === 'string' && part !== '').join('.');
+  if (qualifier !== '') return `'${qualifier}.${name}' names a schema or database: name one of the views alone (${[...allowed].join(', ')})`;
+  if (!allowed.has(name) && !ctes.has(name)) return `'${name}' is not one of the views this role may read (${[...allowed].join(', ')})`;
+  return undefined;
+}
+
+/** Names (lower case) of every CTE the statement defines, at any depth. */
+function cteNames(statement: unknown): Set<string> {
+  const names = new Set<string>();
+  const stack: unknown[] = [statement];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    const map = (record.cte_map as { map?: Array<{ key?: unknown }> } | undefined)?.map;
+    if (Array.isArray(map)) for (const entry of map) if (typeof entry.key === 'string') names.add(entry.key.toLowerCase());
+    stack.push(...Object.values(record));
+  }
+  return names;
 }
 
 function oneLine(text: string): string {

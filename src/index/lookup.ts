@@ -167,17 +167,23 @@ async function relationsOf(c: DuckDBConnection, code: string, sides: Record<Gold
   };
 }
 
+/** What an input to {@link lookupCode} stands for. */
+export interface ResolvedCode {
+  /** The classification of the input that was used (the first plausible kind, or the one that resolved to a known code). */
+  id: Classification;
+  /** The one code: the resolved code, or the input's own normalised value when nothing resolves. */
+  oneCode: string;
+  /** A legacy code that resolves to several USCCs: those USCCs (empty otherwise). */
+  ambiguous: string[];
+}
+
 /**
- * Looks up one code across every system. The input may be a resident identity number (18 or 15
- * digits), a USCC, an organisation code (with or without its hyphen) or a 15-digit business
- * registration number, in any of the dirty forms `validate` accepts; where the shape is ambiguous
- * (15 digits) each plausible kind is tried, the most plausible first.
- * The document (see {@link LookupDocument}) holds the golden person / legal person, the lineage
- * of each of its fields, its relations in both directions (lists capped at
- * {@link RELATION_LIST_CAP}), every source record of the code and the records referring to it.
- * @returns the document, or `null` when the input is no valid identifier.
+ * The one code an input stands for, as {@link lookupCode} resolves it: each plausible kind of the
+ * input (the most plausible first) through {@link resolveOneCode}; the first that resolves to a code
+ * the index holds records of wins, else the first that resolves at all, else the input itself.
+ * @returns null when the input is no valid identifier.
  */
-export async function lookupCode(connection: DuckDBConnection, input: string, runDate: string): Promise<LookupDocument | null> {
+export async function resolveLookupCode(connection: DuckDBConnection, input: string, runDate: string): Promise<ResolvedCode | null> {
   const first = classify(input, { runDate });
   const tries = [first, ...(first.alternatives ?? []).map((kind) => classify(input, { kind, runDate }))].filter((c) => c.status !== 'invalid');
   if (tries.length === 0) return null;
@@ -198,6 +204,23 @@ export async function lookupCode(connection: DuckDBConnection, input: string, ru
   }
   if (oneCode === null) oneCode = id.normalized;
   if (oneCode === null) return null;
+  return { id, oneCode, ambiguous };
+}
+
+/**
+ * Looks up one code across every system. The input may be a resident identity number (18 or 15
+ * digits), a USCC, an organisation code (with or without its hyphen) or a 15-digit business
+ * registration number, in any of the dirty forms `validate` accepts; where the shape is ambiguous
+ * (15 digits) each plausible kind is tried, the most plausible first.
+ * The document (see {@link LookupDocument}) holds the golden person / legal person, the lineage
+ * of each of its fields, its relations in both directions (lists capped at
+ * {@link RELATION_LIST_CAP}), every source record of the code and the records referring to it.
+ * @returns the document, or `null` when the input is no valid identifier.
+ */
+export async function lookupCode(connection: DuckDBConnection, input: string, runDate: string): Promise<LookupDocument | null> {
+  const resolved = await resolveLookupCode(connection, input, runDate);
+  if (resolved === null) return null;
+  const { id, oneCode, ambiguous } = resolved;
   const code = quoteLiteral(oneCode);
   const [person] = await rowsOf(connection, `SELECT * FROM persons WHERE id_number = ${code}`);
   const [legalPerson] = await rowsOf(connection, `SELECT * FROM legal_persons WHERE uscc = ${code}`).catch(() => []);

@@ -163,6 +163,9 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       consoleDir: settings.consoleDir,
       env: settings.env,
       operations: { triggerRun, jobsWaiting: () => queue.waiting(), ...(relay ? { push: () => relay!.kick() } : {}) },
+    }).catch((error: unknown) => {
+      reads.close();
+      throw error;
     });
     try {
       await app.listen({ host: settings.address.host, port: settings.address.port });

@@ -11,14 +11,21 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/access/roles.ts';
 import { connectToIndex } from '../../src/index/open-index.ts';
-import { indexedSample, startApiServe, waitFor, type ApiServe, type IndexedSample } from '../support/api-serve.ts';
+import { startApiServe, waitFor, type ApiServe } from '../support/api-serve.ts';
+import { indexedSample, richPerson } from '../support/indexed-sample.ts';
+import { lookupCode } from '../../src/index/lookup.ts';
+import { todayInChina } from '../../src/run/run-pipeline.ts';
+import type { Workspace } from '../support/workspace.ts';
 
-let sample: IndexedSample;
+let sample: Workspace;
 let api: ApiServe;
 let consoleDir: string;
+/** A person of the sample with an alias, an employer, a phone, who represents a legal person `uscc`. */
+let rich: { id: string; alias15: string; uscc: string };
 
 beforeAll(async () => {
-  sample = await indexedSample({ seed: 21 });
+  sample = await indexedSample(21);
+  rich = await richPerson(sample);
   consoleDir = await mkdtemp(path.join(os.tmpdir(), 'onecode-console-'));
   await writeFile(path.join(consoleDir, 'index.html'), '<!doctype html><title>onecode</title><script type="module" src="/console/app.js"></script>');
   await writeFile(path.join(consoleDir, 'app.js'), 'export {};\n');
@@ -45,6 +52,9 @@ const GUARDED: Array<{ method: string; path: string; allowed: Role[]; body?: unk
   { method: 'GET', path: '/api/v1/outbox', allowed: ['operator', 'analyst', 'steward'] },
   { method: 'GET', path: '/api/v1/status', allowed: ['operator', 'analyst', 'steward'] },
   { method: 'POST', path: '/api/v1/push', allowed: ['operator'] },
+  { method: 'GET', path: '/api/v1/lookup/350102198503171237', allowed: ['analyst', 'steward'] },
+  { method: 'POST', path: '/api/v1/query', allowed: ['analyst', 'steward'], body: { sql: 'SELECT 1 AS one' } },
+  { method: 'GET', path: '/api/v1/audit?code=350102198503171237', allowed: ['steward'] },
 ];
 
 describe('who may do what', () => {
@@ -52,7 +62,7 @@ describe('who may do what', () => {
     const bodies = new Set<string>();
     for (const route of GUARDED) {
       for (const headers of [{} as Record<string, string>, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }, { authorization: 'Bearer oc_not-a-token' }, { authorization: `Bearer ${api.tokens.analyst}x` }]) {
-        const response = await api.request(route.path, { method: route.method, headers });
+        const response = await api.request(route.path, { method: route.method, headers, ...(route.body ? { body: route.body } : {}) });
         expect(response.status, `${route.method} ${route.path}`).toBe(401);
         expect(response.headers.get('www-authenticate')).toBe('Bearer realm="onecode"');
         bodies.add(await response.text());
@@ -76,7 +86,7 @@ describe('who may do what', () => {
   it('answers 403 to each role without the right and 2xx to each role with it', async () => {
     for (const route of GUARDED) {
       for (const role of ['operator', 'analyst', 'steward'] as const) {
-        const response = await api.request(route.path, { method: route.method, role });
+        const response = await api.request(route.path, { method: route.method, role, ...(route.body ? { body: route.body } : {}) });
         const allowed = route.allowed.includes(role);
         if (allowed) expect(response.status, `${role} ${route.method} ${route.path}`).toBeLessThan(500);
         else {
@@ -103,14 +113,111 @@ describe('who may do what', () => {
   });
 });
 
+describe('lookup, query and audit', () => {
+  /** A valid resident identity number no record carries (GB 11643-1999 check character computed). */
+  const UNKNOWN = '110101199003074514';
+
+  it('answers 401 and 403 with the same bytes for a code the index holds and one it does not', async () => {
+    for (const who of [{ token: 'oc_wrong' }, { role: 'operator' as const }]) {
+      const known = await api.request(`/api/v1/lookup/${rich.id}`, who);
+      const unknown = await api.request(`/api/v1/lookup/${UNKNOWN}`, who);
+      expect(known.status).toBe(unknown.status);
+      expect([401, 403]).toContain(known.status);
+      expect(await known.text()).toBe(await unknown.text());
+      const auditKnown = await api.request(`/api/v1/audit?code=${rich.id}`, who.token ? who : { role: 'analyst' });
+      const auditUnknown = await api.request(`/api/v1/audit?code=${UNKNOWN}`, who.token ? who : { role: 'analyst' });
+      expect(await auditKnown.text()).toBe(await auditUnknown.text());
+    }
+  });
+
+  it('shows a steward the document of onecode lookup in clear, and an analyst the same document masked', async () => {
+    const steward = await api.request(`/api/v1/lookup/${rich.alias15}`, { role: 'steward' });
+    expect(steward.status).toBe(200);
+    const connection = await connectToIndex(api.index.instance);
+    const direct = await lookupCode(connection, rich.alias15, todayInChina()).finally(() => connection.closeSync());
+    expect(await steward.json()).toEqual(JSON.parse(JSON.stringify(direct)));
+
+    const analystText = await (await api.request(`/api/v1/lookup/${rich.alias15}`, { role: 'analyst' })).text();
+    const analyst = JSON.parse(analystText) as Record<string, any>;
+    const person = direct!.person!;
+    expect(analyst.code).toBe(`${rich.id.slice(0, 6)}${'*'.repeat(11)}${rich.id.slice(17)}`);
+    expect(analyst.person.id_number).toBe(analyst.code);
+    expect(analyst.person.name).toBe(`${String(person.name).slice(0, 1)}${'*'.repeat([...String(person.name)].length - 1)}`);
+    expect(analyst.person.phone).toBe(`${String(person.phone).slice(0, 3)}****${String(person.phone).slice(-4)}`);
+    expect(analyst.records.length).toBe(direct!.records.length);
+    expect(analyst.records.some((r: Record<string, unknown>) => 'payload' in r)).toBe(false);
+    for (const clear of [rich.id, rich.alias15, String(person.phone), String(person.name)]) expect(analystText).not.toContain(clear);
+    expect(analyst.relations.legal_representative_of.items[0].code).toBe(rich.uscc); // legal persons' codes are not personal
+  });
+
+  it('answers a valid code nothing carries with empty systems, and no valid code with 400 code_invalid naming no value', async () => {
+    const unknown = await api.request(`/api/v1/lookup/${UNKNOWN}`, { role: 'steward' });
+    expect(unknown.status).toBe(200);
+    expect(await unknown.json()).toMatchObject({ code: UNKNOWN, systems: [], records: [], person: null, legal_person: null });
+    const invalid = await api.request('/api/v1/lookup/35010219850317123X', { role: 'analyst' });
+    expect(invalid.status).toBe(400);
+    const body = (await invalid.json()) as { error: string; message: string };
+    expect(body.error).toBe('code_invalid');
+    expect(body.message).not.toContain('35010219850317123');
+  });
+
+  it('runs read-only SQL: values masked for an analyst, clear for a steward; refusals and limits', async () => {
+    const sql = `SELECT id_number, name, phone FROM persons WHERE id_number = '${rich.id}'`;
+    const steward = await json(await api.request('/api/v1/query', { method: 'POST', role: 'steward', body: { sql } }));
+    expect(steward.status).toBe(200);
+    expect(steward.body.columns).toEqual([{ name: 'id_number', type: 'VARCHAR' }, { name: 'name', type: 'VARCHAR' }, { name: 'phone', type: 'VARCHAR' }]);
+    expect(steward.body).toMatchObject({ row_count: 1, truncated: false });
+    const [row] = steward.body.rows as string[][];
+    expect(row![0]).toBe(rich.id);
+    // an analyst's WHERE compares the protected value: the masked code
+    const analyst = await json(await api.request('/api/v1/query', { method: 'POST', role: 'analyst', body: { sql: 'SELECT id_number, name, phone FROM persons ORDER BY id_number LIMIT 3' } }));
+    expect(analyst.status).toBe(200);
+    for (const r of analyst.body.rows as string[][]) {
+      expect(r[0]).toMatch(/^\d{6}\*{11}[\dX]$/);
+      expect(r[1]).toMatch(/^.\*+$|^[^*]{2}\*+$/u);
+    }
+    const limited = await json(await api.request('/api/v1/query', { method: 'POST', role: 'analyst', body: { sql: 'SELECT * FROM range(20)', limit: 5 } }));
+    expect(limited.body).toMatchObject({ row_count: 5, truncated: true, rows: [[0], [1], [2], [3], [4]] });
+    for (const [who, bad, error] of [
+      ['steward', 'DELETE FROM run_log', 'query_refused'],
+      ['analyst', 'SELECT * FROM access_log', 'query_refused'],
+      ['analyst', "SELECT * FROM read_csv('/etc/passwd')", 'query_refused'],
+      ['steward', 'SELEC 1', 'query_invalid'],
+    ] as const) {
+      const r = await json(await api.request('/api/v1/query', { method: 'POST', role: who, body: { sql: bad } }));
+      expect({ sql: bad, status: r.status, error: r.body.error }).toEqual({ sql: bad, status: 400, error });
+    }
+    const noBody = await json(await api.request('/api/v1/query', { method: 'POST', role: 'analyst', body: { limit: 3 } }));
+    expect({ status: noBody.status, error: noBody.body.error }).toEqual({ status: 400, error: 'request_invalid' });
+  });
+
+  it("records every lookup and query in access_log with the token's name, channel api or console; a steward's audit lists them", async () => {
+    await api.request(`/api/v1/lookup/${rich.id}`, { role: 'analyst', headers: { 'x-onecode-channel': 'console' } });
+    const audit = await json(await api.request(`/api/v1/audit?code=${rich.alias15}`, { role: 'steward' }));
+    expect(audit.status).toBe(200);
+    expect(audit.body.code).toBe(rich.id);
+    const accesses = audit.body.accesses as Array<Record<string, unknown>>;
+    const seen = accesses.map((a) => `${a.who} ${a.role} ${a.channel} ${a.action} ${a.policy} ${a.matched}`);
+    expect(seen).toContain('sam-steward steward api lookup clear looked_up');
+    expect(seen).toContain('anna-analyst analyst api lookup mask looked_up');
+    expect(seen).toContain('anna-analyst analyst console lookup mask looked_up');
+    expect(seen).toContain('sam-steward steward api query clear shown'); // the steward's query showed the code in clear
+    // the audit itself is recorded, after the list it answered was read
+    const again = (await json(await api.request(`/api/v1/audit?code=${rich.id}`, { role: 'steward' }))).body.accesses as Array<Record<string, unknown>>;
+    expect(again.at(-1)).toMatchObject({ who: 'sam-steward', action: 'audit', code: rich.id, row_count: accesses.length });
+    const invalid = await json(await api.request('/api/v1/audit?code=nonsense', { role: 'steward' }));
+    expect({ status: invalid.status, error: invalid.body.error }).toEqual({ status: 400, error: 'code_invalid' });
+  });
+});
+
 describe('pipelines and runs', () => {
   it('lists every pipeline of the folder with its last run and last success', async () => {
     const { status, body } = await json(await api.request('/api/v1/pipelines', { role: 'analyst' }));
     expect(status).toBe(200);
     const pipelines = body.pipelines as Array<Record<string, any>>;
-    expect(pipelines.map((p) => p.name)).toEqual(sample.pipelines.map((p) => p.name));
+    expect(pipelines.map((p) => p.name)).toEqual(api.pipelines.map((p) => p.name));
     for (const p of pipelines) {
-      const source = sample.pipelines.find((s) => s.name === p.name)!;
+      const source = api.pipelines.find((s) => s.name === p.name)!;
       expect(p).toMatchObject({ system: source.system, entity: source.entity, connector: source.connector.kind, schedule: null, timezone: 'Asia/Shanghai' });
       expect(p.last_run).toMatchObject({ pipeline: p.name, status: 'succeeded', trigger: 'manual', run_no: expect.any(Number) });
       expect(p.last_run.rows_read).toBe(p.last_run.loaded + p.last_run.duplicates + p.last_run.quarantined);
@@ -163,8 +270,11 @@ describe('quarantine and flags', () => {
     for (const row of analyst.rows) for (const code of row.reason_codes) perReason.set(code, (perReason.get(code) ?? 0) + 1);
     expect(analyst.reasons).toEqual([...perReason].map(([reason_code, rows]) => ({ reason_code, rows })).sort((a, b) => b.rows - a.rows || a.reason_code.localeCompare(b.reason_code)));
 
+    // reasons' messages can quote a value: only a steward gets them
+    expect(analyst.rows.every((r: { reasons: Array<Record<string, unknown>> }) => r.reasons.length > 0 && r.reasons.every((x) => typeof x.code === 'string' && !('message' in x)))).toBe(true);
     const steward = (await json(await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=3', { role: 'steward' }))).body as Record<string, any>;
     expect(steward.rows).toHaveLength(3);
+    expect(steward.rows.every((r: { reasons: Array<Record<string, unknown>> }) => r.reasons.every((x) => typeof x.message === 'string'))).toBe(true);
     const raws = await readIndex(`SELECT line::INT AS line, raw FROM quarantine WHERE pipeline = 'accounting-staff' ORDER BY line LIMIT 3`);
     expect(steward.rows.map((r: Record<string, unknown>) => ({ line: r.line, raw: r.raw }))).toEqual(raws);
     expect(steward.rows.map((r: Record<string, unknown>) => r.line)).toEqual(analyst.rows.slice(0, 3).map((r: Record<string, unknown>) => r.line));
@@ -205,7 +315,7 @@ describe('outbox, push, status, health', () => {
     expect(status).toBe(200);
     const [golden] = await readIndex(`SELECT (SELECT count(*)::INT FROM persons) AS persons, (SELECT count(*)::INT FROM legal_persons) AS legal_persons`);
     expect(body).toMatchObject(golden!);
-    expect((body.records as unknown[]).length).toBe(sample.pipelines.length);
+    expect((body.records as unknown[]).length).toBe(api.pipelines.length);
     expect((body.recent_runs as Array<{ trigger: string }>).some((r) => r.trigger === 'api')).toBe(true);
   });
 
@@ -255,6 +365,9 @@ describe('the request log', () => {
     for (const token of Object.values(api.tokens)) expect(text).not.toContain(token);
     expect(text).not.toContain('limit=2');
     expect(text).not.toContain('no-such-pipeline');
+    expect(text).not.toContain(rich.id);
+    expect(text).not.toContain(rich.alias15);
+    expect(lines.some((l) => l.route === '/api/v1/lookup/:code')).toBe(true);
   });
 });
 

@@ -5,13 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectToIndex } from '../../src/index/open-index.ts';
-import { indexedSample, startApiServe, type ApiServe, type IndexedSample } from '../support/api-serve.ts';
+import { startApiServe, type ApiServe } from '../support/api-serve.ts';
+import { indexedSample } from '../support/indexed-sample.ts';
+import type { Workspace } from '../support/workspace.ts';
 
-let sample: IndexedSample;
+let sample: Workspace;
 let api: ApiServe;
 
 beforeAll(async () => {
-  sample = await indexedSample({ seed: 23 });
+  sample = await indexedSample(23);
   api = await startApiServe(sample);
 }, 300_000);
 
@@ -95,7 +97,7 @@ describe('/metrics', () => {
     const runs = await rows(`
       SELECT pipeline, rows_read::INT AS rows_read, loaded::INT AS loaded, quarantined::INT AS quarantined, epoch(ended_at) AS ended, epoch(ended_at - started_at) AS seconds
       FROM runs WHERE status = 'succeeded' ORDER BY pipeline`);
-    expect(runs.map((r) => r.pipeline)).toEqual(sample.pipelines.map((p) => p.name));
+    expect(runs.map((r) => r.pipeline)).toEqual(api.pipelines.map((p) => p.name));
     for (const run of runs) {
       const pipeline = { pipeline: run.pipeline as string };
       expect(value(m.get('onecode_pipeline_rows_read_total'), pipeline), run.pipeline).toBe(run.rows_read);

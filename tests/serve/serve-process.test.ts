@@ -75,13 +75,13 @@ describe('onecode serve', () => {
     const invalid = await onecode(['serve', '--pipelines', bad, '--db', path.join(dir, 'never.duckdb')], { cwd: dir, env: { KAFKA_BROKERS: '', ONECODE_LOG_LEVEL: 'silent' } });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/^onecode: .*bad-pipelines\/accounting-staff\.yaml:\d+: schedule: '0 25 \* \* \*' is not a cron expression/);
-    expect(invalid.stderr.split('\n')[1]).toMatch(/^onecode: no pipeline in .*bad-pipelines\/ has a valid schedule and KAFKA_BROKERS is not set: nothing to serve/);
+    expect(invalid.stderr.split('\n')[1]).toMatch(/^onecode: no pipeline in .*bad-pipelines\/ has a valid schedule, KAFKA_BROKERS is not set and there is no --http: nothing to serve/);
 
     const none = path.join(dir, 'no-schedules');
     await cp(path.join(REPO, 'pipelines'), none, { recursive: true });
     const idle = await onecode(['serve', '--pipelines', none, '--db', path.join(dir, 'never.duckdb')], { cwd: dir, env: { KAFKA_BROKERS: '', ONECODE_LOG_LEVEL: 'silent' } });
     expect(idle.code).toBe(2);
-    expect(idle.stderr).toMatch(/^onecode: no pipeline in .* has a schedule and KAFKA_BROKERS is not set: nothing to serve/);
+    expect(idle.stderr).toMatch(/^onecode: no pipeline in .* has a schedule, KAFKA_BROKERS is not set and there is no --http: nothing to serve/);
     expect(await exists(path.join(dir, 'never.duckdb'))).toBe(false);
   });
 

@@ -1,11 +1,9 @@
 /**
- * A real `onecode serve` with its HTTP API, in this test process, over an indexed sample: the
- * repository's pipelines, `generateSample` output, every pipeline run once into an index file,
- * then serve started on it with `http` on 127.0.0.1 port 0 and a token file holding one token per
- * role. Requests go over real HTTP (fetch).
+ * A real `onecode serve` with its HTTP API, in this test process, over an indexed sample
+ * (indexed-sample.ts: the repository's pipelines run once on the generated sample): serve takes
+ * the workspace's open index, with `http` on 127.0.0.1 port 0 and a token file holding one token
+ * per role. Requests go over real HTTP (fetch).
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -13,45 +11,16 @@ import { addToken, createTokenVerifier } from '../../src/access/tokens.ts';
 import type { Role } from '../../src/access/roles.ts';
 import { loadPipelineFolder } from '../../src/config/load-pipelines.ts';
 import type { KafkaSettings } from '../../src/cli/kafka-settings.ts';
-import { openIndex, type OpenIndex } from '../../src/index/open-index.ts';
+import type { OpenIndex } from '../../src/index/open-index.ts';
 import type { Logger } from '../../src/logger.ts';
-import { runPipeline } from '../../src/run/run-pipeline.ts';
-import { generateSample } from '../../src/sample/generate.ts';
 import { checkSchedules } from '../../src/serve/scheduled-pipelines.ts';
 import { startServe, type Serve } from '../../src/serve/serve.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import { REPO } from './workspace.ts';
+import type { Workspace } from './workspace.ts';
 
-/** A folder with the sample's exports, the repository's pipelines and an index of one run of each. */
-export interface IndexedSample {
-  dir: string;
-  /** The index file. */
-  db: string;
-  /** The pipelines folder (a copy of the repository's). */
-  pipelinesDir: string;
-  pipelines: Pipeline[];
-  dispose(): Promise<void>;
-}
-
-/** Generates the sample (seed `seed`) and runs every pipeline once (run date 2026-01-01); the index is closed after. */
-export async function indexedSample(options: { seed?: number } = {}): Promise<IndexedSample> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-api-'));
-  const pipelinesDir = path.join(dir, 'pipelines');
-  await cp(path.join(REPO, 'pipelines'), pipelinesDir, { recursive: true });
-  await generateSample({ outDir: path.join(dir, 'data/sample'), seed: options.seed ?? 11, scale: 1 });
-  const pipelines = await loadPipelineFolder(pipelinesDir);
-  const db = path.join(dir, 'index.duckdb');
-  const index = await openIndex(db);
-  try {
-    const logger = pino({ level: 'silent' });
-    for (const pipeline of pipelines) {
-      const run = await runPipeline({ index, pipeline, logger, runDate: '2026-01-01' });
-      if (run.status !== 'succeeded') throw new Error(`${pipeline.name}: the sample run failed (${run.errorCode})`);
-    }
-  } finally {
-    index.close();
-  }
-  return { dir, db, pipelinesDir, pipelines, dispose: () => rm(dir, { recursive: true, force: true }) };
+/** Where a workspace keeps its index file and its pipelines (tests/support/workspace.ts, indexed-sample.ts). */
+export function workspaceFiles(ws: Workspace): { db: string; pipelinesDir: string } {
+  return { db: path.join(ws.dir, 'index.duckdb'), pipelinesDir: path.join(ws.dir, 'pipelines') };
 }
 
 /** One token per role, and one of each name. */
@@ -64,6 +33,9 @@ export interface ApiServe {
   tokens: RoleTokens;
   tokensFile: string;
   serve: Serve;
+  /** The index file and the pipelines serve was given. */
+  db: string;
+  pipelines: Pipeline[];
   /** The index serve holds (tests read its committed state on connections of their own: connectToIndex). */
   index: OpenIndex;
   /** Every log line serve wrote, parsed. */
@@ -72,15 +44,18 @@ export interface ApiServe {
   logText(): string;
   /** `fetch(origin + path)` with the token of `role` (none when undefined) and extra headers. */
   request(pathAndQuery: string, options?: { role?: Role; token?: string; method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  /** Stops serve (which closes the index). */
   stop(): Promise<void>;
 }
 
 /**
- * Starts serve on `sample.db` with `http` on 127.0.0.1:0: every valid pipeline triggerable, the
- * scheduled ones (none in the repository's pipelines) on their schedules.
+ * Starts serve on the workspace's index (open for writing; serve closes it when it stops) with
+ * `http` on 127.0.0.1:0: every valid pipeline of its folder triggerable, the scheduled ones (none
+ * in the repository's pipelines) on their schedules. The token file is written in the workspace.
  */
-export async function startApiServe(sample: IndexedSample, options: { kafka?: KafkaSettings; env?: NodeJS.ProcessEnv; consoleDir?: string } = {}): Promise<ApiServe> {
-  const tokensFile = path.join(sample.dir, `tokens-${Math.random().toString(36).slice(2)}.json`);
+export async function startApiServe(ws: Workspace, options: { kafka?: KafkaSettings; env?: NodeJS.ProcessEnv; consoleDir?: string } = {}): Promise<ApiServe> {
+  const { db, pipelinesDir } = workspaceFiles(ws);
+  const tokensFile = path.join(ws.dir, `tokens-${Math.random().toString(36).slice(2)}.json`);
   const tokens = {
     operator: await addToken(tokensFile, 'olga-operator', 'operator'),
     analyst: await addToken(tokensFile, 'anna-analyst', 'analyst'),
@@ -94,11 +69,11 @@ export async function startApiServe(sample: IndexedSample, options: { kafka?: Ka
     },
   });
   const logger: Logger = pino({ level: 'info', base: { app: 'onecode' } }, sink);
-  const index = await openIndex(sample.db);
-  const pipelines = await loadPipelineFolder(sample.pipelinesDir);
+  const index = ws.index;
+  const pipelines = await loadPipelineFolder(pipelinesDir);
   const serve = await startServe({
     index,
-    dbPath: sample.db,
+    dbPath: db,
     pipelines: checkSchedules(pipelines).scheduled,
     logger,
     ...(options.kafka ? { kafka: options.kafka, relayIntervalMs: 60_000 } : {}),
@@ -117,6 +92,8 @@ export async function startApiServe(sample: IndexedSample, options: { kafka?: Ka
     tokens,
     tokensFile,
     serve,
+    db,
+    pipelines,
     index,
     get logs() {
       return logText().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown> & { msg: string });

@@ -70,7 +70,11 @@ export async function consoleRoutes(app: FastifyInstance, dir: string = CONSOLE_
     summary,
     security: [],
     ...(params ? { params } : {}),
-    response: { 200: { type: 'string', description: 'the file' }, 404: ERROR_BODY },
+    response: {
+      200: { description: 'the file', content: Object.fromEntries([...new Set(Object.values(TYPES))].map((type) => [type.split(';')[0]!, { schema: { type: 'string' } }])) },
+      400: { ...ERROR_BODY, description: 'not a file name' },
+      404: { ...ERROR_BODY, description: 'no such file (or the console is not installed)' },
+    },
   });
 
   app.get('/', { config: { access: 'public' }, schema: schema('the web console (src/console/index.html)') }, async (_request, reply) => {

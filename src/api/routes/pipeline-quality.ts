@@ -1,11 +1,13 @@
 /**
  * What a pipeline's data looks like: `GET /api/v1/pipelines/{name}/quarantine` (the rows its
  * latest successful run quarantined, with reasons; the rows' text only for a role with
- * `read_quarantined_text`: it is source data, personal values and all) and
+ * `read_quarantined_text`: it is source data, personal values and all; the reasons' messages only
+ * under the `clear` policy, as the access guard shows reasons: they can quote a value) and
  * `GET /api/v1/pipelines/{name}/flags` (data-quality flags of its records).
  */
 import type { FastifyInstance } from 'fastify';
-import { hasRight } from '../../access/roles.ts';
+import { guardValue } from '../../access/guard-value.ts';
+import { hasRight, personalPolicyOf } from '../../access/roles.ts';
 import { resultRows } from '../../index/result-rows.ts';
 import { quoteLiteral } from '../../index/sql-text.ts';
 import { principalOf } from '../auth.ts';
@@ -21,9 +23,9 @@ const NAME_PARAMS = { type: 'object', required: ['name'], properties: { name: { 
 
 const REASON = {
   type: 'object',
-  required: ['code', 'message'],
+  required: ['code'],
   properties: { code: STRING, field: nullable(STRING), message: STRING },
-  description: 'a machine-readable reason (src/identifiers/reason-codes.ts); the message names no value',
+  description: 'a machine-readable reason (src/identifiers/reason-codes.ts); its message (which can quote a value) only for a steward',
 };
 
 const QUARANTINE = {
@@ -80,7 +82,9 @@ export function pipelineQualityRoutes(app: FastifyInstance, context: ApiContext)
       response: { 200: QUARANTINE, 400: ERROR_BODY, 404: ERROR_BODY, ...authErrors() },
     },
   }, async (request) => {
-    const withText = hasRight(principalOf(request).role, 'read_quarantined_text');
+    const { role } = principalOf(request);
+    const withText = hasRight(role, 'read_quarantined_text');
+    const policy = personalPolicyOf(role, context.env);
     const name = quoteLiteral(request.params.name);
     return context.reads.withConnection(async (c) => {
       await knownPipeline(context, c, request.params.name);
@@ -100,7 +104,7 @@ export function pipelineQualityRoutes(app: FastifyInstance, context: ApiContext)
         run_no: Number(latest!.run_no),
         total,
         reasons,
-        rows: rows.map((r) => ({ ...r, reasons: JSON.parse(String(r.reasons)) as unknown })),
+        rows: rows.map((r) => ({ ...r, reasons: guardValue(JSON.parse(String(r.reasons)), 'reasons', policy) })),
       };
     });
   });

@@ -34,7 +34,7 @@ export function serviceRoutes(app: FastifyInstance, context: ApiContext, metrics
     schema: {
       tags: ['service'],
       summary: 'Prometheus metrics (text exposition format 0.0.4): pipelines, runs, outbox, push lag, HTTP (src/api/metrics.ts)',
-      response: { 200: { type: 'string', description: 'text/plain; version=0.0.4' }, ...authErrors() },
+      response: { 200: { description: 'the metrics', content: { 'text/plain': { schema: { type: 'string', description: 'text/plain; version=0.0.4; charset=utf-8' } } } }, ...authErrors() },
     },
   }, async (_request, reply) => {
     const text = await context.reads.withConnection((c) => metrics.scrape(c, context.operations.jobsWaiting()));

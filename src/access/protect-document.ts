@@ -1,0 +1,163 @@
+/**
+ * The guard of a lookup document (src/index/lookup.ts LookupDocument): every personal value in
+ * it under an exit policy, and the codes it shows. One walk over the document, driven by
+ * {@link documentRule}, a table of which keys hold what in which part of the document; the kinds
+ * come from personal-values.ts (the same table the analysts' SQL views use), the values are
+ * changed by guard-value.ts.
+ *
+ * Under any policy but `clear`, a key the table does not list is left out: a field added to the
+ * document later is not shown until it is listed (fail closed; tests/access list every key).
+ */
+import type { LookupDocument } from '../index/lookup.ts';
+import type { ExitPolicy } from '../protect/policy.ts';
+import { guardValue, isLegalPersonCode, LEFT_OUT } from './guard-value.ts';
+import {
+  ALIAS_FIELD_KINDS, aliasSubject, CODE_KINDS, GOLDEN_CODE_KIND, GOLDEN_FIELD_KINDS, GOLDEN_NAME_KIND, PERSON_CODE_KINDS, RECORD_FIELD_KINDS,
+  type Subject, type ValueKind,
+} from './personal-values.ts';
+
+/** How a part of the document is guarded. */
+type Rule =
+  /** a value of this kind */
+  | ValueKind
+  /** an object: the rule of each key; a key not listed is left out */
+  | { readonly fields: Readonly<Record<string, Rule>> }
+  /** an object keyed by names (lineage: field → where its value comes from): the rule of each name */
+  | { readonly entries: (name: string) => Rule }
+  /** a list: the rule of each item */
+  | { readonly each: Rule }
+  /** an object whose rule depends on its own content (a record on its subject) */
+  | { readonly pick: (value: Record<string, unknown>) => Rule };
+
+const fieldsOf = (kinds: Readonly<Record<string, ValueKind>>): Rule => ({ fields: kinds });
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The subject of a source record: its entity's, and for a business record (`entity: record`) its
+ * one code's: a legal person's when the code reads as a USCC only, else a person's.
+ */
+function recordSubject(record: Record<string, unknown>): Subject {
+  if (record.entity === 'legal_person') return 'legal_person';
+  if (record.entity === 'person') return 'person';
+  return typeof record.one_code === 'string' && isLegalPersonCode(record.one_code) ? 'legal_person' : 'person';
+}
+
+const RECORD: Rule = { pick: (r) => fieldsOf(RECORD_FIELD_KINDS[recordSubject(r)]) };
+const ALIAS: Rule = { pick: (a) => fieldsOf(ALIAS_FIELD_KINDS[aliasSubject(a.alias_kind)]) };
+const PARTY: Rule = {
+  pick: (p) => {
+    const s: Subject = p.entity === 'legal_person' ? 'legal_person' : 'person';
+    return { fields: { entity: 'clear', code: GOLDEN_CODE_KIND[s], name: GOLDEN_NAME_KIND[s], in_index: 'clear' } };
+  },
+};
+const PARTY_LIST: Rule = { fields: { total: 'clear', items: { each: PARTY } } };
+/** Lineage of a golden record of `s`: per field, its value of that field's kind and the supplying record's source key. */
+const lineageOf = (s: Subject): Rule => ({
+  entries: (field) => ({
+    fields: {
+      value: GOLDEN_FIELD_KINDS[s][field] ?? 'withheld', source: 'clear', system: 'clear', pipeline: 'clear',
+      source_key: RECORD_FIELD_KINDS[s].source_key!, run_id: 'clear', rule: 'clear',
+    },
+  }),
+});
+
+/** The rule of a whole document: its subject is the looked-up code's (a person's for a resident identity number). */
+function documentRule(doc: LookupDocument): Rule {
+  const s: Subject = PERSON_CODE_KINDS.has(doc.identifier.kind) ? 'person' : 'legal_person';
+  const alias = ALIAS_FIELD_KINDS[s].alias!;
+  return {
+    fields: {
+      code: GOLDEN_CODE_KIND[s],
+      alias,
+      identifier: { fields: { kind: 'clear', status: 'clear', reasons: 'reasons', subtype: 'clear', alias } },
+      person: fieldsOf(GOLDEN_FIELD_KINDS.person),
+      legal_person: fieldsOf(GOLDEN_FIELD_KINDS.legal_person),
+      records: { each: RECORD },
+      lineage: { fields: { person: lineageOf('person'), legal_person: lineageOf('legal_person') } },
+      relations: { fields: { employer: PARTY, legal_representative_of: PARTY_LIST, legal_representative: PARTY, employees: PARTY_LIST } },
+      referenced_by: { each: RECORD },
+      aliases: { each: ALIAS },
+      unlinked: { each: RECORD },
+      ambiguous: { each: 'uscc' },
+      systems: 'clear',
+    },
+  };
+}
+
+/** What a walk does with each value, and with each key no rule lists (its path, `records.0.x`). */
+interface Visitor {
+  value(value: unknown, kind: ValueKind): unknown;
+  unlisted?(path: string): void;
+}
+
+/** The value under `rule`, each value through the visitor; {@link LEFT_OUT} for what goes. */
+function walk(value: unknown, rule: Rule, visitor: Visitor, path: string): unknown {
+  if (typeof rule === 'string') return visitor.value(value, rule);
+  if (value === null || value === undefined) return value;
+  if ('pick' in rule) return isObject(value) ? walk(value, rule.pick(value), visitor, path) : LEFT_OUT;
+  if ('each' in rule) {
+    if (!Array.isArray(value)) return LEFT_OUT;
+    return value.map((item, i) => walk(item, rule.each, visitor, `${path}.${i}`)).filter((item) => item !== LEFT_OUT);
+  }
+  if (!isObject(value)) return LEFT_OUT;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const itemRule = 'fields' in rule ? rule.fields[key] : rule.entries(key);
+    const at = path === '' ? key : `${path}.${key}`;
+    if (itemRule === undefined) {
+      visitor.unlisted?.(at);
+      continue;
+    }
+    const shown = walk(item, itemRule, visitor, at);
+    if (shown !== LEFT_OUT) out[key] = shown;
+  }
+  return out;
+}
+
+/**
+ * The document as it may leave under `policy`: every personal value masked, pseudonymised or
+ * dropped (personal-values.ts says which and of what kind):
+ * - the golden person's `id_number`, `name`, `phone`, `birth_date`; a golden legal person's
+ *   `legal_representative` and `legal_representative_id_number` (its own name, USCC and
+ *   registered address are not personal);
+ * - each record's `one_code`, `source_key`, and under any policy but `clear` no `payload` (the
+ *   source columns as loaded, which onecode cannot tell personal or not) and `flags` without
+ *   their messages (a message may quote the value it is about), by the record's subject;
+ * - lineage values by field, relations' codes and names of persons, `referenced_by`, `aliases`
+ *   (a 15-digit resident identity number is personal), `unlinked`;
+ * - the top-level `code`, `alias` and `identifier.alias` when the code is a person's, and the
+ *   messages of `identifier.reasons`.
+ * Under `mask` a person's code shows its masked form, under `pseudonymise` its pseudonym (the same
+ * as in an analyst's query of `persons`, so they join). `drop` removes those keys altogether (the
+ * result then lacks keys its type names). `clear` returns `doc` itself.
+ * @param key the pseudonymisation key, needed for `pseudonymise`.
+ * @throws RangeError for `pseudonymise` without a key.
+ */
+export function protectLookupDocument(doc: LookupDocument, policy: ExitPolicy, key?: Buffer): LookupDocument {
+  if (policy === 'clear') return doc;
+  if (policy === 'pseudonymise' && key === undefined) throw new RangeError('pseudonymise needs a key (ONECODE_PSEUDONYM_KEY_FILE)');
+  return walk(doc, documentRule(doc), { value: (value, kind) => guardValue(value, kind, policy, key) }, '') as LookupDocument;
+}
+
+/**
+ * Every code the document shows, once each, in the order met: the looked-up code and its alias,
+ * the golden records' codes (the legal representative's ID number, the employer's USCC), every
+ * record's one code, the relations' codes, the aliases. For access_log.codes.
+ */
+export function codesInDocument(doc: LookupDocument): string[] {
+  const codes = new Set<string>();
+  walk(doc, documentRule(doc), {
+    value: (value, kind) => {
+      if (CODE_KINDS.has(kind) && typeof value === 'string' && value !== '') codes.add(value);
+      return value;
+    },
+  }, '');
+  return [...codes];
+}
+
+/** Paths of the keys of `doc` that no rule lists (left out under any policy but clear); for tests and reviews. */
+export function unlistedPaths(doc: LookupDocument): string[] {
+  const paths: string[] = [];
+  walk(doc, documentRule(doc), { value: (value) => value, unlisted: (path) => paths.push(path) }, '');
+  return paths;
+}

@@ -1,0 +1,156 @@
+/**
+ * Issue 10: a lookup by someone with a role. An analyst's document shows no clear value of the
+ * person anywhere (every value of the steward's document, scanned for in the analyst's text), in
+ * the documented mask patterns; a pseudonymised document joins with an analyst's SQL; every
+ * lookup is recorded, with the codes the document is about; an operator is refused before the
+ * index is touched.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codesInDocument, protectLookupDocument, unlistedPaths } from '../../src/access/protect-document.ts';
+import { lookupAs } from '../../src/access/protected-lookup.ts';
+import { queryAs } from '../../src/access/protected-query.ts';
+import { lookupCode, type LookupDocument } from '../../src/index/lookup.ts';
+import { pseudonymise } from '../../src/protect/pseudonymise.ts';
+import { indexedSample, richPerson } from '../support/indexed-sample.ts';
+import type { Workspace } from '../support/workspace.ts';
+
+const RUN_DATE = '2026-01-01';
+const KEY = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
+const analyst = { name: 'alice', role: 'analyst', channel: 'api' } as const;
+const steward = { name: 'sam', role: 'steward', channel: 'console' } as const;
+const PSEUDONYMISE = { ONECODE_ANALYST_POLICY: 'pseudonymise' };
+
+let ws: Workspace;
+let person: { id: string; alias15: string; uscc: string };
+beforeAll(async () => {
+  ws = await indexedSample();
+  person = await richPerson(ws);
+});
+afterAll(() => ws.dispose());
+
+/** The sample's source columns holding a person's own values (pipelines/*.yaml). */
+const PERSON_COLUMNS = ['身份证号', '姓名', '手机号', '出生日期', '法定代表人', '法定代表人身份证号', 'legal_rep'];
+
+/**
+ * The clear values of the person in a steward's document: its codes, name, phone and birth
+ * date, its records' source keys, and the values of its own columns in every source row that
+ * names it (as written there: dirty forms included).
+ */
+function clearValuesOf(doc: LookupDocument): string[] {
+  const p = doc.person!;
+  const payloads = [...doc.records, ...doc.referenced_by].map((r) => r.payload as Record<string, unknown>);
+  const values = [
+    p.id_number, p.name, p.phone, p.birth_date, doc.identifier.alias, ...doc.aliases.map((a) => a.alias),
+    ...doc.records.map((r) => r.source_key),
+    ...payloads.flatMap((payload) => PERSON_COLUMNS.map((column) => payload[column])),
+  ];
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.trim().length >= 2))];
+}
+
+describe('lookupAs', () => {
+  it('a steward sees the document of onecode lookup, in clear; every key of it is in the guard table', async () => {
+    const doc = await lookupAs(ws.index.connection, person.id, steward, { runDate: RUN_DATE });
+    expect(doc).toEqual(await lookupCode(ws.index.connection, person.id, RUN_DATE));
+    expect(unlistedPaths(doc!)).toEqual([]);
+    for (const input of [person.uscc, person.alias15, person.uscc.slice(8, 16) + '-' + person.uscc[16]]) {
+      expect(unlistedPaths((await lookupCode(ws.index.connection, input, RUN_DATE))!), input).toEqual([]);
+    }
+  });
+
+  it('an analyst sees no clear value of the person anywhere in the document, and the documented masks', async () => {
+    const clear = (await lookupAs(ws.index.connection, person.id, steward, { runDate: RUN_DATE }))!;
+    const values = clearValuesOf(clear);
+    expect(values).toEqual(expect.arrayContaining([person.id, person.alias15, clear.person!.name, clear.person!.phone]));
+    expect(values.length).toBeGreaterThan(5);
+    for (const input of [person.id, person.alias15]) {
+      const doc = (await lookupAs(ws.index.connection, input, analyst, { runDate: RUN_DATE }))!;
+      const text = JSON.stringify(doc);
+      expect(values.filter((v) => text.includes(v.trim())), input).toEqual([]);
+      expect(text, 'a mobile number').not.toMatch(/(?<!\d)1\d{10}(?!\d)/);
+      const p = doc.person!;
+      expect(doc.code).toBe(`${person.id.slice(0, 6)}${'*'.repeat(11)}${person.id[17]}`);
+      expect(p.id_number).toBe(doc.code);
+      expect(p.name).toBe(`${String(clear.person!.name)[0]}${'*'.repeat([...String(clear.person!.name)].length - 1)}`);
+      expect(p.phone).toMatch(/^1\d{2}\*{4}\d{4}$/);
+      expect(p.birth_date).toBe(`${String(clear.person!.birth_date).slice(0, 4)}-**-**`);
+      // not personal: the employer, the legal person represented (its name and USCC)
+      expect(p.employer_uscc).toBe(clear.person!.employer_uscc);
+      expect(doc.relations.legal_representative_of!.items.map((i) => i.code)).toContain(person.uscc);
+      for (const r of doc.records) {
+        expect(r).not.toHaveProperty('payload');
+        expect(String(r.source_key)).toMatch(/^\*+$/);
+        for (const flag of (r.flags as Array<Record<string, unknown>> | null) ?? []) expect(Object.keys(flag).sort()).toEqual(['code', 'field']);
+      }
+      expect(doc.lineage.person!.name!.value).toBe(p.name);
+      expect(doc.aliases.map((a) => a.alias)).toEqual([`${'*'.repeat(15)}`]);
+    }
+    const byAlias = (await lookupAs(ws.index.connection, person.alias15, analyst, { runDate: RUN_DATE }))!;
+    expect(byAlias.identifier.alias).toBe('*'.repeat(15));
+  });
+
+  it("an analyst's lookup of a legal person shows its name, USCC and address, and masks its representative", async () => {
+    const clear = (await lookupAs(ws.index.connection, person.uscc, steward, { runDate: RUN_DATE }))!;
+    const doc = (await lookupAs(ws.index.connection, person.uscc, analyst, { runDate: RUN_DATE }))!;
+    expect(doc.code).toBe(person.uscc);
+    const { legal_representative, legal_representative_id_number, ...rest } = doc.legal_person!;
+    const { legal_representative: rep, legal_representative_id_number: repId, ...clearRest } = clear.legal_person!;
+    expect(rest).toEqual(clearRest);
+    expect(clearRest.address).toBeTruthy();
+    expect(legal_representative).toBe(`${String(rep)[0]}${'*'.repeat([...String(rep)].length - 1)}`);
+    expect(legal_representative_id_number).toBe(`${person.id.slice(0, 6)}${'*'.repeat(11)}${person.id[17]}`);
+    expect(repId).toBe(person.id);
+    expect(doc.relations.legal_representative).toEqual({ entity: 'person', code: legal_representative_id_number, name: expect.stringMatching(/^\S\*+$/), in_index: true });
+    // the legal person's own records keep their source keys (a USCC, a supplier number)
+    expect(doc.records.map((r) => r.source_key)).toEqual(clear.records.map((r) => r.source_key));
+    expect(JSON.stringify(doc)).not.toContain(person.id);
+  });
+
+  it('pseudonymised: the same pseudonym in the lookup and in an analyst query of persons, which joins', async () => {
+    const doc = (await lookupAs(ws.index.connection, person.id, analyst, { runDate: RUN_DATE, key: KEY, env: PSEUDONYMISE }))!;
+    expect(doc.code).toBe(pseudonymise(person.id, KEY));
+    expect(doc.person!.name).toMatch(/^p_[0-9a-f]{32}$/);
+    const q = await queryAs(ws.index.connection, `
+      SELECT p.id_number, p.name, l.uscc FROM persons p JOIN legal_persons l ON l.legal_representative_id_number = p.id_number
+      WHERE p.id_number = '${doc.code}'`, analyst, { key: KEY, env: PSEUDONYMISE });
+    expect(q.rows).toContainEqual([doc.code, doc.person!.name, person.uscc]);
+    const legal = (await lookupAs(ws.index.connection, person.uscc, analyst, { runDate: RUN_DATE, key: KEY, env: PSEUDONYMISE }))!;
+    expect(legal.legal_person!.legal_representative_id_number).toBe(doc.code);
+    await expect(lookupAs(ws.index.connection, person.id, analyst, { runDate: RUN_DATE, env: PSEUDONYMISE })).rejects.toMatchObject({ code: 'pseudonym_key_unset' });
+  });
+
+  it('records every lookup: who, role, channel, the one code, the records, the policy, the codes shown; invalid and unknown codes too', async () => {
+    const c = ws.index.connection;
+    const before = Number((await ws.rows('SELECT max(access_no) AS n FROM access_log'))[0]!.n ?? 0);
+    const doc = (await lookupAs(c, person.alias15, analyst, { runDate: RUN_DATE }))!;
+    expect(await lookupAs(c, '350102198503171238', analyst, { runDate: RUN_DATE })).toBeNull(); // a wrong check character
+    const unknown = (await lookupAs(c, '11010519491231002X', steward, { runDate: RUN_DATE }))!;
+    expect(unknown.systems).toEqual([]);
+    const rows = await ws.rows(`SELECT who, role, channel, action, code, query, row_count::INT AS row_count, policy, codes, outcome FROM access_log WHERE access_no > ${before} ORDER BY access_no`);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ who: 'alice', role: 'analyst', channel: 'api', action: 'lookup', code: person.id, query: null, row_count: doc.records.length, policy: 'mask', outcome: 'ok' });
+    expect(rows[0]!.codes).toEqual(expect.arrayContaining([person.id, person.alias15, person.uscc]));
+    expect(rows[1]).toMatchObject({ who: 'alice', code: null, row_count: 0, codes: [], outcome: 'failed' });
+    expect(JSON.stringify(rows[1])).not.toContain('350102198503171238');
+    expect(rows[2]).toMatchObject({ who: 'sam', channel: 'console', code: '11010519491231002X', policy: 'clear', outcome: 'not_found' });
+  });
+
+  it('an operator is refused before the index is touched, and nothing is recorded', async () => {
+    const count = async () => Number((await ws.rows('SELECT count(*) AS n FROM access_log'))[0]!.n);
+    const before = await count();
+    await expect(lookupAs(ws.index.connection, person.id, { name: 'ops', role: 'operator', channel: 'api' }, { runDate: RUN_DATE })).rejects.toMatchObject({ code: 'forbidden' });
+    expect(await count()).toBe(before);
+  });
+
+  it('codesInDocument lists the code, its alias and related parties once each; drop removes every personal key', async () => {
+    const doc = (await lookupCode(ws.index.connection, person.id, RUN_DATE))!;
+    const codes = codesInDocument(doc);
+    expect(codes[0]).toBe(person.id);
+    expect(codes).toEqual([...new Set(codes)]);
+    expect(codes).toEqual(expect.arrayContaining([person.alias15, person.uscc, String(doc.person!.employer_uscc)]));
+    const dropped = protectLookupDocument(doc, 'drop');
+    expect(dropped).not.toHaveProperty('code');
+    expect(Object.keys(dropped.person!).sort()).toEqual(['changed_run_id', 'employer_name', 'employer_uscc', 'region_code', 'sex']);
+    expect(dropped.records.every((r) => !('one_code' in r) && !('source_key' in r) && !('payload' in r))).toBe(true);
+    expect(protectLookupDocument(doc, 'clear')).toBe(doc);
+  });
+});
