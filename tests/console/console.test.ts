@@ -102,6 +102,8 @@ describe('web console', () => {
     expect(text).toContain(maskedId);
     expect(text).toContain(`${[...person.name][0]}${'*'.repeat([...person.name].length - 1)}`);
     expect(text).toContain('Policy mask (role analyst)');
+    // The rows as loaded are a steward's only: the page says so rather than showing empty tables.
+    expect(text).toContain('The source columns (the rows as loaded) are withheld under policy mask');
     const found = /^Found in (\d+) system\(s\)\.$/.exec((await page.locator('#lookup-status').textContent()) ?? '');
     expect(Number(found?.[1])).toBeGreaterThanOrEqual(person.systems);
     for (const heading of ['Golden person', 'Conflicts', 'Records by system', 'Relations', 'Aliases']) {
@@ -131,6 +133,9 @@ describe('web console', () => {
     // The aliases list the old number, and the systems are those of the records.
     expect(await lookup.locator('section', { has: page.getByRole('heading', { name: /Aliases/ }) }).innerText()).toContain(person.old);
     expect(await lookup.locator('section.system').count()).toBeGreaterThanOrEqual(person.systems);
+    // A steward sees the systems' own columns, and the conflicts worked out from them.
+    expect(await lookup.locator('table.records th').allInnerTexts()).toContain('姓名');
+    expect(await lookup.innerText()).toContain('Compared here: source columns of the same name');
 
     const audit = await site.api.request(`/api/v1/audit?code=${person.code}`, { role: 'steward' });
     expect(audit.status).toBe(200);

@@ -6,8 +6,9 @@
  */
 import type { Role } from '../../src/access/roles.ts';
 import { readTokenFile } from '../../src/access/tokens.ts';
-import { openIndex } from '../../src/index/open-index.ts';
-import { indexedSample, startApiServe, type ApiServe } from './api-serve.ts';
+import { startApiServe, type ApiServe } from './api-serve.ts';
+import { indexedSample, richPerson } from './indexed-sample.ts';
+import type { Workspace } from './workspace.ts';
 
 /** A person of the sample index known to several systems and through a 15-digit alias. */
 export interface SamplePerson {
@@ -34,29 +35,24 @@ export interface ConsoleSite {
 }
 
 /**
- * The sample person the console test looks up, picked from the index (never hard-coded): one
- * with a 15-digit alias, a name of two characters or more, in the most systems.
+ * The sample person the console test looks up, picked from the index (never hard-coded):
+ * indexed-sample.ts richPerson, known by a 15-digit alias, with an employer, a phone and a legal
+ * person they represent.
  */
-async function pickPerson(db: string): Promise<SamplePerson> {
-  const index = await openIndex(db);
-  try {
-    const rows = (await index.connection.runAndReadAll(`
-      SELECT a.code, a.alias AS old, p.name, p.phone, (SELECT count(DISTINCT system) FROM records r WHERE r.one_code = a.code)::INT AS systems
-      FROM aliases a JOIN persons p ON p.id_number = a.code
-      WHERE a.alias_kind = 'resident_id_15' AND length(p.name) >= 2
-      ORDER BY systems DESC, a.code LIMIT 1`)).getRowObjectsJson() as unknown as SamplePerson[];
-    if (rows.length === 0) throw new Error('the sample index holds no person with a 15-digit alias');
-    return rows[0]!;
-  } finally {
-    index.close();
-  }
+async function pickPerson(ws: Workspace): Promise<SamplePerson> {
+  const { id } = await richPerson(ws);
+  const [row] = await ws.rows(`
+    SELECT p.id_number AS code, a.alias AS old, p.name, p.phone, (SELECT count(DISTINCT system) FROM records r WHERE r.one_code = p.id_number)::INT AS systems
+    FROM persons p JOIN aliases a ON a.code = p.id_number AND a.alias_kind = 'resident_id_15'
+    WHERE p.id_number = '${id}'`);
+  return row as unknown as SamplePerson;
 }
 
 /** Generates and indexes the sample (seed `seed`), then starts serve with its HTTP API on it. */
 export async function startConsoleSite(options: { seed?: number } = {}): Promise<ConsoleSite> {
-  const sample = await indexedSample({ seed: options.seed ?? 10 });
+  const sample = await indexedSample(options.seed ?? 1);
   try {
-    const person = await pickPerson(sample.db);
+    const person = await pickPerson(sample);
     const api = await startApiServe(sample);
     const entries = await readTokenFile(api.tokensFile);
     const nameOf = (role: Role) => entries.find((e) => e.role === role)!.name;
