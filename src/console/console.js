@@ -289,7 +289,7 @@ function identitySection(doc) {
       ...(doc.alias ? /** @type {Array<[Child, Child]>} */ ([[label('Looked up as', '输入的代码'), el('code', {}, text(doc.alias))]]) : []),
       [label('Systems', '系统'), (doc.systems ?? []).length ? doc.systems.join('、') : '—'],
     ]),
-    (id.reasons ?? []).length ? el('ul', { class: 'reasons' }, id.reasons.map((/** @type {any} */ r) => el('li', {}, el('code', {}, text(r.code)), ' ', text(r.message)))) : null,
+    (id.reasons ?? []).length ? el('ul', { class: 'reasons' }, id.reasons.map((/** @type {any} */ r) => el('li', {}, el('code', {}, text(r.code)), r.message ? ` ${r.message}` : ''))) : null,
     (doc.ambiguous ?? []).length ? el('p', { class: 'warning' }, 'This legacy code resolves to several codes, so it links to none: ', doc.ambiguous.map((/** @type {unknown} */ c) => [codeLink(c), ' '])) : null);
 }
 
@@ -330,6 +330,10 @@ function conflictsSection(doc) {
         : table([['field', label('Field', '字段')], ['value', label('Value', '值')], ['system', label('System', '系统')], ['source_key', label('Source key', '源主键')], ['changed_run_id', label('Run', '批次')]],
           doc.conflicts, { cell: (row, k) => (k === 'field' ? fieldLabel(String(row.field)) : text(row[k])) }));
   }
+  if ((doc.records ?? []).length > 0 && !doc.records.some((/** @type {any} */ r) => 'payload' in r)) {
+    return el('section', { 'aria-labelledby': 'h-conflicts' }, heading,
+      el('p', { class: 'muted' }, `Not shown: conflicts are read from the systems' source columns, which are withheld under policy ${me?.policy}.`));
+  }
   const forms = new Set([doc.code, doc.alias, ...(doc.aliases ?? []).map((/** @type {any} */ a) => a.alias)].filter(Boolean));
   /** @type {Map<string, Map<string, Set<string>>>} column → system → values */
   const columns = new Map();
@@ -366,6 +370,7 @@ function recordsSection(en, zh, records, id) {
   return el('section', { 'aria-labelledby': `h-${id}` },
     el('h3', { id: `h-${id}` }, label(en, zh), ` (${records.length})`),
     records.length === 0 ? el('p', {}, 'None.') : null,
+    records.length > 0 && !records.some((r) => 'payload' in r) ? el('p', { class: 'muted' }, `The source columns (the rows as loaded) are withheld under policy ${me?.policy}: only a steward sees them.`) : null,
     [...bySystem].map(([system, rows]) => {
       const payloadColumns = [...new Set(rows.flatMap((/** @type {any} */ r) => Object.keys(r.payload ?? {})))];
       /** @type {Array<[string, Child]>} */
@@ -378,7 +383,7 @@ function recordsSection(en, zh, records, id) {
           cell: (row, k) => {
             if (k.startsWith('payload:')) return text(/** @type {any} */ (row.payload)?.[k.slice(8)]);
             if (k === 'code_status') return [text(row.code_status), row.linked_via ? ` via ${row.linked_via}` : ''];
-            if (k === 'flags') return Array.isArray(row.flags) && row.flags.length ? el('ul', { class: 'flags' }, row.flags.map((/** @type {any} */ f) => el('li', { title: text(f.message) }, el('code', {}, text(f.code)), f.field ? ` (${f.field})` : ''))) : '—';
+            if (k === 'flags') return Array.isArray(row.flags) && row.flags.length ? el('ul', { class: 'flags' }, row.flags.map((/** @type {any} */ f) => el('li', { title: f.message }, el('code', {}, text(f.code)), f.field ? ` (${f.field})` : ''))) : '—';
             if (k === 'runs') return `${text(row.first_run_id)} → ${text(row.changed_run_id)}`;
             return text(row[k]);
           },
