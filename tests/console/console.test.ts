@@ -177,8 +177,15 @@ describe('web console', () => {
       expect(await section.locator('table.runs tbody tr').count(), name).toBeGreaterThanOrEqual(1);
       expect(await section.locator('table.runs tbody tr').first().locator('td').nth(2).innerText()).toBe('succeeded');
       expect(await section.locator('figure.chart').count()).toBe(3);
-      // The dispositions chart draws the first run's loaded rows.
-      expect(await section.locator('figure.chart').first().locator('rect.d-loaded').count()).toBeGreaterThanOrEqual(1);
+      // The dispositions chart draws the run's loaded rows; the reasons and flags charts name what the API counts.
+      const charts = section.locator('figure.chart');
+      expect(await charts.nth(0).locator('rect.d-loaded').count()).toBeGreaterThanOrEqual(1);
+      const { runs } = (await (await site.api.request(`/api/v1/pipelines/${name}/runs?limit=20`, { role: 'analyst' })).json()) as { runs: Array<{ reason_summary: Record<string, unknown> | null }> };
+      const reasons = new Set(runs.flatMap((r) => Object.keys(r.reason_summary ?? {})));
+      expect(new Set(await charts.nth(1).locator('ul.legend li').allInnerTexts()), name).toEqual(reasons);
+      const { flags } = (await (await site.api.request(`/api/v1/pipelines/${name}/flags`, { role: 'analyst' })).json()) as { flags: Array<{ flag: string }> };
+      expect(new Set(await charts.nth(2).locator('ul.legend li').allInnerTexts()), name).toEqual(new Set(flags.map((f) => f.flag)));
+      expect(reasons.size + flags.length, name).toBeGreaterThan(0);
     }
     expect(await page.locator('button.run-now').count()).toBe(0);
     expectNoProblems(page);
