@@ -15,7 +15,7 @@
  * Every value reaches the page through textContent or setAttribute (the `el` / `svg` builders
  * below), never through innerHTML, so data cannot become markup; the page runs under
  * Content-Security-Policy `default-src 'self'` (no inline script or style).
- * The HTTP API is described in docs/api.md and /openapi.json.
+ * The HTTP API is described by /openapi.json on the same server.
  */
 
 const TOKEN_KEY = 'onecode.token';
