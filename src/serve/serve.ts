@@ -1,8 +1,9 @@
 /**
  * `onecode serve`: runs the scheduled pipelines on their cron schedules, relays the outbox to Kafka
- * when brokers are configured, keeps a read-only snapshot of the index for analysts and, with
- * `http`, serves the HTTP API and the web console (src/api/), all on one open index (DuckDB: one
- * writing process per file).
+ * when brokers are configured and, with `http`, serves the HTTP API and the web console (src/api/),
+ * all on one open index (DuckDB: one writing process per file). It keeps a state file beside the
+ * index for the CLI (serve-files.ts): with `http` the API's address and owner tokens, through
+ * which the CLI's commands reach serve; without it a read-only snapshot of the index.
  *
  * Runs, pushes and snapshots take turns on the index (job-queue.ts): pipelines run one at a time,
  * each in its own transaction, recorded in `runs` with trigger `schedule`, or `api` when started
@@ -12,6 +13,7 @@
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import type { TokenVerifier } from '../access/tokens.ts';
 import { originOf, type ListenAddress } from '../api/listen-address.ts';
+import { ownerPrincipalName, withOwnerTokens } from '../api/owner-tokens.ts';
 import { createReadPool } from '../api/read-pool.ts';
 import { createApiServer } from '../api/server.ts';
 import { ConfigError, OnecodeError } from '../errors.ts';
@@ -24,8 +26,8 @@ import { createJobQueue, JobCancelledError } from './job-queue.ts';
 import { startScheduler, type AttemptOutcome } from './pipeline-scheduler.ts';
 import { startRelayLoop, type RelayLoop } from './relay-loop.ts';
 import type { ScheduledPipeline } from './scheduled-pipelines.ts';
-import { removeServeFiles } from './serve-files.ts';
-import { createSnapshotter } from './snapshotter.ts';
+import { createServeStateFile, newOwnerToken, removeServeFiles } from './serve-files.ts';
+import { createSnapshotter, type Snapshotter } from './snapshotter.ts';
 
 /** Options of {@link startServe}. */
 export interface ServeOptions {
@@ -82,7 +84,11 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   const logger = options.logger.child({ component: 'serve' });
   const { index, dbPath } = options;
   const queue = createJobQueue();
-  const snapshots = createSnapshotter({ queue, connection: index.connection, dbPath, logger: options.logger, minIntervalMs: options.snapshotIntervalMs ?? 0 });
+  const stateFile = createServeStateFile(dbPath);
+  // With the HTTP API the CLI reads the live index through it: no snapshot is kept (serve-files.ts).
+  const snapshots: Snapshotter = options.http
+    ? { request: async () => undefined }
+    : createSnapshotter({ queue, connection: index.connection, dbPath, logger: options.logger, minIntervalMs: options.snapshotIntervalMs ?? 0, stateFile });
   await snapshots.request();
 
   let relay: RelayLoop | undefined;
@@ -155,10 +161,12 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   let http: Awaited<ReturnType<typeof startHttp>> | undefined;
   const startHttp = async (settings: ServeHttpOptions) => {
     const reads = createReadPool(index.instance, { size: settings.readConnections ?? 4 });
+    const ownerTokens = { operator: newOwnerToken(), steward: newOwnerToken() };
+    const principal = ownerPrincipalName();
     const app = await createApiServer({
       reads,
       pipelines: settings.pipelines,
-      tokens: settings.tokens,
+      tokens: withOwnerTokens(settings.tokens, ownerTokens, principal),
       logger: options.logger,
       consoleDir: settings.consoleDir,
       env: settings.env,
@@ -178,6 +186,13 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     const bound = app.server.address();
     const port = typeof bound === 'object' && bound !== null ? bound.port : settings.address.port;
     const at = { host: settings.address.host, port, origin: originOf({ host: settings.address.host, port }) };
+    try {
+      await stateFile.update({ http: { origin: at.origin, owner_tokens: ownerTokens, principal } });
+    } catch (error) {
+      await app.close();
+      reads.close();
+      throw error;
+    }
     logger.info({ origin: at.origin }, 'http listening');
     return { app, reads, at };
   };

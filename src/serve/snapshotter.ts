@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '../logger.ts';
 import { JobCancelledError, type JobQueue } from './job-queue.ts';
-import { snapshotPathOf, writeServeState, type ServeState } from './serve-files.ts';
+import { createServeStateFile, snapshotPathOf, type ServeStateFile } from './serve-files.ts';
 import { writeSnapshot } from './snapshot.ts';
 
 /** See {@link createSnapshotter}. */
@@ -26,12 +26,15 @@ export interface SnapshotterOptions {
   logger: Logger;
   /** Least time from the start of one snapshot to the start of the next, in ms. Default 0. */
   minIntervalMs?: number;
+  /** The state file told where the snapshot is and when it was written. Default: a new one for `dbPath`. */
+  stateFile?: ServeStateFile;
 }
 
 /** A {@link Snapshotter}; nothing is written until the first `request()`. */
 export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
   const logger = options.logger.child({ component: 'snapshot' });
-  const state: ServeState = { pid: process.pid, started_at: new Date().toISOString(), snapshot: path.resolve(snapshotPathOf(options.dbPath)) };
+  const stateFile = options.stateFile ?? createServeStateFile(options.dbPath);
+  const snapshot = path.resolve(snapshotPathOf(options.dbPath));
   /** The latest requested snapshot; requests merge into it until it starts. */
   let latest: { started: boolean; done: Promise<void> } | undefined;
   let lastStart = -Infinity;
@@ -40,8 +43,7 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
     lastStart = Date.now();
     try {
       const written = await writeSnapshot(options.connection, options.dbPath);
-      state.snapshot_at = new Date().toISOString();
-      await writeServeState(options.dbPath, state);
+      await stateFile.update({ snapshot, snapshot_at: new Date().toISOString() });
       logger.debug({ bytes: written.bytes, ms: written.ms }, 'snapshot written');
     } catch (error) {
       logger.error({ err: error }, 'snapshot failed; analysts read the previous one');

@@ -5,7 +5,8 @@
  * outbox, push without a broker, status, health, the console's files, and what the request log
  * holds (route patterns, never a URL or a token).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os2 from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -331,6 +332,25 @@ describe('outbox, push, status, health', () => {
     const response = await api.request('/api/v1/outbox', { role: 'analyst' });
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('the state file the CLI reaches serve by', () => {
+  it('holds the origin and two owner tokens, owner-only; they stand for cli:<user> as operator and steward; no snapshot is kept', async () => {
+    const file = `${api.db}.serve.json`;
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const state = JSON.parse(await readFile(file, 'utf8')) as { pid: number; http: { origin: string; owner_tokens: { operator: string; steward: string }; principal: string } };
+    expect(state.pid).toBe(process.pid);
+    expect(state.http.origin).toBe(api.origin);
+    const principal = `cli:${os2.userInfo().username}`;
+    expect(state.http.principal).toBe(principal);
+    expect(await json(await api.request('/api/v1/whoami', { token: state.http.owner_tokens.operator }))).toEqual({ status: 200, body: { name: principal, role: 'operator', policy: 'drop' } });
+    expect(await json(await api.request('/api/v1/whoami', { token: state.http.owner_tokens.steward }))).toEqual({ status: 200, body: { name: principal, role: 'steward', policy: 'clear' } });
+    expect(state.http.owner_tokens.operator).not.toBe(state.http.owner_tokens.steward);
+    expect(await stat(`${api.db}.snapshot`).then(() => true, () => false)).toBe(false);
+    // the tokens are in no token file and in no log
+    expect(await readFile(api.tokensFile, 'utf8')).not.toContain(state.http.owner_tokens.steward);
+    expect(api.logText()).not.toContain(state.http.owner_tokens.steward);
   });
 });
 
