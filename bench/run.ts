@@ -3,12 +3,13 @@
  * same file, in one process. Figures are ratios against that reference (these machines are
  * shared and noisy): the target for the bulk path is 4 or less.
  *
- * Then the push benchmark (bench/push.ts): outbox events to Kafka next to kcat.
+ * Then the push benchmark (bench/push.ts): outbox events to Kafka next to kcat; then lookups
+ * through the HTTP API next to the same lookups in process (bench/lookup.ts).
  * With BENCH_ONLY=db only: the database connectors next to the servers' own exports
  * (bench/connectors-db.ts; needs PostgreSQL and MySQL/MariaDB, so not in the default set).
  *
  * Env: BENCH_ROWS (default 1,000,000), BENCH_REPEAT (default 3; the median is reported),
- * BENCH_ONLY (`index`, `push` or `db`), and those of bench/push.ts and bench/connectors-db.ts.
+ * BENCH_ONLY (`index`, `push`, `lookup` or `db`), and those of bench/push.ts and bench/connectors-db.ts.
  */
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { createLogger } from '../src/logger.ts';
 import { runPipeline } from '../src/run/run-pipeline.ts';
 import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
 import { benchDatabases } from './connectors-db.ts';
+import { benchLookup } from './lookup.ts';
 import { benchPush } from './push.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -86,7 +88,9 @@ async function benchIndex(): Promise<void> {
 
 const only = process.env.BENCH_ONLY;
 if (only === 'db') await benchDatabases();
+else if (only === 'lookup') await benchLookup();
 else {
   if (only !== 'push') await benchIndex();
   if (only !== 'index') await benchPush();
+  if (only === undefined) await benchLookup();
 }
