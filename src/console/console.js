@@ -483,13 +483,20 @@ function parseTime(value) {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** @param {unknown} value */
+/** China Standard Time, UTC+8 without daylight saving: the zone the index shows its instants in. */
+const CST_OFFSET_MS = 8 * 3600 * 1000;
+
+/**
+ * An instant as the index and the CLI show it, in China Standard Time with its offset
+ * (`2026-12-02 20:39:14+08:00`), whatever the browser's own zone.
+ * @param {unknown} value
+ */
 function when(value) {
   const ms = parseTime(value);
   if (ms === null) return text(value);
-  const d = new Date(ms);
+  const d = new Date(ms + CST_OFFSET_MS);
   const p = (/** @type {number} */ n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}+08:00`;
 }
 
 /** @param {any} run */

@@ -180,7 +180,10 @@ describe('web console', () => {
       // The dispositions chart draws the run's loaded rows; the reasons and flags charts name what the API counts.
       const charts = section.locator('figure.chart');
       expect(await charts.nth(0).locator('rect.d-loaded').count()).toBeGreaterThanOrEqual(1);
-      const { runs } = (await (await site.api.request(`/api/v1/pipelines/${name}/runs?limit=20`, { role: 'analyst' })).json()) as { runs: Array<{ reason_summary: Record<string, unknown> | null }> };
+      const { runs } = (await (await site.api.request(`/api/v1/pipelines/${name}/runs?limit=20`, { role: 'analyst' })).json()) as { runs: Array<{ reason_summary: Record<string, unknown> | null; started_at: string }> };
+      // Times as the index shows them, in China Standard Time with the offset, whatever the browser's zone (UTC here).
+      const started = new Date(Date.parse(runs[0]!.started_at.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+      expect(await section.locator('table.runs tbody tr').first().locator('td').nth(3).innerText(), name).toBe(`${started}+08:00`);
       const reasons = new Set(runs.flatMap((r) => Object.keys(r.reason_summary ?? {})));
       expect(new Set(await charts.nth(1).locator('ul.legend li').allInnerTexts()), name).toEqual(reasons);
       const { flags } = (await (await site.api.request(`/api/v1/pipelines/${name}/flags`, { role: 'analyst' })).json()) as { flags: Array<{ flag: string }> };
