@@ -10,7 +10,7 @@
  * (the document protected, here under `clear`), and the access recorded in access_log (a write).
  *
  * Env: BENCH_LOOKUP_PERSONS, BENCH_LOOKUP_REQUESTS (lookups per level and side, default 400),
- * BENCH_LOOKUP_CLIENTS (default 1,8,32).
+ * BENCH_LOOKUP_CLIENTS (default 1,8,32), BENCH_LOOKUP_ROUNDS (default 2).
  */
 import { Agent, request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadPipeline } from '../src/config/load-pipelines.ts';
 import { lookupCode } from '../src/index/lookup.ts';
-import { openIndex, type OpenIndex } from '../src/index/open-index.ts';
+import { connectToIndex, openIndex } from '../src/index/open-index.ts';
 import { createLogger } from '../src/logger.ts';
 import { runPipeline } from '../src/run/run-pipeline.ts';
 import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
@@ -30,6 +30,7 @@ import { startServe } from '../src/serve/serve.ts';
 const persons = Number(process.env.BENCH_LOOKUP_PERSONS ?? 1_000_000);
 const requests = Number(process.env.BENCH_LOOKUP_REQUESTS ?? 400);
 const clientLevels = (process.env.BENCH_LOOKUP_CLIENTS ?? '1,8,32').split(',').map(Number);
+const rounds = Number(process.env.BENCH_LOOKUP_ROUNDS ?? 2);
 const RUN_DATE = '2026-01-01';
 
 /** Latencies of one level: lookups per second and percentiles, in ms. */
@@ -76,30 +77,63 @@ function get(agent: Agent, url: URL, token: string): Promise<number> {
   });
 }
 
+/** One round of both sides at every level: results per level, in process and through the API. */
+interface Round {
+  inProcess: LevelResult[];
+  api: LevelResult[];
+}
+
 /**
- * Through the API: serve on the index (no pipeline, HTTP on 127.0.0.1, its default 4 read
- * connections), a steward's token; each client one kept-alive HTTP connection.
+ * Both sides on one open index, so they share its instance and its cache: serve on the index (no
+ * pipeline, HTTP on 127.0.0.1, its default 4 read connections) with a steward's token, each HTTP
+ * client one kept-alive connection; and lookupCode on connections of the same instance
+ * (connectToIndex, one per client). A warm-up of 100 lookups first, then BENCH_LOOKUP_ROUNDS
+ * rounds (default 2), each level measured in process then through the API, so that a change in
+ * the machine's load falls on both sides.
  */
-export async function apiLevels(dir: string, dbPath: string, codes: readonly string[]): Promise<LevelResult[]> {
+export async function interleavedRounds(dir: string, dbPath: string, codes: readonly string[]): Promise<Round[]> {
   const tokensFile = path.join(dir, 'tokens.json');
   const token = await addToken(tokensFile, 'bench', 'steward');
   const logger = createLogger({ level: 'silent' });
+  const index = await openIndex(dbPath);
   const serve = await startServe({
-    index: await openIndex(dbPath), dbPath, pipelines: [], logger,
+    index, dbPath, pipelines: [], logger,
     http: { address: { host: '127.0.0.1', port: 0 }, tokens: createTokenVerifier(tokensFile), pipelines: [] },
   });
   try {
     const origin = serve.http!.origin;
-    const results: LevelResult[] = [];
-    for (const clients of clientLevels) {
+    const inProcess = async (clients: number): Promise<LevelResult> => {
+      const connections = await Promise.all(Array.from({ length: clients }, () => connectToIndex(index)));
+      try {
+        return await measureLevel(codes, requests, clients, async (i) => async (code) => {
+          if ((await lookupCode(connections[i]!, code, RUN_DATE)) === null) throw new Error('a sampled code did not look up');
+        });
+      } finally {
+        for (const c of connections) c.closeSync();
+      }
+    };
+    const api = async (clients: number): Promise<LevelResult> => {
       const agents = Array.from({ length: clients }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
-      results.push(await measureLevel(codes, requests, clients, async (i) => async (code) => {
-        const status = await get(agents[i]!, new URL(`/api/v1/lookup/${code}`, origin), token);
-        if (status !== 200) throw new Error(`a sampled code answered ${status}`);
-      }));
-      for (const a of agents) a.destroy();
+      try {
+        return await measureLevel(codes, requests, clients, async (i) => async (code) => {
+          const status = await get(agents[i]!, new URL(`/api/v1/lookup/${code}`, origin), token);
+          if (status !== 200) throw new Error(`a sampled code answered ${status}`);
+        });
+      } finally {
+        for (const a of agents) a.destroy();
+      }
+    };
+    await measureLevel(codes, 100, 1, async () => async (code) => void (await lookupCode(index.connection, code, RUN_DATE)));
+    const result: Round[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const round: Round = { inProcess: [], api: [] };
+      for (const clients of clientLevels) {
+        round.inProcess.push(await inProcess(clients));
+        round.api.push(await api(clients));
+      }
+      result.push(round);
     }
-    return results;
+    return result;
   } finally {
     await serve.stop('benchmark done');
   }
@@ -125,33 +159,22 @@ export async function buildPersonIndex(dir: string, rows: number): Promise<{ dbP
   }
 }
 
-/** The in-process reference: lookupCode on one connection per client of one instance. */
-export async function inProcessLevels(index: OpenIndex, codes: readonly string[]): Promise<LevelResult[]> {
-  const results: LevelResult[] = [];
-  for (const clients of clientLevels) {
-    const connections = await Promise.all(Array.from({ length: clients }, () => index.instance.connect()));
-    results.push(await measureLevel(codes, requests, clients, async (i) => async (code) => {
-      if ((await lookupCode(connections[i]!, code, RUN_DATE)) === null) throw new Error('a sampled code did not look up');
-    }));
-    for (const c of connections) c.closeSync();
-  }
-  return results;
-}
-
 export async function benchLookup(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-bench-lookup-'));
   try {
     const t0 = performance.now();
     const { dbPath, codes } = await buildPersonIndex(dir, persons);
     console.log(`lookup: index of ${persons.toLocaleString('en')} persons built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const index = await openIndex(dbPath);
-    const reference = await inProcessLevels(index, codes);
-    index.close();
-    const api = await apiLevels(dir, dbPath, codes);
+    const results = await interleavedRounds(dir, dbPath, codes);
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const line = (r: LevelResult) => `${r.perSecond.toFixed(1)} lookups/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`;
-    for (const [i, r] of reference.entries()) {
-      const a = api[i]!;
-      console.log(`  ${String(r.clients).padStart(2)} clients: in process ${line(r)}; API ${line(a)}; API/in process: ${(a.perSecond / r.perSecond).toFixed(2)} of the rate, p50 ×${(a.p50 / r.p50).toFixed(2)}, p99 ×${(a.p99 / r.p99).toFixed(2)}`);
+    for (const [n, round] of results.entries()) {
+      for (const [i, r] of round.inProcess.entries()) console.log(`  round ${n + 1}, ${String(r.clients).padStart(2)} clients: in process ${line(r)}; API ${line(round.api[i]!)}`);
+    }
+    console.log(`median of ${rounds} rounds, ${requests} lookups per level and side:`);
+    for (const [i, clients] of clientLevels.entries()) {
+      const of = (side: 'inProcess' | 'api', key: 'perSecond' | 'p50' | 'p99') => median(results.map((r) => r[side][i]![key]));
+      console.log(`  ${String(clients).padStart(2)} clients: in process ${of('inProcess', 'perSecond').toFixed(1)} lookups/s (p50 ${of('inProcess', 'p50').toFixed(1)} ms, p99 ${of('inProcess', 'p99').toFixed(1)} ms); API ${of('api', 'perSecond').toFixed(1)} lookups/s (p50 ${of('api', 'p50').toFixed(1)} ms, p99 ${of('api', 'p99').toFixed(1)} ms); API/in process: ${(of('api', 'perSecond') / of('inProcess', 'perSecond')).toFixed(2)} of the rate, p50 ×${(of('api', 'p50') / of('inProcess', 'p50')).toFixed(2)}`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
