@@ -176,6 +176,10 @@ export function goldenFieldClasses(entity: Subject, recorded: readonly PipelineE
 
 /** The classes of one record pipeline's events, ready for lookups. */
 export interface RecordClasses {
+  /** Whom the records are about: the record's `code` is an ID number (person) or a USCC (legal person). */
+  subject: Subject;
+  /** The class of the record's code and of its source key, as recorded. They do not decide how these
+   * leave: identity values follow the feed's policy alone (src/push/feed-policy.ts, identityPseudonymised). */
   code: ClassedValue;
   sourceKey: ClassedValue;
   /** The class of a payload column. */
@@ -191,9 +195,10 @@ export function recordClasses(recorded: PipelineEventClasses | undefined): Recor
   const r = recorded?.record;
   if (r === undefined || r === null) {
     const unknown: ClassedValue = { class: 'personal', kind: null };
-    return { code: { class: 'personal', kind: 'id_number' }, sourceKey: unknown, field: () => unknown };
+    return { subject: 'person', code: { class: 'personal', kind: 'id_number' }, sourceKey: unknown, field: () => unknown };
   }
   const fields = new Map(r.fields.map((f) => [f.column, { class: f.class, kind: f.kind }]));
   const unclassified: ClassedValue = { class: UNCLASSIFIED_COLUMN, kind: null };
-  return { code: r.code, sourceKey: r.source_key, field: (column) => fields.get(column) ?? unclassified };
+  // The code's kind is an ID number's exactly for pipelines about persons (pipelineEventClasses).
+  return { subject: r.code.kind === 'id_number' ? 'person' : 'legal_person', code: r.code, sourceKey: r.source_key, field: (column) => fields.get(column) ?? unclassified };
 }
