@@ -38,7 +38,7 @@ const recorded = (p: Pipeline): [string, PipelineEventClasses] => [p.name, Pipel
 const classes = eventClassesOf(new Map([
   recorded(pipeline({ name: 'people', entity: 'person', mapping: { id_number: '身份证号', name: '姓名', phone: '手机' }, source_key: ['身份证号'] })),
   recorded(pipeline({ name: 'agencies', entity: 'legal_person', mapping: { uscc: '代码', name: '名称', legal_representative: '法人', legal_representative_id_number: '法人证件', address: '地址' }, source_key: ['代码'] })),
-  recorded(pipeline({ name: 'payments', entity: 'record', mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['流水号'], classification: { 银行账号: 'personal', 备注: 'public' } })),
+  recorded(pipeline({ name: 'payments', entity: 'record', mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['流水号'], classification: { 银行账号: 'personal', 备注: 'public', n: 'internal', amount: 'internal' } })),
 ]));
 
 let seq = 0n;
@@ -134,7 +134,8 @@ describe('protecting one event', () => {
     // The source key is a key: pseudonymised whenever the policy is not clear everywhere, whatever its column's class.
     expect(r.before.source_key).toBe(pseudonymise('LS0001', KEY));
     expect(out.event).not.toContain(ID);
-    expect(r.before.fields).toEqual({ 流水号: 'LS0001', 身份证号: `${ID.slice(0, 6)}***********${ID.slice(17)}`, 姓名: '陈*', 银行账号: '*******************', 备注: '补贴', 金额: '1665.44' });
+    // 流水号 and 金额 are neither mapped nor classified: personal (fail closed), masked whole; 备注 is declared public.
+    expect(r.before.fields).toEqual({ 流水号: '******', 身份证号: `${ID.slice(0, 6)}***********${ID.slice(17)}`, 姓名: '陈*', 银行账号: '*******************', 备注: '补贴', 金额: '*******' });
   });
 
   it('pseudonymise: one pseudonym per value, so the person, the record\'s code and its ID column (as written) and the legal representative join', () => {
