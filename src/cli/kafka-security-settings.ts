@@ -12,7 +12,9 @@
  *   with a message saying so, rather than ignored.
  * - Files holding a secret (the password, the client key) must be readable by their owner only,
  *   like the pseudonym key file (src/protect/key-file.ts).
- * - PLAIN sends the password itself, so it needs TLS; SCRAM does not send it and may go without.
+ * - PLAIN sends the password itself, so it needs TLS; SCRAM does not send it and may go without,
+ *   but then the feed itself crosses the network in clear: the publisher warns when SASL goes
+ *   without TLS to a broker that is not on this machine (src/push/publisher.ts).
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';

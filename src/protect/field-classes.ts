@@ -19,7 +19,9 @@
  *   pipeline's column of it states the same fact.
  * - A record's payload column takes its pipeline's class of that column; a column that is mapped
  *   but not classified takes the default of its canonical field; a column neither mapped nor
- *   classified is `internal` ({@link UNCLASSIFIED_COLUMN}).
+ *   classified is `personal` ({@link UNCLASSIFIED_COLUMN}): what a pipeline did not classify (a
+ *   second phone or a spouse's ID number a schema change brings) is protected as personal data, so
+ *   a pipeline declares its other columns (amounts, dates, codes of items) `internal` or `public`.
  *
  * Each run records its pipeline's classes ({@link pipelineEventClasses}) beside the outbox in the
  * same transaction as its events (src/outbox/event-classes.ts), so the push applies a feed's
@@ -37,8 +39,12 @@ export type FeedClass = (typeof FEED_CLASSES)[number];
 /** Whom a pipeline's values are about: persons (person pipelines, records mapping `id_number`) or legal persons. */
 export type Subject = 'person' | 'legal_person';
 
-/** The class of a payload column that a pipeline neither maps nor classifies. */
-export const UNCLASSIFIED_COLUMN: FeedClass = 'internal';
+/**
+ * The class of a payload column that a pipeline neither maps nor classifies: `personal`, so that a
+ * feed fails closed (GB/T 35273-2020 §3.1: what is not known not to be personal information is
+ * handled as such).
+ */
+export const UNCLASSIFIED_COLUMN: FeedClass = 'personal';
 
 /** A value's class, and its kind when it has a documented mask (masks.ts); null: masked whole. */
 export interface ClassedValue {
@@ -176,6 +182,10 @@ export function goldenFieldClasses(entity: Subject, recorded: readonly PipelineE
 
 /** The classes of one record pipeline's events, ready for lookups. */
 export interface RecordClasses {
+  /** Whom the records are about: the record's `code` is an ID number (person) or a USCC (legal person). */
+  subject: Subject;
+  /** The class of the record's code and of its source key, as recorded. They do not decide how these
+   * leave: identity values follow the feed's policy alone (src/push/feed-policy.ts, identityPseudonymised). */
   code: ClassedValue;
   sourceKey: ClassedValue;
   /** The class of a payload column. */
@@ -191,9 +201,10 @@ export function recordClasses(recorded: PipelineEventClasses | undefined): Recor
   const r = recorded?.record;
   if (r === undefined || r === null) {
     const unknown: ClassedValue = { class: 'personal', kind: null };
-    return { code: { class: 'personal', kind: 'id_number' }, sourceKey: unknown, field: () => unknown };
+    return { subject: 'person', code: { class: 'personal', kind: 'id_number' }, sourceKey: unknown, field: () => unknown };
   }
   const fields = new Map(r.fields.map((f) => [f.column, { class: f.class, kind: f.kind }]));
   const unclassified: ClassedValue = { class: UNCLASSIFIED_COLUMN, kind: null };
-  return { code: r.code, sourceKey: r.source_key, field: (column) => fields.get(column) ?? unclassified };
+  // The code's kind is an ID number's exactly for pipelines about persons (pipelineEventClasses).
+  return { subject: r.code.kind === 'id_number' ? 'person' : 'legal_person', code: r.code, sourceKey: r.source_key, field: (column) => fields.get(column) ?? unclassified };
 }

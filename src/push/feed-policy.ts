@@ -83,3 +83,28 @@ export function resolveFeedSettings(flag: string | undefined, env: NodeJS.Proces
   if (text === undefined || text.trim() === '') return { policy: CLEAR_FEED_POLICY, explicit: false, keyFile };
   return { policy: parseFeedPolicy(text, flag !== undefined ? '--feed-policy' : FEED_POLICY_VARIABLE), explicit: true, keyFile };
 }
+
+/** Which identity values (the parts of message keys) a policy pseudonymises; see {@link identityPseudonymised}. */
+export interface IdentityTreatment {
+  /** A person's one code, the ID number (envelope `code`, state `id_number`, a person record's `code`). */
+  idNumber: boolean;
+  /** A legal person's one code, the USCC (envelope `code`, state `uscc`, a legal person record's `code`). */
+  uscc: boolean;
+  /** A record's `source_key`. */
+  sourceKey: boolean;
+}
+
+/**
+ * Which identity values a feed pseudonymises (docs/feed-contract.md, "Keys are never masked or
+ * dropped"): decided by the feed's policy alone, never by a pipeline's classes, so that a message
+ * key does not change when a pipeline reclassifies a column (the push applies a pipeline's latest
+ * classes to every pending event; a new key would leave the old one untombstoned in a compacted
+ * topic and could move a record's events to another partition). An ID number follows the policy
+ * of `personal` (GB/T 35273-2020 Annex B: sensitive), a USCC that of `public` (GB 32100-2015:
+ * published by the registration authority), and a record's source key, which may be any column,
+ * is pseudonymised whenever any class's policy is not clear. Under every policy but clear an
+ * identity is pseudonymised, never masked (not unique) or dropped (no key).
+ */
+export function identityPseudonymised(policy: FeedPolicy): IdentityTreatment {
+  return { idNumber: policy.personal !== 'clear', uscc: policy.public !== 'clear', sourceKey: !isClearPolicy(policy) };
+}

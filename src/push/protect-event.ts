@@ -4,13 +4,20 @@
  * pseudonymised or dropped by the policy of its class (src/protect/field-classes.ts, recorded per
  * pipeline beside the outbox: src/outbox/event-classes.ts).
  *
- * Identity values are never masked or dropped: the envelope's `code`, the state's code field
- * (`id_number`, `uscc`, a record's `code`) and a record's `source_key` make up the Kafka message
- * key, which must stay unique and stable (one key per person, legal person or record: the same
- * partition for all its events, compaction and tombstones correct). A mask is not unique and a
- * dropped key is no key, so under `mask` or `drop` an identity value is pseudonymised, and is
- * the same pseudonym everywhere it occurs (`code`, state, message key). It is pseudonymised as
- * written (a record's source key is not normalised, so two records never share a key).
+ * Identity values are never masked or dropped, and how they leave depends on the feed's policy
+ * alone ({@link identityPseudonymised}), never on a pipeline's classes: the envelope's `code`, the
+ * state's code field (`id_number`, `uscc`, a record's `code`) and a record's `source_key` make up
+ * the Kafka message key, which must stay unique and stable (one key per person, legal person or
+ * record: the same partition for all its events, compaction and tombstones correct), also when a
+ * pipeline reclassifies a column between two runs (the push applies a pipeline's latest classes to
+ * every pending event) or when events were written before classes were recorded. An ID number is
+ * pseudonymised when the policy of `personal` is not clear, a USCC when that of `public` is not
+ * clear (the classes their canonical fields have by GB/T 35273-2020 and GB 32100-2015), and a
+ * record's source key, which may be any column, when any class's policy is not clear. A mask is
+ * not unique and a dropped key is no key, so an identity is pseudonymised under `mask` or `drop`
+ * too, and is the same pseudonym everywhere it occurs (`code`, state, message key). It is
+ * pseudonymised as written (a record's source key is not normalised, so two records never share a
+ * key).
  *
  * Other values: `mask` applies the documented pattern of the value's kind (src/protect/masks.ts),
  * or masks a value of no kind whole (one `*` per character); `pseudonymise` gives `p_` and 32
@@ -33,7 +40,7 @@ import type { ClassedValue } from '../protect/field-classes.ts';
 import { MASK } from '../protect/masks.ts';
 import { protectValue } from '../protect/policy.ts';
 import { pseudonymise } from '../protect/pseudonymise.ts';
-import { isClearPolicy, type FeedPolicy } from './feed-policy.ts';
+import { identityPseudonymised, isClearPolicy, type FeedPolicy } from './feed-policy.ts';
 
 /** Options of {@link createEventProtector}. */
 export interface EventProtectorOptions {
@@ -89,11 +96,9 @@ export function createEventProtector(options: EventProtectorOptions): EventProte
   };
 
   /** The value as it leaves, or undefined when it is dropped. */
-  const protect = (value: unknown, c: ClassedValue, identity = false): unknown => {
+  const protect = (value: unknown, c: ClassedValue): unknown => {
     const p = policy[c.class];
     if (p === 'clear' || value === undefined) return value;
-    // An identity is pseudonymised under every policy but clear: a mask is not unique, a key cannot be dropped.
-    if (identity) return value === null ? null : pseudonym(textOf(value));
     if (p === 'drop') return undefined;
     if (value === null) return null;
     const text = c.kind === 'id_number' ? normalizeInput(textOf(value)).value : textOf(value);
@@ -101,12 +106,17 @@ export function createEventProtector(options: EventProtectorOptions): EventProte
     return c.kind === null ? MASK.repeat([...text].length) : protectValue(text, c.kind, 'mask');
   };
 
-  /** A state object with each field protected by `classOf`, dropped fields left out, in order. */
+  /** Which identities are pseudonymised: by the policy alone, never by classes (keys stay stable). */
+  const hide = identityPseudonymised(policy);
+  /** An identity value as it leaves: pseudonymised as written when `pseudonymised`, never masked or dropped. */
+  const identity = (value: unknown, pseudonymised: boolean): unknown => (!pseudonymised || value === undefined || value === null ? value : pseudonym(textOf(value)));
+
+  /** A state object with each field protected by `classOf` (or left as it is, or an identity), dropped fields left out, in order. */
   const protectState = (state: Json, classOf: (field: string) => { c: ClassedValue; identity?: boolean; keep?: boolean }): Json => {
     const out: [string, unknown][] = [];
     for (const [field, value] of Object.entries(state)) {
-      const { c, identity, keep } = classOf(field);
-      const v = keep ? value : protect(value, c, identity);
+      const { c, identity: pseudonymised, keep } = classOf(field);
+      const v = keep ? value : pseudonymised !== undefined ? identity(value, pseudonymised) : protect(value, c);
       if (v !== undefined) out.push([field, v]);
     }
     return Object.fromEntries(out);
@@ -115,11 +125,11 @@ export function createEventProtector(options: EventProtectorOptions): EventProte
   const golden = (envelope: Json, entity: 'person' | 'legal_person'): void => {
     const fields = classes.golden(entity);
     const codeField = entity === 'person' ? 'id_number' : 'uscc';
-    const codeClass = fields.get(codeField)!;
-    envelope.code = protect(envelope.code, codeClass, true);
+    const hidden = entity === 'person' ? hide.idNumber : hide.uscc;
+    envelope.code = identity(envelope.code, hidden);
     for (const side of ['before', 'after'] as const) {
       const state = envelope[side];
-      if (isObject(state)) envelope[side] = protectState(state, (f) => ({ c: fields.get(f) ?? UNKNOWN, identity: f === codeField }));
+      if (isObject(state)) envelope[side] = protectState(state, (f) => (f === codeField ? { c: UNKNOWN, identity: hidden } : { c: fields.get(f) ?? UNKNOWN }));
     }
   };
 
@@ -128,14 +138,16 @@ export function createEventProtector(options: EventProtectorOptions): EventProte
     const pipeline = states[0]?.pipeline;
     if (typeof pipeline !== 'string' || states.some((s) => s.pipeline !== pipeline)) return false;
     const r = classes.record(pipeline);
-    envelope.code = protect(envelope.code, r.code, true);
+    // The record's code is its subject's one code: it joins the person's or legal person's key.
+    const codeHidden = r.subject === 'person' ? hide.idNumber : hide.uscc;
+    envelope.code = identity(envelope.code, codeHidden);
     for (const side of ['before', 'after'] as const) {
       const state = envelope[side];
       if (!isObject(state)) continue;
       envelope[side] = protectState(state, (f) => {
         if (f === 'pipeline' || f === 'system' || f === 'fields') return { c: UNKNOWN, keep: true };
-        if (f === 'source_key') return { c: r.sourceKey, identity: true };
-        if (f === 'code') return { c: r.code, identity: true };
+        if (f === 'source_key') return { c: UNKNOWN, identity: hide.sourceKey };
+        if (f === 'code') return { c: UNKNOWN, identity: codeHidden };
         return { c: UNKNOWN };
       });
       const fields = (envelope[side] as Json).fields;

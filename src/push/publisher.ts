@@ -28,7 +28,7 @@ import { kafkajsLogCreator } from './kafkajs-logger.ts';
 import { createKeyPartitioner } from './partitioning.ts';
 import { readPartitionEnds, type HighestSeqs, type PartitionEnds } from './read-back.ts';
 import { RECORD_BATCH_OVERHEAD, recordBytes, type SizedMessage } from './record-size.ts';
-import type { KafkaSasl, KafkaTls } from './security.ts';
+import { isLoopbackBroker, type KafkaSasl, type KafkaTls } from './security.ts';
 import { DEFAULT_PARTITIONS, ensureTopics, resolveTopics, topicFor, type TopicMap } from './topics.ts';
 
 export type { OutboxEvent };
@@ -161,6 +161,11 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   const topics = resolveTopics(options.topics);
   if (options.ssl?.rejectUnauthorized === false) {
     logger.warn("TLS without verifying the broker's certificate (KAFKA_SSL_REJECT_UNAUTHORIZED=false): anyone between here and the broker can read and change the feed; give the broker's CA in KAFKA_SSL_CA_FILE instead");
+  }
+  const remote = options.brokers.filter((b) => !isLoopbackBroker(b));
+  if (options.sasl !== undefined && options.ssl === undefined && remote.length > 0) {
+    // SCRAM keeps the password safe without TLS (PLAIN is refused without it), but not the feed.
+    logger.warn({ brokers: remote, mechanism: options.sasl.mechanism }, 'SASL without TLS to a broker not on this machine: the password is not sent, but every message of the feed, personal values included, crosses the network in clear and can be changed on the way; turn TLS on (KAFKA_SSL=true, KAFKA_SSL_CA_FILE)');
   }
   const kafka = new Kafka({
     clientId,

@@ -59,3 +59,14 @@ export function saslCredentials(credentials: KafkaSasl): KafkaSasl {
   });
   return Object.assign({ ...credentials }, { toJSON: shown, [inspect.custom]: shown });
 }
+
+/**
+ * True when the broker `host:port` (or `[v6]:port`) is on this machine: `localhost`, an IPv4
+ * address of 127.0.0.0/8 (RFC 1122 §3.2.1.3) or `::1` (RFC 4291 §2.5.3). A connection to it never
+ * crosses a network, so values sent to it in clear are not exposed. Names are not resolved: any
+ * other name counts as remote.
+ */
+export function isLoopbackBroker(broker: string): boolean {
+  const host = broker.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

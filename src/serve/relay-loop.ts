@@ -5,6 +5,13 @@
  * stopping (what was settled stays settled; the rest goes next time). After a failed push it waits
  * with backoff (doubling up to `maxBackoffMs`) and tries again, for as long as serve runs; the
  * publisher is reconnected after every failure.
+ *
+ * But for FEED_POLICY_CHANGED (the topics were published under another feed policy or key): no
+ * retry can succeed until an operator changes the topic prefix, the policy or the key, which serve
+ * reads only when it starts. The loop then stops relaying, logs the error once at `error` level
+ * with what to do, and leaves the events pending in the outbox; runs and the HTTP API go on, and
+ * the relay starts again when serve restarts (docs/feed-contract.md, "One policy and one key per
+ * topic set").
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '../logger.ts';
@@ -61,6 +68,8 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
   /** The push job, while it is queued or running: the part of a cycle that touches the index. */
   let pushing: Promise<unknown> | undefined;
   let kicked = false;
+  /** Set when the relay stopped for good (FEED_POLICY_CHANGED): nothing is pushed until serve restarts. */
+  let halted = false;
 
   const closePublisher = async (): Promise<void> => {
     const p = publisher;
@@ -121,6 +130,15 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
       failures = 0;
     } catch (error) {
       if (error instanceof JobCancelledError) return;
+      if (error instanceof PushError && error.code === 'FEED_POLICY_CHANGED') {
+        halted = true;
+        logger.error(
+          { code: error.code, retriable: false, message: error.message },
+          'relay stopped: the topics carry another feed policy or key; events stay pending in the outbox. Publish to new topics (ONECODE_TOPIC_PREFIX) or restore the topics\' policy and key (ONECODE_FEED_POLICY, ONECODE_PSEUDONYM_KEY_FILE), then restart serve',
+        );
+        await closePublisher();
+        return;
+      }
       failures += 1;
       pause = backoffDelay(failures, { initialDelayMs: Math.max(intervalMs, 1_000), maxDelayMs: maxBackoffMs });
       const push = error instanceof PushError ? { code: error.code, retriable: error.retriable, message: error.message } : { err: error };
@@ -132,7 +150,7 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
   };
 
   const schedule = (ms: number): void => {
-    if (stopping) return;
+    if (stopping || halted) return;
     timer = setTimeout(() => {
       timer = undefined;
       cycle = runCycle().finally(() => {
@@ -144,7 +162,7 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
   schedule(0);
   return {
     kick: () => {
-      if (stopping) return;
+      if (stopping || halted) return;
       if (cycle !== undefined) {
         kicked = true; // the push going may have read the outbox before the run committed
         return;

@@ -57,17 +57,22 @@ describe('a pipeline\'s classes', () => {
     expect(pipelineEventClasses(agencies({ 名称: 'personal' })).golden.find((g) => g.field === 'name')!.class).toBe('personal');
   });
 
-  it('record pipelines: mapped columns take their field\'s class and kind, classified ones their class, the rest internal', () => {
+  it('record pipelines: mapped columns take their field\'s class and kind, classified ones their class, the rest personal (fail closed)', () => {
     const r = recordClasses(pipelineEventClasses(payments({ 银行账号: 'personal', 备注: 'public', 密码: 'secret' })));
     expect(r.code).toEqual({ class: 'personal', kind: 'id_number' });
     expect(r.field('身份证号')).toEqual({ class: 'personal', kind: 'id_number' });
     expect(r.field('姓名')).toEqual({ class: 'personal', kind: 'person_name' });
     expect(r.field('银行账号')).toEqual({ class: 'personal', kind: null });
     expect(r.field('备注')).toEqual({ class: 'public', kind: null });
-    expect(r.field('金额')).toEqual({ class: 'internal', kind: null });
-    expect(r.field('__proto__')).toEqual({ class: 'internal', kind: null });
-    // The source key (流水号, unclassified) is internal; a personal key column makes the key personal.
-    expect(r.sourceKey).toEqual({ class: 'internal', kind: null });
+    // Neither mapped nor classified: personal, so a column a schema change brings leaves protected.
+    expect(r.field('金额')).toEqual({ class: 'personal', kind: null });
+    expect(r.field('__proto__')).toEqual({ class: 'personal', kind: null });
+    const declared = recordClasses(pipelineEventClasses(payments({ 金额: 'internal', 备注: 'public' })));
+    expect(declared.field('金额')).toEqual({ class: 'internal', kind: null });
+    expect(declared.field('备注')).toEqual({ class: 'public', kind: null });
+    // The source key (流水号, unclassified) is personal; declared internal, it is internal.
+    expect(r.sourceKey).toEqual({ class: 'personal', kind: null });
+    expect(recordClasses(pipelineEventClasses(payments({ 流水号: 'internal' }))).sourceKey).toEqual({ class: 'internal', kind: null });
     const keyed = pipeline({ name: 'k', entity: 'record', mapping: { id_number: '身份证号' }, source_key: ['身份证号', '年度'] });
     expect(recordClasses(pipelineEventClasses(keyed)).sourceKey).toEqual({ class: 'personal', kind: null });
   });

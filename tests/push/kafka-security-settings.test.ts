@@ -10,7 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect, promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { resolveKafkaSettings } from '../../src/cli/kafka-settings.ts';
+import { PushError } from '../../src/push/errors.ts';
+import { createPublisher } from '../../src/push/publisher.ts';
+import { isLoopbackBroker } from '../../src/push/security.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { REPO } from '../support/workspace.ts';
 
@@ -162,5 +167,30 @@ describe('SASL settings', () => {
 
   it('without a broker nothing of TLS or SASL is read', () => {
     expect(resolveKafkaSettings({}, { KAFKA_SSL: 'maybe', KAFKA_SASL_PASSWORD: PASSWORD })).toBeUndefined();
+  });
+});
+
+describe('SASL without TLS', () => {
+  it('loopback brokers: localhost, 127.0.0.0/8 and ::1; any other name or address is remote', () => {
+    for (const b of ['localhost:9092', 'LOCALHOST:9092', '127.0.0.1:29092', '127.1.2.3:9092', '[::1]:9092']) expect(isLoopbackBroker(b), b).toBe(true);
+    for (const b of ['kafka.example.org:9093', '10.0.0.5:9092', '128.0.0.1:9092', 'localhost.example.org:9092', '[::2]:9092']) expect(isLoopbackBroker(b), b).toBe(false);
+  });
+
+  /** The publisher's log lines when it tries to connect to `brokers` (nothing answers there) with SCRAM and no TLS. */
+  async function warningsConnecting(brokers: string[]): Promise<Array<Record<string, unknown>>> {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } }));
+    const connecting = createPublisher({ brokers, sasl: { mechanism: 'scram-sha-256', username: 'u', password: PASSWORD }, logger, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 }, connectionTimeoutMs: 200 });
+    await expect(connecting).rejects.toBeInstanceOf(PushError);
+    return lines.filter((l) => String(l.msg).startsWith('SASL without TLS'));
+  }
+
+  it('to a broker not on this machine is logged as a warning naming the brokers, never the password; to a loopback broker it is not', async () => {
+    const remote = await warningsConnecting(['127.0.0.1:1', 'onecode-no-such-broker.invalid:9092']);
+    expect(remote).toHaveLength(1);
+    expect(remote[0]).toMatchObject({ level: 40, brokers: ['onecode-no-such-broker.invalid:9092'], mechanism: 'scram-sha-256' });
+    expect(String(remote[0]!.msg)).toMatch(/personal values included, crosses the network in clear.*KAFKA_SSL=true/);
+    expect(JSON.stringify(remote)).not.toContain(PASSWORD);
+    expect(await warningsConnecting(['127.0.0.1:1', 'localhost:1'])).toHaveLength(0);
   });
 });

@@ -38,7 +38,7 @@ const recorded = (p: Pipeline): [string, PipelineEventClasses] => [p.name, Pipel
 const classes = eventClassesOf(new Map([
   recorded(pipeline({ name: 'people', entity: 'person', mapping: { id_number: '身份证号', name: '姓名', phone: '手机' }, source_key: ['身份证号'] })),
   recorded(pipeline({ name: 'agencies', entity: 'legal_person', mapping: { uscc: '代码', name: '名称', legal_representative: '法人', legal_representative_id_number: '法人证件', address: '地址' }, source_key: ['代码'] })),
-  recorded(pipeline({ name: 'payments', entity: 'record', mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['流水号'], classification: { 银行账号: 'personal', 备注: 'public' } })),
+  recorded(pipeline({ name: 'payments', entity: 'record', mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['流水号'], classification: { 银行账号: 'personal', 备注: 'public', n: 'internal', amount: 'internal' } })),
 ]));
 
 let seq = 0n;
@@ -131,9 +131,11 @@ describe('protecting one event', () => {
     const { envelope: r, out } = protectedEnvelope('personal=mask', record);
     expect(r.code).toBe(pseudonymise(ID, KEY));
     expect(r.before.code).toBe(r.code);
-    expect(r.before.source_key).toBe('LS0001'); // internal, clear
+    // The source key is a key: pseudonymised whenever the policy is not clear everywhere, whatever its column's class.
+    expect(r.before.source_key).toBe(pseudonymise('LS0001', KEY));
     expect(out.event).not.toContain(ID);
-    expect(r.before.fields).toEqual({ 流水号: 'LS0001', 身份证号: `${ID.slice(0, 6)}***********${ID.slice(17)}`, 姓名: '陈*', 银行账号: '*******************', 备注: '补贴', 金额: '1665.44' });
+    // 流水号 and 金额 are neither mapped nor classified: personal (fail closed), masked whole; 备注 is declared public.
+    expect(r.before.fields).toEqual({ 流水号: '******', 身份证号: `${ID.slice(0, 6)}***********${ID.slice(17)}`, 姓名: '陈*', 银行账号: '*******************', 备注: '补贴', 金额: '*******' });
   });
 
   it('pseudonymise: one pseudonym per value, so the person, the record\'s code and its ID column (as written) and the legal representative join', () => {
@@ -156,6 +158,39 @@ describe('protecting one event', () => {
     const { envelope: l } = protectedEnvelope('personal=drop,public=drop', legal);
     expect(l.after).toEqual({ uscc: pseudonymise(USCC, KEY) });
     expect(l.code).toBe(l.after.uscc);
+  });
+
+  it('identity values follow the policy alone: a reclassification between two runs, or no classes recorded at all, changes no key', () => {
+    const payments = (classification: Record<string, string>) => pipeline({ name: 'payments', entity: 'record', mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['流水号'], classification });
+    const people = (classification: Record<string, string>) => pipeline({ name: 'people', entity: 'person', mapping: { id_number: '身份证号', name: '姓名' }, source_key: ['身份证号'], classification });
+    const agencies = (classification: Record<string, string>) => pipeline({ name: 'agencies', entity: 'legal_person', mapping: { uscc: '代码', name: '名称' }, source_key: ['代码'], classification });
+    const runs = [
+      eventClassesOf(new Map()), // events written before classes were recorded: everything personal
+      eventClassesOf(new Map([recorded(payments({ 流水号: 'internal' })), recorded(people({})), recorded(agencies({}))])),
+      eventClassesOf(new Map([recorded(payments({ 流水号: 'personal', 身份证号: 'public' })), recorded(people({ 身份证号: 'public' })), recorded(agencies({ 代码: 'personal' }))])),
+      eventClassesOf(new Map([recorded(payments({ 流水号: 'public' })), recorded(people({ 身份证号: 'internal' })), recorded(agencies({ 代码: 'internal' }))])),
+    ];
+    for (const policy of ['personal=pseudonymise', 'personal=mask', 'internal=drop', 'public=mask,personal=clear', 'personal=drop,internal=pseudonymise,public=mask']) {
+      const keysOf = (c: (typeof runs)[number]) => {
+        const protect = createEventProtector({ policy: parseFeedPolicy(policy), key: KEY, classes: c });
+        return [person, legal, record].map((e) => {
+          const out = protect(e);
+          if (typeof out === 'string') throw new Error(out);
+          const env = JSON.parse(out.event) as Record<string, any>;
+          const state = env.before ?? env.after;
+          return { code: out.code, stateCode: state.id_number ?? state.uscc ?? state.code, sourceKey: state.source_key };
+        });
+      };
+      const first = keysOf(runs[0]!);
+      for (const c of runs.slice(1)) expect(keysOf(c), policy).toEqual(first);
+      const p = parseFeedPolicy(policy);
+      // The person's and the record's code: pseudonymised exactly when personal is not clear; the USCC when public is not; the source key when any class is not.
+      expect(first[0]!.code).toBe(p.personal === 'clear' ? ID : pseudonymise(ID, KEY));
+      expect(first[2]!.code).toBe(first[0]!.code);
+      expect(first[1]!.code).toBe(p.public === 'clear' ? USCC : pseudonymise(USCC, KEY));
+      expect(first[2]!.sourceKey).toBe(pseudonymise('LS0001', KEY));
+      for (const k of first) expect(k.stateCode).toBe(k.code);
+    }
   });
 
   it('numbers of a payload are carried exactly; under mask a number is masked as its text', () => {
