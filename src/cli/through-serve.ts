@@ -21,7 +21,7 @@ import { ConfigError } from '../errors.ts';
 import type { LookupDocument } from '../index/lookup.ts';
 import type { RunSummary } from '../run/run-pipeline.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import type { AuditAnswer } from './audit-command.ts';
+import type { AuditAnswer } from '../access/audit-as.ts';
 import { printAudit } from './audit-command.ts';
 import { formatRows, jsonSafe, type OutputFormat } from './output.ts';
 import { apiError, type ServeClient } from './serve-client.ts';
