@@ -107,21 +107,32 @@ export interface AccessRow {
   row_count: number;
   policy: ExitPolicy;
   outcome: string;
-  /** Whether the code was what was looked up (`code`) or only shown in the response (`codes`). */
-  matched: 'looked_up' | 'shown';
+  /**
+   * Whether the code was what was looked up (`code`), or shown in the response (one of the kept
+   * `codes`), or maybe shown: the access kept only part of its codes (`codes_capped` > 0) and none
+   * of those kept matched, so the code may be among those not kept.
+   */
+  matched: 'looked_up' | 'shown' | 'maybe_shown';
+  /** Codes the access showed but did not keep (`codes_total` − the codes kept); 0 when it kept all. */
+  codes_capped: number;
 }
 
 /**
  * Every access that looked up `oneCodes` (a one code and the codes it is known by) or showed one
- * of them in clear, oldest first.
+ * of them in clear, and every access that kept only part of its codes (it may have shown one of
+ * them: `maybe_shown`), oldest first.
  */
 export async function accessesOf(connection: DuckDBConnection, oneCodes: readonly string[]): Promise<AccessRow[]> {
   const statement = await connection.prepare(`
     SELECT access_no, accessed_at::VARCHAR AS accessed_at, who, role, channel, action, code, query, row_count, policy, outcome,
-           CASE WHEN list_contains(CAST($1 AS VARCHAR[]), code) THEN 'looked_up' ELSE 'shown' END AS matched
+           CASE WHEN list_contains(CAST($1 AS VARCHAR[]), code) THEN 'looked_up'
+                WHEN len(list_intersect(codes, CAST($1 AS VARCHAR[]))) > 0 THEN 'shown'
+                ELSE 'maybe_shown' END AS matched,
+           codes_total - len(codes) AS codes_capped
     FROM access_log
-    WHERE list_contains(CAST($1 AS VARCHAR[]), code) OR len(list_intersect(codes, CAST($1 AS VARCHAR[]))) > 0
+    WHERE list_contains(CAST($1 AS VARCHAR[]), code) OR len(list_intersect(codes, CAST($1 AS VARCHAR[]))) > 0 OR codes_total > len(codes)
     ORDER BY access_no`);
   statement.bindVarchar(1, JSON.stringify(oneCodes));
-  return (resultRows(await statement.runAndReadAll()) as unknown as AccessRow[]).map((r) => ({ ...r, access_no: Number(r.access_no), row_count: Number(r.row_count) }));
+  return (resultRows(await statement.runAndReadAll()) as unknown as AccessRow[])
+    .map((r) => ({ ...r, access_no: Number(r.access_no), row_count: Number(r.row_count), codes_capped: Number(r.codes_capped) }));
 }

@@ -85,8 +85,9 @@ async function runWithin(connection: DuckDBConnection, sql: string, timeoutMs: n
  *
  * The role must hold the right `query` (else OnecodeError `forbidden`, exit 2, nothing recorded:
  * decided before the index is touched). Every query that gets that far is recorded in
- * access_log (action `query`, the SQL text, the role's policy): outcome `ok` with row_count the
- * rows shown and, for a steward's result, the one codes it shows; `refused` for a statement the
+ * access_log (action `query`, the SQL text, the role's policy), with `codes` the one codes its
+ * SQL text names (literals: query-codes.ts) and, for a steward's result, the one codes the result
+ * shows: outcome `ok` with row_count the rows shown; `refused` for a statement the
  * allow-list refuses; `failed` for a syntax error, an error while running, or a timeout.
  * @throws OnecodeError `forbidden`, `query_timeout` (exit 1); ConfigError `query_refused`,
  *   `query_invalid` (its message without values of the index, src/error-text.ts),
@@ -98,6 +99,9 @@ export async function runQueryAs(connection: DuckDBConnection, sql: string, who:
   if (policy === 'drop') throw new OnecodeError('forbidden', `the ${who.role} role may not run SQL`, { exitCode: 2 });
   requireKeyFor(policy, options.key);
   const entry = { who: who.name, role: who.role, channel: who.channel, action: 'query', query: sql, policy } as const;
+  // the codes the query's own text names: it is about them whatever it shows, and whatever the role
+  const asked = createCodeCollector();
+  asked.add(sql);
   const allowedTables = policy === 'clear' ? undefined : ANALYST_VIEW_NAMES;
   if (policy !== 'clear') await installAnalystViews(connection, policy, options.key);
   try {
@@ -108,16 +112,16 @@ export async function runQueryAs(connection: DuckDBConnection, sql: string, who:
       result = await runWithin(connection, limited ?? sql, options.timeoutMs);
     } catch (error) {
       const refused = error instanceof OnecodeError && error.code === 'query_refused';
-      await recordAccess(connection, { ...entry, rowCount: 0, outcome: refused ? 'refused' : 'failed' });
+      await recordAccess(connection, { ...entry, rowCount: 0, codes: asked.codes, outcome: refused ? 'refused' : 'failed' });
       throw error;
     }
     const truncated = options.limit !== undefined && result.rowCount > options.limit;
     const rowCount = truncated ? options.limit! : result.rowCount;
-    let codes: Iterable<string> = [];
+    const codes = new Set(asked.codes);
     if (policy === 'clear') {
       const collector = createCodeCollector();
       for (const rows of chunksOf(result, rowCount)) for (const row of rows) collector.add(row);
-      codes = collector.codes;
+      for (const code of collector.codes) codes.add(code);
     }
     await recordAccess(connection, { ...entry, rowCount, codes, outcome: 'ok' });
     return { policy, result, rowCount, truncated };

@@ -4,6 +4,7 @@
  */
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import type { Logger } from '../logger.ts';
+import type { LimitedAction, RateLimiter } from '../access/rate-limit.ts';
 import type { ExitPolicy } from '../protect/policy.ts';
 import type { ReadPool } from './read-pool.ts';
 
@@ -36,4 +37,6 @@ export interface ApiContext {
   env: NodeJS.ProcessEnv;
   /** The pseudonymisation key a policy needs (read once, when the server is made), or undefined. */
   keyFor(policy: ExitPolicy): Buffer | undefined;
+  /** Per-principal limits on lookups and queries of every role but steward (src/access/rate-limit.ts). */
+  limits: Readonly<Record<LimitedAction, RateLimiter>>;
 }

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errorTextWithoutValues } from '../error-text.ts';
+import { RateLimitedError } from '../access/rate-limit.ts';
 import { OnecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -23,6 +24,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   push_unconfigured: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   index_closed: 503,
   serve_stopping: 503,
   tokens_unavailable: 503,
@@ -48,6 +50,7 @@ export function errorHandler(logger: Logger) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const { status, body } = errorAnswer(error);
     if (status >= 500) logger.error({ route: request.routeOptions.url ?? null, errorCode: body.error, error: errorTextWithoutValues(error) }, 'request failed');
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(status).send(body);
   };
 }

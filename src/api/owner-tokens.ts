@@ -1,9 +1,10 @@
 /**
- * The owner tokens of a running serve: two random tokens made when serve starts, kept only in
- * memory and in serve's owner-only state file (src/serve/serve-files.ts ServeStateHttp), with which
- * the CLI of the same OS user reaches the API while serve holds the index: the `operator` one for
- * `run` and `push`, the `steward` one for `lookup`, `query` and `status` (the owner's tools, in
- * clear, recorded in access_log like any other access). Both stand for `cli:<OS user>`.
+ * The owner tokens of a running serve: three random tokens, one per role, made when serve starts,
+ * kept only in memory and in serve's owner-only state file (src/serve/serve-files.ts
+ * ServeStateHttp), with which the CLI of the same OS user reaches the API while serve holds the
+ * index: the `operator` one for `run` and `push`, the `steward` one for `lookup`, `query`, `audit`
+ * and `status` (the owner's tools, in clear, recorded in access_log like any other access), the
+ * `analyst` one for `lookup` and `query` with `--role analyst`. All three stand for `cli:<OS user>`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import os from 'node:os';

@@ -18,6 +18,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { keyForPolicy } from '../access/policy-key.ts';
+import { createRateLimiter, rateLimitFromEnv } from '../access/rate-limit.ts';
 import { personalPolicyOf } from '../access/roles.ts';
 import type { TokenVerifier } from '../access/tokens.ts';
 import { jsonSafe } from '../cli/output.ts';
@@ -65,7 +66,8 @@ export interface ApiServerOptions {
  * Close it with `close()`: it stops accepting, then waits for the requests going.
  * @throws ConfigError `analyst_policy_invalid` (ONECODE_ANALYST_POLICY), `pseudonym_key_unset` or
  *   what readKeyFile throws when the analysts' policy is `pseudonymise` and its key cannot be read:
- *   found when serve starts, not at an analyst's first lookup.
+ *   found when serve starts, not at an analyst's first lookup; ConfigError `rate_limit_invalid`
+ *   (ONECODE_ANALYST_LOOKUPS_PER_MINUTE, ONECODE_ANALYST_QUERIES_PER_MINUTE).
  */
 export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const logger = options.logger.child({ component: 'http' });
@@ -79,6 +81,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     logger,
     env,
     keyFor: (policy) => (policy === 'pseudonymise' ? pseudonymKey : undefined),
+    limits: { lookup: createRateLimiter(rateLimitFromEnv('lookup', env)), query: createRateLimiter(rateLimitFromEnv('query', env)) },
   };
   const metrics = createServeMetrics();
   const app = Fastify({

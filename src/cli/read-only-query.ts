@@ -1,8 +1,10 @@
 /**
  * `onecode query`: one read-only statement on the index, and nothing that reads or writes a file.
  *
- * Three locks, each enough for most of what it stops:
- * 1. the index is opened read-only (DuckDB `access_mode = READ_ONLY`): no write to the database;
+ * The index is opened for writing, because the query is recorded in access_log (query-command.ts,
+ * src/access/protected-query.ts); what keeps the query itself from writing is:
+ * 1. the allow-list below (3.), which lets no statement through that changes the database, and
+ *    refuses the scalar functions that change state;
  * 2. `enable_external_access = false` and no extension autoloading, then `lock_configuration`: no
  *    file outside the database, no extension, no setting changed (but DuckDB still lets a
  *    statement reach the database's own files, e.g. `COPY … TO '<index>.wal.checkpoint'`);

@@ -13,11 +13,37 @@ export interface ServeClient {
   pid: number;
   origin: string;
   /**
-   * One request as `role` (an owner token of serve's).
+   * One request as `role` (an owner token of serve's) to `route`, a route pattern of the API
+   * (`/api/v1/lookup/{code}`) whose `{name}` parts are filled from `params` (URI-encoded), with
+   * `query` as the query string. Messages name the pattern, never the path: a lookup's path holds
+   * the code looked up.
    * @returns the status and the parsed JSON body.
-   * @throws OnecodeError `serve_unreachable` (exit 1) when serve does not answer.
+   * @throws OnecodeError `serve_unreachable` (exit 1) when serve does not answer, or answers
+   *   something that is not JSON; `forbidden` (exit 2) when the state file has no token for `role`.
    */
-  request<T = Record<string, unknown>>(method: string, path: string, options: { role: Role; body?: unknown }): Promise<{ status: number; body: T }>;
+  request<T = Record<string, unknown>>(method: string, route: string, options: ServeRequestOptions): Promise<{ status: number; body: T }>;
+}
+
+/** What one {@link ServeClient.request} sends besides its method and route. */
+export interface ServeRequestOptions {
+  role: Role;
+  /** Values of the route's `{name}` parts. */
+  params?: Record<string, string>;
+  /** The query string's parameters. */
+  query?: Record<string, string | number>;
+  /** A JSON body. */
+  body?: unknown;
+}
+
+/** `route` with its `{name}` parts filled from `params` and `query` appended. */
+export function pathOf(route: string, options: Pick<ServeRequestOptions, 'params' | 'query'>): string {
+  const filled = route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = options.params?.[name];
+    if (value === undefined) throw new Error(`route ${route} needs the parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  const query = Object.entries(options.query ?? {});
+  return query.length === 0 ? filled : `${filled}?${new URLSearchParams(query.map(([k, v]) => [k, String(v)])).toString()}`;
 }
 
 /**
@@ -31,12 +57,12 @@ export async function serveClientFor(dbPath: string): Promise<ServeClient | unde
   return {
     pid: state.pid,
     origin,
-    async request<T>(method: string, path: string, options: { role: Role; body?: unknown }) {
+    async request<T>(method: string, route: string, options: ServeRequestOptions) {
       const token = (tokens as Partial<Record<Role, string>>)[options.role];
       if (token === undefined) throw new OnecodeError('forbidden', `serve (pid ${state.pid}) has no owner token for the ${options.role} role`, { exitCode: 2 });
       let response: Response;
       try {
-        response = await fetch(`${origin}${path}`, {
+        response = await fetch(`${origin}${pathOf(route, options)}`, {
           method,
           headers: { authorization: `Bearer ${token}`, 'x-onecode-channel': 'cli', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
@@ -49,7 +75,7 @@ export async function serveClientFor(dbPath: string): Promise<ServeClient | unde
       try {
         body = JSON.parse(text) as T;
       } catch {
-        throw new OnecodeError('serve_unreachable', `onecode serve (pid ${state.pid}) answered ${method} ${path.split('?')[0]} with ${response.status}, not JSON`);
+        throw new OnecodeError('serve_unreachable', `onecode serve (pid ${state.pid}) answered ${method} ${route} with ${response.status}, not JSON`);
       }
       return { status: response.status, body };
     },

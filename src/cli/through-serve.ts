@@ -21,7 +21,7 @@ import { ConfigError } from '../errors.ts';
 import type { LookupDocument } from '../index/lookup.ts';
 import type { RunSummary } from '../run/run-pipeline.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import type { AuditAnswer } from './audit-command.ts';
+import type { AuditAnswer } from '../access/audit-as.ts';
 import { printAudit } from './audit-command.ts';
 import { formatRows, jsonSafe, type OutputFormat } from './output.ts';
 import { apiError, type ServeClient } from './serve-client.ts';
@@ -42,7 +42,7 @@ function note(client: ServeClient, what: string): void {
 
 /** `onecode lookup CODE` through serve. */
 export async function lookupThroughServe(client: ServeClient, code: string, role: Role): Promise<void> {
-  const { status, body } = await client.request<LookupDocument>('GET', `/api/v1/lookup/${encodeURIComponent(code)}`, { role });
+  const { status, body } = await client.request<LookupDocument>('GET', '/api/v1/lookup/{code}', { role, params: { code } });
   if (status === 400) throw new ConfigError('code_invalid', (body as unknown as { message: string }).message);
   if (status !== 200) throw apiError(status, body);
   note(client, 'looked up');
@@ -70,7 +70,7 @@ export async function queryThroughServe(client: ServeClient, sql: string, format
 
 /** `onecode audit --code CODE` through serve. */
 export async function auditThroughServe(client: ServeClient, code: string, json: boolean): Promise<void> {
-  const { status, body } = await client.request<AuditAnswer>('GET', `/api/v1/audit?code=${encodeURIComponent(code)}`, { role: 'steward' });
+  const { status, body } = await client.request<AuditAnswer>('GET', '/api/v1/audit', { role: 'steward', query: { code } });
   if (status === 400) throw new ConfigError('code_invalid', (body as unknown as { message: string }).message);
   if (status !== 200) throw apiError(status, body);
   note(client, 'audited');
@@ -102,13 +102,13 @@ export async function runThroughServe(client: ServeClient, pipelines: readonly P
   note(client, `${pipelines.length === 1 ? 'the run is' : 'the runs are'} queued`);
   const summaries: RunSummary[] = [];
   for (const pipeline of pipelines) {
-    const path = `/api/v1/pipelines/${encodeURIComponent(pipeline.name)}/runs`;
-    const before = await client.request<{ runs: ApiRun[] }>('GET', `${path}?limit=1`, { role: 'operator' });
+    const params = { name: pipeline.name };
+    const before = await client.request<{ runs: ApiRun[] }>('GET', RUNS_ROUTE, { role: 'operator', params, query: { limit: 1 } });
     if (before.status !== 200 && before.status !== 404) throw apiError(before.status, before.body);
     const after = before.body.runs?.[0]?.run_no ?? 0;
-    const queued = await client.request('POST', path, { role: 'operator' });
+    const queued = await client.request('POST', RUNS_ROUTE, { role: 'operator', params });
     if (queued.status !== 202) throw apiError(queued.status, queued.body);
-    const runs = await waitForRuns(client, path, after);
+    const runs = await waitForRuns(client, params, after);
     summaries.push(...runs.map(asSummary));
   }
   const outbox = await client.request<OutboxState>('GET', '/api/v1/outbox', { role: 'operator' });
@@ -116,10 +116,13 @@ export async function runThroughServe(client: ServeClient, pipelines: readonly P
   if (summaries.some((s) => s.status !== 'succeeded')) process.exitCode = 1;
 }
 
+/** The route of a pipeline's runs. */
+const RUNS_ROUTE = '/api/v1/pipelines/{name}/runs';
+
 /** The API runs of a pipeline after run `after`, once the first has ended and none is running. */
-async function waitForRuns(client: ServeClient, path: string, after: number): Promise<ApiRun[]> {
+async function waitForRuns(client: ServeClient, params: { name: string }, after: number): Promise<ApiRun[]> {
   for (;;) {
-    const { status, body } = await client.request<{ runs: ApiRun[] }>('GET', `${path}?limit=100`, { role: 'operator' });
+    const { status, body } = await client.request<{ runs: ApiRun[] }>('GET', RUNS_ROUTE, { role: 'operator', params, query: { limit: 100 } });
     if (status !== 200) throw apiError(status, body);
     const mine = body.runs.filter((r) => r.run_no > after && r.trigger === 'api').reverse();
     if (mine.length > 0 && mine.every((r) => r.status !== 'running')) return mine;

@@ -107,9 +107,17 @@ describe('onecode lookup, query and audit', () => {
     expect(byAlias.accesses.at(-1)).toMatchObject({ action: 'audit', role: 'steward', matched: 'looked_up', row_count: byId.accesses.length });
     const dirty = await audit(` ${person.id.slice(0, 6)} ${person.id.slice(6, 14)} ${person.id.slice(14).toLowerCase()} `);
     expect(dirty.accesses.length).toBe(byAlias.accesses.length + 1);
+    expect(byId.accesses.every((a) => a.codes_capped === 0)).toBe(true);
+    // a steward's query showing more codes than an access keeps: the table says so
+    const many = await onecode(['query', 'SELECT id_number FROM persons ORDER BY id_number', '--format', 'csv', '--db', db]);
+    expect(many.code, many.stderr).toBe(0);
+    expect(many.stdout.trim().split('\n').length).toBeGreaterThan(1001);
     const table = await onecode(['audit', '--code', person.uscc, '--db', db]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`^\\d+ access\\(es\\) to ${person.uscc} \\(searched for ${person.uscc}`));
+    expect(table.stdout).toContain('codes_capped');
+    expect(table.stdout).toMatch(/\nnote: 1 access\(es\) kept only part of the codes they showed .* maybe_shown may have shown this code among them\n$/);
+    expect(table.stdout).toContain('maybe_shown');
     expect(table.stdout).toContain('analyst'); // the analyst's lookup of the person showed the legal person it represents
     const invalid = await onecode(['audit', '--code', '350102198503171238', '--db', db]);
     expect(invalid.code).toBe(2);

@@ -90,7 +90,7 @@ describe('queryAs', () => {
       const error = await queryAs(ws.index.connection, sql, analyst).catch((e: unknown) => e as Error);
       expect(error, sql).toMatchObject({ code: 'query_refused' });
       expect((error as Error).message, sql).toMatch(why);
-      expect(await lastAccess(), sql).toMatchObject({ who: 'alice', role: 'analyst', action: 'query', query: sql, row_count: 0, codes: [], outcome: 'refused' });
+      expect(await lastAccess(), sql).toMatchObject({ who: 'alice', role: 'analyst', action: 'query', query: sql, row_count: 0, codes: sql.includes(person.id) ? [person.id] : [], outcome: 'refused' });
     }
     // one access number per query: nothing else advanced the sequence
     const seqAfter = await ws.rows(`SELECT max(access_no)::INT AS n FROM access_log`);
@@ -110,6 +110,29 @@ describe('queryAs', () => {
     expect(payload.columns).toEqual([{ name: 'payload', type: 'JSON' }]);
     expect(typeof payload.rows[0]![0]).toBe('object');
     expect((await lastAccess()).codes).toContain(person.id);
+  });
+
+  it("records the codes a query's own text names (18 or 15 digits, normalised), and 15-digit and nonconforming codes a result shows", async () => {
+    // the result shows only a name: the literal says who the query was about
+    await queryAs(ws.index.connection, `SELECT name FROM golden_person WHERE id_number = '${person.id}'`, steward);
+    expect(await lastAccess()).toMatchObject({ outcome: 'ok', codes: [person.id], codes_total: 1 });
+    // a 15-digit literal is recorded as the 18-character one code it upgrades to, as lookup resolves it
+    await queryAs(ws.index.connection, `SELECT count(*) AS n FROM aliases WHERE alias = '${person.alias15}'`, steward);
+    expect((await lastAccess()).codes).toEqual([person.id]);
+    // a 15-digit number in a result cell, likewise
+    await queryAs(ws.index.connection, `SELECT alias FROM aliases WHERE alias_kind = 'resident_id_15' AND alias LIKE '${person.alias15.slice(0, 14)}%'`, steward);
+    expect((await lastAccess()).codes).toEqual([person.id]);
+    // a nonconforming code (region code in no edition of GB/T 2260: a registry fault, still someone's number)
+    const nonconforming = '110199198503171231';
+    await queryAs(ws.index.connection, `SELECT 'x' AS a UNION ALL SELECT ' ${nonconforming}' AS a`, steward);
+    expect((await lastAccess()).codes).toEqual([nonconforming]);
+    // an analyst's query is about the person its text names, though it shows them masked
+    const r = await queryAs(ws.index.connection, `SELECT count(*) AS n FROM persons WHERE id_number = '${person.id}'`, analyst);
+    expect(r.rowCount).toBe(1); // (the view's id_number is masked: the literal matches nothing, and the query still asked for the person)
+    expect(await lastAccess()).toMatchObject({ role: 'analyst', codes: [person.id] });
+    // and a refused query's text too
+    await expect(queryAs(ws.index.connection, `SELECT * FROM golden_person WHERE id_number = '${person.id}'`, analyst)).rejects.toMatchObject({ code: 'query_refused' });
+    expect(await lastAccess()).toMatchObject({ outcome: 'refused', codes: [person.id] });
   });
 
   it('an analyst result records no codes; maxRows cuts and says so; a timeout stops the query and is recorded', async () => {

@@ -10,6 +10,7 @@ import os2 from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCodeCollector } from '../../src/access/query-codes.ts';
 import type { Role } from '../../src/access/roles.ts';
 import { connectToIndex } from '../../src/index/open-index.ts';
 import { startApiServe, waitFor, type ApiServe } from '../support/api-serve.ts';
@@ -314,6 +315,29 @@ describe('quarantine and flags', () => {
     expect(steward.rows.map((r: Record<string, unknown>) => r.line)).toEqual(analyst.rows.slice(0, 3).map((r: Record<string, unknown>) => r.line));
     const operator = (await json(await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=3', { role: 'operator' }))).body as Record<string, any>;
     expect(operator.rows.some((r: Record<string, unknown>) => 'raw' in r)).toBe(false);
+  });
+
+  it("records a steward's read of quarantined rows' text as an export, with the codes it showed; counts are not recorded", async () => {
+    const exports = () => readIndex(`SELECT who, role, channel, query, row_count::INT AS row_count, policy, codes, codes_total::INT AS codes_total, outcome FROM access_log WHERE action = 'export' ORDER BY access_no`);
+    const before = (await exports()).length;
+    await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=1000', { role: 'analyst' });
+    await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=1000', { role: 'operator' });
+    await api.request('/api/v1/pipelines/accounting-staff/flags', { role: 'steward' });
+    expect(await exports()).toHaveLength(before);
+    const steward = (await json(await api.request('/api/v1/pipelines/accounting-staff/quarantine?limit=1000', { role: 'steward' }))).body as Record<string, any>;
+    const after = await exports();
+    expect(after).toHaveLength(before + 1);
+    const shownCodes = createCodeCollector();
+    for (const row of steward.rows) shownCodes.add([row.raw, row.reasons]);
+    expect(shownCodes.codes.size).toBeGreaterThan(0); // quarantined rows of the sample carry valid codes beside the bad value
+    expect(after.at(-1)).toEqual({
+      who: 'sam-steward', role: 'steward', channel: 'api', query: `quarantine accounting-staff run ${steward.run_no}`,
+      row_count: steward.rows.length, policy: 'clear', codes: [...shownCodes.codes].slice(0, 1000), codes_total: shownCodes.codes.size, outcome: 'ok',
+    });
+    // and an audit of a code in that text finds the export
+    const code = [...shownCodes.codes][0]!;
+    const audit = (await json(await api.request(`/api/v1/audit?code=${code}`, { role: 'steward' }))).body.accesses as Array<Record<string, unknown>>;
+    expect(audit.some((a) => a.action === 'export' && a.who === 'sam-steward' && a.matched === 'shown')).toBe(true);
   });
 
   it("counts the records' data-quality flags per flag and per run", async () => {

@@ -128,6 +128,12 @@ describe('the OpenAPI document', () => {
     }
     await everyone('GET', '/api/v1/pipelines/procurement-suppliers/runs');
     await everyone('GET', '/api/v1/pipelines');
+    // an analyst past the per-minute limit (default 60): 429 rate_limited with Retry-After
+    for (const [method, path, body] of [['GET', `/api/v1/lookup/${rich.id}`, undefined], ['POST', '/api/v1/query', { sql: 'SELECT 1 AS one' }]] as const) {
+      let status = 0;
+      for (let i = 0; i < 300 && status !== 429; i++) status = await check(method, path, { role: 'analyst', ...(body === undefined ? {} : { body }) });
+      expect(status, `${method} ${path}`).toBe(429);
+    }
 
     expect(problems).toEqual([]);
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`));
@@ -135,6 +141,6 @@ describe('the OpenAPI document', () => {
     // POST /api/v1/push answers 202 only with a broker: tests/api/push-through-api.test.ts checks that answer against the document
     expect(operations.filter((o) => !succeeded.has(o))).toEqual(['post /api/v1/push']);
     // each error status of the contract was met somewhere
-    expect([...new Set(seen.map((s) => s.status))].sort()).toEqual([200, 202, 400, 401, 403, 404, 409, 413, 415]);
+    expect([...new Set(seen.map((s) => s.status))].sort()).toEqual([200, 202, 400, 401, 403, 404, 409, 413, 415, 429]);
   });
 });

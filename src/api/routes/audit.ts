@@ -3,17 +3,13 @@
  * (access_log, src/access/access-log.ts accessesOf): every access that looked up the code or one
  * of the codes it is known by, or whose answer showed one of them in clear, oldest first, as
  * records of processing (GB/T 35273-2020 §11.3). The same answer as `onecode audit --code CODE
- * --json` (src/cli/audit-command.ts, whose resolution of the codes it uses). The audit itself is
- * recorded too (action `audit`), after the list is read; an input that is no valid code is
- * recorded `failed`, without the input.
+ * --json`: both run src/access/audit-as.ts auditAs. The audit itself is recorded too (action
+ * `audit`), after the list is read; an input that is no valid code is recorded `failed`, without
+ * the input. An access that kept only part of its codes says so (`codes_capped`).
  */
 import type { FastifyInstance } from 'fastify';
-import { accessesOf, recordAccess, type AccessRow } from '../../access/access-log.ts';
-import { personalPolicyOf, ROLES } from '../../access/roles.ts';
-import { auditCodes, type AuditAnswer } from '../../cli/audit-command.ts';
-import { OnecodeError } from '../../errors.ts';
-import { classify } from '../../identifiers/classify.ts';
-import { resolveLookupCode } from '../../index/lookup.ts';
+import { auditAs, type AuditAnswer } from '../../access/audit-as.ts';
+import { ROLES } from '../../access/roles.ts';
 import { EXIT_POLICIES } from '../../protect/policy.ts';
 import { todayInChina } from '../../run/run-pipeline.ts';
 import { channelOf, principalOf } from '../auth.ts';
@@ -23,7 +19,7 @@ import { authErrors, ERROR_BODY, INTEGER, nullable, STRING } from '../schemas.ts
 const ACCESS_ROW = {
   type: 'object',
   additionalProperties: false,
-  required: ['access_no', 'accessed_at', 'who', 'role', 'channel', 'action', 'code', 'query', 'row_count', 'policy', 'outcome', 'matched'],
+  required: ['access_no', 'accessed_at', 'who', 'role', 'channel', 'action', 'code', 'query', 'row_count', 'policy', 'outcome', 'matched', 'codes_capped'],
   properties: {
     access_no: INTEGER,
     accessed_at: { type: 'string', description: 'when, as the index shows instants (China Standard Time, with its offset)' },
@@ -36,7 +32,8 @@ const ACCESS_ROW = {
     row_count: INTEGER,
     policy: { type: 'string', enum: [...EXIT_POLICIES] },
     outcome: STRING,
-    matched: { type: 'string', enum: ['looked_up', 'shown'] },
+    matched: { type: 'string', enum: ['looked_up', 'shown', 'maybe_shown'], description: 'maybe_shown: the access kept only part of its codes, none of those kept is this one' },
+    codes_capped: { ...INTEGER, description: 'codes the access showed but did not keep (at most 1,000 are kept); 0 when it kept all' },
   },
 };
 
@@ -52,11 +49,12 @@ export function auditRoutes(app: FastifyInstance, context: ApiContext): void {
         200: {
           type: 'object',
           additionalProperties: false,
-          required: ['code', 'codes', 'accesses'],
+          required: ['code', 'codes', 'accesses', 'codes_capped'],
           properties: {
             code: { ...STRING, description: 'the one code audited' },
             codes: { type: 'array', items: STRING, description: 'every code the accesses were searched for: the one code, the codes it is known by, the input\'s own form' },
             accesses: { type: 'array', items: ACCESS_ROW },
+            codes_capped: { ...INTEGER, description: 'how many of the accesses kept only part of their codes' },
           },
         },
         400: { ...ERROR_BODY, description: 'code_invalid, request_invalid' },
@@ -65,18 +63,8 @@ export function auditRoutes(app: FastifyInstance, context: ApiContext): void {
     },
   }, async (request): Promise<AuditAnswer> => {
     const { name, role } = principalOf(request);
-    const entry = { who: name, role, channel: channelOf(request), action: 'audit', policy: personalPolicyOf(role, context.env) } as const;
-    return context.reads.withConnection(async (c) => {
-      const resolved = await resolveLookupCode(c, request.query.code, todayInChina());
-      if (resolved === null) {
-        await recordAccess(c, { ...entry, rowCount: 0, outcome: 'failed' });
-        const reasons = classify(request.query.code, { runDate: todayInChina() }).reasons.map((r) => r.code);
-        throw new OnecodeError('code_invalid', `not a valid code (${[...new Set(reasons)].join(', ') || 'no identifier of a known kind'})`);
-      }
-      const codes = await auditCodes(c, resolved);
-      const accesses: AccessRow[] = await accessesOf(c, codes);
-      await recordAccess(c, { ...entry, code: resolved.oneCode, rowCount: accesses.length });
-      return { code: resolved.oneCode, codes, accesses };
-    });
+    return context.reads.withConnection((c) =>
+      auditAs(c, request.query.code, { name, role, channel: channelOf(request) }, { runDate: todayInChina(), env: context.env }),
+    );
   });
 }

@@ -5,10 +5,18 @@
  * checked, the access recorded in access_log (channel `api`, or `console` for the web console),
  * and personal values leave under the role's policy (steward clear, analyst mask or pseudonymise).
  * The auth hook has already refused tokens without the right (auth.ts), before anything is read.
+ *
+ * Every role but `steward` is held to a per-principal rate (src/access/rate-limit.ts): past it
+ * the answer is 429 `rate_limited` with Retry-After, before anything is looked up; serve logs a
+ * warning naming the principal (never the code or the SQL), and the refusal is recorded in
+ * access_log (outcome `refused`, no code, no SQL text: what was asked is not kept, as for an
+ * invalid input), so an audit of the principal's accesses shows the throttling.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { recordAccess } from '../../access/access-log.ts';
 import { lookupAs } from '../../access/protected-lookup.ts';
 import { DEFAULT_MAX_ROWS, queryAs } from '../../access/protected-query.ts';
+import { RateLimitedError, type LimitedAction } from '../../access/rate-limit.ts';
 import { personalPolicyOf } from '../../access/roles.ts';
 import { classify } from '../../identifiers/classify.ts';
 import { OnecodeError } from '../../errors.ts';
@@ -26,6 +34,26 @@ export const QUERY_MAX_ROWS = DEFAULT_MAX_ROWS;
 /** How long a query may run before it is stopped, in milliseconds. */
 export const QUERY_TIMEOUT_MS = 30_000;
 
+/** The 429 answer of a request over its principal's limit. */
+const RATE_LIMITED = { ...ERROR_BODY, description: 'rate_limited: over the per-minute limit of the token (every role but steward; ONECODE_ANALYST_LOOKUPS_PER_MINUTE, ONECODE_ANALYST_QUERIES_PER_MINUTE); the Retry-After header says how many seconds to wait' };
+
+/**
+ * Takes one `action` from the limit of the request's principal (stewards are not limited).
+ * @throws RateLimitedError (429) past the limit, after logging a warning and recording the refusal.
+ */
+async function checkRateLimit(context: ApiContext, request: FastifyRequest, action: LimitedAction): Promise<void> {
+  const { name, role } = principalOf(request);
+  if (role === 'steward') return;
+  const limiter = context.limits[action];
+  const wait = limiter.take(name);
+  if (wait === 0) return;
+  context.logger.warn({ principal: name, role, action, perMinute: limiter.perMinute, retryAfterSeconds: wait }, `${action}s refused: ${name} is over the limit of ${limiter.perMinute} a minute`);
+  await context.reads.withConnection((c) =>
+    recordAccess(c, { who: name, role, channel: channelOf(request), action, rowCount: 0, policy: personalPolicyOf(role, context.env), outcome: 'refused' }),
+  );
+  throw new RateLimitedError(action, limiter.perMinute, wait);
+}
+
 /** Registers the routes. */
 export function lookupQueryRoutes(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Params: { code: string } }>('/api/v1/lookup/:code', {
@@ -37,10 +65,12 @@ export function lookupQueryRoutes(app: FastifyInstance, context: ApiContext): vo
       response: {
         200: LOOKUP_DOCUMENT,
         400: { ...ERROR_BODY, description: 'code_invalid: no valid identifier (the reasons name rules, not the value)' },
+        429: RATE_LIMITED,
         ...authErrors(),
       },
     },
   }, async (request) => {
+    await checkRateLimit(context, request, 'lookup');
     const { name, role } = principalOf(request);
     const policy = personalPolicyOf(role, context.env);
     const doc = await context.reads.withConnection((c) =>
@@ -82,10 +112,12 @@ export function lookupQueryRoutes(app: FastifyInstance, context: ApiContext): vo
         400: { ...ERROR_BODY, description: 'query_invalid (syntax or run error, without values), query_refused (not one read-only statement over the views allowed), query_timeout, request_invalid' },
         413: { ...ERROR_BODY, description: 'payload_too_large: a body over 64 KiB' },
         415: { ...ERROR_BODY, description: 'unsupported_media_type: the body must be application/json' },
+        429: RATE_LIMITED,
         ...authErrors(),
       },
     },
   }, async (request) => {
+    await checkRateLimit(context, request, 'query');
     const { name, role } = principalOf(request);
     const policy = personalPolicyOf(role, context.env);
     const answer = await context.reads.withConnection((c) =>

@@ -3,14 +3,23 @@
  * latest successful run quarantined, with reasons; the rows' text only for a role with
  * `read_quarantined_text`: it is source data, personal values and all; the reasons' messages only
  * under the `clear` policy, as the access guard shows reasons: they can quote a value) and
- * `GET /api/v1/pipelines/{name}/flags` (data-quality flags of its records).
+ * `GET /api/v1/pipelines/{name}/flags` (data-quality flags of its records: counts only).
+ *
+ * A quarantine answer that shows rows' text or reasons' messages in clear is recorded in
+ * access_log (GB/T 35273-2020 §11.3) as action `export`: `query` names what was exported
+ * (`quarantine <pipeline> run <run_no>`), row_count the rows shown, `codes` the one codes found in
+ * their text and messages (query-codes.ts), so that `onecode audit --code` finds it. An answer of
+ * counts and reason codes only (an analyst's, an operator's, a run without quarantined rows) shows
+ * no personal value and is not recorded.
  */
 import type { FastifyInstance } from 'fastify';
+import { recordAccess } from '../../access/access-log.ts';
 import { guardValue } from '../../access/guard-value.ts';
+import { createCodeCollector } from '../../access/query-codes.ts';
 import { hasRight, personalPolicyOf } from '../../access/roles.ts';
 import { resultRows } from '../../index/result-rows.ts';
 import { quoteLiteral } from '../../index/sql-text.ts';
-import { principalOf } from '../auth.ts';
+import { channelOf, principalOf } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { authErrors, ERROR_BODY, INTEGER, nullable, STRING } from '../schemas.ts';
 import { knownPipeline } from './pipelines.ts';
@@ -82,7 +91,7 @@ export function pipelineQualityRoutes(app: FastifyInstance, context: ApiContext)
       response: { 200: QUARANTINE, 400: ERROR_BODY, 404: ERROR_BODY, ...authErrors() },
     },
   }, async (request) => {
-    const { role } = principalOf(request);
+    const { name: who, role } = principalOf(request);
     const withText = hasRight(role, 'read_quarantined_text');
     const policy = personalPolicyOf(role, context.env);
     const name = quoteLiteral(request.params.name);
@@ -99,13 +108,17 @@ export function pipelineQualityRoutes(app: FastifyInstance, context: ApiContext)
       const rows = resultRows(await c.runAndReadAll(`
         SELECT run_id, line, position_kind, reason_codes, reasons::VARCHAR AS reasons${withText ? ', raw' : ''}
         FROM quarantine_history WHERE run_id = ${run} ORDER BY line NULLS LAST LIMIT ${request.query.limit}`));
-      return {
-        run_id: runId,
-        run_no: Number(latest!.run_no),
-        total,
-        reasons,
-        rows: rows.map((r) => ({ ...r, reasons: guardValue(JSON.parse(String(r.reasons)), 'reasons', policy) })),
-      };
+      const shown = rows.map((r) => ({ ...r, reasons: guardValue(JSON.parse(String(r.reasons)), 'reasons', policy) }));
+      if ((withText || policy === 'clear') && shown.length > 0) {
+        const collector = createCodeCollector();
+        for (const row of shown) collector.add([(row as Record<string, unknown>).raw, row.reasons]);
+        await recordAccess(c, {
+          who, role, channel: channelOf(request), action: 'export', policy,
+          query: `quarantine ${request.params.name} run ${Number(latest!.run_no)}`,
+          rowCount: shown.length, codes: collector.codes,
+        });
+      }
+      return { run_id: runId, run_no: Number(latest!.run_no), total, reasons, rows: shown };
     });
   });
 
