@@ -95,21 +95,13 @@ async function relationNames(connection: DuckDBConnection, allowed: ReadonlySet<
   return new Set(rows.map((r) => String(r[0])).filter((name) => !allowed.has(name)));
 }
 
-/** The first reason the serialised statement is refused, or undefined. Iterative walk. */
+/** The first reason the serialised statement is refused, or undefined. */
 function refusedPart(statement: unknown, tables?: { allowed: ReadonlySet<string>; others: ReadonlySet<string> }): string | undefined {
   const ctes = tables === undefined ? new Set<string>() : cteNames(statement);
   if (tables !== undefined) {
     for (const name of ctes) if (tables.others.has(name)) return `the CTE name '${name}' is the name of a table or view of the index: choose another`;
   }
-  const stack: unknown[] = [statement];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) {
-      stack.push(...node);
-      continue;
-    }
-    const record = node as Record<string, unknown>;
+  for (const record of objectsOf(statement)) {
     if (record.type === 'TABLE_FUNCTION') {
       const fn = record.function as { function_name?: string; schema?: string } | undefined;
       const name = String(fn?.function_name ?? '').toLowerCase();
@@ -127,7 +119,6 @@ function refusedPart(statement: unknown, tables?: { allowed: ReadonlySet<string>
       if (REFUSED_FUNCTIONS.has(name)) return `the function ${name}() changes the database or the session (refused: ${[...REFUSED_FUNCTIONS].join(', ')})`;
       if (name.startsWith(PROTECTION_FUNCTION_PREFIX)) return `the function ${name}() is the guard's own (a query would test guesses against pseudonyms with it)`;
     }
-    stack.push(...Object.values(record));
   }
   return undefined;
 }
@@ -144,6 +135,15 @@ function refusedTable(ref: Record<string, unknown>, allowed: ReadonlySet<string>
 /** Names (lower case) of every CTE the statement defines, at any depth. */
 function cteNames(statement: unknown): Set<string> {
   const names = new Set<string>();
+  for (const record of objectsOf(statement)) {
+    const map = (record.cte_map as { map?: Array<{ key?: unknown }> } | undefined)?.map;
+    if (Array.isArray(map)) for (const entry of map) if (typeof entry.key === 'string') names.add(entry.key.toLowerCase());
+  }
+  return names;
+}
+
+/** Every object node of a serialised statement (arrays walked through), depth first, without recursion. */
+function* objectsOf(statement: unknown): Generator<Record<string, unknown>> {
   const stack: unknown[] = [statement];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -153,11 +153,9 @@ function cteNames(statement: unknown): Set<string> {
       continue;
     }
     const record = node as Record<string, unknown>;
-    const map = (record.cte_map as { map?: Array<{ key?: unknown }> } | undefined)?.map;
-    if (Array.isArray(map)) for (const entry of map) if (typeof entry.key === 'string') names.add(entry.key.toLowerCase());
+    yield record;
     stack.push(...Object.values(record));
   }
-  return names;
 }
 
 function oneLine(text: string): string {
