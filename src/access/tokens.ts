@@ -38,7 +38,10 @@ export function tokenHash(token: string): string {
   return `sm3:${createHash('sm3').update(token, 'utf8').digest('hex')}`;
 }
 
-/** A new token: `oc_` + 43 characters of base64url (32 random bytes). */
+/**
+ * A new token: `oc_` + 43 characters of base64url (32 random bytes): the token file's tokens and
+ * serve's owner tokens (src/api/owner-tokens.ts) alike.
+ */
 export function newToken(): string {
   return `oc_${randomBytes(32).toString('base64url')}`;
 }
@@ -121,9 +124,16 @@ export interface TokenVerifier {
   /**
    * The principal of `token`, or undefined for a missing or unknown token. Compares digests in
    * constant time.
+   * @param peer the connection the token came on (serve's owner tokens are taken from this host only).
    * @throws what {@link readTokenFile} throws, when the file became invalid.
    */
-  verify(token: string | undefined): Promise<Principal | undefined>;
+  verify(token: string | undefined, peer?: TokenPeer): Promise<Principal | undefined>;
+}
+
+/** The two ends of the TCP connection a token came on (Node's `socket.remoteAddress`, `localAddress`). */
+export interface TokenPeer {
+  remoteAddress?: string;
+  localAddress?: string;
 }
 
 /** A verifier over the token file `file`. */

@@ -21,8 +21,29 @@ export interface ServeClient {
 }
 
 /**
+ * Runs `local` (the command opening the index itself); only when that fails because another process
+ * holds the index (`index_locked`) and that process is a live `onecode serve --http` of this user,
+ * whose state file is owner-only (readServeState), runs `served` with its API instead. So a state
+ * file is never read while the index can be opened, and the owner tokens go nowhere else.
+ * @throws what `local` throws when no such serve holds the index; OnecodeError
+ *   `serve_state_untrusted` (exit 2) when the state file is not owner-only; what `served` throws.
+ */
+export async function locallyOrThroughServe(dbPath: string, local: () => Promise<void>, served: (client: ServeClient) => Promise<void>): Promise<void> {
+  try {
+    await local();
+  } catch (error) {
+    if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
+    const client = await serveClientFor(dbPath);
+    if (client === undefined) throw error;
+    await served(client);
+  }
+}
+
+/**
  * The API of the live serve holding `dbPath`, when it was started with `--http`; undefined when
- * no live serve holds the index or it serves no API (then the CLI does as without serve).
+ * no live serve holds the index or it serves no API. Call it only once the index was found held
+ * ({@link locallyOrThroughServe}).
+ * @throws OnecodeError `serve_state_untrusted` (readServeState).
  */
 export async function serveClientFor(dbPath: string): Promise<ServeClient | undefined> {
   const state = await readServeState(dbPath);
