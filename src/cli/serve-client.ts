@@ -5,6 +5,7 @@
  */
 import type { Role } from '../access/roles.ts';
 import { OnecodeError } from '../errors.ts';
+import { openIndexFile } from '../index/index-file.ts';
 import { readServeState } from '../serve/serve-files.ts';
 
 /** A running serve's API, reached with the owner tokens. */
@@ -21,21 +22,34 @@ export interface ServeClient {
 }
 
 /**
- * Runs `local` (the command opening the index itself); only when that fails because another process
- * holds the index (`index_locked`) and that process is a live `onecode serve --http` of this user,
- * whose state file is owner-only (readServeState), runs `served` with its API instead. So a state
- * file is never read while the index can be opened, and the owner tokens go nowhere else.
- * @throws what `local` throws when no such serve holds the index; OnecodeError
- *   `serve_state_untrusted` (exit 2) when the state file is not owner-only; what `served` throws.
+ * Runs `served` with the API of the serve holding `dbPath`, or else `local` (the command opening the
+ * index itself). serve is asked only when opening the index fails because another process holds it
+ * (`index_locked`: {@link heldByAnotherProcess}) and that process is a live `onecode serve --http`
+ * of this user whose state file is owner-only (readServeState): a state file is never read while
+ * the index can be opened, so the owner tokens, codes and SQL go nowhere else.
+ * @throws OnecodeError `serve_state_untrusted` (exit 2) when the index is held and the state file
+ *   is not owner-only; what `local` or `served` throws.
  */
 export async function locallyOrThroughServe(dbPath: string, local: () => Promise<void>, served: (client: ServeClient) => Promise<void>): Promise<void> {
+  const client = (await heldByAnotherProcess(dbPath)) ? await serveClientFor(dbPath) : undefined;
+  if (client === undefined) return local();
+  return served(client);
+}
+
+/**
+ * Whether another process holds `dbPath` (DuckDB's file lock): a read-only open, plain, refused
+ * with `index_locked`. Any other outcome (opened, missing, encrypted, unopenable) is no: the
+ * command then opens the index itself and says what is wrong as it would without serve.
+ */
+export async function heldByAnotherProcess(dbPath: string): Promise<boolean> {
+  if (dbPath === ':memory:') return false;
   try {
-    await local();
+    const file = await openIndexFile(dbPath, { readOnly: true });
+    file.connection.closeSync();
+    file.instance.closeSync();
+    return false;
   } catch (error) {
-    if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
-    const client = await serveClientFor(dbPath);
-    if (client === undefined) throw error;
-    await served(client);
+    return error instanceof OnecodeError && error.code === 'index_locked';
   }
 }
 
