@@ -34,7 +34,7 @@ import { openIndexForReading, openIndexForWriting } from './cli/open-index-for-c
 import { pushCommand } from './cli/push-command.ts';
 import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
 import { serveCommand } from './cli/serve-command.ts';
-import { serveClientFor } from './cli/serve-client.ts';
+import { locallyOrThroughServe } from './cli/serve-client.ts';
 import { auditThroughServe, lookupThroughServe, pushThroughServe, queryThroughServe, runThroughServe, statusThroughServe } from './cli/through-serve.ts';
 import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
 import { runUntilCaughtUp, todayInChina, type RunSummary } from './run/run-pipeline.ts';
@@ -96,49 +96,49 @@ function program(): Command {
       if (chosen.length === 0) throw new ConfigError('config_invalid', problems.length > 0 ? problems.join('\n') : `no pipeline files in ${opts.pipelines}/`);
       for (const line of problems) process.stderr.write(`onecode: ${line}\n`);
       // While `onecode serve --http` holds the index, the runs go through its job queue.
-      const served = await serveClientFor(resolveDbPath(opts.db));
-      if (served) {
+      const dbPath = resolveDbPath(opts.db);
+      await locallyOrThroughServe(dbPath, async () => {
+        const kafka = opts.push ? resolveKafkaSettings() : undefined;
+        // A feed policy without its key stops before any run, not after the runs are committed.
+        if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
+        const index = await openIndexForWriting(dbPath);
+        const progress = process.stderr.isTTY && !process.env.CI;
+        const summaries: RunSummary[] = [];
+        try {
+          for (const pipeline of chosen) {
+            // A glob with `files: every_new` loads one file per run, in name order: run until none is left.
+            if (progress) process.stderr.write(`${pipeline.name}: reading ${describeSource(pipeline).label} …\n`);
+            for await (const summary of runUntilCaughtUp({
+              index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
+              onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
+            })) {
+              if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.source ?? ''} ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
+              summaries.push(summary);
+            }
+          }
+          const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);
+          process.stdout.write(formatRunSummary(summaries, pending));
+          if (invalid.length > 0) process.stdout.write(`${invalid.length} pipeline file(s) invalid, not run: ${invalid.map((f) => f.file).join(', ')} (the problems are on stderr)\n`);
+          for (const failed of summaries.filter((s) => s.status === 'failed')) {
+            process.stderr.write(`onecode: ${failed.pipeline} failed (${failed.errorCode}): ${errorTextWithoutValues(failed.error ?? '')}\n`);
+            process.exitCode = 1;
+          }
+          if (invalid.length > 0) process.exitCode = 2;
+          // The runs are committed whatever the push does; a failed push leaves their events pending (exit 1).
+          if (kafka !== undefined && pending > 0) {
+            const report = await pushIndex({ connection: index.connection, kafka, logger }).catch((error: unknown) => {
+              if (error instanceof PushFailedError) throw new OnecodeError('push_failed', `the runs above are committed; ${error.message}`, { cause: error });
+              throw error;
+            });
+            process.stdout.write(formatPushLine(report, kafka));
+          }
+        } finally {
+          index.close();
+        }
+      }, async (served) => {
         await runThroughServe(served, chosen, { allowDeletes: opts.allowDeletes, runDate: opts.runDate });
         if (invalid.length > 0) process.exitCode = 2;
-        return;
-      }
-      const kafka = opts.push ? resolveKafkaSettings() : undefined;
-      // A feed policy without its key stops before any run, not after the runs are committed.
-      if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
-      const index = await openIndexForWriting(resolveDbPath(opts.db));
-      const progress = process.stderr.isTTY && !process.env.CI;
-      const summaries: RunSummary[] = [];
-      try {
-        for (const pipeline of chosen) {
-          // A glob with `files: every_new` loads one file per run, in name order: run until none is left.
-          if (progress) process.stderr.write(`${pipeline.name}: reading ${describeSource(pipeline).label} …\n`);
-          for await (const summary of runUntilCaughtUp({
-            index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
-            onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
-          })) {
-            if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.source ?? ''} ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
-            summaries.push(summary);
-          }
-        }
-        const pending = Number((await index.connection.runAndReadAll(`SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_reason IS NULL`)).getRows()[0]![0]);
-        process.stdout.write(formatRunSummary(summaries, pending));
-        if (invalid.length > 0) process.stdout.write(`${invalid.length} pipeline file(s) invalid, not run: ${invalid.map((f) => f.file).join(', ')} (the problems are on stderr)\n`);
-        for (const failed of summaries.filter((s) => s.status === 'failed')) {
-          process.stderr.write(`onecode: ${failed.pipeline} failed (${failed.errorCode}): ${errorTextWithoutValues(failed.error ?? '')}\n`);
-          process.exitCode = 1;
-        }
-        if (invalid.length > 0) process.exitCode = 2;
-        // The runs are committed whatever the push does; a failed push leaves their events pending (exit 1).
-        if (kafka !== undefined && pending > 0) {
-          const report = await pushIndex({ connection: index.connection, kafka, logger }).catch((error: unknown) => {
-            if (error instanceof PushFailedError) throw new OnecodeError('push_failed', `the runs above are committed; ${error.message}`, { cause: error });
-            throw error;
-          });
-          process.stdout.write(formatPushLine(report, kafka));
-        }
-      } finally {
-        index.close();
-      }
+      });
     });
 
   cli
@@ -173,10 +173,10 @@ function program(): Command {
     .option('--reason <text>', 'why the parked events are skipped (recorded in the outbox)')
     .option('--by <name>', 'who re-queues or skips (recorded in the outbox; default: the OS user)')
     .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; feedPolicy?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
-      const served = await serveClientFor(resolveDbPath(opts.db));
-      if (served) return pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked, feedPolicy: opts.feedPolicy, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions });
-      await pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions, feedPolicy: opts.feedPolicy,
-        requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by });
+      await locallyOrThroughServe(resolveDbPath(opts.db),
+        () => pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions, feedPolicy: opts.feedPolicy,
+          requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by }),
+        (served) => pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked, feedPolicy: opts.feedPolicy, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions }));
     });
 
   cli
@@ -226,9 +226,9 @@ function program(): Command {
     .addOption(roleOption())
     .addOption(dbOption())
     .action(async (code: string, opts: { role: Role; db?: string }) => {
-      const served = await serveClientFor(resolveDbPath(opts.db));
-      if (served) return lookupThroughServe(served, code, opts.role);
-      await lookupCommand({ code, role: opts.role, dbPath: resolveDbPath(opts.db) });
+      await locallyOrThroughServe(resolveDbPath(opts.db),
+        () => lookupCommand({ code, role: opts.role, dbPath: resolveDbPath(opts.db) }),
+        (served) => lookupThroughServe(served, code, opts.role));
     });
 
   cli
@@ -239,9 +239,9 @@ function program(): Command {
     .addOption(roleOption())
     .addOption(dbOption())
     .action(async (sql: string, opts: { format: OutputFormat; role: Role; db?: string }) => {
-      const served = await serveClientFor(resolveDbPath(opts.db));
-      if (served) return queryThroughServe(served, sql, opts.format, opts.role);
-      await queryCommand({ sql, format: opts.format, role: opts.role, dbPath: resolveDbPath(opts.db) });
+      await locallyOrThroughServe(resolveDbPath(opts.db),
+        () => queryCommand({ sql, format: opts.format, role: opts.role, dbPath: resolveDbPath(opts.db) }),
+        (served) => queryThroughServe(served, sql, opts.format, opts.role));
     });
 
   cli
@@ -251,9 +251,9 @@ function program(): Command {
     .option('--json', 'print JSON')
     .addOption(dbOption())
     .action(async (opts: { code: string; json?: boolean; db?: string }) => {
-      const served = await serveClientFor(resolveDbPath(opts.db));
-      if (served) return auditThroughServe(served, opts.code, opts.json === true);
-      await auditCommand({ code: opts.code, json: opts.json === true, dbPath: resolveDbPath(opts.db) });
+      await locallyOrThroughServe(resolveDbPath(opts.db),
+        async () => { await auditCommand({ code: opts.code, json: opts.json === true, dbPath: resolveDbPath(opts.db) }); },
+        (served) => auditThroughServe(served, opts.code, opts.json === true));
     });
 
   const token = cli.command('token').description(`API tokens, in the file named by ${TOKENS_FILE_VARIABLE} (kept as SM3 digests)`);
@@ -296,15 +296,15 @@ function program(): Command {
     .addOption(dbOption())
     .option('--json', 'print JSON')
     .action(async (opts: { db?: string; json?: boolean }) => {
-      const served = await serveClientFor(resolveDbPath(opts.db));
-      if (served) return statusThroughServe(served, opts.json === true);
-      const index = await openIndexForReading(resolveDbPath(opts.db));
-      try {
-        const status = await readStatus(index.connection);
-        process.stdout.write(opts.json ? JSON.stringify(status, jsonSafe, 2) + '\n' : formatStatus(status));
-      } finally {
-        index.close();
-      }
+      await locallyOrThroughServe(resolveDbPath(opts.db), async () => {
+        const index = await openIndexForReading(resolveDbPath(opts.db));
+        try {
+          const status = await readStatus(index.connection);
+          process.stdout.write(opts.json ? JSON.stringify(status, jsonSafe, 2) + '\n' : formatStatus(status));
+        } finally {
+          index.close();
+        }
+      }, (served) => statusThroughServe(served, opts.json === true));
     });
 
   cli

@@ -9,9 +9,10 @@
  * `{ "tokens": [ { "name": "alice", "role": "analyst", "hash": "sm3:…", "created_at": "2026-12-02T…Z" } ] }`
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, rename, stat, writeFile } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { ownerOnlyProblem } from '../protect/owner-only-file.ts';
 import { ROLES, type Role } from './roles.ts';
 
 /** The environment variable naming the token file. */
@@ -38,14 +39,18 @@ export function tokenHash(token: string): string {
   return `sm3:${createHash('sm3').update(token, 'utf8').digest('hex')}`;
 }
 
-/** A new token: `oc_` + 43 characters of base64url (32 random bytes). */
+/**
+ * A new token: `oc_` + 43 characters of base64url (32 random bytes): the token file's tokens and
+ * serve's owner tokens (src/api/owner-tokens.ts) alike.
+ */
 export function newToken(): string {
   return `oc_${randomBytes(32).toString('base64url')}`;
 }
 
 /**
  * Reads the token file. A file that does not exist holds no token.
- * @throws ConfigError `tokens_file_open` when others may write it (mode & 0o022), `tokens_file_invalid`
+ * @throws ConfigError `tokens_file_open` when it is not owner-only as key files are (a regular file of
+ *   this user, no bit for group or others: src/protect/owner-only-file.ts), `tokens_file_invalid`
  *   (not JSON of the shape above: names the entry and field, never a hash), `tokens_file_unreadable`.
  */
 export async function readTokenFile(file: string): Promise<TokenEntry[]> {
@@ -58,7 +63,9 @@ export async function readTokenFile(file: string): Promise<TokenEntry[]> {
   }
   try {
     const info = await handle.stat();
-    if ((info.mode & 0o022) !== 0) throw new ConfigError('tokens_file_open', `${file}: others may write the token file (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
+    const problem = ownerOnlyProblem(info);
+    if (problem?.kind === 'open_mode') throw new ConfigError('tokens_file_open', `${file}: others may read or write the token file (${problem.text}): chmod 600 it`);
+    if (problem !== undefined) throw new ConfigError('tokens_file_open', `${file}: the token file is ${problem.text}: it must be this user's own file, mode 600`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(await handle.readFile('utf8'));
@@ -107,10 +114,19 @@ export async function revokeToken(file: string, name: string): Promise<boolean> 
   return true;
 }
 
+/** Writes the file atomically: a new temporary file of a random name, created exclusively ('wx', mode 0600), then renamed. */
 async function writeTokenFile(file: string, tokens: TokenEntry[]): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify({ tokens }, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify({ tokens }, null, 2) + '\n');
+    await handle.close();
+    await rename(tmp, file);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw error;
+  }
 }
 
 /**
@@ -121,9 +137,16 @@ export interface TokenVerifier {
   /**
    * The principal of `token`, or undefined for a missing or unknown token. Compares digests in
    * constant time.
+   * @param peer the connection the token came on (serve's owner tokens are taken from this host only).
    * @throws what {@link readTokenFile} throws, when the file became invalid.
    */
-  verify(token: string | undefined): Promise<Principal | undefined>;
+  verify(token: string | undefined, peer?: TokenPeer): Promise<Principal | undefined>;
+}
+
+/** The two ends of the TCP connection a token came on (Node's `socket.remoteAddress`, `localAddress`). */
+export interface TokenPeer {
+  remoteAddress?: string;
+  localAddress?: string;
 }
 
 /** A verifier over the token file `file`. */

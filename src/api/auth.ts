@@ -59,7 +59,7 @@ export function authHook(tokens: TokenVerifier, logger: Logger) {
     }
     let principal: Principal | undefined;
     try {
-      principal = await tokens.verify(bearerToken(request.headers.authorization));
+      principal = await tokens.verify(bearerToken(request.headers.authorization), { remoteAddress: request.socket.remoteAddress, localAddress: request.socket.localAddress });
     } catch (error) {
       const code = error instanceof OnecodeError ? error.code : 'tokens_unreadable';
       logger.error({ errorCode: code }, 'the token file cannot be read: every request is refused until it is fixed');

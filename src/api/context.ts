@@ -12,11 +12,13 @@ import type { ReadPool } from './read-pool.ts';
 export interface ServeOperations {
   /**
    * Queues a run of `pipeline` now (recorded with trigger `api`); a run of it already waiting for
-   * its turn (not started) is not queued twice.
-   * @returns the job's label (`run <name>`).
+   * its turn (not started) is not queued twice: the same job is answered.
+   * @returns the job's label (`run <name>`) and its id (`job_id`, for {@link jobOf}).
    * @throws OnecodeError `serve_stopping` when serve no longer starts jobs.
    */
-  triggerRun(pipeline: Pipeline): string;
+  triggerRun(pipeline: Pipeline): { job: string; job_id: string };
+  /** A run job asked for through the API, by its id: while it waits, runs and once it has ended (the latest 1,000 are kept). */
+  jobOf(id: string): RunJob | undefined;
   /**
    * Asks the relay to push the outbox as soon as the index is free; undefined when serve has no
    * broker (KAFKA_BROKERS unset).
@@ -24,6 +26,21 @@ export interface ServeOperations {
   push?: () => void;
   /** Jobs waiting for their turn on the index (runs, pushes, snapshots). */
   jobsWaiting(): number;
+}
+
+/**
+ * A run job asked for through the API: `waiting`, `running`, then `ended` (its runs were recorded,
+ * succeeded or failed: see their rows), `failed` (it threw before or between its runs; `error_code`
+ * says why) or `cancelled` (serve stopped before it started).
+ */
+export interface RunJob {
+  job_id: string;
+  job: string;
+  pipeline: string;
+  state: 'waiting' | 'running' | 'ended' | 'failed' | 'cancelled';
+  /** The runs it recorded, in order: one, or one per file of a `files: every_new` catch-up. */
+  run_ids: string[];
+  error_code: string | null;
 }
 
 /** The context of every route. */

@@ -21,6 +21,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   forbidden: 403,
   not_found: 404,
   pipeline_unknown: 404,
+  job_unknown: 404,
   push_unconfigured: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -19,6 +19,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
+import { ownerOnlyProblem } from '../protect/owner-only-file.ts';
 import { SASL_MECHANISMS, saslCredentials, type KafkaSasl, type KafkaTls, type SaslMechanism } from '../push/security.ts';
 
 /** TLS and SASL settings; each absent when not configured. */
@@ -114,8 +115,8 @@ function readPemFile(env: NodeJS.ProcessEnv, variable: string, options: { secret
 }
 
 /**
- * A regular file's text, at most {@link MAX_FILE_BYTES}; a `secret` one must be readable by its
- * owner only (mode 0600 or 0400).
+ * A regular file's text, at most {@link MAX_FILE_BYTES}; a `secret` one must be this user's own and
+ * readable by its owner only (mode 0600 or 0400; src/protect/owner-only-file.ts).
  */
 function readFileChecked(variable: string, file: string, options: { secret: boolean }): string {
   let fd: number;
@@ -126,10 +127,11 @@ function readFileChecked(variable: string, file: string, options: { secret: bool
   }
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) throw invalid(`${variable}: ${file} is not a regular file`);
-    if (options.secret && (info.mode & 0o077) !== 0) {
-      throw invalid(`${variable}: ${file} is readable by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
-    }
+    // Any file: a regular one. A secret one: owner-only too (no bit is checked for the others).
+    const problem = ownerOnlyProblem(info, options.secret ? {} : { bits: 0, ownerUid: Number(info.uid) });
+    if (problem?.kind === 'not_regular') throw invalid(`${variable}: ${file} is not a regular file`);
+    if (problem?.kind === 'open_mode') throw invalid(`${variable}: ${file} is readable by others (${problem.text}): chmod 600 it`);
+    if (problem !== undefined) throw invalid(`${variable}: ${file} is ${problem.text}: a secret file must be this user's own`);
     if (info.size > MAX_FILE_BYTES) throw invalid(`${variable}: ${file} is ${info.size} bytes, more than ${MAX_FILE_BYTES} is not a certificate, key or password`);
     return readFileSync(fd, 'utf8');
   } finally {

@@ -5,6 +5,7 @@
  */
 import type { Role } from '../access/roles.ts';
 import { OnecodeError } from '../errors.ts';
+import { openIndexFile } from '../index/index-file.ts';
 import { readServeState } from '../serve/serve-files.ts';
 
 /** A running serve's API, reached with the owner tokens. */
@@ -47,8 +48,42 @@ export function pathOf(route: string, options: Pick<ServeRequestOptions, 'params
 }
 
 /**
+ * Runs `served` with the API of the serve holding `dbPath`, or else `local` (the command opening the
+ * index itself). serve is asked only when opening the index fails because another process holds it
+ * (`index_locked`: {@link heldByAnotherProcess}) and that process is a live `onecode serve --http`
+ * of this user whose state file is owner-only (readServeState): a state file is never read while
+ * the index can be opened, so the owner tokens, codes and SQL go nowhere else.
+ * @throws OnecodeError `serve_state_untrusted` (exit 2) when the index is held and the state file
+ *   is not owner-only; what `local` or `served` throws.
+ */
+export async function locallyOrThroughServe(dbPath: string, local: () => Promise<void>, served: (client: ServeClient) => Promise<void>): Promise<void> {
+  const client = (await heldByAnotherProcess(dbPath)) ? await serveClientFor(dbPath) : undefined;
+  if (client === undefined) return local();
+  return served(client);
+}
+
+/**
+ * Whether another process holds `dbPath` (DuckDB's file lock): a read-only open, plain, refused
+ * with `index_locked`. Any other outcome (opened, missing, encrypted, unopenable) is no: the
+ * command then opens the index itself and says what is wrong as it would without serve.
+ */
+export async function heldByAnotherProcess(dbPath: string): Promise<boolean> {
+  if (dbPath === ':memory:') return false;
+  try {
+    const file = await openIndexFile(dbPath, { readOnly: true });
+    file.connection.closeSync();
+    file.instance.closeSync();
+    return false;
+  } catch (error) {
+    return error instanceof OnecodeError && error.code === 'index_locked';
+  }
+}
+
+/**
  * The API of the live serve holding `dbPath`, when it was started with `--http`; undefined when
- * no live serve holds the index or it serves no API (then the CLI does as without serve).
+ * no live serve holds the index or it serves no API. Call it only once the index was found held
+ * ({@link locallyOrThroughServe}).
+ * @throws OnecodeError `serve_state_untrusted` (readServeState).
  */
 export async function serveClientFor(dbPath: string): Promise<ServeClient | undefined> {
   const state = await readServeState(dbPath);

@@ -3,7 +3,8 @@
  * ask serve through its HTTP API (serve-client.ts), as `cli:<OS user>`, channel `cli`:
  *
  * - `run NAME…|--all`: each pipeline's run is queued in serve's job queue (trigger `api`), and the
- *   command waits for it to end and prints the summary as `run` does;
+ *   command waits for that job to end (GET /api/v1/jobs/{id}, at most {@link RUN_WAIT_MS}) and
+ *   prints the summary of its runs (every run of a `files: every_new` catch-up) as `run` does;
  * - `push`: serve's relay pushes now; the command waits until nothing is pending (at most
  *   {@link PUSH_WAIT_MS}) and prints what was published meanwhile;
  * - `lookup`, `query`, `audit`, `status`: read the live index (no snapshot): the same answers as
@@ -17,7 +18,7 @@ import type { Role } from '../access/roles.ts';
 import type { ApiRun } from '../api/run-rows.ts';
 import type { OutboxState } from '../api/routes/outbox.ts';
 import { QUERY_MAX_ROWS } from '../api/routes/lookup-query.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, OnecodeError } from '../errors.ts';
 import type { LookupDocument } from '../index/lookup.ts';
 import type { RunSummary } from '../run/run-pipeline.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
@@ -30,6 +31,8 @@ import { formatRunSummary } from './summary.ts';
 
 /** How long `push` waits for serve's relay to empty the outbox, in ms. */
 export const PUSH_WAIT_MS = 60_000;
+/** How long `run` waits for one pipeline's job in serve, in ms (1 hour). */
+export const RUN_WAIT_MS = 3_600_000;
 /** Pause between two looks at a run or the outbox, in ms. */
 const POLL_MS = 250;
 
@@ -103,13 +106,11 @@ export async function runThroughServe(client: ServeClient, pipelines: readonly P
   const summaries: RunSummary[] = [];
   for (const pipeline of pipelines) {
     const params = { name: pipeline.name };
-    const before = await client.request<{ runs: ApiRun[] }>('GET', RUNS_ROUTE, { role: 'operator', params, query: { limit: 1 } });
-    if (before.status !== 200 && before.status !== 404) throw apiError(before.status, before.body);
-    const after = before.body.runs?.[0]?.run_no ?? 0;
-    const queued = await client.request('POST', RUNS_ROUTE, { role: 'operator', params });
+    const queued = await client.request<{ job_id?: string }>('POST', RUNS_ROUTE, { role: 'operator', params });
     if (queued.status !== 202) throw apiError(queued.status, queued.body);
-    const runs = await waitForRuns(client, params, after);
-    summaries.push(...runs.map(asSummary));
+    if (typeof queued.body.job_id !== 'string') throw new OnecodeError('serve_outdated', `onecode serve (pid ${client.pid}) answers no job id for a run: it is older than this onecode; restart it`);
+    const job = await waitForJob(client, queued.body.job_id, pipeline.name);
+    summaries.push(...job.runs.map(asSummary));
   }
   const outbox = await client.request<OutboxState>('GET', '/api/v1/outbox', { role: 'operator' });
   process.stdout.write(formatRunSummary(summaries, outbox.body.pending ?? 0));
@@ -119,24 +120,46 @@ export async function runThroughServe(client: ServeClient, pipelines: readonly P
 /** The route of a pipeline's runs. */
 const RUNS_ROUTE = '/api/v1/pipelines/{name}/runs';
 
-/** The API runs of a pipeline after run `after`, once the first has ended and none is running. */
-async function waitForRuns(client: ServeClient, params: { name: string }, after: number): Promise<ApiRun[]> {
+/** A run of GET /api/v1/jobs/{id}: the runs view's columns and its linkage counts. */
+type JobRun = ApiRun & { linked: number | null; unlinked: number | null; relinked: number | null };
+/** What GET /api/v1/jobs/{id} answers (src/api/context.ts RunJob, with its runs). */
+interface JobAnswer {
+  job_id: string;
+  state: 'waiting' | 'running' | 'ended' | 'failed' | 'cancelled';
+  error_code: string | null;
+  runs: JobRun[];
+}
+
+/**
+ * Waits for serve's job `id` (a run of `pipeline`) to end, at most `waitMs`.
+ * @returns the job, `ended`, with its runs.
+ * @throws OnecodeError `run_job_failed` (exit 1) when the job threw or was cancelled before recording
+ *   a run (its error code said); `run_wait_timeout` (exit 1) past `waitMs` (the job goes on in serve);
+ *   `job_unknown` when serve no longer knows it (it restarted).
+ */
+export async function waitForJob(client: ServeClient, id: string, pipeline: string, waitMs = RUN_WAIT_MS): Promise<JobAnswer> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
-    const { status, body } = await client.request<{ runs: ApiRun[] }>('GET', RUNS_ROUTE, { role: 'operator', params, query: { limit: 100 } });
+    const { status, body } = await client.request<JobAnswer>('GET', '/api/v1/jobs/{id}', { role: 'operator', params: { id } });
     if (status !== 200) throw apiError(status, body);
-    const mine = body.runs.filter((r) => r.run_no > after && r.trigger === 'api').reverse();
-    if (mine.length > 0 && mine.every((r) => r.status !== 'running')) return mine;
+    if (body.state === 'ended') return body;
+    if (body.state === 'failed' || body.state === 'cancelled') {
+      throw new OnecodeError('run_job_failed', `onecode serve (pid ${client.pid}): the run of ${pipeline} ${body.state === 'cancelled' ? 'was cancelled (serve stopped before it started)' : `failed before it recorded ${body.runs.length === 0 ? 'a run' : 'all its runs'} (${body.error_code ?? 'error'}); serve's log says why`}`);
+    }
+    if (Date.now() >= deadline) {
+      throw new OnecodeError('run_wait_timeout', `onecode serve (pid ${client.pid}): the run of ${pipeline} has not ended after ${Math.round(waitMs / 1000)} s (job ${id}, ${body.state}); it goes on in serve: see onecode status`);
+    }
     await pause(POLL_MS);
   }
 }
 
-function asSummary(r: ApiRun): RunSummary {
+function asSummary(r: JobRun): RunSummary {
   const started = Date.parse(r.started_at);
   const ended = r.ended_at === null ? started : Date.parse(r.ended_at);
   return {
     runId: r.run_id, pipeline: r.pipeline, status: r.status, rowsRead: r.rows_read ?? 0, loaded: r.loaded ?? 0, duplicates: r.duplicates ?? 0,
     quarantined: r.quarantined ?? 0, created: r.created ?? 0, updated: r.updated ?? 0, deleted: r.deleted ?? 0, unchanged: r.unchanged ?? 0,
-    events: r.events ?? 0, linked: 0, unlinked: 0, relinked: 0, durationMs: ended - started,
+    events: r.events ?? 0, linked: r.linked ?? 0, unlinked: r.unlinked ?? 0, relinked: r.relinked ?? 0, durationMs: ended - started,
     ...(r.error_code === null ? {} : { errorCode: r.error_code, error: `see onecode status, or the runs view (${r.error_code})` }),
   } as unknown as RunSummary;
 }

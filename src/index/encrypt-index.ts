@@ -4,6 +4,7 @@
  */
 import { rename, rm, stat } from 'node:fs/promises';
 import { OnecodeError } from '../errors.ts';
+import { removeServeFiles } from '../serve/serve-files.ts';
 import { duckdbExtensionDirectory, loadHttpfs } from './duckdb-extensions.ts';
 import { attachNewFileSql } from './index-file.ts';
 import { INDEX_KEY_FILE_VARIABLE, type IndexKey } from './index-key.ts';
@@ -17,6 +18,10 @@ const ALIAS = 'onecode_encrypting';
  * the key, while holding the index for writing (nobody changes it meanwhile), then renames the copy
  * over the index. Stop `onecode serve` first. The plain file's blocks are unlinked, not wiped: on a
  * disk that held it, only disk encryption or wiping the free space removes them (docs/security.md).
+ * What else beside the index held its plain contents is removed once it is encrypted: a stopped
+ * serve's snapshot (`<dbPath>.snapshot`, its `.tmp` and WALs) and state file, and DuckDB's
+ * temporary folder `<dbPath>.tmp/`. None can belong to a live process: this one held the index for
+ * writing, which no serve could while it did.
  * @returns the size of the encrypted index in bytes.
  * @throws OnecodeError `index_already_encrypted` (exit 2), what openIndex throws (`index_locked`,
  *   `index_missing` when there is no index), or the DuckDB error of the copy (the index is then
@@ -53,6 +58,9 @@ export async function encryptIndex(dbPath: string, key: IndexKey): Promise<{ byt
     }
     // Renamed while this process still holds the plain index: no writer can slip in between.
     await rename(copy, dbPath);
+    // Plain copies of the index beside it: a stale snapshot of serve's and spilled temporary files.
+    await removeServeFiles(dbPath);
+    await rm(`${dbPath}.tmp`, { recursive: true, force: true });
   } catch (error) {
     await rm(copy, { force: true });
     throw error;

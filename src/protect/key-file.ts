@@ -4,6 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import { ConfigError } from '../errors.ts';
+import { ownerOnlyProblem } from './owner-only-file.ts';
 
 /** The environment variable naming the pseudonymisation key file. */
 export const PSEUDONYM_KEY_FILE_VARIABLE = 'ONECODE_PSEUDONYM_KEY_FILE';
@@ -18,11 +19,11 @@ export interface KeyFileRule {
 
 /**
  * Reads a key file: one line of hex, at least `2 × minBytes` hex characters (default 32, i.e. 16
- * bytes; `openssl rand -hex 32` writes 32 bytes). The file must be a regular file readable by its
- * owner only (mode 0600 or 0400): a key others can read protects nothing.
+ * bytes; `openssl rand -hex 32` writes 32 bytes). The file must be a regular file of this user
+ * readable by its owner only (mode 0600 or 0400; owner-only-file.ts): a key others can read protects nothing.
  * @returns the key bytes.
- * @throws ConfigError `key_file_unreadable`, `key_file_open` (readable by group or others: the
- *   message names the mode and how to fix it) or `key_file_invalid`, naming the file (and the
+ * @throws ConfigError `key_file_unreadable` (also: not a regular file), `key_file_open` (readable by
+ *   group or others, or owned by another user: the message names the mode or owner and how to fix it) or `key_file_invalid`, naming the file (and the
  *   variable that named it), never its contents.
  */
 export async function readKeyFile(file: string, rule: KeyFileRule = {}): Promise<Buffer> {
@@ -36,10 +37,10 @@ export async function readKeyFile(file: string, rule: KeyFileRule = {}): Promise
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new ConfigError('key_file_unreadable', `${where}: not a regular file`);
-    if ((info.mode & 0o077) !== 0) {
-      throw new ConfigError('key_file_open', `${where}: the key file is readable by others (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`);
-    }
+    const problem = ownerOnlyProblem(info);
+    if (problem?.kind === 'not_regular') throw new ConfigError('key_file_unreadable', `${where}: not a regular file`);
+    if (problem?.kind === 'open_mode') throw new ConfigError('key_file_open', `${where}: the key file is readable by others (${problem.text}): chmod 600 it`);
+    if (problem !== undefined) throw new ConfigError('key_file_open', `${where}: the key file is ${problem.text}: it must be this user's own file`);
     if (info.size > 4096) throw new ConfigError('key_file_invalid', `${where}: ${info.size} bytes is too large for a key file (one line of hex)`);
     const text = (await handle.readFile('utf8')).trim();
     if (!/^[0-9a-fA-F]+$/.test(text) || text.length % 2 !== 0 || text.length < minBytes * 2) {

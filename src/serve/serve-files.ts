@@ -10,10 +10,17 @@
  *   says where and how old it is. With `--http` there is no snapshot: the CLI reads the live index
  *   through the API.
  *
- * Both are removed when serve stops cleanly. A stale state file (its pid is gone) is ignored.
+ * Both are removed when serve stops cleanly. A stale state file (its pid is gone, or is no longer
+ * `onecode serve`) is ignored. The CLI trusts the state file only when it is owner-only (a regular
+ * file, not a symbolic link, owned by this user, mode 0600): it sends owner tokens, codes and SQL to
+ * the origin the file names.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { OnecodeError } from '../errors.ts';
+import { ownerOnlyProblem } from '../protect/owner-only-file.ts';
 
 /** What `<index>.serve.json` holds. */
 export interface ServeState {
@@ -53,13 +60,27 @@ export function serveStatePathOf(dbPath: string): string {
   return `${dbPath}.serve.json`;
 }
 
-/** Writes the state file atomically (a temporary file of mode 0600, then rename). */
+/**
+ * Writes the state file atomically: a new temporary file of a random name, created exclusively
+ * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: nothing planted at that name is followed or reused), then
+ * renamed over `<index>.serve.json` (rename replaces a link there, never writes through it).
+ */
 export async function writeServeState(dbPath: string, state: ServeState): Promise<void> {
   const file = serveStatePathOf(dbPath);
-  const tmp = `${file}.tmp`;
-  await rm(tmp, { force: true }); // a leftover would keep its own mode
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(state, null, 2) + '\n');
+  } catch (error) {
+    await handle.close();
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(tmp, file).catch(async (error: unknown) => {
+    await rm(tmp, { force: true });
+    throw error;
+  });
 }
 
 /** The state file of one serve, updated in place. */
@@ -83,20 +104,62 @@ export function createServeStateFile(dbPath: string): ServeStateFile {
   };
 }
 
-/** A new owner token: `oc_` + 43 characters of base64url (32 random bytes), like the API's tokens. */
-export function newOwnerToken(): string {
-  return `oc_${randomBytes(32).toString('base64url')}`;
-}
-
-/** The state of a live serve process holding `dbPath`, or undefined (no file, unreadable, or its process is gone). */
+/**
+ * The state of a live serve process holding `dbPath`, or undefined: no file, or its process is gone
+ * or is not `onecode serve` of this user (see {@link isOnecodeServe}).
+ * @throws OnecodeError `serve_state_untrusted` (exit 2) when the file is there but not owner-only:
+ *   a symbolic link or not a regular file, owned by another user, or open to group or others; the
+ *   message names the file and why, and the file is not read.
+ */
 export async function readServeState(dbPath: string): Promise<ServeState | undefined> {
+  const file = serveStatePathOf(dbPath);
+  const info = await lstat(file).catch(() => undefined);
+  if (info === undefined) return undefined;
+  const problem = ownerOnlyProblem(info);
+  if (problem !== undefined) {
+    throw new OnecodeError('serve_state_untrusted', `${file}: serve's state file is ${problem.text}, so it is not trusted (serve writes it owner-only, mode 600): remove it if no onecode serve of yours holds the index`, { exitCode: 2 });
+  }
   let state: ServeState;
   try {
-    state = JSON.parse(await readFile(serveStatePathOf(dbPath), 'utf8')) as ServeState;
+    // O_NOFOLLOW: the file checked above is the one read, even if it was swapped for a link since.
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      state = JSON.parse(await handle.readFile('utf8')) as ServeState;
+    } finally {
+      await handle.close();
+    }
   } catch {
     return undefined;
   }
-  return typeof state.pid === 'number' && processAlive(state.pid) ? state : undefined;
+  return typeof state.pid === 'number' && Number.isInteger(state.pid) && state.pid > 0 && (await isOnecodeServe(state.pid)) ? state : undefined;
+}
+
+/**
+ * Whether process `pid` is `onecode serve` run by this user: its /proc/<pid> is owned by our uid
+ * and its command line (/proc/<pid>/cmdline, as scripts/lib/local-server.sh checks servers) names
+ * onecode's entry (`onecode`, `onecode.js` or `cli.ts`) followed by `serve`. Mere liveness proves
+ * nothing: pids are reused. Where there is no /proc, a process we may signal counts.
+ */
+export async function isOnecodeServe(pid: number): Promise<boolean> {
+  const proc = await stat('/proc/self').then(() => true, () => false);
+  if (!proc) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    const info = await stat(`/proc/${pid}`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid) return false;
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    const entry = args.findIndex((a) => /^(onecode|onecode\.js|cli\.ts)$/.test(path.basename(a)));
+    return entry >= 0 && args.slice(entry + 1).includes('serve');
+  } catch {
+    return false;
+  }
 }
 
 /** Removes the state file and the snapshot (and leftovers of an interrupted snapshot). */
@@ -104,14 +167,5 @@ export async function removeServeFiles(dbPath: string): Promise<void> {
   const snapshot = snapshotPathOf(dbPath);
   for (const file of [serveStatePathOf(dbPath), `${serveStatePathOf(dbPath)}.tmp`, snapshot, `${snapshot}.wal`, `${snapshot}.tmp`, `${snapshot}.tmp.wal`]) {
     await rm(file, { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

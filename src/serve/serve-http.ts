@@ -4,7 +4,7 @@
  * CLI where it listens (serve-files.ts).
  */
 import type { Pipeline } from '../../schemas/pipeline.ts';
-import type { TokenVerifier } from '../access/tokens.ts';
+import { newToken, type TokenVerifier } from '../access/tokens.ts';
 import type { ServeOperations } from '../api/context.ts';
 import { originOf, type ListenAddress } from '../api/listen-address.ts';
 import { ownerPrincipalName, withOwnerTokens } from '../api/owner-tokens.ts';
@@ -13,7 +13,7 @@ import { createApiServer } from '../api/server.ts';
 import { ConfigError } from '../errors.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import type { Logger } from '../logger.ts';
-import { newOwnerToken, type ServeStateFile } from './serve-files.ts';
+import type { ServeStateFile } from './serve-files.ts';
 
 /** The HTTP side's settings (ServeOptions.http). */
 export interface ServeHttpOptions {
@@ -48,7 +48,7 @@ export interface ServeHttp {
 export async function startServeHttp(options: { index: OpenIndex; settings: ServeHttpOptions; operations: ServeOperations; stateFile: ServeStateFile; logger: Logger }): Promise<ServeHttp> {
   const { settings } = options;
   const reads = createReadPool(options.index, { size: settings.readConnections ?? 4 });
-  const ownerTokens = { operator: newOwnerToken(), analyst: newOwnerToken(), steward: newOwnerToken() };
+  const ownerTokens = { operator: newToken(), analyst: newToken(), steward: newToken() };
   const principal = ownerPrincipalName();
   let app;
   try {

@@ -11,6 +11,7 @@
  * for that queue.
  */
 import type { Pipeline } from '../../schemas/pipeline.ts';
+import type { RunJob } from '../api/context.ts';
 import { OnecodeError } from '../errors.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import type { Logger } from '../logger.ts';
@@ -24,6 +25,9 @@ import type { ScheduledPipeline } from './scheduled-pipelines.ts';
 import { createServeStateFile, removeServeFiles } from './serve-files.ts';
 import { startServeHttp, type ServeHttp, type ServeHttpOptions } from './serve-http.ts';
 import { createSnapshotter, type Snapshotter } from './snapshotter.ts';
+
+/** How many API run jobs serve remembers for GET /api/v1/jobs/{id}. */
+const KEPT_JOBS = 1000;
 
 /** Options of {@link startServe}. */
 export interface ServeOptions {
@@ -86,7 +90,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   }
 
   /** One run of `pipeline` in its turn on the queue; a glob with `files: every_new` catches up in one job, a run per waiting file. */
-  const runJob = (pipeline: Pipeline, trigger: 'schedule' | 'api', onStart?: () => void): Promise<RunSummary> =>
+  const runJob = (pipeline: Pipeline, trigger: 'schedule' | 'api', onStart?: () => void, runIds?: string[]): Promise<RunSummary> =>
     queue.run(`run ${pipeline.name}`, async () => {
       onStart?.();
       let last: RunSummary | undefined;
@@ -94,6 +98,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       for await (const s of runUntilCaughtUp({ index, pipeline, logger: options.logger, trigger })) {
         last = s;
         events += s.events;
+        runIds?.push(s.runId);
       }
       return { ...last!, events };
     });
@@ -117,16 +122,26 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   };
 
   /** Runs asked for through the API and not started yet, by pipeline: asked again, they are not queued twice. */
-  const apiRunsWaiting = new Set<string>();
+  const apiRunsWaiting = new Map<string, RunJob>();
+  /** The latest API run jobs by id, for GET /api/v1/jobs/{id}; the oldest is forgotten past {@link KEPT_JOBS}. */
+  const apiJobs = new Map<string, RunJob>();
+  let jobNo = 0;
   let accepting = true;
-  const triggerRun = (pipeline: Pipeline): string => {
-    const job = `run ${pipeline.name}`;
+  const triggerRun = (pipeline: Pipeline): { job: string; job_id: string } => {
     if (!accepting) throw new OnecodeError('serve_stopping', 'serve is stopping: it starts no new run');
-    if (apiRunsWaiting.has(pipeline.name)) return job;
-    apiRunsWaiting.add(pipeline.name);
+    const already = apiRunsWaiting.get(pipeline.name);
+    if (already !== undefined) return { job: already.job, job_id: already.job_id };
+    const job: RunJob = { job_id: `${process.pid}-${++jobNo}`, job: `run ${pipeline.name}`, pipeline: pipeline.name, state: 'waiting', run_ids: [], error_code: null };
+    apiRunsWaiting.set(pipeline.name, job);
+    apiJobs.set(job.job_id, job);
+    if (apiJobs.size > KEPT_JOBS) apiJobs.delete(apiJobs.keys().next().value!);
     logger.info({ pipeline: pipeline.name, waiting: queue.waiting() }, 'run asked for through the API: queued');
-    runJob(pipeline, 'api', () => apiRunsWaiting.delete(pipeline.name)).then(
+    runJob(pipeline, 'api', () => {
+      apiRunsWaiting.delete(pipeline.name);
+      job.state = 'running';
+    }, job.run_ids).then(
       (summary) => {
+        job.state = 'ended';
         const { runId, status, rowsRead, loaded, duplicates, quarantined, events, errorCode, durationMs } = summary;
         if (status === 'succeeded') logger.info({ pipeline: pipeline.name, runId, rowsRead, loaded, duplicates, quarantined, events, durationMs }, 'api run succeeded');
         else logger.warn({ pipeline: pipeline.name, runId, errorCode }, 'api run failed');
@@ -134,10 +149,12 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       },
       (error: unknown) => {
         apiRunsWaiting.delete(pipeline.name);
+        job.state = error instanceof JobCancelledError ? 'cancelled' : 'failed';
+        job.error_code = error instanceof JobCancelledError ? 'cancelled' : error instanceof OnecodeError ? error.code : 'run_threw';
         if (!(error instanceof JobCancelledError)) logger.error({ pipeline: pipeline.name, err: error }, 'api run threw');
       },
     );
-    return job;
+    return { job: job.job, job_id: job.job_id };
   };
 
   let http: ServeHttp | undefined;
@@ -145,7 +162,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     try {
       http = await startServeHttp({
         index, settings: options.http, stateFile, logger: options.logger,
-        operations: { triggerRun, jobsWaiting: () => queue.waiting(), ...(relay ? { push: () => relay!.kick() } : {}) },
+        operations: { triggerRun, jobOf: (id) => apiJobs.get(id), jobsWaiting: () => queue.waiting(), ...(relay ? { push: () => relay!.kick() } : {}) },
       });
     } catch (error) {
       await relay?.stop();

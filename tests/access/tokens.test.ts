@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,26 @@ describe('token file', () => {
     expect(await revokeToken(file, 'alice')).toBe(true);
     expect(await verifier.verify(first)).toBeUndefined();
     expect(await revokeToken(file, 'alice')).toBe(false);
+  });
+
+  it('refuses a token file others may read, as key files are refused, naming the mode', async () => {
+    await addToken(file, 'alice', 'analyst');
+    await chmod(file, 0o644);
+    await expect(readTokenFile(file)).rejects.toMatchObject({ code: 'tokens_file_open', message: `${file}: others may read or write the token file (mode 644): chmod 600 it` });
+    await chmod(file, 0o640);
+    await expect(addToken(file, 'bob', 'analyst')).rejects.toMatchObject({ code: 'tokens_file_open' });
+    await chmod(file, 0o600);
+    expect((await readTokenFile(file)).map((t) => t.name)).toEqual(['alice']);
+  });
+
+  it('writes through a new temporary file of a random name, never through a link planted at a guessable one', async () => {
+    const victim = path.join(path.dirname(file), 'victim.txt');
+    await writeFile(victim, 'untouched\n');
+    await symlink(victim, `${file}.${process.pid}.tmp`);
+    await addToken(file, 'alice', 'analyst');
+    expect(await readFile(victim, 'utf8')).toBe('untouched\n');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([path.basename(`${file}.${process.pid}.tmp`)]);
   });
 
   it('refuses a taken name, a bad name, a file others may write and a malformed file, naming the file', async () => {

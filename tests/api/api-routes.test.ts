@@ -265,7 +265,7 @@ describe('pipelines and runs', () => {
     const before = (await json(await api.request('/api/v1/pipelines/subsidy-payments/runs', { role: 'operator' }))).body.runs as Array<Record<string, unknown>>;
     expect(before).toHaveLength(1);
     const queued = await json(await api.request('/api/v1/pipelines/subsidy-payments/runs', { method: 'POST', role: 'operator' }));
-    expect(queued).toEqual({ status: 202, body: { queued: true, job: 'run subsidy-payments' } });
+    expect(queued).toEqual({ status: 202, body: { queued: true, job: 'run subsidy-payments', job_id: expect.stringMatching(/^\d+-\d+$/) } });
     const runs = await waitFor('the api run to end', async () => {
       const r = (await json(await api.request('/api/v1/pipelines/subsidy-payments/runs?limit=5', { role: 'analyst' }))).body.runs as Array<Record<string, any>>;
       return r.length === 2 && r[0]!.status !== 'running' ? r : undefined;
@@ -276,6 +276,15 @@ describe('pipelines and runs', () => {
     expect(runs[0]).toMatchObject({ rows_read: before[0]!.rows_read, created: 0, updated: 0, deleted: 0, events: 0 });
     expect(runs[1]).toEqual(before[0]);
     expect(api.logs.some((l) => l.msg === 'api run succeeded' && l.pipeline === 'subsidy-payments')).toBe(true);
+    // the job says it ended and names its run, with the linkage counts of the runs view
+    const job = await waitFor('the job to end', async () => {
+      const j = await json(await api.request(`/api/v1/jobs/${queued.body.job_id}`, { role: 'operator' }));
+      return j.body.state === 'ended' ? j : undefined;
+    });
+    expect(job).toMatchObject({ status: 200, body: { job_id: queued.body.job_id, pipeline: 'subsidy-payments', state: 'ended', run_ids: [runs[0]!.run_id], error_code: null } });
+    expect(job.body.runs).toEqual([{ ...runs[0], linked: expect.any(Number), unlinked: expect.any(Number), relinked: expect.any(Number) }]);
+    expect((await json(await api.request('/api/v1/jobs/no-such-job', { role: 'operator' }))).body.error).toBe('job_unknown');
+    expect((await api.request(`/api/v1/jobs/${queued.body.job_id}`, { role: 'analyst' })).status).toBe(403);
     const limited = (await json(await api.request('/api/v1/pipelines/subsidy-payments/runs?limit=1', { role: 'analyst' }))).body.runs as unknown[];
     expect(limited).toEqual([runs[0]]);
   });

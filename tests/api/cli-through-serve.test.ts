@@ -105,15 +105,21 @@ describe('the CLI while serve --http holds the index', () => {
   });
 
   it('run queues each pipeline in serve, waits for its run and prints the summary', async () => {
-    const r = await cli(['run', 'subsidy-payments', 'bookkeeping-agencies', '--pipelines', pipelinesDir]);
+    const r = await cli(['run', 'subsidy-payments', 'bookkeeping-agencies', 'procurement-suppliers', '--pipelines', pipelinesDir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(viaServe);
     expect(r.stdout).toMatch(/subsidy-payments\s*│\s*succeeded/);
     expect(r.stdout).toMatch(/bookkeeping-agencies\s*│\s*succeeded/);
+    expect(r.stdout).toMatch(/procurement-suppliers\s*│\s*succeeded/);
     expect(r.stdout).toContain('counts add up');
     const runs = await cli(['query', "SELECT pipeline, trigger FROM runs WHERE trigger = 'api' ORDER BY run_no", '--format', 'json']);
     // one run each, in the folder's order as `run` takes them
-    expect(JSON.parse(runs.stdout)).toEqual([{ pipeline: 'bookkeeping-agencies', trigger: 'api' }, { pipeline: 'subsidy-payments', trigger: 'api' }]);
+    expect(JSON.parse(runs.stdout)).toEqual([{ pipeline: 'bookkeeping-agencies', trigger: 'api' }, { pipeline: 'procurement-suppliers', trigger: 'api' }, { pipeline: 'subsidy-payments', trigger: 'api' }]);
+    // the legacy codes line, with the runs' own counts (the suppliers hold organisation codes)
+    const linkage = await cli(['query', "SELECT sum(linked)::INT AS linked, sum(unlinked)::INT AS unlinked, sum(relinked)::INT AS relinked FROM runs WHERE trigger = 'api'", '--format', 'json']);
+    const counts = (JSON.parse(linkage.stdout) as Array<{ linked: number; unlinked: number; relinked: number }>)[0]!;
+    expect(counts.linked + counts.unlinked + counts.relinked).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`legacy codes: ${counts.linked} row(s) linked to a one code, ${counts.unlinked} waiting unlinked for it; ${counts.relinked} record(s) of earlier runs whose link changed`);
     const refused = await cli(['run', '--all', '--allow-deletes', '--pipelines', pipelinesDir]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/holds the index: it runs pipelines as scheduled, without --allow-deletes or --run-date/);

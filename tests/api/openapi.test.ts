@@ -126,6 +126,12 @@ describe('the OpenAPI document', () => {
     } finally {
       await rename(`${source}.away`, source);
     }
+    // a run job: waited for, then its state and runs for every role; an unknown one
+    const asked = (await (await api.request('/api/v1/pipelines/procurement-suppliers/runs', { method: 'POST', role: 'operator' })).json()) as { job_id: string };
+    expect(await runEnded(3)).toBe('succeeded');
+    await waitFor('the job to end', async () => ((await (await api.request(`/api/v1/jobs/${asked.job_id}`, { role: 'operator' })).json()) as { state: string }).state === 'ended' || undefined);
+    await everyone('GET', `/api/v1/jobs/${asked.job_id}`);
+    await everyone('GET', '/api/v1/jobs/no-such-job');
     await everyone('GET', '/api/v1/pipelines/procurement-suppliers/runs');
     await everyone('GET', '/api/v1/pipelines');
     // an analyst past the per-minute limit (default 60): 429 rate_limited with Retry-After

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { appendFile, copyFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -217,11 +217,22 @@ describe('onecode encrypt-index', () => {
     const count = 'SELECT (SELECT count(*) FROM records) AS records, (SELECT max(seq) FROM outbox) AS last_seq, (SELECT count(*) FROM runs) AS runs';
     const before = await queryOne(db, count, noKey);
     expect((await codesInFile(db, codes)).size).toBeGreaterThan(100);
+    // Plain copies beside it, as a stopped serve (snapshots) and DuckDB (temporary files) leave them.
+    await copyFile(plainDb, snapshotPathOf(db));
+    await copyFile(plainDb, `${snapshotPathOf(db)}.tmp`);
+    await mkdir(`${db}.tmp`, { recursive: true });
+    await copyFile(plainDb, path.join(`${db}.tmp`, 'duckdb_temp_storage-0.tmp'));
+    await writeFile(`${db}.serve.json`, JSON.stringify({ pid: 2 ** 22 + 1, started_at: new Date().toISOString() }), { mode: 0o600 });
+    expect((await codesByStrings(snapshotPathOf(db), codes)).size).toBeGreaterThan(100);
 
     const encrypted = await onecode(['encrypt-index', '--db', db], { cwd: dir, env: withKey() });
     expect(encrypted.code, encrypted.stderr).toBe(0);
     expect(encrypted.stdout).toMatch(new RegExp(`^${db}: encrypted with the key in ${keyFile} \\(\\d+ bytes\\)`));
-    for (const file of await filesOf(db)) expect([...(await codesInFile(file, codes))], file).toEqual([]);
+    for (const file of await filesOf(db)) {
+      expect([...(await codesInFile(file, codes))], file).toEqual([]);
+      expect([...(await codesByStrings(file, codes))], file).toEqual([]);
+    }
+    expect(await filesOf(db)).toEqual([db]);
     expect(await queryOne(db, count, withKey())).toEqual(before);
     expect((await onecode(['status', '--db', db], { cwd: dir, env: noKey })).code).toBe(2);
 

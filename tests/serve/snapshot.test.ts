@@ -3,13 +3,13 @@
  * without loosening that process's lock on the index file.
  */
 import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openIndex } from '../../src/index/open-index.ts';
 import { createJobQueue } from '../../src/serve/job-queue.ts';
-import { readServeState, removeServeFiles, snapshotPathOf } from '../../src/serve/serve-files.ts';
+import { removeServeFiles, serveStatePathOf, snapshotPathOf, type ServeState } from '../../src/serve/serve-files.ts';
 import { writeSnapshot } from '../../src/serve/snapshot.ts';
 import { createSnapshotter } from '../../src/serve/snapshotter.ts';
 import { createWorkspace, REPO, type Workspace } from '../support/workspace.ts';
@@ -68,14 +68,16 @@ describe('snapshot', () => {
     const started = Date.now();
     await snapshots.request();
     const first = (await stat(snapshotPathOf(db))).mtimeMs;
-    const state = await readServeState(db);
+    // read as written: readServeState trusts only a pid that is `onecode serve`, which this test is not
+    const readState = async () => JSON.parse(await readFile(serveStatePathOf(db), 'utf8')) as ServeState;
+    const state = await readState();
     expect(state).toMatchObject({ pid: process.pid, snapshot: snapshotPathOf(db) });
     expect(Date.parse(state!.snapshot_at!)).toBeGreaterThanOrEqual(started);
 
     // Three requests while none is waiting → one snapshot, not before 400 ms after the first began.
     await Promise.all([snapshots.request(), snapshots.request(), snapshots.request()]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(395);
-    const second = await readServeState(db);
+    const second = await readState();
     expect(Date.parse(second!.snapshot_at!)).toBeGreaterThan(Date.parse(state!.snapshot_at!));
     expect((await stat(snapshotPathOf(db))).mtimeMs).toBeGreaterThan(first);
     await queue.close();

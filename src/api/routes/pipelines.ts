@@ -10,7 +10,7 @@ import { quoteLiteral } from '../../index/sql-text.ts';
 import type { Pipeline } from '../../../schemas/pipeline.ts';
 import type { ApiContext } from '../context.ts';
 import { apiRuns, isoSql, RUN_COLUMNS, runsOf, type ApiRun } from '../run-rows.ts';
-import { authErrors, DATE_TIME, ERROR_BODY, nullable, RUN, STRING } from '../schemas.ts';
+import { authErrors, DATE_TIME, ERROR_BODY, INTEGER, nullable, RUN, STRING } from '../schemas.ts';
 
 /** Runs listed when `limit` is not given, and the most a request may ask for. */
 export const RUNS_DEFAULT_LIMIT = 20;
@@ -111,7 +111,7 @@ export function pipelineRoutes(app: FastifyInstance, context: ApiContext): void 
       summary: "run a pipeline now, in its turn on serve's job queue (trigger `api`)",
       params: NAME_PARAMS,
       response: {
-        202: { type: 'object', additionalProperties: false, required: ['queued', 'job'], properties: { queued: { type: 'boolean', const: true }, job: STRING } },
+        202: { type: 'object', additionalProperties: false, required: ['queued', 'job', 'job_id'], properties: { queued: { type: 'boolean', const: true }, job: STRING, job_id: { ...STRING, description: 'for GET /api/v1/jobs/{id}' } } },
         404: { ...ERROR_BODY, description: 'pipeline_unknown: not a valid pipeline of serve\'s folder' },
         ...authErrors(),
       },
@@ -119,10 +119,56 @@ export function pipelineRoutes(app: FastifyInstance, context: ApiContext): void 
   }, async (request, reply) => {
     const pipeline = context.pipelines.get(request.params.name);
     if (pipeline === undefined) throw unknownPipeline(request.params.name);
-    const job = context.operations.triggerRun(pipeline);
-    return reply.code(202).send({ queued: true, job });
+    const { job, job_id } = context.operations.triggerRun(pipeline);
+    return reply.code(202).send({ queued: true, job, job_id });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/jobs/:id', {
+    config: { access: 'operate' },
+    schema: {
+      tags: ['pipelines'],
+      summary: 'a run job asked for with POST /api/v1/pipelines/{name}/runs: its state and, once it has ended, its runs (with their linkage counts)',
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } },
+      response: {
+        200: JOB,
+        404: { ...ERROR_BODY, description: 'job_unknown: no such job (serve restarted, or it is older than the latest 1,000)' },
+        ...authErrors(),
+      },
+    },
+  }, async (request) => {
+    const job = context.operations.jobOf(request.params.id);
+    if (job === undefined) throw new OnecodeError('job_unknown', `no job '${request.params.id}' in this serve (it restarted, or the job is older than the latest 1,000)`);
+    const settled = job.state !== 'waiting' && job.state !== 'running';
+    if (!settled || job.run_ids.length === 0) return { ...job, runs: [] };
+    return context.reads.withConnection(async (c) => {
+      const reader = await c.runAndReadAll(`SELECT ${RUN_COLUMNS}, linked, unlinked, relinked FROM runs WHERE run_id IN (${job.run_ids.map(quoteLiteral).join(', ')}) ORDER BY run_no`);
+      return { ...job, runs: apiRuns(resultRows(reader)) };
+    });
   });
 }
+
+/** A run job and, once settled, its runs with their linkage counts (legacy codes linked, unlinked, relinked). */
+const JOB = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['job_id', 'job', 'pipeline', 'state', 'run_ids', 'error_code', 'runs'],
+  properties: {
+    job_id: STRING,
+    job: STRING,
+    pipeline: STRING,
+    state: { type: 'string', enum: ['waiting', 'running', 'ended', 'failed', 'cancelled'] },
+    run_ids: { type: 'array', items: STRING },
+    error_code: nullable(STRING),
+    runs: {
+      type: 'array',
+      items: {
+        ...RUN,
+        required: [...(RUN.required as string[]), 'linked', 'unlinked', 'relinked'],
+        properties: { ...(RUN.properties as object), linked: nullable(INTEGER), unlinked: nullable(INTEGER), relinked: nullable(INTEGER) },
+      },
+    },
+  },
+};
 
 function describe(p: Pipeline, lastRun: ApiRun | null, lastSuccessAt: string | null): ApiPipeline {
   return {
