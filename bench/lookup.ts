@@ -166,7 +166,11 @@ export async function benchLookup(): Promise<void> {
     const { dbPath, codes } = await buildPersonIndex(dir, persons);
     console.log(`lookup: index of ${persons.toLocaleString('en')} persons built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const results = await interleavedRounds(dir, dbPath, codes);
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]): number => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
     const line = (r: LevelResult) => `${r.perSecond.toFixed(1)} lookups/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`;
     for (const [n, round] of results.entries()) {
       for (const [i, r] of round.inProcess.entries()) console.log(`  round ${n + 1}, ${String(r.clients).padStart(2)} clients: in process ${line(r)}; API ${line(round.api[i]!)}`);
