@@ -3,7 +3,7 @@
  * shadowed on the analyst's connection by a temporary view of the same name whose personal
  * columns are protected under the analyst's policy (protect-functions.ts), by the one table of
  * personal-values.ts. DuckDB resolves an unqualified name to a temporary view first; a query
- * naming a schema, or any other table, is refused before it runs (src/cli/read-only-query.ts with
+ * naming a schema, or any other table, is refused before it runs (src/access/read-only-query.ts with
  * {@link ANALYST_VIEW_NAMES}), so an analyst reads only these.
  *
  * Each temporary view reads the view underneath by its catalogue-qualified name

@@ -9,12 +9,12 @@
  * instance sees them, for as long as the instance lives. They are therefore registered once per
  * instance and policy, under names that say the policy, and for `pseudonymise` a fingerprint of
  * the key (`oc_protect_p3f9a…_id_number`), so that two keys never share a function. Queries may
- * not call them (src/cli/read-only-query.ts refuses the prefix): a pseudonymising function would
+ * not call them (src/access/read-only-query.ts refuses the prefix): a pseudonymising function would
  * let a query pseudonymise guesses and compare them with the pseudonyms it sees.
  */
 import { createHash } from 'node:crypto';
 import { DuckDBScalarFunction, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import { PROTECTION_FUNCTION_PREFIX } from '../cli/read-only-query.ts';
+import { PROTECTION_FUNCTION_PREFIX } from './read-only-query.ts';
 import type { ExitPolicy } from '../protect/policy.ts';
 import { guardValue, LEFT_OUT } from './guard-value.ts';
 import type { ValueKind } from './personal-values.ts';

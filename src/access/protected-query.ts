@@ -2,7 +2,7 @@
  * Read-only SQL by someone with a role (the HTTP API, the CLI's `onecode query`), every query
  * recorded in access_log.
  *
- * - `steward` (policy clear): what `onecode query` allows (src/cli/read-only-query.ts: one SELECT
+ * - `steward` (policy clear): what `onecode query` allows (src/access/read-only-query.ts: one SELECT
  *   in any of its forms, no file, no state change), over every view and table, values in clear;
  *   the one codes the result shows (query-codes.ts) are recorded with the access.
  * - `analyst` (mask or pseudonymise): the same statements, over the analyst views only, each
@@ -16,7 +16,7 @@
  * {@link runQueryAs} returns.
  */
 import { JsonDuckDBValueConverter, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
-import { checkReadOnlyQuery } from '../cli/read-only-query.ts';
+import { checkReadOnlyQuery } from './read-only-query.ts';
 import { errorTextWithoutValues } from '../error-text.ts';
 import { ConfigError, OnecodeError } from '../errors.ts';
 import { INTEGER_TYPES } from '../index/result-rows.ts';

@@ -1,7 +1,7 @@
 /**
  * `onecode query SQL [--role steward|analyst]`: one read-only statement on the index, printed as
  * a table, CSV or JSON on stdout, as the role may see it, the query recorded in access_log
- * (src/access/protected-query.ts). What is allowed and why: read-only-query.ts. The owner's
+ * (src/access/protected-query.ts). What is allowed and why: src/access/read-only-query.ts. The owner's
  * tool: it runs as `cli:<OS user>` with the role `steward` unless told otherwise.
  */
 import { keyForPolicy } from '../access/policy-key.ts';
@@ -11,7 +11,7 @@ import { personalPolicyOf, type Role } from '../access/roles.ts';
 import { cliRequester } from './cli-requester.ts';
 import { openIndexForRecording } from './open-index-for-cli.ts';
 import { jsonRowReader, writeRows, type OutputFormat } from './output.ts';
-import { lockDownConnection } from './read-only-query.ts';
+import { lockDownConnection } from '../access/read-only-query.ts';
 
 /** Options of {@link queryCommand}, from the command line. */
 export interface QueryCommandOptions {

@@ -14,7 +14,7 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.ts';
-import { ALLOWED_TABLE_FUNCTIONS } from '../../src/cli/read-only-query.ts';
+import { ALLOWED_TABLE_FUNCTIONS } from '../../src/access/read-only-query.ts';
 import { openIndex } from '../../src/index/open-index.ts';
 import { SEX_MISMATCH_MESSAGE } from '../../src/identifiers/stated-facts.ts';
 import { onecode } from '../support/cli.ts';
