@@ -51,13 +51,21 @@ export async function openIndexForReading(dbPath: string, note: (line: string) =
  *   what {@link openIndex} throws.
  */
 export async function openIndexForWriting(dbPath: string): Promise<OpenIndex> {
+  return openNamingServe(dbPath, (pid) => `it runs the scheduled pipelines and pushes the outbox itself; stop it (kill -TERM ${pid}) to run or push by hand`);
+}
+
+/**
+ * Opens `dbPath` for writing; when a live serve holds it, the `index_locked` error names serve's pid
+ * and says what to do (`what(pid)`), else the error is {@link openIndex}'s own.
+ */
+async function openNamingServe(dbPath: string, what: (pid: number) => string): Promise<OpenIndex> {
   try {
     return await openIndex(dbPath);
   } catch (error) {
     if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
     const serve = await readServeState(dbPath);
     if (serve === undefined) throw error;
-    throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index: it runs the scheduled pipelines and pushes the outbox itself; stop it (kill -TERM ${serve.pid}) to run or push by hand`);
+    throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index: ${what(serve.pid)}`);
   }
 }
 
@@ -71,12 +79,5 @@ export async function openIndexForRecording(dbPath: string): Promise<OpenIndex> 
   if (dbPath !== ':memory:' && !(await access(dbPath).then(() => true, () => false))) {
     throw new OnecodeError('index_missing', `${dbPath}: no index here yet; run 'onecode run --all' first (or pass --db)`, { exitCode: 2 });
   }
-  try {
-    return await openIndex(dbPath);
-  } catch (error) {
-    if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
-    const serve = await readServeState(dbPath);
-    if (serve === undefined) throw error;
-    throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index; lookups, queries and audits are recorded in its access log, which only serve can write while it runs: ask serve through its HTTP API (onecode serve --http), or stop it (kill -TERM ${serve.pid})`);
-  }
+  return openNamingServe(dbPath, (pid) => `lookups, queries and audits are recorded in its access log, which only serve can write while it runs: ask serve through its HTTP API (onecode serve --http), or stop it (kill -TERM ${pid})`);
 }

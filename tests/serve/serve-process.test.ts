@@ -133,7 +133,7 @@ describe('onecode serve', () => {
       const refused = await onecode([...args, '--db', db], { cwd: dir });
       expect(refused.code, args.join(' ')).toBe(1);
       expect(refused.stdout).toBe('');
-      expect(refused.stderr).toBe(`onecode: ${db}: onecode serve (pid ${serve!.pid}) holds the index; lookups, queries and audits are recorded in its access log, which only serve can write while it runs: ask serve through its HTTP API (onecode serve --http), or stop it (kill -TERM ${serve!.pid})\n`);
+      expect(refused.stderr).toBe(`onecode: ${db}: onecode serve (pid ${serve!.pid}) holds the index: lookups, queries and audits are recorded in its access log, which only serve can write while it runs: ask serve through its HTTP API (onecode serve --http), or stop it (kill -TERM ${serve!.pid})\n`);
     }
 
     const run = await onecode(['run', '--all', '--db', db], { cwd: dir, env: { KAFKA_BROKERS: '' } });
