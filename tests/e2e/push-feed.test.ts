@@ -12,48 +12,14 @@ import iconv from 'iconv-lite';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeEvent } from '../../schemas/change-event.ts';
+import { readFeed, type FeedMessage } from '../support/read-feed.ts';
 import { openIndex } from '../../src/index/open-index.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
 import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
 import { REPO } from '../support/workspace.ts';
 
-/** One message as a consumer of the feed sees it. */
-interface Message {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  key: string;
-  value: string | null;
-  headers: Record<string, string>;
-}
-
-/** Reads every message of `topics` from the beginning until `atLeast` arrived and 1.5 s passed without more. */
-async function readFeed(brokers: string[], topics: string[], atLeast: number): Promise<Message[]> {
-  const kafka = new Kafka({ clientId: 'feed-consumer', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `feed-consumer-${randomUUID()}`, maxBytes: 20 * 1024 * 1024 });
-  const seen: Message[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ topic, partition, message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      seen.push({ topic, partition, offset: BigInt(message.offset), key: message.key?.toString('utf8') ?? '', value: message.value?.toString('utf8') ?? null, headers });
-    },
-  });
-  const deadline = Date.now() + 90_000;
-  let count = -1;
-  let quietSince = Date.now();
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    if (seen.length !== count) [count, quietSince] = [seen.length, Date.now()];
-    else if (seen.length >= atLeast && Date.now() - quietSince > 1_500) break;
-  }
-  await consumer.disconnect();
-  return seen;
-}
+type Message = FeedMessage;
 
 /** Messages on `topics`: the sum of their partitions' high-water offsets (no compaction, no transactions here). */
 async function messagesOnBroker(brokers: string[], topics: string[]): Promise<number> {
@@ -153,7 +119,7 @@ describe('the sample feed on a real broker', () => {
     const rows = await outbox();
     expect(rows).toHaveLength(pending);
     expect(rows.every((r) => r.published)).toBe(true);
-    const feed = await readFeed(broker.brokers, topics, pending);
+    const feed = await readFeed({ brokers: broker.brokers, topics, atLeast: pending });
     const events = decode(feed);
     expect(feed.filter((m) => m.value === null)).toHaveLength(0); // a first load has no deletes
     expect(events).toHaveLength(pending);
@@ -197,7 +163,7 @@ describe('the sample feed on a real broker', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^pushed 2 change event\(s\) to .*; 0 pending$/m);
 
-    const feed = await readFeed(broker.brokers, topics, total + 3);
+    const feed = await readFeed({ brokers: broker.brokers, topics, atLeast: total + 3 });
     expect(feed).toHaveLength(total + 3);
     expectOrderPerKey(feed);
     const newest = decode(feed).sort((a, b) => b.seq - a.seq).slice(0, 2);

@@ -15,7 +15,6 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeEvent } from '../../schemas/change-event.ts';
@@ -31,51 +30,13 @@ import { pushOutbox } from '../../src/push/relay.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
 import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
+import { readFeed, type FeedMessage } from '../support/read-feed.ts';
 import { REPO } from '../support/workspace.ts';
 import { consumeAll, insertEvents, openOutbox, outboxRows, uniqueTopics } from './outbox-fixtures.ts';
 
-/** One message as a consumer gets it: raw key and value bytes, headers as text. */
-interface Message {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  key: string;
-  value: string | null;
-  headers: Record<string, string>;
-  /** Key, value and header values, as bytes on the wire. */
-  bytes: Buffer;
-}
+type Message = FeedMessage;
 
-/** Reads every message of `topics` from the start until `atLeast` arrived and none came for 1.5 s. */
-async function readFeed(topics: string[], atLeast: number): Promise<Message[]> {
-  const kafka = new Kafka({ clientId: 'policy-consumer', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `policy-consumer-${randomUUID()}`, maxBytes: 20 * 1024 * 1024 });
-  const seen: Message[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ topic, partition, message }) => {
-      const headers: Record<string, string> = {};
-      const parts: Buffer[] = [message.key ?? Buffer.alloc(0), message.value ?? Buffer.alloc(0)];
-      for (const [k, v] of Object.entries(message.headers ?? {})) {
-        headers[k] = String(v);
-        parts.push(Buffer.from(k), Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
-      }
-      seen.push({ topic, partition, offset: BigInt(message.offset), key: message.key?.toString('utf8') ?? '', value: message.value?.toString('utf8') ?? null, headers, bytes: Buffer.concat(parts) });
-    },
-  });
-  const deadline = Date.now() + 120_000;
-  let count = -1;
-  let quietSince = Date.now();
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    if (seen.length !== count) [count, quietSince] = [seen.length, Date.now()];
-    else if (seen.length >= atLeast && Date.now() - quietSince > 1_500) break;
-  }
-  await consumer.disconnect();
-  return seen;
-}
+const readFeedOf = (topics: string[], atLeast: number): Promise<Message[]> => readFeed({ brokers: broker.brokers, topics, atLeast });
 
 /** An event as a consumer reads it (its state's fields depend on the entity and the policy). */
 interface Event {
@@ -193,7 +154,7 @@ async function feedUnder(policy: string): Promise<Message[]> {
     const result = await push(await freshIndex(policy), `${run}-${policy}`, `personal=${policy}`);
     expect(result.code, result.stderr).toBe(0);
     expect(result.report).toEqual({ published: facts.events, skippedAlreadyOnBroker: 0, parked: 0, held: 0, pending: 0 });
-    const feed = await readFeed(topicsOf(`${run}-${policy}`), facts.events);
+    const feed = await readFeedOf(topicsOf(`${run}-${policy}`), facts.events);
     expectExactlyOnceInOrder(feed, facts.events);
     pushed.set(policy, feed);
   }
@@ -363,7 +324,7 @@ describe('pseudonyms across runs', () => {
       expect(r.code, r.stderr).toBe(0);
       const second = await push(db, `${run}-pseudonymise`, 'personal=pseudonymise');
       expect(second.report).toEqual({ published: 2, skippedAlreadyOnBroker: 0, parked: 0, held: 0, pending: 0 });
-      const all = await readFeed(topicsOf(`${run}-pseudonymise`), feed.length + 3);
+      const all = await readFeedOf(topicsOf(`${run}-pseudonymise`), feed.length + 3);
       expectExactlyOnceInOrder(all, facts.events + 2);
       const later = decode(all).filter(({ e }) => e.seq > facts.events);
       const update = later.find(({ e }) => e.op === 'u')!.e;
@@ -404,7 +365,7 @@ describe('a pipeline\'s classification', () => {
     const prefix = `${run}-override`;
     const result = await push(db, prefix, 'personal=mask');
     expect(result.code, result.stderr).toBe(0);
-    const feed = await readFeed(topicsOf(prefix), result.report!.published!);
+    const feed = await readFeedOf(topicsOf(prefix), result.report!.published!);
     const payments = decode(feed).filter(({ e }) => e.entity === 'record' && e.after!.pipeline === 'subsidy-payments');
     expect(payments.length).toBeGreaterThan(1_000);
     for (const { e } of payments) {
@@ -436,7 +397,7 @@ describe('one policy per topic set', () => {
     const published = Number((await index.connection.runAndReadAll('SELECT count(*) FROM outbox WHERE published_at IS NOT NULL')).getRows()[0]![0]);
     index.close();
     expect(published).toBe(0);
-    expect(await readFeed(topicsOf(`${run}-clear`), facts.events)).toHaveLength(facts.events);
+    expect(await readFeedOf(topicsOf(`${run}-clear`), facts.events)).toHaveLength(facts.events);
   });
 
   it('a protecting policy without a key file stops before the index is touched (exit 2)', async () => {
