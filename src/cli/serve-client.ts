@@ -57,7 +57,8 @@ export function pathOf(route: string, options: Pick<ServeRequestOptions, 'params
  *   is not owner-only; what `local` or `served` throws.
  */
 export async function locallyOrThroughServe(dbPath: string, local: () => Promise<void>, served: (client: ServeClient) => Promise<void>): Promise<void> {
-  const client = (await heldByAnotherProcess(dbPath)) ? await serveClientFor(dbPath) : undefined;
+  const holder = await indexLockHolder(dbPath);
+  const client = holder === undefined ? undefined : await serveClientFor(dbPath, holder.pid);
   if (client === undefined) return local();
   return served(client);
 }
@@ -68,14 +69,24 @@ export async function locallyOrThroughServe(dbPath: string, local: () => Promise
  * command then opens the index itself and says what is wrong as it would without serve.
  */
 export async function heldByAnotherProcess(dbPath: string): Promise<boolean> {
-  if (dbPath === ':memory:') return false;
+  return (await indexLockHolder(dbPath)) !== undefined;
+}
+
+/**
+ * The process holding `dbPath`'s lock, as {@link heldByAnotherProcess} finds it: undefined when
+ * none does, else its pid as DuckDB's lock error names it (`(PID 123)`; undefined where it names none).
+ */
+export async function indexLockHolder(dbPath: string): Promise<{ pid: number | undefined } | undefined> {
+  if (dbPath === ':memory:') return undefined;
   try {
     const file = await openIndexFile(dbPath, { readOnly: true });
     file.connection.closeSync();
     file.instance.closeSync();
-    return false;
+    return undefined;
   } catch (error) {
-    return error instanceof OnecodeError && error.code === 'index_locked';
+    if (!(error instanceof OnecodeError) || error.code !== 'index_locked') return undefined;
+    const pid = /\(PID (\d+)\)/.exec(error.message)?.[1];
+    return { pid: pid === undefined ? undefined : Number(pid) };
   }
 }
 
@@ -83,10 +94,12 @@ export async function heldByAnotherProcess(dbPath: string): Promise<boolean> {
  * The API of the live serve holding `dbPath`, when it was started with `--http`; undefined when
  * no live serve holds the index or it serves no API. Call it only once the index was found held
  * ({@link locallyOrThroughServe}).
+ * @param holderPid the pid DuckDB names as holding the index's lock ({@link indexLockHolder}): a
+ *   state file of that pid is serve's own, whatever its command line (a serve inside another program).
  * @throws OnecodeError `serve_state_untrusted` (readServeState).
  */
-export async function serveClientFor(dbPath: string): Promise<ServeClient | undefined> {
-  const state = await readServeState(dbPath);
+export async function serveClientFor(dbPath: string, holderPid?: number): Promise<ServeClient | undefined> {
+  const state = await readServeState(dbPath, { holderPid });
   if (state?.http === undefined) return undefined;
   const { origin, owner_tokens: tokens } = state.http;
   return {

@@ -106,12 +106,13 @@ export function createServeStateFile(dbPath: string): ServeStateFile {
 
 /**
  * The state of a live serve process holding `dbPath`, or undefined: no file, or its process is gone
- * or is not `onecode serve` of this user (see {@link isOnecodeServe}).
+ * or is not `onecode serve` of this user (see {@link isOnecodeServe}) nor the process that
+ * `options.holderPid` names (the holder of the index's lock, as DuckDB reports it).
  * @throws OnecodeError `serve_state_untrusted` (exit 2) when the file is there but not owner-only:
  *   a symbolic link or not a regular file, owned by another user, or open to group or others; the
  *   message names the file and why, and the file is not read.
  */
-export async function readServeState(dbPath: string): Promise<ServeState | undefined> {
+export async function readServeState(dbPath: string, options: { holderPid?: number } = {}): Promise<ServeState | undefined> {
   const file = serveStatePathOf(dbPath);
   const info = await lstat(file).catch(() => undefined);
   if (info === undefined) return undefined;
@@ -131,7 +132,29 @@ export async function readServeState(dbPath: string): Promise<ServeState | undef
   } catch {
     return undefined;
   }
-  return typeof state.pid === 'number' && Number.isInteger(state.pid) && state.pid > 0 && (await isOnecodeServe(state.pid)) ? state : undefined;
+  if (typeof state.pid !== 'number' || !Number.isInteger(state.pid) || state.pid <= 0) return undefined;
+  // The process DuckDB names as holding the index's lock wrote the file if it started before the
+  // file says serve started (a stale file of a pid used again by a later process is not its own).
+  const heldByWriter = state.pid === options.holderPid && (await startedBefore(state.pid, state.started_at));
+  return heldByWriter || (await isOnecodeServe(state.pid)) ? state : undefined;
+}
+
+/**
+ * Whether process `pid` started no later than `instant` (ISO 8601), by /proc/<pid>/stat's start
+ * time (clock ticks after boot, 100 a second on Linux) and /proc/stat's boot time; false where
+ * either cannot be read.
+ */
+async function startedBefore(pid: number, instant: string): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const boot = Number(/^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'))?.[1]);
+    const startedMs = (boot + ticks / 100) * 1000;
+    return Number.isFinite(startedMs) && startedMs <= Date.parse(instant) + 1000;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * answers text instead of JSON: the error names the route pattern, never the path of a lookup
  * (which holds the code looked up); paths are built from patterns with their parameters encoded.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -17,6 +18,8 @@ import { writeServeState } from '../../src/serve/serve-files.ts';
 let dir: string;
 let server: Server;
 const paths: string[] = [];
+/** A process whose command line looks like `onecode serve` (it only waits): the CLI trusts a state file only for such a pid. */
+let fakeServe: ChildProcess;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-serve-client-'));
@@ -27,14 +30,17 @@ beforeAll(async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  fakeServe = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', path.join(dir, 'onecode.js'), 'serve'], { stdio: 'ignore' });
+  await once(fakeServe, 'spawn');
   await writeServeState(path.join(dir, 'index.duckdb'), {
-    pid: process.pid,
+    pid: fakeServe.pid!,
     started_at: new Date().toISOString(),
     http: { origin: `http://127.0.0.1:${port}`, owner_tokens: { operator: 'oc_o', analyst: 'oc_a', steward: 'oc_s' }, principal: 'cli:test' },
   });
 });
 
 afterAll(async () => {
+  fakeServe?.kill('SIGTERM');
   server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

@@ -46,7 +46,9 @@ describe('onecode discover', () => {
   it('PIPELINE: reads the pipeline\'s source and compares', async () => {
     const r = await run(['subsidy-payments']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('# Where this differs from pipelines/subsidy-payments.yaml:\n#   classification.银行账号: the file has personal, proposed secret\n');
+    expect(r.stdout).toContain('# Where this differs from pipelines/subsidy-payments.yaml:\n');
+    expect(r.stdout).toContain('#   classification.银行账号: the file has personal, proposed secret\n');
+    expect(r.stdout).toContain('#   classification.发放金额: the file has internal, proposed -\n');
     expect(r.stdout).toContain('system: 惠民惠农补贴发放系统\n');
   });
 

@@ -46,8 +46,8 @@ afterAll(async () => {
 });
 
 /** A state file for `db` naming the listener, as serve writes it (owner-only), with `pid`. */
-async function plant(db: string, pid: number): Promise<ServeState> {
-  const state: ServeState = { pid, started_at: new Date().toISOString(), http: { origin, owner_tokens: { operator: newToken(), analyst: newToken(), steward: newToken() }, principal: 'cli:x' } };
+async function plant(db: string, pid: number, startedAt = new Date()): Promise<ServeState> {
+  const state: ServeState = { pid, started_at: startedAt.toISOString(), http: { origin, owner_tokens: { operator: newToken(), analyst: newToken(), steward: newToken() }, principal: 'cli:x' } };
   await writeServeState(db, state);
   return state;
 }
@@ -97,11 +97,12 @@ describe('the CLI', () => {
     expect(received).toEqual([]);
   });
 
-  it('while the index is held, sends nothing to a state file that is open to others or names a pid that is not onecode serve', async () => {
+  it('while the index is held, sends nothing to a state file that is open to others, or names a pid that is not onecode serve and wrote it before that process started', async () => {
     const db = path.join(dir, 'held.duckdb');
     const index = await openIndex(db, { key: null });
     try {
-      await plant(db, process.pid);
+      // a stale file: serve started (it says) before the process now holding the index, whose pid it names
+      await plant(db, process.pid, new Date(Date.now() - 10 * 86_400_000));
       const notServe = await onecode(['lookup', CODE, '--db', db], { cwd: dir, env });
       expect(notServe.code).toBe(1);
       expect(notServe.stderr).toMatch(/^onecode: .*held\.duckdb: the index is in use by another onecode process/);
