@@ -25,6 +25,7 @@
  * on a register a few months after its abolition was wrong. The years are there for people.
  */
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../package-root.ts';
 
 /**
  * Registering-office code of organisations registered by a national (central) authority:
@@ -34,7 +35,7 @@ import { readFileSync } from 'node:fs';
 export const NATIONAL_REGISTERING_OFFICE_CODE = '100000';
 
 /** The generated table: comment lines (`#`), a header row, then `code<TAB>years<TAB>names<TAB>sources`. */
-const TABLE_FILE = new URL('./tables/gb-t-2260-history.tsv', import.meta.url);
+const TABLE_FILE = packagePath('src', 'identifiers', 'tables', 'gb-t-2260-history.tsv');
 
 let table: ReadonlySet<string> | undefined;
 
@@ -48,7 +49,7 @@ export function knownRegionCodes(): ReadonlySet<string> {
   const rows = readFileSync(TABLE_FILE, 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
   const codes = rows.slice(1).map((row, i) => {
     const code = row.slice(0, row.indexOf('\t'));
-    if (!/^\d{6}$/.test(code)) throw new Error(`${TABLE_FILE.pathname}: row ${i + 1} does not start with a six-digit code`);
+    if (!/^\d{6}$/.test(code)) throw new Error(`${TABLE_FILE}: row ${i + 1} does not start with a six-digit code`);
     return code;
   });
   table = new Set(codes);

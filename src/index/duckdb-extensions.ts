@@ -9,9 +9,9 @@
  * when it loads it (`allow_unsigned_extensions` stays false).
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { OnecodeError } from '../errors.ts';
+import { packagePath } from '../package-root.ts';
 
 /** The environment variable that moves the extension folder (default `<onecode>/.cache/duckdb/extensions`). */
 export const DUCKDB_EXTENSIONS_VARIABLE = 'ONECODE_DUCKDB_EXTENSIONS';
@@ -20,8 +20,7 @@ export const DUCKDB_EXTENSIONS_VARIABLE = 'ONECODE_DUCKDB_EXTENSIONS';
 export function duckdbExtensionDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const chosen = env[DUCKDB_EXTENSIONS_VARIABLE];
   if (chosen !== undefined && chosen !== '') return path.resolve(chosen);
-  // this file is <onecode>/src/index/ (or dist/index/ when built): two folders up is onecode's root
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'duckdb', 'extensions');
+  return packagePath('.cache', 'duckdb', 'extensions');
 }
 
 /**

@@ -7,13 +7,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { OnecodeError } from '../../errors.ts';
+import { packagePath } from '../../package-root.ts';
 import { ERROR_BODY } from '../schemas.ts';
 
-/** The console's folder in this repository. */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
+/** The console's folder in this repository (src/console/, also when the code runs from dist/). */
+export const CONSOLE_DIR = packagePath('src', 'console');
 
 /** Content types by extension; a file of another kind is not served. */
 const TYPES: Readonly<Record<string, string>> = {
