@@ -1,0 +1,41 @@
+// `npm run build` (and `prepare`, so `npm ci` builds): compiles src/, connectors/ and schemas/ to
+// JavaScript in dist/ with tsconfig.build.json, then writes dist/build-stamp.json, which
+// bin/onecode.js reads to run the build only while it is that of the sources (bin/build-stamp.js).
+//
+// Type checking is `npm run typecheck`'s job (CI runs it): the build emits without it (`noCheck`),
+// which halves its time. It compiles into a fresh folder beside dist/ and swaps it in, so a CLI
+// started meanwhile finds either the old build, stamped, or the new one, never half of one; the
+// stamp holds the time the build started, so a source edited while it ran makes it stale.
+// Plain JavaScript: it runs on `npm ci` before anything is built.
+import { spawnSync } from 'node:child_process';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { BUILD_DIR, STAMP_FILE } from '../bin/build-stamp.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const building = path.join(root, `${BUILD_DIR}.building-${process.pid}`);
+const replaced = path.join(root, `${BUILD_DIR}.replaced-${process.pid}`);
+const started = Date.now();
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const compiled = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', building], { cwd: root, stdio: 'inherit' });
+if (compiled.status !== 0) {
+  rmSync(building, { recursive: true, force: true });
+  console.error(`build: tsc failed (${compiled.status ?? compiled.signal}); ${BUILD_DIR}/ is unchanged`);
+  process.exit(1);
+}
+writeFileSync(path.join(building, path.relative(BUILD_DIR, STAMP_FILE)), `${JSON.stringify({ started, at: new Date(started).toISOString() })}\n`);
+
+const dist = path.join(root, BUILD_DIR);
+let hadOne = true;
+try {
+  renameSync(dist, replaced);
+} catch (error) {
+  if (error.code !== 'ENOENT') throw error;
+  hadOne = false;
+}
+renameSync(building, dist);
+if (hadOne) rmSync(replaced, { recursive: true, force: true });
+console.error(`build: ${BUILD_DIR}/ compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
