@@ -8,39 +8,25 @@
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+// Only what building the command line needs is imported here, all of it light: each command's
+// action imports its own modules when it runs (`await import`), so that `onecode validate` loads
+// no DuckDB, no Kafka client, no HTTP server and no workbook reader, and `onecode status` only
+// DuckDB. tests/cli/lazy-imports.test.ts checks it; bench/startup.ts measures the start.
 import { ConfigError, OnecodeError } from './errors.ts';
-import { classify } from './identifiers/classify.ts';
 import type { IdentifierKind } from './identifiers/types.ts';
-import { encryptIndex } from './index/encrypt-index.ts';
-import { INDEX_KEY_FILE_VARIABLE, readIndexKey } from './index/index-key.ts';
-import { resolveDbPath } from './index/open-index.ts';
-import { createLogger } from './logger.ts';
-import { jsonSafe, type OutputFormat } from './cli/output.ts';
-import { choosePipelines } from './cli/choose-pipelines.ts';
+import { INDEX_KEY_FILE_VARIABLE } from './index/index-key.ts';
+import { resolveDbPath } from './index/db-path.ts';
+import type { Logger } from './logger.ts';
+import type { OutputFormat } from './cli/output.ts';
 import { errorTextWithoutValues, stackFrames } from './error-text.ts';
 import { endQuietlyWhenOutputCloses, exitWhenFlushed } from './cli/process-end.ts';
-import { queryCommand } from './cli/query-command.ts';
-import { lookupCommand } from './cli/lookup-command.ts';
-import { auditCommand } from './cli/audit-command.ts';
-import { tokenAdd, tokenList, tokenRevoke } from './cli/token-command.ts';
 import { ROLES, type Role } from './access/roles.ts';
-import { TOKENS_FILE_VARIABLE } from './access/tokens.ts';
-import { CHECK_SAMPLE_ROWS, checkCommand } from './cli/check-command.ts';
-import { formatRunSummary } from './cli/summary.ts';
-import { readStatus, formatStatus } from './cli/status.ts';
-import { resolveKafkaSettings } from './cli/kafka-settings.ts';
-import { readFeedKey } from './push/feed-protection.ts';
-import { openIndexForReading, openIndexForWriting } from './cli/open-index-for-cli.ts';
-import { pushCommand } from './cli/push-command.ts';
-import { formatPushLine, PushFailedError, pushIndex } from './cli/push-index.ts';
-import { serveCommand } from './cli/serve-command.ts';
-import { locallyOrThroughServe } from './cli/serve-client.ts';
-import { auditThroughServe, lookupThroughServe, pushThroughServe, queryThroughServe, runThroughServe, statusThroughServe } from './cli/through-serve.ts';
+import { TOKENS_FILE_VARIABLE } from './access/tokens-file-variable.ts';
+import { CHECK_SAMPLE_ROWS } from './cli/check-sample.ts';
 import { DEFAULT_RETRY_POLICY } from './serve/backoff.ts';
-import { runUntilCaughtUp, todayInChina, type RunSummary } from './run/run-pipeline.ts';
-import { generateSample } from './sample/generate.ts';
-import { describeSource } from '../connectors/index.ts';
-import { DEFAULT_SAMPLE_ROWS, discover } from './discover/discover-command.ts';
+import { todayInChina } from './run/today-in-china.ts';
+import type { RunSummary } from './run/run-pipeline.ts';
+import { DEFAULT_SAMPLE_ROWS } from './discover/read-sample.ts';
 import { ENTITY_KINDS, type EntityKind } from '../schemas/canonical.ts';
 
 const positiveInt = (name: string) => (value: string): number => {
@@ -65,7 +51,8 @@ function program(): Command {
     // usage errors as every other error: one line starting `onecode: ` (commander writes `error: `)
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/^error: /, 'onecode: ')) });
   const dbOption = () => new Option('--db <path>', 'index file (default: $ONECODE_DB or data/onecode.duckdb)');
-  const logger = createLogger({ level: process.env.ONECODE_LOG_LEVEL ?? 'warn' });
+  // pino is loaded by the commands that log, when they run
+  const logger = async (level = 'warn'): Promise<Logger> => (await import('./logger.ts')).createLogger({ level: process.env.ONECODE_LOG_LEVEL ?? level });
 
   cli
     .command('sample')
@@ -74,6 +61,7 @@ function program(): Command {
     .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
     .option('--scale <n>', 'multiply row counts', positiveInt('--scale'), 1)
     .action(async (opts: { out: string; seed: number; scale: number }) => {
+      const { generateSample } = await import('./sample/generate.ts');
       const manifest = await generateSample({ outDir: opts.out, seed: opts.seed, scale: opts.scale });
       for (const f of manifest.files) process.stdout.write(`${path.join(opts.out, f.path)}\t${f.rows} rows\t${f.format === 'xlsx' ? 'workbook' : f.encoding}\t${f.system}\n`);
     });
@@ -90,6 +78,7 @@ function program(): Command {
     .option('--no-push', 'do not push the outbox at the end even when KAFKA_BROKERS is set')
     .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string; push: boolean }) => {
       if (!opts.all && names.length === 0) throw new ConfigError('usage', 'name the pipelines to run, or pass --all');
+      const [{ choosePipelines }, { locallyOrThroughServe }] = await Promise.all([import('./cli/choose-pipelines.ts'), import('./cli/serve-client.ts')]);
       // One invalid pipeline file never stops the others: it is named (file:line: field) and makes the exit code 2.
       const { chosen, invalid } = await choosePipelines(opts.pipelines, { all: opts.all === true, names });
       const problems = invalid.flatMap((f) => f.problems);
@@ -98,6 +87,10 @@ function program(): Command {
       // While `onecode serve --http` holds the index, the runs go through its job queue.
       const dbPath = resolveDbPath(opts.db);
       await locallyOrThroughServe(dbPath, async () => {
+        const [{ resolveKafkaSettings }, { readFeedKey }, { openIndexForWriting }, { describeSource }, { runUntilCaughtUp }, { formatRunSummary }, { formatPushLine, PushFailedError, pushIndex }] = await Promise.all([
+          import('./cli/kafka-settings.ts'), import('./push/feed-protection.ts'), import('./cli/open-index-for-cli.ts'), import('../connectors/index.ts'),
+          import('./run/run-pipeline.ts'), import('./cli/summary.ts'), import('./cli/push-index.ts')]);
+        const log = await logger();
         const kafka = opts.push ? resolveKafkaSettings() : undefined;
         // A feed policy without its key stops before any run, not after the runs are committed.
         if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
@@ -109,7 +102,7 @@ function program(): Command {
             // A glob with `files: every_new` loads one file per run, in name order: run until none is left.
             if (progress) process.stderr.write(`${pipeline.name}: reading ${describeSource(pipeline).label} …\n`);
             for await (const summary of runUntilCaughtUp({
-              index, pipeline, logger, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
+              index, pipeline, logger: log, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
               onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
             })) {
               if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.source ?? ''} ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
@@ -126,7 +119,7 @@ function program(): Command {
           if (invalid.length > 0) process.exitCode = 2;
           // The runs are committed whatever the push does; a failed push leaves their events pending (exit 1).
           if (kafka !== undefined && pending > 0) {
-            const report = await pushIndex({ connection: index.connection, kafka, logger }).catch((error: unknown) => {
+            const report = await pushIndex({ connection: index.connection, kafka, logger: log }).catch((error: unknown) => {
               if (error instanceof PushFailedError) throw new OnecodeError('push_failed', `the runs above are committed; ${error.message}`, { cause: error });
               throw error;
             });
@@ -136,6 +129,7 @@ function program(): Command {
           index.close();
         }
       }, async (served) => {
+        const { runThroughServe } = await import('./cli/through-serve.ts');
         await runThroughServe(served, chosen, { allowDeletes: opts.allowDeletes, runDate: opts.runDate });
         if (invalid.length > 0) process.exitCode = 2;
       });
@@ -154,8 +148,9 @@ function program(): Command {
     .option('--pipelines <dir>', 'folder of pipeline YAML files (a new pipeline is taken to be <dir>/<name>.yaml)', 'pipelines')
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
     .action(async (name: string | undefined, opts: { connector?: string; option: string[]; system?: string; name?: string; entity?: EntityKind; rows: number; pipelines: string; runDate?: string }) => {
+      const { discover } = await import('./discover/discover-command.ts');
       const found = await discover({ pipeline: name, connector: opts.connector, options: opts.option, system: opts.system, name: opts.name,
-        entity: opts.entity, rows: opts.rows, pipelines: opts.pipelines, runDate: opts.runDate, logger });
+        entity: opts.entity, rows: opts.rows, pipelines: opts.pipelines, runDate: opts.runDate, logger: await logger() });
       for (const line of found.notes) process.stderr.write(`${line}\n`);
       process.stdout.write(found.yaml);
     });
@@ -173,10 +168,11 @@ function program(): Command {
     .option('--reason <text>', 'why the parked events are skipped (recorded in the outbox)')
     .option('--by <name>', 'who re-queues or skips (recorded in the outbox; default: the OS user)')
     .action(async (opts: { db?: string; brokers?: string; topicPrefix?: string; partitions?: string; feedPolicy?: string; requeueParked?: true | string[]; skipParked?: string[]; reason?: string; by?: string }) => {
+      const [{ locallyOrThroughServe }, { pushCommand }] = await Promise.all([import('./cli/serve-client.ts'), import('./cli/push-command.ts')]);
       await locallyOrThroughServe(resolveDbPath(opts.db),
-        () => pushCommand({ dbPath: resolveDbPath(opts.db), logger, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions, feedPolicy: opts.feedPolicy,
+        async () => pushCommand({ dbPath: resolveDbPath(opts.db), logger: await logger(), brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions, feedPolicy: opts.feedPolicy,
           requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by }),
-        (served) => pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked, feedPolicy: opts.feedPolicy, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions }));
+        async (served) => (await import('./cli/through-serve.ts')).pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked, feedPolicy: opts.feedPolicy, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions }));
     });
 
   cli
@@ -191,10 +187,11 @@ function program(): Command {
     .option('--http [address]', 'serve the HTTP API and web console at HOST:PORT (default 127.0.0.1:7373; tokens from $ONECODE_TOKENS_FILE)')
     .option('--http-public', 'let --http listen on an address that is not loopback (plain HTTP: put a TLS proxy in front)')
     .action(async (opts: { pipelines: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number; http?: string | true; httpPublic?: boolean }) => {
+      const { serveCommand } = await import('./cli/serve-command.ts');
       await serveCommand({
         pipelines: opts.pipelines,
         dbPath: resolveDbPath(opts.db),
-        logger: createLogger({ level: process.env.ONECODE_LOG_LEVEL ?? 'info' }),
+        logger: await logger('info'),
         retry: { retries: opts.retries, initialDelayMs: opts.retryDelay * 1000, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs },
         relayIntervalMs: opts.relayInterval * 1000,
         snapshotIntervalMs: opts.snapshotInterval * 1000,
@@ -214,7 +211,8 @@ function program(): Command {
     .option('--json', 'print JSON')
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
     .action(async (name: string, opts: { pipelines: string; db?: string; rows?: number; allRows?: boolean; json?: boolean; runDate?: string }) => {
-      await checkCommand({ name, pipelines: opts.pipelines, dbPath: resolveDbPath(opts.db), logger, sampleRows: opts.rows, all: opts.allRows === true, json: opts.json === true, runDate: opts.runDate });
+      const { checkCommand } = await import('./cli/check-command.ts');
+      await checkCommand({ name, pipelines: opts.pipelines, dbPath: resolveDbPath(opts.db), logger: await logger(), sampleRows: opts.rows, all: opts.allRows === true, json: opts.json === true, runDate: opts.runDate });
     });
 
   const roleOption = () => new Option('--role <role>', 'the role to act with: what it may see (README "Who may see what")').choices(ROLES).default('steward');
@@ -226,9 +224,10 @@ function program(): Command {
     .addOption(roleOption())
     .addOption(dbOption())
     .action(async (code: string, opts: { role: Role; db?: string }) => {
+      const [{ locallyOrThroughServe }, { lookupCommand }] = await Promise.all([import('./cli/serve-client.ts'), import('./cli/lookup-command.ts')]);
       await locallyOrThroughServe(resolveDbPath(opts.db),
         () => lookupCommand({ code, role: opts.role, dbPath: resolveDbPath(opts.db) }),
-        (served) => lookupThroughServe(served, code, opts.role));
+        async (served) => (await import('./cli/through-serve.ts')).lookupThroughServe(served, code, opts.role));
     });
 
   cli
@@ -239,9 +238,10 @@ function program(): Command {
     .addOption(roleOption())
     .addOption(dbOption())
     .action(async (sql: string, opts: { format: OutputFormat; role: Role; db?: string }) => {
+      const [{ locallyOrThroughServe }, { queryCommand }] = await Promise.all([import('./cli/serve-client.ts'), import('./cli/query-command.ts')]);
       await locallyOrThroughServe(resolveDbPath(opts.db),
         () => queryCommand({ sql, format: opts.format, role: opts.role, dbPath: resolveDbPath(opts.db) }),
-        (served) => queryThroughServe(served, sql, opts.format, opts.role));
+        async (served) => (await import('./cli/through-serve.ts')).queryThroughServe(served, sql, opts.format, opts.role));
     });
 
   cli
@@ -251,9 +251,10 @@ function program(): Command {
     .option('--json', 'print JSON')
     .addOption(dbOption())
     .action(async (opts: { code: string; json?: boolean; db?: string }) => {
+      const [{ locallyOrThroughServe }, { auditCommand }] = await Promise.all([import('./cli/serve-client.ts'), import('./cli/audit-command.ts')]);
       await locallyOrThroughServe(resolveDbPath(opts.db),
         async () => { await auditCommand({ code: opts.code, json: opts.json === true, dbPath: resolveDbPath(opts.db) }); },
-        (served) => auditThroughServe(served, opts.code, opts.json === true));
+        async (served) => (await import('./cli/through-serve.ts')).auditThroughServe(served, opts.code, opts.json === true));
     });
 
   const token = cli.command('token').description(`API tokens, in the file named by ${TOKENS_FILE_VARIABLE} (kept as SM3 digests)`);
@@ -262,17 +263,17 @@ function program(): Command {
     .description('add a token and print it, this once')
     .argument('<name>', 'who the token is for (a person or a system)')
     .addOption(new Option('--role <role>', 'its role').choices(ROLES).makeOptionMandatory())
-    .action(async (name: string, opts: { role: Role }) => tokenAdd(name, opts.role));
+    .action(async (name: string, opts: { role: Role }) => (await import('./cli/token-command.ts')).tokenAdd(name, opts.role));
   token
     .command('list')
     .description('list the tokens: name, role, created_at')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => tokenList(opts.json === true));
+    .action(async (opts: { json?: boolean }) => (await import('./cli/token-command.ts')).tokenList(opts.json === true));
   token
     .command('revoke')
     .description('revoke the token of a name')
     .argument('<name>', 'the token\'s name')
-    .action(async (name: string) => tokenRevoke(name));
+    .action(async (name: string) => (await import('./cli/token-command.ts')).tokenRevoke(name));
 
   cli
     .command('validate')
@@ -281,6 +282,7 @@ function program(): Command {
     .addOption(new Option('--kind <kind>', 'force the kind where the shape is ambiguous').choices(['resident_id', 'uscc', 'org_code', 'business_reg_no', 'foreign_permanent_residence_2017']))
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
     .action(async (values: string[], opts: { kind?: IdentifierKind; runDate?: string }) => {
+      const { classify } = await import('./identifiers/classify.ts');
       const runDate = opts.runDate ?? todayInChina();
       const emit = (v: string): void => {
         const r = classify(v, { kind: opts.kind, runDate });
@@ -296,15 +298,25 @@ function program(): Command {
     .addOption(dbOption())
     .option('--json', 'print JSON')
     .action(async (opts: { db?: string; json?: boolean }) => {
-      await locallyOrThroughServe(resolveDbPath(opts.db), async () => {
-        const index = await openIndexForReading(resolveDbPath(opts.db));
+      const [{ openIndexUnlessHeld, openIndexForReading }, { readStatus, formatStatus }] = await Promise.all([import('./cli/open-index-for-cli.ts'), import('./cli/status.ts')]);
+      const dbPath = resolveDbPath(opts.db);
+      // status reads the views only: no identifier macros (open-index.ts)
+      const reading = { identifierMacros: false };
+      const print = async (index: Awaited<ReturnType<typeof openIndexForReading>>): Promise<void> => {
         try {
           const status = await readStatus(index.connection);
-          process.stdout.write(opts.json ? JSON.stringify(status, jsonSafe, 2) + '\n' : formatStatus(status));
+          process.stdout.write(opts.json ? JSON.stringify(status, (await import('./cli/output.ts')).jsonSafe, 2) + '\n' : formatStatus(status));
         } finally {
           index.close();
         }
-      }, (served) => statusThroughServe(served, opts.json === true));
+      };
+      // Nothing holds the index (the common case): one open. Else as every command: through a
+      // serve --http that holds it, or its snapshot (open-index-for-cli.ts).
+      const free = await openIndexUnlessHeld(dbPath, reading);
+      if (free !== undefined) return print(free);
+      const { locallyOrThroughServe } = await import('./cli/serve-client.ts');
+      await locallyOrThroughServe(dbPath, async () => print(await openIndexForReading(dbPath, undefined, reading)),
+        async (served) => (await import('./cli/through-serve.ts')).statusThroughServe(served, opts.json === true));
     });
 
   cli
@@ -312,6 +324,7 @@ function program(): Command {
     .description(`encrypt a plain index in place with the key in $${INDEX_KEY_FILE_VARIABLE} (docs/security.md); stop serve first`)
     .addOption(dbOption())
     .action(async (opts: { db?: string }) => {
+      const [{ readIndexKey }, { encryptIndex }] = await Promise.all([import('./index/index-key.ts'), import('./index/encrypt-index.ts')]);
       const key = await readIndexKey();
       if (key === undefined) throw new ConfigError('usage', `set ${INDEX_KEY_FILE_VARIABLE} to a key file (openssl rand -hex 32 > FILE; chmod 600 FILE) to encrypt the index with`);
       const dbPath = resolveDbPath(opts.db);

@@ -13,7 +13,8 @@
  * let a query pseudonymise guesses and compare them with the pseudonyms it sees.
  */
 import { createHash } from 'node:crypto';
-import { DuckDBScalarFunction, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBScalarFunction, VARCHAR } from '../index/duckdb-api.ts';
 import { PROTECTION_FUNCTION_PREFIX } from './read-only-query.ts';
 import type { ExitPolicy } from '../protect/policy.ts';
 import { guardValue, LEFT_OUT } from './guard-value.ts';

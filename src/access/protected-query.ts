@@ -15,7 +15,8 @@
  * serve's instance, the CLI on its own instance; the analyst views are removed again before
  * {@link runQueryAs} returns.
  */
-import { JsonDuckDBValueConverter, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api';
+import { JsonDuckDBValueConverter } from '../index/duckdb-api.ts';
 import { checkReadOnlyQuery } from './read-only-query.ts';
 import { errorTextWithoutValues } from '../error-text.ts';
 import { ConfigError, OnecodeError } from '../errors.ts';

@@ -14,9 +14,9 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { ownerOnlyProblem } from '../protect/owner-only-file.ts';
 import { ROLES, type Role } from './roles.ts';
+import { TOKENS_FILE_VARIABLE } from './tokens-file-variable.ts';
 
-/** The environment variable naming the token file. */
-export const TOKENS_FILE_VARIABLE = 'ONECODE_TOKENS_FILE';
+export { TOKENS_FILE_VARIABLE };
 
 /** Who a valid token stands for. */
 export interface Principal {

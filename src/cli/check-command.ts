@@ -4,9 +4,9 @@ import { errorTextWithoutValues } from '../error-text.ts';
 import { runPipeline, type RunSummary } from '../run/run-pipeline.ts';
 import { choosePipelines } from './choose-pipelines.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
+import { CHECK_SAMPLE_ROWS } from './check-sample.ts';
 
-/** Default sample size of `onecode check`. */
-export const CHECK_SAMPLE_ROWS = 1000;
+export { CHECK_SAMPLE_ROWS };
 
 /**
  * `onecode check PIPELINE`: opens the source, reads its columns and a sample of rows (the first

@@ -17,15 +17,18 @@ import { readServeState, snapshotPathOf } from '../serve/serve-files.ts';
 /** Error codes of a key that is missing, wrong or unusable: retrying does not help, so they are said as they are. */
 const KEY_PROBLEMS = /^(index_key_|index_not_encrypted$|key_file_|duckdb_extension_)/;
 
+/** What {@link openIndex} is asked besides read-only, e.g. `{ identifierMacros: false }`. */
+export type ReadingOptions = Omit<NonNullable<Parameters<typeof openIndex>[1]>, 'readOnly'>;
+
 /**
  * Opens `dbPath` read-only, or serve's snapshot of it when a live `onecode serve` holds it.
  * @param note where to say that the snapshot is read (default: stderr).
  * @throws OnecodeError `index_locked` when another process holds the index and there is no snapshot
  *   to read, or what {@link openIndex} throws.
  */
-export async function openIndexForReading(dbPath: string, note: (line: string) => void = (line) => process.stderr.write(line)): Promise<OpenIndex> {
+export async function openIndexForReading(dbPath: string, note: (line: string) => void = (line) => process.stderr.write(line), options: ReadingOptions = {}): Promise<OpenIndex> {
   try {
-    return await openIndex(dbPath, { readOnly: true });
+    return await openIndex(dbPath, { ...options, readOnly: true });
   } catch (error) {
     if (!(error instanceof OnecodeError) || error.code !== 'index_locked') throw error;
     const serve = await readServeState(dbPath);
@@ -36,12 +39,28 @@ export async function openIndexForReading(dbPath: string, note: (line: string) =
     const snapshotPath = snapshotPathOf(dbPath);
     // The snapshot is encrypted with the index's key when the index is: openIndex reads it with the
     // same key (ONECODE_INDEX_KEY_FILE), and a missing or wrong key is said as for the index itself.
-    const snapshot = await openIndex(snapshotPath, { readOnly: true }).catch((cause: unknown) => {
+    const snapshot = await openIndex(snapshotPath, { ...options, readOnly: true }).catch((cause: unknown) => {
       if (cause instanceof OnecodeError && KEY_PROBLEMS.test(cause.code)) throw cause;
       throw new OnecodeError('index_locked', `${dbPath}: onecode serve (pid ${serve.pid}) holds the index and its snapshot ${snapshotPath} cannot be opened (${(cause as Error).message}); try again`, { cause });
     });
     note(`onecode: ${dbPath} is held by onecode serve (pid ${serve.pid}); reading its snapshot of ${serve.snapshot_at}\n`);
     return snapshot;
+  }
+}
+
+/**
+ * Opens `dbPath` read-only when no other process holds it; undefined when one does (DuckDB's lock,
+ * `index_locked`), so that the caller can turn to serve ({@link locallyOrThroughServe} in
+ * serve-client.ts). Opening first and asking about serve only when that fails opens the file once
+ * in the common case, where asking first opens it twice.
+ * @throws what {@link openIndex} throws, but `index_locked`.
+ */
+export async function openIndexUnlessHeld(dbPath: string, options: ReadingOptions = {}): Promise<OpenIndex | undefined> {
+  try {
+    return await openIndex(dbPath, { ...options, readOnly: true });
+  } catch (error) {
+    if (error instanceof OnecodeError && error.code === 'index_locked') return undefined;
+    throw error;
   }
 }
 

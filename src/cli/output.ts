@@ -1,4 +1,5 @@
-import { DuckDBArrayType, DuckDBListType, DuckDBStructType, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBType } from '@duckdb/node-api';
+import { DuckDBArrayType, DuckDBListType, DuckDBStructType } from '../index/duckdb-api.ts';
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';

@@ -8,7 +8,8 @@
  * as it does a plain index. DuckDB then encrypts the file's blocks, its write-ahead log and its
  * temporary files (`temp_file_encryption`, in `<index>.tmp/` as for a plain index).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from './duckdb-api.ts';
 import { OnecodeError } from '../errors.ts';
 import { loadHttpfs, offlineExtensionSettings } from './duckdb-extensions.ts';
 import { INDEX_KEY_FILE_VARIABLE, type IndexKey } from './index-key.ts';

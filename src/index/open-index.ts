@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBTimestampTZValue, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBTimestampTZValue } from './duckdb-api.ts';
 import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
 import { NORMALIZE_SQL_MACROS } from '../normalize/sql.ts';
 import { OnecodeError } from '../errors.ts';
@@ -10,13 +11,7 @@ import { quoteIdent } from './sql-text.ts';
 import { readIndexKey, type IndexKey } from './index-key.ts';
 import { VIEW_DDL } from './views.ts';
 
-/** Default index file, relative to the working directory. */
-export const DEFAULT_DB_PATH = 'data/onecode.duckdb';
-
-/** The index file to use: `--db`, else ONECODE_DB, else data/onecode.duckdb. */
-export function resolveDbPath(flag?: string): string {
-  return flag ?? process.env.ONECODE_DB ?? DEFAULT_DB_PATH;
-}
+export { DEFAULT_DB_PATH, resolveDbPath } from './db-path.ts';
 
 /** The zone in which the index shows its timestamps (each with its offset, `+08`). */
 export const INDEX_TIME_ZONE = 'Asia/Shanghai';
@@ -90,12 +85,14 @@ export async function markAbandonedRuns(connection: DuckDBConnection): Promise<n
  * runs left `running` by a process that stopped as `abandoned` ({@link markAbandonedRuns}).
  * @param options.readOnly open without write access (analysts' commands); the file must exist.
  * @param options.key the index key; default: read from ONECODE_INDEX_KEY_FILE; `null`: plain.
+ * @param options.identifierMacros register the identifier SQL macros on the connection (default
+ *   true); a command that only reads the views (`onecode status`) skips them, about 40 ms.
  * @throws OnecodeError `index_locked` when another process holds the file for writing,
  *   `index_missing` for a read-only open of a file that does not exist, `index_key_needed`,
  *   `index_key_wrong`, `index_not_encrypted` and the rest of what index-file.ts throws; ConfigError
  *   `key_file_*` for an unusable key file.
  */
-export async function openIndex(dbPath: string, options: { readOnly?: boolean; key?: IndexKey | null } = {}): Promise<OpenIndex> {
+export async function openIndex(dbPath: string, options: { readOnly?: boolean; key?: IndexKey | null; identifierMacros?: boolean } = {}): Promise<OpenIndex> {
   if (!options.readOnly && dbPath !== ':memory:') await mkdir(path.dirname(path.resolve(dbPath)), { recursive: true });
   // An in-memory index has nothing at rest to encrypt.
   const key = dbPath === ':memory:' ? undefined : options.key === undefined ? await readIndexKey() : (options.key ?? undefined);
@@ -129,7 +126,7 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean; k
     await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
     await markAbandonedRuns(connection);
   }
-  await connection.run(TEMP_IDENTIFIER_MACROS);
+  if (options.identifierMacros !== false) await connection.run(TEMP_IDENTIFIER_MACROS);
   return {
     instance,
     connection,

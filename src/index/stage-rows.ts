@@ -1,4 +1,5 @@
-import { LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { LIST, VARCHAR } from './duckdb-api.ts';
 import type { Extracted, SourceRow, UnreadableRow } from '../../connectors/types.ts';
 import { quoteIdent, quoteLiteral } from './sql-text.ts';
 

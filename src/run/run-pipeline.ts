@@ -15,6 +15,7 @@ import { recordedError } from './error-record.ts';
 import { quarantinedReasonSummary, stagedReasonSummary } from './reason-summary.ts';
 import { withholdRejectedRaw } from './withhold-raw.ts';
 import { readPolicy } from './read-policy.ts';
+import { todayInChina } from './today-in-china.ts';
 import { checkSchemaDrift, markLikelyRenames, schemaChangeInsertSql, usedColumns, type Drift } from './schema-drift.ts';
 import { loadSourceState, saveSourceStateSql, type StoredSourceState } from './source-state.ts';
 
@@ -75,13 +76,11 @@ export interface RunPipelineOptions {
   dryRun?: { sampleRows?: number };
 }
 
+/** Today's date in China (src/run/today-in-china.ts), kept exported here for the callers that import it from the runner. */
+export { todayInChina };
+
 /** Temporary tables of a run's staging: unreadable rows and judged rows (candidates). */
 const STAGING = { rejects: 'stg_rejects', candidates: 'cand' };
-
-/** Today's date in China Standard Time (UTC+8, no daylight saving), YYYY-MM-DD. */
-export function todayInChina(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
 
 /**
  * Runs one pipeline: extract, stage, classify, apply to the index, all in one transaction,
