@@ -3,14 +3,15 @@
 // Plain JavaScript with no dependencies: bin/onecode.js asks this on every start, before it knows
 // whether it can run the build, and scripts/build.js writes the stamp it reads.
 //
-// The rule: the build writes dist/build-stamp.json last, holding the time (ms since the epoch) at
-// which it started reading the sources. The build is fresh when that stamp is there and every
-// source (each file and folder under src/, connectors/ and schemas/, and the tsconfig files) was
-// last changed before that time. A folder's time changes when a file in it is added, removed or
-// renamed, so a deleted source makes the build stale too. An edit made while the build ran is
-// newer than the stamp: stale. Anything unreadable (no dist/, no stamp, a broken stamp) is stale.
-// Modification times are compared, not contents: a check costs one stat per file (about 300), a
-// few milliseconds, where hashing the sources would cost more than the start-up it protects.
+// The rule: the build writes dist/build-stamp.json last, holding the time (ms since the epoch, as
+// the file system dates files) at which it started, before it read any source. The build is
+// fresh when that stamp is there and every source (each file and folder under src/, connectors/
+// and schemas/, and the tsconfig files) was last changed before that time. A folder's time
+// changes when a file in it is added, removed or renamed, so a deleted source makes the build
+// stale too. An edit made while the build ran is dated at or after the stamp: stale. Anything
+// unreadable (no dist/, no stamp, a broken stamp) is stale. Modification times are compared, not
+// contents: a check costs one stat per file (about 300), a few milliseconds, where hashing the
+// sources would cost more than the start-up it protects.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
