@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DuckDBTimestampTZValue } from './duckdb-api.ts';
-import { IDENTIFIER_SQL_MACROS } from '../identifiers/sql.ts';
 import { NORMALIZE_SQL_MACROS } from '../normalize/sql.ts';
 import { OnecodeError } from '../errors.ts';
 import { INDEX_DDL, INDEX_MIGRATIONS, INDEX_SCHEMA_VERSION } from './ddl.ts';
@@ -25,7 +24,15 @@ export const INDEX_UTC_OFFSET_MINUTES = 8 * 60;
 DuckDBTimestampTZValue.timezoneOffsetInMinutes = INDEX_UTC_OFFSET_MINUTES;
 
 const TEMP_NORMALIZE_MACROS = NORMALIZE_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO');
-const TEMP_IDENTIFIER_MACROS = IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO');
+let tempIdentifierMacros: string | undefined;
+/**
+ * The identifier macros as temporary macros, made on first use: their module reads the GB/T 2260
+ * table and writes 140 KB of SQL when it loads, which `onecode status` (no macros) need not pay.
+ */
+async function identifierMacros(): Promise<string> {
+  tempIdentifierMacros ??= (await import('../identifiers/sql.ts')).IDENTIFIER_SQL_MACROS.replaceAll('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO');
+  return tempIdentifierMacros;
+}
 
 /**
  * Another connection to an open index, set up as {@link openIndex} sets up its own: the index as
@@ -43,7 +50,7 @@ export async function connectToIndex(index: Pick<OpenIndex, 'instance' | 'key'>)
     if (index.key !== undefined) await connection.run(`USE ${quoteIdent(ENCRYPTED_INDEX_CATALOG)}`);
     await connection.run(`SET TimeZone = '${INDEX_TIME_ZONE}'`);
     await connection.run(TEMP_NORMALIZE_MACROS);
-    await connection.run(TEMP_IDENTIFIER_MACROS);
+    await connection.run(await identifierMacros());
   } catch (error) {
     connection.closeSync();
     throw error;
@@ -126,7 +133,7 @@ export async function openIndex(dbPath: string, options: { readOnly?: boolean; k
     await connection.run(`INSERT OR REPLACE INTO onecode_meta VALUES ('schema_version', '${INDEX_SCHEMA_VERSION}')`);
     await markAbandonedRuns(connection);
   }
-  if (options.identifierMacros !== false) await connection.run(TEMP_IDENTIFIER_MACROS);
+  if (options.identifierMacros !== false) await connection.run(await identifierMacros());
   return {
     instance,
     connection,
