@@ -11,7 +11,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 // Only what building the command line needs is imported here, all of it light: each command's
 // action imports its own modules when it runs (`await import`), so that `onecode validate` loads
 // no DuckDB, no Kafka client, no HTTP server and no workbook reader, and `onecode status` only
-// DuckDB. tests/cli/lazy-imports.test.ts checks it; bench/startup.ts measures the start.
+// DuckDB. tests/cli/compiled-cli.test.ts checks it; bench/startup.ts measures the start.
 import { ConfigError, OnecodeError } from './errors.ts';
 import type { IdentifierKind } from './identifiers/types.ts';
 import { INDEX_KEY_FILE_VARIABLE } from './index/index-key.ts';
