@@ -152,7 +152,7 @@ function certificatesIn(pem: string, variable: string, file: string): X509Certif
   });
 }
 
-/** The private key in `pem`; it must not be encrypted (kafkajs is given no passphrase). */
+/** The private key in `pem`; it must not be encrypted (neither client, kafkajs nor librdkafka, is given a passphrase). */
 function privateKey(pem: string, file: string): KeyObject {
   // PKCS#8 (RFC 5958) or the traditional OpenSSL header; Node's own error for them varies by version.
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {

@@ -118,17 +118,57 @@ export function hasKafkaErrorType(error: unknown, type: string): boolean {
 }
 
 /**
- * Turns a kafkajs error into a {@link PushError}: a failed TLS handshake becomes TLS_FAILED and
- * refused SASL credentials AUTHENTICATION_FAILED (neither retriable), connection problems
- * BROKER_UNAVAILABLE (retriable), anything else `fallback` with kafkajs' own retriable flag.
- * The messages come from kafkajs and Node, which never put a password in them.
+ * librdkafka's error codes (rdkafka.h `rd_kafka_resp_err_t`, as @confluentinc/kafka-javascript
+ * reports them in `code`) that this module reads: negative codes are librdkafka's own, positive
+ * ones the Kafka protocol's.
+ */
+const RD = {
+  MSG_SIZE_TOO_LARGE: 10,
+  RECORD_LIST_TOO_LARGE: 18,
+  SASL_AUTHENTICATION_FAILED: 58,
+  AUTHENTICATION: -169,
+  SSL: -181,
+} as const;
+
+/** librdkafka codes of an unreachable or unanswering broker (time-outs included). */
+const RD_UNAVAILABLE = new Set([
+  -195, // _TRANSPORT
+  -187, // _ALL_BROKERS_DOWN
+  -192, // _MSG_TIMED_OUT
+  -185, // _TIMED_OUT
+  -166, // _TIMED_OUT_QUEUE
+  -188, // _RESOLVE
+  5, // LEADER_NOT_AVAILABLE
+  6, // NOT_LEADER_OR_FOLLOWER
+  7, // REQUEST_TIMED_OUT
+  13, // NETWORK_EXCEPTION
+  19, // NOT_ENOUGH_REPLICAS
+  20, // NOT_ENOUGH_REPLICAS_AFTER_APPEND
+]);
+
+/** The librdkafka error code of `e` (a LibrdKafkaError has a numeric `code`), else undefined. */
+function rdCode(e: KafkaJSErrorLike): number | undefined {
+  return typeof e.code === 'number' ? e.code : undefined;
+}
+
+/** True when the broker (or librdkafka's own check) refused a message or its record batch as too large. */
+export function isMessageTooLarge(error: unknown): boolean {
+  return errorChain(error).some((e) => e.type === 'MESSAGE_TOO_LARGE' || rdCode(e) === RD.MSG_SIZE_TOO_LARGE || rdCode(e) === RD.RECORD_LIST_TOO_LARGE);
+}
+
+/**
+ * Turns a kafkajs or librdkafka error into a {@link PushError}: a failed TLS handshake becomes
+ * TLS_FAILED and refused SASL credentials AUTHENTICATION_FAILED (neither retriable), connection
+ * problems and time-outs BROKER_UNAVAILABLE (retriable), anything else `fallback` with the
+ * client's own retriable flag. The messages come from kafkajs, librdkafka and Node, which never
+ * put a password in them.
  * @param doing what was being done, for the message, e.g. "sending 500 events".
  */
 export function toPushError(error: unknown, doing: string, fallback: PushErrorCode = 'PUBLISH_FAILED'): PushError {
   if (error instanceof PushError) return error;
   const chain = errorChain(error);
   const detail = chain.map((e) => e.message).filter(Boolean).join(': ') || String(error);
-  if (chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
+  if (chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError' || rdCode(e) === RD.AUTHENTICATION || rdCode(e) === RD.SASL_AUTHENTICATION_FAILED)) {
     return new PushError({
       code: 'AUTHENTICATION_FAILED',
       retriable: false,
@@ -136,7 +176,7 @@ export function toPushError(error: unknown, doing: string, fallback: PushErrorCo
       cause: error,
     });
   }
-  if (isTlsFailure(chain)) {
+  if (isTlsFailure(chain) || chain.some((e) => rdCode(e) === RD.SSL)) {
     return new PushError({
       code: 'TLS_FAILED',
       retriable: false,
@@ -148,6 +188,7 @@ export function toPushError(error: unknown, doing: string, fallback: PushErrorCo
     (e) =>
       UNAVAILABLE_NAMES.has(e.name ?? '') ||
       UNAVAILABLE_TYPES.has(e.type ?? '') ||
+      RD_UNAVAILABLE.has(rdCode(e) ?? 0) ||
       /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH/.test(e.message ?? ''),
   );
   if (unavailable) {
@@ -160,7 +201,7 @@ export function toPushError(error: unknown, doing: string, fallback: PushErrorCo
   }
   return new PushError({
     code: fallback,
-    retriable: chain[0]?.retriable ?? false,
+    retriable: chain[0]?.retriable ?? (chain[0] as { isRetriable?: boolean } | undefined)?.isRetriable ?? false,
     message: `Kafka error while ${doing}: ${detail}`,
     cause: error,
   });

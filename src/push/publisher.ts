@@ -2,8 +2,8 @@
  * Publishes outbox events to Kafka: one message per event on the entity's topic, key = the event's
  * message key (the one code; a record's `<pipeline>/<source_key>`: src/outbox/event-format.ts),
  * value = the envelope JSON, headers onecode-event-id / onecode-schema / onecode-seq; a delete is
- * followed by a tombstone (same key, value null, same headers) in the same request, so both land
- * in the same partition batch or neither does.
+ * followed by a tombstone (same key, value null, same headers), right after it in its partition
+ * (a tombstone missing after a stopped push is sent by the next: relay.ts).
  *
  * The feed's policy (feed-protection.ts) is applied before the publisher sees an event (the relay
  * protects each event; the key and partition are those of the protected event); the publisher
@@ -12,19 +12,24 @@
  * a compacted topic, the partition of each key and the relay's read-back all assume one policy
  * per topic set.
  *
- * The producer is idempotent (acks all, one request in flight), so kafkajs' own retries never
- * duplicate or reorder. Partitions are computed here with kafkajs' default (murmur2) partitioner
- * on the message key and set on each message, so the relay knows where every event goes.
+ * The producer is librdkafka's (src/push/native-producer.ts): idempotent, acks all, up to five
+ * requests in flight, retries that never duplicate or reorder, a delivery report per message, and
+ * no gap: after a message fails, every later one fails too. An event counts as published when the
+ * broker acknowledged all of its messages. The admin work (topics, configs, offsets) and the
+ * read-back use kafkajs. Partitions are computed here with the default (murmur2) partitioner of
+ * kafkajs and Java on the message key and set on each message, so the relay knows where every
+ * event goes.
  */
-import { Kafka, logLevel, Partitioners, type Admin, type Message, type Producer, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { CHANGE_EVENT_SCHEMA, EVENT_OPS, messageKey } from '../outbox/event-format.ts';
 import type { OutboxEvent } from '../outbox/outbox-store.ts';
-import { hasKafkaErrorType, PushError, toPushError } from './errors.ts';
+import { isMessageTooLarge, PushError, toPushError } from './errors.ts';
 import { formatFeedPolicy, CLEAR_FEED_POLICY } from './feed-policy.ts';
 import { CLEAR_FEED_PROTECTION, type FeedProtection } from './feed-protection.ts';
-import { eventHeaders, HEADER_POLICY } from './headers.ts';
+import { eventHeaders, HEADER_EVENT_ID, HEADER_POLICY, HEADER_SCHEMA, HEADER_SEQ } from './headers.ts';
 import { kafkajsLogCreator } from './kafkajs-logger.ts';
+import { createNativeProducer, type NativeError, type NativeMessage, type NativeProducer } from './native-producer.ts';
 import { createKeyPartitioner } from './partitioning.ts';
 import { readPartitionEnds, type HighestSeqs, type PartitionEnds } from './read-back.ts';
 import { RECORD_BATCH_OVERHEAD, recordBytes, type SizedMessage } from './record-size.ts';
@@ -83,9 +88,10 @@ export interface PublisherOptions {
    */
   maxMessageBytes?: number;
   /**
-   * kafkajs retry settings for each request. Default { retries: 5, initialRetryTime: 300,
-   * maxRetryTime: 10_000 }: with no broker, a send fails after about 20 s instead of retrying
-   * for ever (kafkajs' idempotent default). A push that fails is simply run again.
+   * Retries of each request: how many, the first back-off and the largest, in ms. Default
+   * { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 }: with no broker, a send fails
+   * after about 20 s (the sum of the back-offs, a connection time-out per try, and the request
+   * time-out) instead of retrying for ever. A push that fails is simply run again.
    */
   retry?: RetryOptions;
   /** TCP connect timeout in ms. Default 3,000. */
@@ -136,6 +142,18 @@ export interface Publisher {
    *   partition's last message was published under another policy or key than {@link protection}.
    */
   highestSeqPerPartition(topics?: readonly string[]): Promise<HighestSeqs>;
+  /**
+   * {@link highestSeqPerPartition} with, per partition, whether its last event is a delete whose
+   * tombstone is missing (read-back.ts PartitionEnd); same errors.
+   */
+  partitionEnds(topics?: readonly string[]): Promise<PartitionEnds>;
+  /**
+   * Sends only the tombstones of delete events already on the broker without them (see
+   * {@link partitionEnds}), in order.
+   * @returns the events whose tombstone the broker acknowledged.
+   * @throws PushError as {@link publishBatch}; a tombstone is never too large.
+   */
+  publishTombstones(events: readonly OutboxEvent[]): Promise<OutboxEvent[]>;
   /** Disconnects the producer and the admin client. Never throws. */
   close(): Promise<void>;
 }
@@ -143,8 +161,19 @@ export interface Publisher {
 interface Prepared {
   event: OutboxEvent;
   route: Route;
-  messages: Message[];
+  /** The event, then its tombstone for a delete. */
+  messages: NativeMessage[];
   bytes: number;
+}
+
+/** Time a message may take to be acknowledged, retries included: about what kafkajs' retries took. */
+function deliveryTimeoutMs(retry: RetryOptions, connectionTimeoutMs: number, requestTimeoutMs: number): number {
+  const retries = retry.retries ?? 5;
+  const first = retry.initialRetryTime ?? 300;
+  const largest = retry.maxRetryTime ?? 30_000;
+  let backOff = 0;
+  for (let i = 0; i < retries; i++) backOff += Math.min(first * 2 ** i, largest);
+  return Math.max(2_000, backOff + connectionTimeoutMs * (retries + 1) + Math.min(requestTimeoutMs, 10_000));
 }
 
 const DEFAULT_RETRY: RetryOptions = { retries: 5, initialRetryTime: 300, maxRetryTime: 10_000 };
@@ -178,17 +207,11 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogCreator(logger),
   });
-  const newProducer = (): Producer =>
-    kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: options.retry ?? DEFAULT_RETRY,
-    });
-
   const admin: Admin = kafka.admin();
-  let producer = newProducer();
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const connectionTimeoutMs = options.connectionTimeoutMs ?? 3_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  let producer: NativeProducer;
   let partitionCounts: Map<string, number>;
   let limits: Map<string, number>;
   try {
@@ -201,17 +224,38 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     limits = options.maxMessageBytes === undefined
       ? await topicMessageLimits(admin, Object.values(topics), logger)
       : new Map(Object.values(topics).map((t) => [t, options.maxMessageBytes!]));
-    await producer.connect();
+    const librdkafkaLog = logger.child({ component: 'librdkafka' });
+    producer = await createNativeProducer({
+      brokers: options.brokers,
+      clientId,
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+      deliveryTimeoutMs: deliveryTimeoutMs(retry, connectionTimeoutMs, requestTimeoutMs),
+      requestTimeoutMs,
+      retries: retry.retries ?? 5,
+      retryBackoffMs: retry.initialRetryTime ?? 300,
+      retryBackoffMaxMs: retry.maxRetryTime ?? 30_000,
+      // A partition's record batch stays within every topic's limit; a request may carry the largest event.
+      batchBytes: Math.max(1_000, Math.min(...limits.values()) - RECORD_BATCH_OVERHEAD),
+      requestBytes: Math.min(1_000_000_000, Math.max(...limits.values()) + 1_000_000),
+      connectionTimeoutMs,
+      onLog: (level, message, fields) => librdkafkaLog[level](fields, message),
+    });
   } catch (error) {
-    await producer.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
     throw toPushError(error, `connecting to ${options.brokers.join(',')}`);
   }
   logger.debug({ topics, partitions: Object.fromEntries(partitionCounts), maxMessageBytes: Object.fromEntries(limits) }, 'publisher connected');
-  /** The smallest limit of all topics: what a send of mixed topics is split by. */
-  const smallestLimit = Math.min(...limits.values());
 
   const partitionOf = createKeyPartitioner();
+  /** The policy's headers, one object each as the producer takes them, shared by every message. */
+  const policyHeaders = Object.entries(protection.headers).map(([name, value]) => ({ [name]: value }));
+  const schemaHeaders = new Map<string, Record<string, string>>();
+  const schemaHeader = (schema: string): Record<string, string> => {
+    let header = schemaHeaders.get(schema);
+    if (header === undefined) schemaHeaders.set(schema, (header = { [HEADER_SCHEMA]: schema }));
+    return header;
+  };
   const prepared = new WeakMap<OutboxEvent, Prepared | string>();
   /** Each event's envelope parsed once (undefined: not JSON): the key and the schema come from it. */
   const parsed = new WeakMap<OutboxEvent, { envelope: Record<string, unknown> | undefined }>();
@@ -274,35 +318,46 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       const what = options.maxMessageBytes === undefined ? `the topic's max.message.bytes ${limit}` : `maxMessageBytes ${limit}`;
       return `message too large: ${bytes + RECORD_BATCH_OVERHEAD} bytes with its record batch, above ${what}; raise the topic's max.message.bytes, then re-queue it (onecode push --requeue-parked ${event.seq})`;
     }
-    const messages: Message[] = sized.map((m) => ({ ...m, partition: where.partition }));
+    const keyBytes = Buffer.from(key);
+    // The binding takes one header per object (it reads only the first property of each); the
+    // objects of the schema and the policy are the same for every event.
+    const nativeHeaders = [{ [HEADER_EVENT_ID]: event.eventId }, schemaHeader(schema), { [HEADER_SEQ]: headers[HEADER_SEQ]! }, ...policyHeaders];
+    const messages: NativeMessage[] = sized.map((m) => ({
+      topic: where.topic,
+      partition: where.partition,
+      key: keyBytes,
+      value: m.value === null ? null : Buffer.from(m.value),
+      headers: nativeHeaders,
+    }));
     return { event, route: where, messages, bytes };
   };
 
-  /** One produce request (acks all) for the messages of `items`, grouped by topic in order. */
-  const send = async (items: readonly Prepared[]): Promise<void> => {
-    const byTopic = new Map<string, Message[]>();
-    for (const item of items) {
-      const list = byTopic.get(item.route.topic) ?? [];
-      list.push(...item.messages);
-      byTopic.set(item.route.topic, list);
-    }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
-  };
-
   /**
-   * After a failed request kafkajs rolls back the idempotence sequence of every partition in it,
-   * even of those the broker wrote; a fresh producer (new producer id) avoids sequence errors.
+   * Produces the messages of `items` in order; returns, per item, undefined when the broker
+   * acknowledged all of its messages, else the first error reported for one of them.
    */
-  const resetProducer = async (): Promise<void> => {
-    await producer.disconnect().catch(() => {});
-    producer = newProducer();
-    await producer.connect();
+  const send = async (items: readonly Prepared[]): Promise<Array<NativeError | undefined>> => {
+    const messages: NativeMessage[] = [];
+    for (const item of items) for (const m of item.messages) messages.push(m);
+    const reports = await producer.produce(messages);
+    const results = new Array<NativeError | undefined>(items.length);
+    let at = 0;
+    for (let i = 0; i < items.length; i++) {
+      const n = items[i]!.messages.length;
+      let error: NativeError | undefined;
+      for (let j = at; j < at + n && error === undefined; j++) error = reports[j];
+      results[i] = error;
+      at += n;
+    }
+    return results;
   };
 
-  const highestSeqPerPartition = async (of: readonly string[] = Object.values(topics)): Promise<HighestSeqs> => {
+  /** A fresh producer (new producer id and sequences), after a failed delivery. */
+  const resetProducer = async (): Promise<void> => {
+    await producer.reset();
+  };
+
+  const partitionEnds = async (of: readonly string[] = Object.values(topics)): Promise<PartitionEnds> => {
     const ends = await readPartitionEnds({
       kafka,
       admin,
@@ -312,7 +367,26 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       timeoutMs: options.readBackTimeoutMs ?? 60_000,
     });
     assertOnePolicy(ends, protection);
+    return ends;
+  };
+
+  const highestSeqPerPartition = async (of: readonly string[] = Object.values(topics)): Promise<HighestSeqs> => {
+    const ends = await partitionEnds(of);
     return new Map([...ends].map(([topic, m]) => [topic, new Map([...m].map(([partition, end]) => [partition, end.seq]))]));
+  };
+
+  const publishTombstones = async (events: readonly OutboxEvent[]): Promise<OutboxEvent[]> => {
+    const tombstones: Prepared[] = [];
+    for (const event of events) {
+      const p = prepare(event);
+      if (typeof p === 'string' || p.messages.length < 2) throw new PushError({ code: 'PUBLISH_FAILED', retriable: false, message: `event seq ${event.seq} is not a publishable delete; it has no tombstone to send` });
+      tombstones.push({ ...p, messages: [p.messages[1]!] });
+    }
+    const results = await send(tombstones);
+    const failed = results.findIndex((e) => e !== undefined);
+    if (failed === -1) return [...events];
+    await resetProducer().catch(() => {});
+    throw toPushError(results[failed], `sending the tombstone of event seq ${events[failed]!.seq}`);
   };
 
   const publishBatch = async (events: readonly OutboxEvent[]): Promise<PublishOutcome> => {
@@ -323,32 +397,40 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       if (typeof p === 'string') outcome.rejected.push({ event, reason: p });
       else ready.push(p);
     }
-    const chunks = chunkBySize(ready, smallestLimit);
-    for (let c = 0; c < chunks.length; c++) {
-      const chunk = chunks[c]!;
-      try {
-        await send(chunk);
-        for (const p of chunk) outcome.published.push(p.event);
+    if (ready.length === 0) return outcome;
+    const results = await send(ready);
+    const failed: Prepared[] = [];
+    let firstError: NativeError | undefined;
+    let tooLarge = false;
+    for (let i = 0; i < ready.length; i++) {
+      const error = results[i];
+      if (error === undefined) {
+        outcome.published.push(ready[i]!.event);
         continue;
-      } catch (error) {
-        if (!hasKafkaErrorType(error, 'MESSAGE_TOO_LARGE')) {
-          throw toPushError(error, `sending ${chunk.length} events (seq ${chunk[0]!.event.seq}…${chunk.at(-1)!.event.seq})`);
-        }
-        logger.warn({ events: chunk.length, first: String(chunk[0]!.event.seq) }, 'broker refused a batch as too large; sending its events one by one');
       }
-      // The broker refused one partition's batch; others of the same request may be written.
-      const rest = await sendOneByOne(chunk);
-      outcome.published.push(...rest.published);
-      if (rest.rejected !== undefined) {
-        outcome.rejected.push(rest.rejected);
-        outcome.unsent.push(...rest.unsent, ...chunks.slice(c + 1).flat().map((p) => p.event));
-        break;
-      }
+      failed.push(ready[i]!);
+      firstError ??= error;
+      if (isMessageTooLarge(error)) tooLarge = true;
     }
+    if (failed.length === 0) return outcome;
+    if (!tooLarge) {
+      // Not about one event (no broker, time-out, authorisation): nothing more is sent.
+      await resetProducer().catch((error: unknown) => logger.warn({ err: error }, 'could not replace the producer after a failed send'));
+      throw toPushError(firstError, `sending ${ready.length} events (seq ${ready[0]!.event.seq}…${ready.at(-1)!.event.seq}; ${failed.length} not acknowledged)`);
+    }
+    logger.warn({ events: failed.length, first: String(failed[0]!.event.seq) }, 'broker refused a message as too large; sending the events not acknowledged one by one');
+    // The producer stopped at the refusal (no gaps): what follows it in each partition is not on the broker.
+    const rest = await sendOneByOne(failed);
+    outcome.published.push(...rest.published);
+    if (rest.rejected !== undefined) outcome.rejected.push(rest.rejected);
+    outcome.unsent.push(...rest.unsent);
+    // Events are returned in the order they were given.
+    const order = new Map(events.map((e, i) => [e, i]));
+    outcome.published.sort((x, y) => order.get(x)! - order.get(y)!);
     return outcome;
   };
 
-  /** Sends a refused chunk again event by event, skipping what the broker already has; stops at the first refusal. */
+  /** Sends events not acknowledged again one by one, skipping what the broker already has; stops at the first refusal. */
   const sendOneByOne = async (
     chunk: readonly Prepared[],
   ): Promise<{ published: OutboxEvent[]; rejected?: Rejection; unsent: OutboxEvent[] }> => {
@@ -367,15 +449,15 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     }
     for (let i = 0; i < todo.length; i++) {
       const p = todo[i]!;
-      try {
-        await send([p]);
+      const [error] = await send([p]);
+      if (error === undefined) {
         published.push(p.event);
-      } catch (error) {
-        if (!hasKafkaErrorType(error, 'MESSAGE_TOO_LARGE')) throw toPushError(error, `sending event seq ${p.event.seq}`);
-        await resetProducer().catch(() => {});
-        const reason = `broker refused the message as too large (MESSAGE_TOO_LARGE, ${p.bytes + RECORD_BATCH_OVERHEAD} bytes); raise the topic's max.message.bytes, then re-queue it (onecode push --requeue-parked ${p.event.seq})`;
-        return { published, rejected: { event: p.event, reason }, unsent: todo.slice(i + 1).map((x) => x.event) };
+        continue;
       }
+      await resetProducer().catch(() => {});
+      if (!isMessageTooLarge(error)) throw toPushError(error, `sending event seq ${p.event.seq}`);
+      const reason = `broker refused the message as too large (MESSAGE_TOO_LARGE, ${p.bytes + RECORD_BATCH_OVERHEAD} bytes); raise the topic's max.message.bytes, then re-queue it (onecode push --requeue-parked ${p.event.seq})`;
+      return { published, rejected: { event: p.event, reason }, unsent: todo.slice(i + 1).map((x) => x.event) };
     }
     return { published, unsent: [] };
   };
@@ -390,9 +472,11 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
       return typeof p === 'string' ? p : undefined;
     },
     publishBatch,
+    publishTombstones,
     highestSeqPerPartition,
+    partitionEnds,
     close: async () => {
-      await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'producer disconnect failed'));
+      await producer.close();
       await admin.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'admin disconnect failed'));
     },
   };
@@ -446,22 +530,4 @@ async function topicMessageLimits(admin: Admin, topics: readonly string[], logge
     logger.warn({ err: error }, `could not read the topics' max.message.bytes; using ${FALLBACK} bytes`);
   }
   return limits;
-}
-
-/** Splits `items` in order into chunks whose record bytes stay within `maxBytes` (an item alone may fill a chunk). */
-export function chunkBySize<T extends { bytes: number }>(items: readonly T[], maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let size = RECORD_BATCH_OVERHEAD;
-  for (const item of items) {
-    if (current.length > 0 && size + item.bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = RECORD_BATCH_OVERHEAD;
-    }
-    current.push(item);
-    size += item.bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }

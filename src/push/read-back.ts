@@ -40,6 +40,12 @@ export interface PartitionEnd {
   policy: string | undefined;
   /** Header `onecode-pseudonym-key`. */
   keyId: string | undefined;
+  /**
+   * True when that message is a delete event (envelope `op` "d") whose tombstone (same seq, value
+   * null) is not after it: the producer sends the two one after the other, and a push that stopped
+   * between them left the delete without its tombstone.
+   */
+  tombstoneMissing: boolean;
 }
 
 /** {@link PartitionEnd} per partition, per topic; a partition without a seq is absent. */
@@ -166,8 +172,17 @@ async function scan(options: ReadBackOptions, targets: Target[]): Promise<Map<st
               const offset = BigInt(message.offset);
               if (offset < target.from || offset >= target.high) continue;
               const seq = seqOfHeaders(message.headers);
-              if (seq !== undefined && seq > (highest.get(k)?.seq ?? -1n)) {
-                highest.set(k, { seq, policy: headerText(message.headers, HEADER_POLICY), keyId: headerText(message.headers, HEADER_PSEUDONYM_KEY) });
+              if (seq === undefined) continue;
+              const end = highest.get(k);
+              if (seq > (end?.seq ?? -1n)) {
+                highest.set(k, {
+                  seq,
+                  policy: headerText(message.headers, HEADER_POLICY),
+                  keyId: headerText(message.headers, HEADER_PSEUDONYM_KEY),
+                  tombstoneMissing: message.value !== null && isDelete(message.value),
+                });
+              } else if (seq === end!.seq && message.value === null) {
+                end!.tombstoneMissing = false;
               }
             }
             if (BigInt(batch.lastOffset()) >= target.high - 1n) {
@@ -186,5 +201,14 @@ async function scan(options: ReadBackOptions, targets: Target[]): Promise<Map<st
     clearTimeout(timer);
     await consumer.disconnect().catch(() => {});
     await options.admin.deleteGroups([groupId]).catch(() => {});
+  }
+}
+
+/** True when `value` is an envelope of op "d" (src/outbox/event-format.ts); false for anything else. */
+function isDelete(value: Buffer): boolean {
+  try {
+    return (JSON.parse(value.toString('utf8')) as { op?: unknown }).op === 'd';
+  } catch {
+    return false;
   }
 }

@@ -18,6 +18,9 @@
  *   anything later is sent;
  * - an event is held when its key is blocked by an event parked in the outbox (settled, as above)
  *   or earlier in the same push; holding is decided before the check.
+ * A delete and its tombstone are two messages, sent one after the other; a push that stopped
+ * between them leaves the delete as its partition's last event without the tombstone, and the
+ * read-back says so: the next push sends that tombstone alone and marks the delete.
  * Parked and held events are not pending, and they never become pending again under their old
  * seq: re-queuing, skipping or releasing gives them (and the rest of their key) new seqs above every
  * seq ever handed out (src/outbox/resequence.ts), so each partition stays written in seq order.
@@ -33,13 +36,13 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import type { HighestSeqs } from './read-back.ts';
+import type { PartitionEnds } from './read-back.ts';
 import { readEventClasses } from '../outbox/event-classes.ts';
 import { createOutboxStore, keyId, type Held, type Parked } from '../outbox/outbox-store.ts';
 import { PushError } from './errors.ts';
 import { isClearPolicy } from './feed-policy.ts';
 import type { EventProtector } from './protect-event.ts';
-import type { OutboxEvent, Publisher } from './publisher.ts';
+import type { OutboxEvent, PublishOutcome, Publisher } from './publisher.ts';
 
 /** Counts so far, passed to {@link PushOutboxOptions.onProgress} after each batch is settled. */
 export interface PushProgress {
@@ -66,7 +69,7 @@ export interface PushOutboxOptions {
   publisher: Publisher;
   /** Parent logger; the relay logs as child `component: 'relay'`. */
   logger: Logger;
-  /** Events read from the outbox and settled per step. Default 1,000. */
+  /** Events read from the outbox, sent and settled per step. Default 5,000. */
   batchSize?: number;
   /** Called after each batch is settled in the outbox (awaited); a throw stops the push there. */
   onProgress?: (progress: PushProgress) => void | Promise<void>;
@@ -83,7 +86,7 @@ export interface PushOutboxOptions {
 export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutboxResult> {
   const logger = options.logger.child({ component: 'relay' });
   const { publisher } = options;
-  const batchSize = options.batchSize ?? 1_000;
+  const batchSize = options.batchSize ?? 5_000;
   const store = createOutboxStore(options.connection);
   const progress: PushProgress = { published: 0, skippedAlreadyOnBroker: 0, parked: 0, held: 0, lastSeq: 0n };
 
@@ -97,7 +100,7 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
   }
   const started = Date.now();
   const protect = await protectorOf(options.connection, publisher);
-  const highest: HighestSeqs = await publisher.highestSeqPerPartition();
+  const ends: PartitionEnds = await publisher.partitionEnds();
   /** Keys behind a parked event → its seq. */
   const blocked = await store.blockedKeys();
   logger.info({ pending, blockedKeys: blocked.size }, 'pushing outbox');
@@ -110,14 +113,26 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
   /** The outbox event of each protected event handed to the publisher. */
   const outboxEventOf = new WeakMap<OutboxEvent, OutboxEvent>();
 
-  let cursor = -1n;
-  for (;;) {
-    const batch = await store.readPending(cursor, batchSize);
-    if (batch.length === 0) break;
+  /** Milliseconds the relay waited on the outbox (reads, marks) and on the broker's acknowledgements. */
+  const waited = { readMs: 0, sendMs: 0, settleMs: 0 };
+  const timed = async <T>(phase: keyof typeof waited, work: Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await work;
+    } finally {
+      waited[phase] += performance.now() - t;
+    }
+  };
 
+  // One batch at a time is sent and settled, in seq order; while the broker acknowledges a batch,
+  // the next one is read from the outbox (one statement at a time on the connection).
+  let batch = await timed('readMs', store.readPending(-1n, batchSize));
+  while (batch.length > 0) {
     const parked: Parked[] = [];
     const held: Held[] = [];
     const skipped: OutboxEvent[] = [];
+    /** Deletes on the broker whose tombstone is not. */
+    const tombstones: OutboxEvent[] = [];
     const toSend: OutboxEvent[] = [];
     for (const event of batch) {
       const key = keyOf(event);
@@ -136,19 +151,35 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
       const sent = protectedEvent as OutboxEvent;
       outboxEventOf.set(sent, event);
       const route = publisher.route(sent)!;
-      const onBroker = highest.get(route.topic)?.get(route.partition);
-      if (onBroker !== undefined && event.seq <= onBroker) skipped.push(sent);
-      else toSend.push(sent);
+      const end = ends.get(route.topic)?.get(route.partition);
+      if (end === undefined || event.seq > end.seq) toSend.push(sent);
+      else if (event.seq === end.seq && end.tombstoneMissing) tombstones.push(sent);
+      else skipped.push(sent);
     }
 
-    const outcome = toSend.length > 0 ? await publisher.publishBatch(toSend) : { published: [], rejected: [], unsent: [] };
+    // A delete on the broker without its tombstone (a push stopped between the two) gets it first:
+    // it comes before anything newer of its partition.
+    if (tombstones.length > 0) {
+      skipped.push(...(await timed('sendMs', publisher.publishTombstones(tombstones))));
+      logger.warn({ events: tombstones.length }, 'sent the missing tombstones of deletes already on the broker');
+    }
+    const sending = toSend.length > 0 ? publisher.publishBatch(toSend) : Promise.resolve<PublishOutcome>({ published: [], rejected: [], unsent: [] });
+    // Read ahead while the broker acknowledges; if sending stops at a rejection, this is read again.
+    const readAhead = store.readPending(batch.at(-1)!.seq, batchSize);
+    let outcome: PublishOutcome;
+    try {
+      outcome = await timed('sendMs', sending);
+    } finally {
+      // The connection must be idle before the outbox is touched again (or the error goes up).
+      await readAhead.catch(() => undefined);
+    }
     // A refusal stops sending: the later events of its key are among `unsent`, held when read again.
     for (const r of outcome.rejected) {
       parked.push({ seq: r.event.seq, reason: r.reason });
       const key = keyOf(outboxEventOf.get(r.event) ?? r.event);
       if (key !== undefined) blocked.set(key, r.event.seq);
     }
-    await store.settle({ published: [...skipped, ...outcome.published].map((e) => e.seq), parked, held });
+    await timed('settleMs', store.settle({ published: [...skipped, ...outcome.published].map((e) => e.seq), parked, held }));
 
     progress.published += outcome.published.length;
     progress.skippedAlreadyOnBroker += skipped.length;
@@ -160,13 +191,14 @@ export async function pushOutbox(options: PushOutboxOptions): Promise<PushOutbox
       logger.warn({ held: held.length, behind }, 'events held behind parked events of the same topic and key (onecode push --requeue-parked or --skip-parked releases them)');
     }
     // Unsent events (sending stopped at a rejection) are read again from the first of them.
-    cursor = outcome.unsent.length > 0 ? outcome.unsent[0]!.seq - 1n : batch.at(-1)!.seq;
+    const cursor = outcome.unsent.length > 0 ? outcome.unsent[0]!.seq - 1n : batch.at(-1)!.seq;
     progress.lastSeq = cursor;
     logger.debug({ ...counts(progress), lastSeq: String(cursor) }, 'batch settled');
     await options.onProgress?.({ ...progress });
+    batch = outcome.unsent.length > 0 ? await timed('readMs', store.readPending(cursor, batchSize)) : await timed('readMs', readAhead);
   }
 
-  logger.info({ ...counts(progress), ms: Date.now() - started }, 'outbox pushed');
+  logger.info({ ...counts(progress), ms: Date.now() - started, ...Object.fromEntries(Object.entries(waited).map(([k, v]) => [k, Math.round(v)])) }, 'outbox pushed');
   return counts(progress);
 }
 

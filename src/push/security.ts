@@ -4,8 +4,9 @@
  * from the environment). Kafka's own names: a broker listener is PLAINTEXT, SSL, SASL_PLAINTEXT or
  * SASL_SSL; this module's `tls` and `sasl` together make SASL_SSL.
  *
- * The shapes are what kafkajs takes as its `ssl` (Node's tls.connect options) and `sasl` options,
- * so they are passed through unchanged.
+ * The shapes are what kafkajs (the admin client and the read-back) takes as its `ssl` (Node's
+ * tls.connect options) and `sasl` options, passed through unchanged; the producer (librdkafka)
+ * gets the same settings as its `ssl.*` and `sasl.*` (native-producer.ts nativeConfig).
  */
 import { inspect } from 'node:util';
 
@@ -49,7 +50,7 @@ export const REDACTED = '[redacted]';
 
 /**
  * SASL credentials whose password stays out of logs: JSON.stringify (and so pino) and util.inspect
- * (console.log, vitest's diffs) show {@link REDACTED} in its place. kafkajs reads `password` directly.
+ * (console.log, vitest's diffs) show {@link REDACTED} in its place. Both clients read `password` directly.
  */
 export function saslCredentials(credentials: KafkaSasl): KafkaSasl {
   const shown = (): { mechanism: SaslMechanism; username: string; password: string } => ({

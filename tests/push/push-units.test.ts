@@ -1,29 +1,14 @@
 /**
- * The pure parts of the push: chunking by size, record size bounds, error classification, headers,
+ * The pure parts of the push: record size bounds, partitioning, error classification, headers,
  * topic names. No broker needed.
  */
 import { describe, expect, it } from 'vitest';
-import { hasKafkaErrorType, PushError, toPushError } from '../../src/push/errors.ts';
+import { Partitioners } from 'kafkajs';
+import { hasKafkaErrorType, isMessageTooLarge, PushError, toPushError } from '../../src/push/errors.ts';
 import { eventHeaders, HEADER_SEQ, seqOfHeaders } from '../../src/push/headers.ts';
 import { createKeyPartitioner } from '../../src/push/partitioning.ts';
-import { chunkBySize } from '../../src/push/publisher.ts';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from '../../src/push/record-size.ts';
 import { DEFAULT_TOPICS, resolveTopics, topicFor } from '../../src/push/topics.ts';
-
-describe('chunkBySize', () => {
-  it('keeps order and keeps every chunk within the limit', () => {
-    const items = Array.from({ length: 100 }, (_, i) => ({ i, bytes: 10 + (i % 7) * 30 }));
-    const chunks = chunkBySize(items, 1_000);
-    expect(chunks.flat().map((x) => x.i)).toEqual(items.map((x) => x.i));
-    for (const chunk of chunks) {
-      expect(RECORD_BATCH_OVERHEAD + chunk.reduce((s, x) => s + x.bytes, 0)).toBeLessThanOrEqual(1_000);
-    }
-  });
-
-  it('puts an item larger than the limit in a chunk of its own', () => {
-    expect(chunkBySize([{ bytes: 10 }, { bytes: 5_000 }, { bytes: 10 }], 1_000).map((c) => c.length)).toEqual([1, 1, 1]);
-  });
-});
 
 describe('recordBytes', () => {
   it('counts UTF-8 bytes of key, value and headers, plus overhead', () => {
@@ -61,6 +46,16 @@ describe('createKeyPartitioner', () => {
       expect(partitionOf('other', key, 6)).toBe(p);
     }
   });
+
+  it("chooses the partition kafkajs' DefaultPartitioner (the Java client's murmur2) chooses", () => {
+    const partitionOf = createKeyPartitioner();
+    const kafkajs = Partitioners.DefaultPartitioner();
+    const keys = ['', 'a', 'ab', 'abc', 'abcd', '110101199003074514', '91350100M000100Y43', 'accounting-staff/陈明-00017', ...Array.from({ length: 500 }, (_, i) => `350102${String(i * 7919).padStart(12, '0')}`)];
+    for (const count of [1, 3, 6, 7, 32]) {
+      const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionErrorCode: 0, partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [] }));
+      for (const key of keys) expect(partitionOf('t', key, count), `${key} of ${count}`).toBe(kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }));
+    }
+  });
 });
 
 describe('toPushError', () => {
@@ -83,5 +78,28 @@ describe('toPushError', () => {
     const inner = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' });
     expect(hasKafkaErrorType(Object.assign(new Error('outer'), { originalError: inner }), 'MESSAGE_TOO_LARGE')).toBe(true);
     expect(hasKafkaErrorType(new Error('x'), 'MESSAGE_TOO_LARGE')).toBe(false);
+  });
+
+  // librdkafka's errors (LibrdKafkaError) carry rdkafka.h's numeric code.
+  const rdError = (message: string, code: number) => Object.assign(new Error(message), { code, isRetriable: false });
+
+  it("classifies librdkafka's time-outs and transport errors as retriable BROKER_UNAVAILABLE", () => {
+    for (const code of [-192, -195, -187]) {
+      const error = toPushError(rdError('Local: Message timed out', code), 'sending');
+      expect(error.code, String(code)).toBe('BROKER_UNAVAILABLE');
+      expect(error.retriable).toBe(true);
+    }
+  });
+
+  it("classifies librdkafka's SASL and TLS failures", () => {
+    expect(toPushError(rdError('Local: Authentication failure', -169), 'connecting').code).toBe('AUTHENTICATION_FAILED');
+    expect(toPushError(rdError('Broker: SASL authentication failed', 58), 'connecting').code).toBe('AUTHENTICATION_FAILED');
+    expect(toPushError(rdError('Local: SSL error', -181), 'connecting').code).toBe('TLS_FAILED');
+  });
+
+  it('recognises a message refused as too large by either client', () => {
+    expect(isMessageTooLarge(rdError('Broker: Message size too large', 10))).toBe(true);
+    expect(isMessageTooLarge(Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }))).toBe(true);
+    expect(isMessageTooLarge(rdError('Local: Message timed out', -192))).toBe(false);
   });
 });

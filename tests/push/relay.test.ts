@@ -1,8 +1,8 @@
 /**
  * The outbox relay against a real broker: exactly once, in seq order per key, tombstones after
  * deletes, parking (later events of the key held behind a parked event; re-queued after the
- * topic's limit is raised, or skipped), resuming after a crash (kill -9 of a child process), and a
- * broker outage.
+ * topic's limit is raised, or skipped), resuming after a crash (kill -9 of a child process), a
+ * delete left without its tombstone, and a broker outage.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { requeueParked, skipParked } from '../../src/outbox/parked-events.ts';
+import { CHANGE_EVENT_SCHEMA } from '../../src/outbox/event-format.ts';
 import { PushError } from '../../src/push/errors.ts';
+import { CLEAR_FEED_PROTECTION } from '../../src/push/feed-protection.ts';
+import { eventHeaders } from '../../src/push/headers.ts';
 import { createPublisher, type OutboxEvent, type Publisher } from '../../src/push/publisher.ts';
 import { pushOutbox } from '../../src/push/relay.ts';
 import type { TopicMap } from '../../src/push/topics.ts';
@@ -325,6 +328,46 @@ describe('pushOutbox', () => {
     expect(rows.every((r) => r.published)).toBe(true);
     const deletes = rows.filter((r) => r.op === 'd').length;
     const feed = await consumeAll({ brokers: broker.brokers, topics: Object.values(topics), expected: 400 + deletes });
+    expectExactlyOnce(feed, rows);
+  });
+
+  it('sends the tombstone of a delete left on the broker without it (a push stopped between the two), then goes on', async () => {
+    const outbox = await newOutbox();
+    const topics = uniqueTopics('tombstone');
+    await insertEvents(outbox.connection, { count: 200, keys: 10 });
+    const publisher = await newPublisher(topics);
+    const reader = await outbox.connection.runAndReadAll('SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq');
+    const events: OutboxEvent[] = reader.getRowObjectsJS().map((r) => ({
+      seq: BigInt(r.seq as bigint),
+      eventId: String(r.event_id),
+      entity: String(r.entity),
+      op: String(r.op),
+      code: String(r.code),
+      event: String(r.event),
+    }));
+    const d = events.findIndex((e) => e.op === 'd');
+    expect(d).toBeGreaterThan(0);
+    const sent = await publisher.publishBatch(events.slice(0, d));
+    expect(sent.published).toHaveLength(d);
+    // The delete itself, as the publisher sends it, but not its tombstone.
+    const del = events[d]!;
+    const route = publisher.route(del)!;
+    const producer = new Kafka({ clientId: 'onecode-test', brokers: broker.brokers, logLevel: logLevel.NOTHING }).producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({
+      topic: route.topic,
+      acks: -1,
+      messages: [{ partition: route.partition, key: publisher.messageKey(del)!, value: del.event, headers: { ...eventHeaders({ eventId: del.eventId, schema: CHANGE_EVENT_SCHEMA, seq: del.seq }), ...CLEAR_FEED_PROTECTION.headers } }],
+    });
+    await producer.disconnect();
+    expect((await publisher.partitionEnds([route.topic])).get(route.topic)!.get(route.partition)).toMatchObject({ seq: del.seq, tombstoneMissing: true });
+
+    const result = await pushOutbox({ connection: outbox.connection, publisher, logger, batchSize: 64 });
+    expect(result).toEqual({ published: 200 - d - 1, skippedAlreadyOnBroker: d + 1, parked: 0, held: 0 });
+    const rows = await outboxRows(outbox.connection);
+    expect(rows.every((r) => r.published)).toBe(true);
+    const deletes = rows.filter((r) => r.op === 'd').length;
+    const feed = await consumeAll({ brokers: broker.brokers, topics: Object.values(topics), expected: 200 + deletes });
     expectExactlyOnce(feed, rows);
   });
 
