@@ -17,6 +17,8 @@ import { withholdRejectedRaw } from './withhold-raw.ts';
 import { readPolicy } from './read-policy.ts';
 import { checkSchemaDrift, markLikelyRenames, schemaChangeInsertSql, usedColumns, type Drift } from './schema-drift.ts';
 import { loadSourceState, saveSourceStateSql, type StoredSourceState } from './source-state.ts';
+import { definitionSha256, fileSha256 } from './source-fingerprint.ts';
+import { quarantineRetentionSql } from '../index/plan/quarantine.ts';
 
 /** What `run` reports for one pipeline. */
 export interface RunSummary extends RunCounts {
@@ -36,6 +38,13 @@ export interface RunSummary extends RunCounts {
   moreWaiting?: number;
   /** The read had nothing new (every file of a glob already loaded). */
   nothingNew?: boolean;
+  /**
+   * The file read has the bytes, and the pipeline the definition, of the last successful run,
+   * this run id's (src/run/source-fingerprint.ts): nothing was staged or written but the run row
+   * (outcome `unchanged_source`), whose counts are those of that run's rows with nothing changed
+   * (read, loaded, duplicates, quarantined as it counted them; created, updated, deleted, events 0).
+   */
+  unchangedSince?: string;
   /** Columns that changed since the last successful run (recorded in schema_changes). */
   schemaChanges?: number;
   /** A dry run (`onecode check`): what the run would have done, nothing written. */
@@ -73,6 +82,8 @@ export interface RunPipelineOptions {
    * `sampleRows` reads only the first rows (a snapshot then deletes nothing).
    */
   dryRun?: { sampleRows?: number };
+  /** Read and apply a file source even when it is unchanged since the last successful run (`run --force`). */
+  force?: boolean;
 }
 
 /** Temporary tables of a run's staging: unreadable rows and judged rows (candidates). */
@@ -124,6 +135,20 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     }, pipeline.connector);
     const source = read.source.uri;
     if (source !== declared.uri) await c.run(`UPDATE run_log SET source = ${quoteLiteral(source)} WHERE run_id = ${quoteLiteral(runId)}`);
+    // A file: its digests, kept with the state; the same as the last successful run's, nothing to do.
+    const fingerprint = dry || read.nothingNew || read.contentFile === undefined ? undefined : fingerprintOf(read.contentFile, pipeline, o.runDate ?? todayInChina());
+    if (fingerprint && !o.force && stored.runId !== null && stored.fingerprint?.definition === fingerprint.definition) {
+      phase.now = 'reading the source\'s digest';
+      if ((await fingerprint.source) === stored.fingerprint.source) {
+        phase.now = 'recording the run';
+        const counts = await recordUnchanged(c, pipeline, runId, stored.runId);
+        logger.info({ runId, sameAs: stored.runId, durationMs: Date.now() - started }, 'run succeeded: unchanged source, nothing to do');
+        return {
+          runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started, source, declaredSource: declared.uri,
+          unchangedSince: stored.runId,
+        };
+      }
+    }
     const drift: ReadRun['drift'] = { changes: [], action: 'evolve' };
     // Drift before the rows are read where the source declares its columns up front.
     const opened = read;
@@ -145,7 +170,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (plan) await plan.write();
     // Drift a run goes on with lands with it (a run failing on its drift recorded it already).
     if (drift.changes.length > 0) await c.run(schemaChangeInsertSql(pipeline, runId, drift));
-    await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns }));
+    await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns, fingerprint: fingerprint ? { source: await fingerprint.source, definition: fingerprint.definition } : null }));
     // The classes the push protects this pipeline's events by (also its pending ones): every run, events or not.
     await c.run(recordEventClassesSql(pipeline, runId, 'now()'));
     await c.run(`
@@ -189,6 +214,49 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   } finally {
     await read?.close().catch((error: unknown) => logger.warn({ runId, errorKind: (error as Error)?.name }, 'closing the source failed'));
   }
+}
+
+/**
+ * The digests of a run of `file` (src/run/source-fingerprint.ts): the definition's at once, the
+ * file's as a promise, so that a run that reads the file anyway hashes it while it stages.
+ */
+function fingerprintOf(file: string, pipeline: Pipeline, runDate: string): { source: Promise<string>; definition: string } {
+  const source = fileSha256(file);
+  // Awaited only where it is used: a run that fails first must not leave it rejected unobserved.
+  source.catch(() => undefined);
+  return { source, definition: definitionSha256(pipeline, runDate) };
+}
+
+/**
+ * Records run `runId` as succeeded with nothing to do (outcome `unchanged_source`), in one
+ * transaction: the counts of the rows as run `sameAs` counted them, with nothing created,
+ * updated, deleted or linked and every record it placed unchanged; and its quarantined rows
+ * again under this run (the quarantine shown is the latest successful run's, and the same bytes
+ * hold the same bad rows), with the pipeline's quarantine history bounded as a full run bounds it.
+ * @returns the counts recorded.
+ */
+async function recordUnchanged(c: OpenIndex['connection'], pipeline: Pipeline, runId: string, sameAs: string): Promise<RunCounts> {
+  const R = quoteLiteral(runId);
+  const S = quoteLiteral(sameAs);
+  const [row] = (await c.runAndReadAll(`
+    SELECT coalesce(rows_read, 0), coalesce(loaded, 0), coalesce(duplicates, 0), coalesce(quarantined, 0),
+           coalesce(created, 0) + coalesce(updated, 0) + coalesce(unchanged, 0)
+    FROM run_log WHERE run_id = ${S}`)).getRows() as [bigint | number, bigint | number, bigint | number, bigint | number, bigint | number][];
+  const [rowsRead, loaded, duplicates, quarantined, unchanged] = (row ?? [0, 0, 0, 0, 0]).map(Number) as [number, number, number, number, number];
+  const counts: RunCounts = { ...NO_COUNTS, rowsRead, loaded, duplicates, quarantined, unchanged };
+  await c.run('BEGIN TRANSACTION');
+  await c.run(`
+    INSERT INTO quarantined_row (run_id, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at)
+    SELECT ${R}, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at FROM quarantined_row WHERE run_id = ${S}`);
+  await c.run(`
+    UPDATE run_log SET status = 'succeeded', outcome = 'unchanged_source', ended_at = now(),
+      rows_read = ${rowsRead}, loaded = ${loaded}, duplicates = ${duplicates}, quarantined = ${quarantined},
+      created = 0, updated = 0, deleted = 0, unchanged = ${unchanged}, events = 0, linked = 0, unlinked = 0, relinked = 0,
+      reason_summary = coalesce((SELECT reason_summary FROM run_log WHERE run_id = ${S}), '{}')
+    WHERE run_id = ${R}`);
+  await c.run(quarantineRetentionSql({ P: quoteLiteral(pipeline.name), R, pipeline }));
+  await c.run('COMMIT');
+  return counts;
 }
 
 /** What extractAndPlan needs from the run. */
