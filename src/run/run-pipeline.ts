@@ -43,6 +43,7 @@ export interface RunSummary extends RunCounts {
    * this run id's (src/run/source-fingerprint.ts): nothing was staged or written but the run row
    * (outcome `unchanged_source`), whose counts are those of that run's rows with nothing changed
    * (read, loaded, duplicates, quarantined as it counted them; created, updated, deleted, events 0).
+   * Snapshot pipelines only (an incremental pipeline's records are more than its file's rows).
    */
   unchangedSince?: string;
   /** Columns that changed since the last successful run (recorded in schema_changes). */
@@ -137,7 +138,8 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (source !== declared.uri) await c.run(`UPDATE run_log SET source = ${quoteLiteral(source)} WHERE run_id = ${quoteLiteral(runId)}`);
     // A file: its digests, kept with the state; the same as the last successful run's, nothing to do.
     const fingerprint = dry || read.nothingNew || read.contentFile === undefined ? undefined : fingerprintOf(read.contentFile, pipeline, o.runDate ?? todayInChina());
-    if (fingerprint && !o.force && stored.runId !== null && stored.fingerprint?.definition === fingerprint.definition) {
+    // A snapshot only: its records are the file's rows, so the counts of a re-run are known without it.
+    if (fingerprint && !o.force && pipeline.mode === 'snapshot' && stored.runId !== null && stored.fingerprint?.definition === fingerprint.definition) {
       phase.now = 'reading the source\'s digest';
       if ((await fingerprint.source) === stored.fingerprint.source) {
         phase.now = 'recording the run';
@@ -228,9 +230,12 @@ function fingerprintOf(file: string, pipeline: Pipeline, runDate: string): { sou
 }
 
 /**
- * Records run `runId` as succeeded with nothing to do (outcome `unchanged_source`), in one
- * transaction: the counts of the rows as run `sameAs` counted them, with nothing created,
- * updated, deleted or linked and every record it placed unchanged; and its quarantined rows
+ * Records run `runId` of a snapshot pipeline as succeeded with nothing to do (outcome
+ * `unchanged_source`), in one transaction, with the counts a full re-run reports: the rows as run
+ * `sameAs` counted them (read, loaded, duplicates, quarantined), every loaded row's record
+ * unchanged, nothing created, updated, deleted or relinked (every run resolves the links of every
+ * pipeline's waiting records), and of the pipeline's records (the snapshot's rows) those linked
+ * through a legacy code and those waiting unlinked as they stand now; and its quarantined rows
  * again under this run (the quarantine shown is the latest successful run's, and the same bytes
  * hold the same bad rows), with the pipeline's quarantine history bounded as a full run bounds it.
  * @returns the counts recorded.
@@ -240,10 +245,11 @@ async function recordUnchanged(c: OpenIndex['connection'], pipeline: Pipeline, r
   const S = quoteLiteral(sameAs);
   const [row] = (await c.runAndReadAll(`
     SELECT coalesce(rows_read, 0), coalesce(loaded, 0), coalesce(duplicates, 0), coalesce(quarantined, 0),
-           coalesce(created, 0) + coalesce(updated, 0) + coalesce(unchanged, 0)
-    FROM run_log WHERE run_id = ${S}`)).getRows() as [bigint | number, bigint | number, bigint | number, bigint | number, bigint | number][];
-  const [rowsRead, loaded, duplicates, quarantined, unchanged] = (row ?? [0, 0, 0, 0, 0]).map(Number) as [number, number, number, number, number];
-  const counts: RunCounts = { ...NO_COUNTS, rowsRead, loaded, duplicates, quarantined, unchanged };
+           (SELECT count(*) FILTER (WHERE code_status = 'linked') FROM source_record WHERE pipeline = ${quoteLiteral(pipeline.name)}),
+           (SELECT count(*) FILTER (WHERE code_status = 'unlinked') FROM source_record WHERE pipeline = ${quoteLiteral(pipeline.name)})
+    FROM run_log WHERE run_id = ${S}`)).getRows() as (bigint | number)[][];
+  const [rowsRead, loaded, duplicates, quarantined, linked, unlinked] = (row ?? [0, 0, 0, 0, 0, 0]).map(Number) as [number, number, number, number, number, number];
+  const counts: RunCounts = { ...NO_COUNTS, rowsRead, loaded, duplicates, quarantined, unchanged: loaded, linked, unlinked };
   await c.run('BEGIN TRANSACTION');
   await c.run(`
     INSERT INTO quarantined_row (run_id, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at)
@@ -251,7 +257,7 @@ async function recordUnchanged(c: OpenIndex['connection'], pipeline: Pipeline, r
   await c.run(`
     UPDATE run_log SET status = 'succeeded', outcome = 'unchanged_source', ended_at = now(),
       rows_read = ${rowsRead}, loaded = ${loaded}, duplicates = ${duplicates}, quarantined = ${quarantined},
-      created = 0, updated = 0, deleted = 0, unchanged = ${unchanged}, events = 0, linked = 0, unlinked = 0, relinked = 0,
+      created = 0, updated = 0, deleted = 0, unchanged = ${loaded}, events = 0, linked = ${linked}, unlinked = ${unlinked}, relinked = 0,
       reason_summary = coalesce((SELECT reason_summary FROM run_log WHERE run_id = ${S}), '{}')
     WHERE run_id = ${R}`);
   await c.run(quarantineRetentionSql({ P: quoteLiteral(pipeline.name), R, pipeline }));
