@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import type { BenchFigure } from './figure.ts';
 import type { MemoryRun } from './memory-child.ts';
 import { personPipeline, writePersons } from './persons.ts';
-import { round } from './stats.ts';
+import { NO_TARGET, round } from './stats.ts';
 
 const CHILD = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
 const GB = 2 ** 30;
@@ -58,7 +58,7 @@ export async function benchMemory(): Promise<BenchFigure[]> {
       return {
         figure: `peak memory: one run of ${rows.toLocaleString('en')} rows`,
         ours: round(gb, 3), unit: 'GB', ratio: round(gb, 3),
-        target: largest ? `≤ ${MAX_GB}` : '—', met: largest ? gb <= MAX_GB : true,
+        target: largest ? `≤ ${MAX_GB}` : NO_TARGET, met: largest ? gb <= MAX_GB : true,
         note: `peak RSS of a process doing one run (getrusage maxRSS), ${(run.rssBeforeBytes / GB).toFixed(2)} GB before it`,
       };
     });

@@ -12,11 +12,14 @@ export function median(xs: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Target of a figure shown for context only (no target of its own): `met` is then true. */
+export const NO_TARGET = '—';
+
 /**
  * A time figure: ours ÷ the reference's, both in seconds, met when the ratio is at most `max`
- * (or, with `strict`, below it: "< 1" for "ahead of").
+ * (or, with `strict`, below it: "< 1" for "ahead of"); without `max`, a figure for context ({@link NO_TARGET}).
  */
-export function timeFigure(o: { figure: string; oursSeconds: number; referenceSeconds: number; referenceName: string; max: number; strict?: boolean; note?: string }): BenchFigure {
+export function timeFigure(o: { figure: string; oursSeconds: number; referenceSeconds: number; referenceName: string; max?: number; strict?: boolean; note?: string }): BenchFigure {
   const ratio = o.oursSeconds / o.referenceSeconds;
   return {
     figure: o.figure,
@@ -25,8 +28,8 @@ export function timeFigure(o: { figure: string; oursSeconds: number; referenceSe
     referenceName: o.referenceName,
     unit: 's',
     ratio: round(ratio, 3),
-    target: `${o.strict ? '<' : '≤'} ${o.max}`,
-    met: o.strict ? ratio < o.max : ratio <= o.max,
+    target: o.max === undefined ? NO_TARGET : `${o.strict ? '<' : '≤'} ${o.max}`,
+    met: o.max === undefined ? true : o.strict ? ratio < o.max : ratio <= o.max,
     ...(o.note ? { note: o.note } : {}),
   };
 }
