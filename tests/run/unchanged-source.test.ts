@@ -87,6 +87,14 @@ describe('a re-run of an unchanged file source', () => {
     expect((await run(remapped, { runDate: '2026-01-02' })).unchangedSince).toBeUndefined();
   });
 
+  it('reads the file again in an incremental pipeline, whose records are more than the file\'s rows', async () => {
+    const incremental = await ws.writePipeline('staff', { system: '人事管理系统', entity: 'person', mode: 'incremental', connector: { kind: 'csv', path: 'staff.csv' }, mapping: MAPPING, source_key: ['身份证号'] });
+    await run(incremental);
+    const again = await run(incremental);
+    expect(again.unchangedSince).toBeUndefined();
+    expect(again).toMatchObject({ status: 'succeeded', rowsRead: 21, unchanged: 20, events: 0 });
+  });
+
   it('says so in the run summary of onecode run', async () => {
     await run(pipeline);
     const skipped = await run(pipeline);
