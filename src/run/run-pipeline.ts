@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, SourceColumn, SourceRead } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
@@ -16,7 +18,7 @@ import { quarantinedReasonSummary, stagedReasonSummary } from './reason-summary.
 import { withholdRejectedRaw } from './withhold-raw.ts';
 import { readPolicy } from './read-policy.ts';
 import { checkSchemaDrift, markLikelyRenames, schemaChangeInsertSql, usedColumns, type Drift } from './schema-drift.ts';
-import { loadSourceState, saveSourceStateSql, type StoredSourceState } from './source-state.ts';
+import { loadSourceState, saveSourceStateSql, type SourceFingerprint, type StoredSourceState } from './source-state.ts';
 import { definitionSha256, fileSha256 } from './source-fingerprint.ts';
 import { quarantineRetentionSql } from '../index/plan/quarantine.ts';
 
@@ -172,7 +174,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (plan) await plan.write();
     // Drift a run goes on with lands with it (a run failing on its drift recorded it already).
     if (drift.changes.length > 0) await c.run(schemaChangeInsertSql(pipeline, runId, drift));
-    await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns, fingerprint: fingerprint ? { source: await fingerprint.source, definition: fingerprint.definition } : null }));
+    await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns, fingerprint: fingerprint ? await fingerprint.kept() : null }));
     // The classes the push protects this pipeline's events by (also its pending ones): every run, events or not.
     await c.run(recordEventClassesSql(pipeline, runId, 'now()'));
     await c.run(`
@@ -218,15 +220,39 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   }
 }
 
+/** The digests of a run of a file, the file's still being computed (fingerprintOf). */
+interface PendingFingerprint {
+  definition: string;
+  /** SHA-256 of the file's bytes. */
+  source: Promise<string>;
+  /**
+   * The digest to keep once the run has read the file: null when the file changed (size,
+   * modification time or inode) since its digest was begun, so that the digest may not be of
+   * the bytes staged.
+   */
+  kept(): Promise<SourceFingerprint | null>;
+}
+
 /**
  * The digests of a run of `file` (src/run/source-fingerprint.ts): the definition's at once, the
  * file's as a promise, so that a run that reads the file anyway hashes it while it stages.
  */
-function fingerprintOf(file: string, pipeline: Pipeline, runDate: string): { source: Promise<string>; definition: string } {
-  const source = fileSha256(file);
-  // Awaited only where it is used: a run that fails first must not leave it rejected unobserved.
+function fingerprintOf(file: string, pipeline: Pipeline, runDate: string): PendingFingerprint {
+  const identity = (s: Stats) => `${s.size}:${s.mtimeMs}:${s.ino}`;
+  const before = stat(file).then(identity);
+  const source = before.then(() => fileSha256(file));
+  // Awaited only where it is used: a run that fails first must not leave them rejected unobserved.
+  before.catch(() => undefined);
   source.catch(() => undefined);
-  return { source, definition: definitionSha256(pipeline, runDate) };
+  const definition = definitionSha256(pipeline, runDate);
+  return {
+    definition,
+    source,
+    async kept() {
+      const digest = await source;
+      return (await before) === identity(await stat(file)) ? { source: digest, definition } : null;
+    },
+  };
 }
 
 /**
