@@ -19,7 +19,9 @@ export function formatValue(value: number, unit: string): string {
 
 /** A ratio: 2 decimals, 3 below 0.1. */
 export function formatRatio(ratio: number): string {
-  return ratio.toFixed(Math.abs(ratio) < 0.1 ? 3 : 2);
+  const digits = Math.abs(ratio) < 0.1 ? 3 : 2;
+  // rounded as formatValue rounds, so that a value shown as its own ratio reads the same twice
+  return ratio.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
 }
 
 /** Whether the figure meets its target, in a word: `yes`, `no`, or `—` for a figure with no target. */

@@ -55,5 +55,8 @@ describe('the README benchmark table', () => {
     expect(formatValue(0.5, 's')).toBe('0.50 s');
     expect(formatRatio(0.0456)).toBe('0.046');
     expect(formatRatio(4.5)).toBe('4.50');
+    // a value shown as its own ratio (peak memory) reads the same in both columns
+    expect(formatRatio(0.4265)).toBe(formatValue(0.4265, 'GB').split(' ')[0]);
+    expect(formatRatio(12345.678)).toBe('12345.68');
   });
 });
