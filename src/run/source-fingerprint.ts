@@ -14,8 +14,7 @@
  * - the rules' versions: INDEX_SCHEMA_VERSION, the package version and {@link RUN_RULES_VERSION}.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { INDEX_SCHEMA_VERSION } from '../index/ddl.ts';
 
