@@ -29,6 +29,8 @@ import { createLogger } from '../src/logger.ts';
 import { runPipeline } from '../src/run/run-pipeline.ts';
 import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
 import { extractOnly, type ExtractFigures } from './extract-capped.ts';
+import type { BenchFigure } from './figure.ts';
+import { timeFigure } from './stats.ts';
 import { resolveMysql } from '../tests/support/mysql.ts';
 import { resolvePostgres } from '../tests/support/postgres.ts';
 
@@ -120,7 +122,8 @@ async function cappedExtract(kind: Target['kind'], env: NodeJS.ProcessEnv): Prom
   return JSON.parse(stdout.trim().split('\n').pop()!) as ExtractFigures;
 }
 
-async function benchTarget(target: Target, dir: string, csv: string): Promise<void> {
+async function benchTarget(target: Target, dir: string, csv: string): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
   const server = await target.url();
   const u = new URL(server.url);
   const env = { BENCH_DB_URL: server.url };
@@ -149,6 +152,7 @@ async function benchTarget(target: Target, dir: string, csv: string): Promise<vo
     for (const e of target.exports) {
       const ref = median(theirs.get(e.label)!);
       console.log(`  median of ${repeat}: ${e.label} ${seconds(ref)} (${perSecond(ref)}); ratio connector / ${e.label}: ${(one / ref).toFixed(2)}`);
+      figures.push(timeFigure({ figure: `${target.kind} connector extract, ${rows.toLocaleString('en')} rows`, oursSeconds: one / 1000, referenceSeconds: ref / 1000, referenceName: e.label, note: `median of ${repeat}; ${perSecond(one)}` }));
     }
     console.log(`  memory: RSS ${mib(memory.rssBefore)} MiB before the extract, peak ${mib(memory.rssPeak)} MiB during it (+${mib(memory.rssPeak - memory.rssBefore)} MiB, fetch_size 5000)`);
     const capped = await cappedExtract(target.kind, env);
@@ -177,6 +181,12 @@ async function benchTarget(target: Target, dir: string, csv: string): Promise<vo
       if (next.status !== 'succeeded') throw new Error(`${target.kind}: the cursor run failed: ${next.error}`);
       console.log(`  cursor run after 1% of rows changed: ${seconds(delta)}, read ${next.rowsRead}, updated ${next.updated}, events ${next.events}`);
       console.log(`  ratio cursor run / full run: ${(delta / full).toFixed(3)}`);
+      figures.push({
+        figure: `${target.kind} cursor run changing 1% of ${rows.toLocaleString('en')} rows`,
+        ours: Math.round((10000 * delta) / full) / 100, reference: 100, referenceName: 'the full first run of the same pipeline', unit: '%',
+        ratio: Math.round((10000 * delta) / full) / 10000, target: '≤ 0.1', met: delta / full <= 0.1,
+        note: `one round: full ${seconds(full)}, cursor run ${seconds(delta)} (read ${next.rowsRead}, updated ${next.updated})`,
+      });
     } finally {
       index.close();
     }
@@ -184,16 +194,19 @@ async function benchTarget(target: Target, dir: string, csv: string): Promise<vo
     await target.drop(u).catch((error: unknown) => console.error(`could not drop ${TABLE}: ${(error as Error).message}`));
     await server.stop();
   }
+  return figures;
 }
 
 /** The database connectors' benchmark (module doc). */
-export async function benchDatabases(): Promise<void> {
+export async function benchDatabases(): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-bench-db-'));
   try {
     const csv = path.join(dir, 'persons.csv');
     await writePersonBenchmarkCsv(csv, rows, 1);
     const only = process.env.BENCH_DB;
-    for (const target of [postgres, mysql]) if (!only || only === target.kind) await benchTarget(target, dir, csv);
+    for (const target of [postgres, mysql]) if (!only || only === target.kind) figures.push(...(await benchTarget(target, dir, csv)));
+    return figures;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -26,6 +26,8 @@ import { runPipeline } from '../src/run/run-pipeline.ts';
 import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
 import { addToken, createTokenVerifier } from '../src/access/tokens.ts';
 import { startServe } from '../src/serve/serve.ts';
+import type { BenchFigure } from './figure.ts';
+import { NO_TARGET } from './stats.ts';
 
 const persons = Number(process.env.BENCH_LOOKUP_PERSONS ?? 1_000_000);
 const requests = Number(process.env.BENCH_LOOKUP_REQUESTS ?? 400);
@@ -159,7 +161,11 @@ export async function buildPersonIndex(dir: string, rows: number): Promise<{ dbP
   }
 }
 
-export async function benchLookup(): Promise<void> {
+/**
+ * The lookup benchmark (module doc); returns one figure per client level: lookups per second
+ * through the API next to in process (ratio in process ÷ API, so higher is slower; no target).
+ */
+export async function benchLookup(): Promise<BenchFigure[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-bench-lookup-'));
   try {
     const t0 = performance.now();
@@ -176,10 +182,18 @@ export async function benchLookup(): Promise<void> {
       for (const [i, r] of round.inProcess.entries()) console.log(`  round ${n + 1}, ${String(r.clients).padStart(2)} clients: in process ${line(r)}; API ${line(round.api[i]!)}`);
     }
     console.log(`median of ${rounds} rounds, ${requests} lookups per level and side:`);
+    const figures: BenchFigure[] = [];
     for (const [i, clients] of clientLevels.entries()) {
       const of = (side: 'inProcess' | 'api', key: 'perSecond' | 'p50' | 'p99') => median(results.map((r) => r[side][i]![key]));
       console.log(`  ${String(clients).padStart(2)} clients: in process ${of('inProcess', 'perSecond').toFixed(1)} lookups/s (p50 ${of('inProcess', 'p50').toFixed(1)} ms, p99 ${of('inProcess', 'p99').toFixed(1)} ms); API ${of('api', 'perSecond').toFixed(1)} lookups/s (p50 ${of('api', 'p50').toFixed(1)} ms, p99 ${of('api', 'p99').toFixed(1)} ms); API/in process: ${(of('api', 'perSecond') / of('inProcess', 'perSecond')).toFixed(2)} of the rate, p50 ×${(of('api', 'p50') / of('inProcess', 'p50')).toFixed(2)}`);
+      figures.push({
+        figure: `lookup through the HTTP API, ${clients} client${clients === 1 ? '' : 's'}, ${persons.toLocaleString('en')} persons`,
+        ours: Math.round(of('api', 'perSecond') * 10) / 10, reference: Math.round(of('inProcess', 'perSecond') * 10) / 10, referenceName: 'lookupCode in process, same index',
+        unit: 'lookups/s', ratio: Math.round((of('inProcess', 'perSecond') / of('api', 'perSecond')) * 1000) / 1000, target: NO_TARGET, met: true,
+        note: `median of ${rounds} rounds of ${requests} lookups; p50 ${of('api', 'p50').toFixed(0)} ms against ${of('inProcess', 'p50').toFixed(0)} ms`,
+      });
     }
+    return figures;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

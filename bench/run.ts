@@ -1,96 +1,124 @@
 /**
- * `npm run bench`: CSV → validated, indexed persons, next to DuckDB's own read_csv loading the
- * same file, in one process. Figures are ratios against that reference (these machines are
- * shared and noisy): the target for the bulk path is 4 or less.
+ * `npm run bench`: every figure of issue 11, each a ratio against a reference measured in the
+ * same run (these machines are shared and noisy), printed as one table at the end and written to
+ * bench/results/latest.json (date, machine, load average at the start, Node, commit, figures),
+ * from which `npm run bench:readme` renders the README's table. A full default run (no
+ * BENCH_ONLY, the default BENCH_ROWS) rewrites that table itself.
  *
- * Then the push benchmark (bench/push.ts): outbox events to Kafka next to kcat; then lookups
- * through the HTTP API next to the same lookups in process (bench/lookup.ts).
- * With BENCH_ONLY=db only: the database connectors next to the servers' own exports
- * (bench/connectors-db.ts; needs PostgreSQL and MySQL/MariaDB, so not in the default set).
+ * Benchmarks (BENCH_ONLY=name,name picks some; default: every one marked default):
+ * - `index` (default): CSV → indexed persons next to DuckDB's read_csv and dlt (bench/index.ts);
+ * - `memory` (default): peak RSS of one run at 250k, 1M and 2M rows (bench/memory.ts);
+ * - `reruns` (default): an unchanged re-run and an incremental run changing 1% (bench/reruns.ts);
+ * - `push` (default): outbox → Kafka next to kcat (bench/push.ts; a broker of its own);
+ * - `startup` (default): CLI start next to `node -e 0` (bench/startup.ts, where present);
+ * - `lookup` (default): lookups through the HTTP API next to in process (bench/lookup.ts);
+ * - `db`: the database connectors next to the servers' exports, and cursor runs (bench/connectors-db.ts;
+ *   needs PostgreSQL and MySQL/MariaDB).
+ * A benchmark that fails is reported and the others go on; the exit code is then 1.
  *
- * Env: BENCH_ROWS (default 1,000,000), BENCH_REPEAT (default 3; the median is reported),
- * BENCH_ONLY (`index`, `push`, `lookup` or `db`), and those of bench/push.ts and bench/connectors-db.ts.
+ * Env: BENCH_ROWS (default 1,000,000), BENCH_REPEAT (default 3; medians of paired rounds),
+ * BENCH_ONLY, and those of each benchmark's module.
  */
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { stringify } from 'yaml';
-import { loadPipeline } from '../src/config/load-pipelines.ts';
-import { openIndex } from '../src/index/open-index.ts';
-import { createLogger } from '../src/logger.ts';
-import { runPipeline } from '../src/run/run-pipeline.ts';
-import { writePersonBenchmarkCsv } from '../src/sample/bench-persons.ts';
+import { fileURLToPath } from 'node:url';
 import { benchDatabases } from './connectors-db.ts';
+import type { BenchFigure } from './figure.ts';
+import { benchIndex } from './index.ts';
 import { benchLookup } from './lookup.ts';
+import { benchMemory } from './memory.ts';
 import { benchPush } from './push.ts';
+import { updateReadme } from './readme.ts';
+import { renderConsoleTable } from './readme-table.ts';
+import { currentCommit, describeMachine, LATEST_RESULTS, writeResults, type BenchResults } from './results.ts';
+import { benchReruns } from './reruns.ts';
+import { skipFigure, skippedFigures } from './skipped.ts';
 
-const rows = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const repeat = Number(process.env.BENCH_REPEAT ?? 3);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** One benchmark of the harness: its name for BENCH_ONLY, whether it runs by default, and how. */
+interface Bench {
+  name: string;
+  byDefault: boolean;
+  /** Runs it; a module not yet returning figures (void) adds none. */
+  run(): Promise<BenchFigure[] | void>;
+}
 
-async function benchIndex(): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-bench-'));
+/**
+ * A benchmark module that may not be there yet (bench/startup.ts, written beside this harness):
+ * its function, or one that records its figures as not measured, saying why.
+ */
+async function optionalModule(file: string, exported: string, figure: string): Promise<() => Promise<BenchFigure[] | void>> {
+  const url = new URL(file, import.meta.url);
+  const name = path.relative(process.cwd(), fileURLToPath(url));
   try {
-    const csv = path.join(dir, 'persons.csv');
-    const t0 = performance.now();
-    await writePersonBenchmarkCsv(csv, rows, 1);
-    const size = (await stat(csv)).size;
-    console.log(`generated ${rows} person rows (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-
-    const pipelineFile = path.join(dir, 'bench-persons.yaml');
-    await writeFile(pipelineFile, stringify({
-      name: 'bench-persons',
-      system: 'benchmark',
-      entity: 'person',
-      connector: { kind: 'csv', path: 'persons.csv' },
-      mapping: { id_number: '身份证号', name: '姓名', sex: '性别', birth_date: '出生日期', phone: '手机号', employer_name: '工作单位', employer_uscc: '单位统一社会信用代码', updated_at: '更新时间' },
-      source_key: ['身份证号'],
-    }));
-    const pipeline = await loadPipeline(pipelineFile);
-    const logger = createLogger({ level: 'silent' });
-
-    const reference: number[] = [];
-    const ours: number[] = [];
-    let last;
-    for (let i = 0; i < repeat; i++) {
-      // Reference: DuckDB's own reader loading the same file into a table of a DuckDB file.
-      const refDb = path.join(dir, `ref-${i}.duckdb`);
-      const instance = await DuckDBInstance.create(refDb);
-      const connection = await instance.connect();
-      let t = performance.now();
-      await connection.run(`CREATE TABLE persons AS SELECT * FROM read_csv('${csv}', header = true, all_varchar = true)`);
-      reference.push(performance.now() - t);
-      connection.closeSync();
-      instance.closeSync();
-      await rm(refDb, { force: true });
-
-      // onecode: extract, classify every ID number, quarantine, index, golden records, outbox.
-      const db = path.join(dir, `onecode-${i}.duckdb`);
-      const index = await openIndex(db);
-      t = performance.now();
-      last = await runPipeline({ index, pipeline, logger, runDate: '2026-01-01' });
-      ours.push(performance.now() - t);
-      index.close();
-      await rm(db, { force: true });
-      if (last.status !== 'succeeded') throw new Error(`benchmark run failed: ${last.error}`);
-      console.log(`  round ${i + 1}: read_csv ${(reference[i]! / 1000).toFixed(2)} s, onecode ${(ours[i]! / 1000).toFixed(2)} s, ratio ${(ours[i]! / reference[i]!).toFixed(2)}`);
-    }
-    const ref = median(reference);
-    const one = median(ours);
-    console.log(`counts: read ${last!.rowsRead} = loaded ${last!.loaded} + duplicates ${last!.duplicates} + quarantined ${last!.quarantined}; events ${last!.events}`);
-    console.log(`median of ${repeat}: DuckDB read_csv ${(ref / 1000).toFixed(2)} s; onecode CSV → indexed persons ${(one / 1000).toFixed(2)} s (${Math.round(rows / (one / 1000)).toLocaleString('en')} rows/s)`);
-    console.log(`ratio onecode / read_csv: ${(one / ref).toFixed(2)} (target ≤ 4)`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    const mod = (await import(url.href)) as Record<string, unknown>;
+    const fn = mod[exported];
+    if (typeof fn === 'function') return fn as () => Promise<BenchFigure[] | void>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
   }
+  return async () => skipFigure(figure, `${name} with ${exported}() is not in this checkout`);
 }
 
-const only = process.env.BENCH_ONLY;
-if (only === 'db') await benchDatabases();
-else if (only === 'lookup') await benchLookup();
-else {
-  if (only !== 'push') await benchIndex();
-  if (only !== 'index') await benchPush();
-  if (only === undefined) await benchLookup();
+const BENCHES: Bench[] = [
+  { name: 'index', byDefault: true, run: benchIndex },
+  { name: 'memory', byDefault: true, run: benchMemory },
+  { name: 'reruns', byDefault: true, run: benchReruns },
+  { name: 'push', byDefault: true, run: benchPush },
+  { name: 'startup', byDefault: true, run: async () => (await optionalModule('./startup.ts', 'benchStartup', 'CLI start'))() },
+  { name: 'lookup', byDefault: true, run: benchLookup },
+  { name: 'db', byDefault: false, run: benchDatabases },
+];
+
+/** The benchmarks BENCH_ONLY names (comma-separated), or the default ones. @throws for a name not known. */
+export function chooseBenches(only: string | undefined): Bench[] {
+  if (!only) return BENCHES.filter((b) => b.byDefault);
+  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no benchmark ${unknown.join(', ')} (known: ${BENCHES.map((b) => b.name).join(', ')})`);
+  return BENCHES.filter((b) => names.includes(b.name));
 }
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY || null;
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    machine: describeMachine(),
+    commit: currentCommit(),
+    settings: { rows: Number(process.env.BENCH_ROWS ?? 1_000_000), repeat: Number(process.env.BENCH_REPEAT ?? 3), only },
+    figures: [],
+    skipped: [],
+    failed: [],
+  };
+  const benches = chooseBenches(only ?? undefined);
+  const m = results.machine;
+  console.log(`npm run bench: ${benches.map((b) => b.name).join(', ')}; ${m.cpus} CPUs, load average ${m.loadAverage.join(' ')}, Node ${m.node}, commit ${results.commit}`);
+  for (const bench of benches) {
+    console.log(`\n== ${bench.name}`);
+    const t = performance.now();
+    try {
+      const figures = await bench.run();
+      if (Array.isArray(figures)) results.figures.push(...figures);
+    } catch (error) {
+      const message = (error as Error).message.split('\n')[0] ?? String(error);
+      results.failed.push({ bench: bench.name, error: message });
+      console.error(`${bench.name} failed: ${message}`);
+    }
+    console.log(`(${bench.name}: ${((performance.now() - t) / 1000).toFixed(0)} s)`);
+  }
+  results.skipped = [...skippedFigures()];
+
+  console.log(`\n${renderConsoleTable(results.figures)}`);
+  for (const s of results.skipped) console.log(`not measured: ${s.figure}: ${s.reason}`);
+  for (const f of results.failed) console.log(`failed: ${f.bench}: ${f.error}`);
+  await writeResults(results);
+  console.log(`results: ${path.relative(process.cwd(), LATEST_RESULTS)}`);
+  const full = only === null && process.env.BENCH_ROWS === undefined && process.env.BENCH_REPEAT === undefined;
+  if (full && results.failed.length === 0) {
+    await updateReadme(results);
+    console.log('README.md: benchmark table rewritten');
+  } else {
+    console.log('README.md not rewritten (not a full default run, or a benchmark failed); npm run bench:readme takes these results anyway');
+  }
+  if (results.failed.length > 0) process.exitCode = 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();

@@ -160,6 +160,7 @@ export async function openChosenFile(ctx: OpenContext, options: FileOptions, pos
     ...(parts.columns ? { columns: parts.columns } : {}),
     ...(parts.stage ? { stage: parts.stage } : {}),
     moreWaiting: choice.remaining,
+    contentFile: choice.sourcePath,
     extract: parts.extract,
     end: async () => ({ state: choice.nextState, ...(parts.columnsSeen ? { columnsSeen: parts.columnsSeen() } : {}) }),
     close: async () => undefined,

@@ -146,6 +146,12 @@ export interface SourceRead {
   columns?: SourceColumn[];
   /** Nothing to read this time (no new file of a glob): a run with no changes, not an upstream fault. */
   nothingNew?: boolean;
+  /**
+   * The real path of the one file this read takes (file connectors), so that the runner can
+   * tell an unchanged file by its content digest (src/run/source-fingerprint.ts); absent for
+   * other sources and when nothing is new.
+   */
+  contentFile?: string;
   /** Files of a glob still waiting after this read (`files: every_new`): the CLI runs the pipeline again for each. */
   moreWaiting?: number;
   /** Reads the rows; the caller owns counting, quarantine and checkpoints. */

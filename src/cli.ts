@@ -75,8 +75,9 @@ function program(): Command {
     .addOption(dbOption())
     .option('--allow-deletes', 'let snapshots delete more than max_delete_share of a pipeline\'s records')
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
+    .option('--force', 'read a file source even when it is unchanged since the last successful run')
     .option('--no-push', 'do not push the outbox at the end even when KAFKA_BROKERS is set')
-    .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string; push: boolean }) => {
+    .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string; force?: boolean; push: boolean }) => {
       if (!opts.all && names.length === 0) throw new ConfigError('usage', 'name the pipelines to run, or pass --all');
       const [{ choosePipelines }, { locallyOrThroughServe }] = await Promise.all([import('./cli/choose-pipelines.ts'), import('./cli/serve-client.ts')]);
       // One invalid pipeline file never stops the others: it is named (file:line: field) and makes the exit code 2.
@@ -102,7 +103,7 @@ function program(): Command {
             // A glob with `files: every_new` loads one file per run, in name order: run until none is left.
             if (progress) process.stderr.write(`${pipeline.name}: reading ${describeSource(pipeline).label} …\n`);
             for await (const summary of runUntilCaughtUp({
-              index, pipeline, logger: log, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate,
+              index, pipeline, logger: log, trigger: 'manual', allowDeletes: opts.allowDeletes, runDate: opts.runDate, force: opts.force,
               onProgress: progress ? (p) => process.stderr.write(`\r${pipeline.name}: ${p.rowsRead} rows read, ${p.unreadable} unreadable`) : undefined,
             })) {
               if (progress) process.stderr.write(`\r${pipeline.name}: ${summary.source ?? ''} ${summary.rowsRead} read, ${summary.quarantined} quarantined, ${summary.status}\n`);
@@ -130,7 +131,7 @@ function program(): Command {
         }
       }, async (served) => {
         const { runThroughServe } = await import('./cli/through-serve.ts');
-        await runThroughServe(served, chosen, { allowDeletes: opts.allowDeletes, runDate: opts.runDate });
+        await runThroughServe(served, chosen, { allowDeletes: opts.allowDeletes, runDate: opts.runDate, force: opts.force });
         if (invalid.length > 0) process.exitCode = 2;
       });
     });

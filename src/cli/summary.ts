@@ -14,8 +14,9 @@ export function formatRunSummary(summaries: RunSummary[], pendingEvents: number)
     style: { head: [], border: [] },
   });
   for (const s of summaries) {
-    // A run of a glob names the file it took; a run that found nothing new says so.
-    const file = s.nothingNew ? ' (no new file)' : s.source && s.declaredSource && s.source !== s.declaredSource ? ` (${path.basename(s.source)})` : '';
+    // A run of a glob names the file it took; a run that found nothing new, or its file unchanged, says so.
+    const taken = s.source && s.declaredSource && s.source !== s.declaredSource ? ` (${path.basename(s.source)})` : '';
+    const file = s.nothingNew ? ' (no new file)' : s.unchangedSince ? `${taken} (unchanged since ${s.unchangedSince}, nothing to do)` : taken;
     table.push([`${s.pipeline}${file}`, s.status, s.rowsRead, s.loaded, s.duplicates, s.quarantined, s.created, s.updated, s.deleted, s.events, s.durationMs]);
   }
   const ok = summaries.filter((s) => s.status === 'succeeded');
@@ -27,6 +28,8 @@ export function formatRunSummary(summaries: RunSummary[], pendingEvents: number)
   if (sum('linked') + sum('unlinked') + sum('relinked') > 0) {
     lines.push(`legacy codes: ${sum('linked')} row(s) linked to a one code, ${sum('unlinked')} waiting unlinked for it; ${sum('relinked')} record(s) of earlier runs whose link changed`);
   }
+  const unchanged = summaries.filter((s) => s.unchangedSince);
+  if (unchanged.length > 0) lines.push(`${unchanged.map((s) => s.pipeline).join(', ')}: unchanged source (same file bytes and pipeline as the last successful run), nothing to do; counts are that run's; run with --force to read it again`);
   for (const s of summaries.filter((x) => x.status === 'failed')) lines.push(`${s.pipeline}: failed (${s.errorCode}): ${errorTextWithoutValues(s.error ?? '')}`);
   lines.push(`${pendingEvents} change event(s) pending in the outbox${process.env.KAFKA_BROKERS ? '' : ' (set KAFKA_BROKERS and run `onecode push` to publish them)'}`);
   return lines.join('\n') + '\n';

@@ -92,6 +92,7 @@ export async function statusThroughServe(client: ServeClient, json: boolean): Pr
 export interface RunOnlyLocally {
   allowDeletes?: boolean;
   runDate?: string;
+  force?: boolean;
 }
 
 /**
@@ -99,8 +100,8 @@ export interface RunOnlyLocally {
  * A pipeline serve does not know (not in its folder) fails the command with serve's 404.
  */
 export async function runThroughServe(client: ServeClient, pipelines: readonly Pipeline[], local: RunOnlyLocally): Promise<void> {
-  if (local.allowDeletes || local.runDate !== undefined) {
-    throw new ConfigError('usage', `onecode serve (pid ${client.pid}) holds the index: it runs pipelines as scheduled, without --allow-deletes or --run-date; stop it (kill -TERM ${client.pid}) to run with them`);
+  if (local.allowDeletes || local.runDate !== undefined || local.force) {
+    throw new ConfigError('usage', `onecode serve (pid ${client.pid}) holds the index: it runs pipelines as scheduled, without --allow-deletes or --run-date (or --force); stop it (kill -TERM ${client.pid}) to run with them`);
   }
   note(client, `${pipelines.length === 1 ? 'the run is' : 'the runs are'} queued`);
   const summaries: RunSummary[] = [];

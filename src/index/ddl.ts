@@ -4,7 +4,7 @@ import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 7;
+export const INDEX_SCHEMA_VERSION = 8;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -59,6 +59,13 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
       ALTER TABLE run_log ADD COLUMN IF NOT EXISTS connector VARCHAR;
       UPDATE run_log SET position_kind = 'line' WHERE position_kind IS NULL;`);
   },
+  // 8: a run of a file whose bytes and pipeline are those of the last successful run does nothing
+  // and says so (run_log.outcome `unchanged_source`); source state keeps the digests it compares
+  // (src/run/source-fingerprint.ts). Runs before it have no outcome and no digests.
+  8: `
+    ALTER TABLE run_log ADD COLUMN IF NOT EXISTS outcome VARCHAR;
+    ALTER TABLE source_state ADD COLUMN IF NOT EXISTS source_sha256 VARCHAR;
+    ALTER TABLE source_state ADD COLUMN IF NOT EXISTS definition_sha256 VARCHAR;`,
 };
 
 /**
@@ -107,7 +114,8 @@ CREATE TABLE IF NOT EXISTS run_log (
   error_code VARCHAR, error VARCHAR,
   reason_summary JSON,
   position_kind VARCHAR,
-  connector VARCHAR
+  connector VARCHAR,
+  outcome VARCHAR
 );
 CREATE TABLE IF NOT EXISTS source_record (
   pipeline VARCHAR NOT NULL,
@@ -171,7 +179,9 @@ CREATE TABLE IF NOT EXISTS source_state (
   state_version INTEGER,
   state JSON,
   columns JSON,
-  saved_at TIMESTAMPTZ NOT NULL
+  saved_at TIMESTAMPTZ NOT NULL,
+  source_sha256 VARCHAR,
+  definition_sha256 VARCHAR
 );
 CREATE TABLE IF NOT EXISTS schema_change (
   pipeline VARCHAR NOT NULL,

@@ -103,7 +103,7 @@ CREATE OR REPLACE VIEW quarantine AS
 CREATE OR REPLACE VIEW runs AS
   SELECT run_id, run_no, pipeline, system, trigger, status, started_at, ended_at,
          rows_read, loaded, duplicates, quarantined, created, updated, deleted, unchanged, events,
-         linked, unlinked, relinked, error_code, error, reason_summary, connector, source, position_kind
+         linked, unlinked, relinked, error_code, error, reason_summary, connector, source, position_kind, outcome
   FROM run_log;
 CREATE OR REPLACE VIEW schema_changes AS
   SELECT c.pipeline, c.run_id, r.run_no, c.column_name, c.change, c.old_type, c.new_type, c.renamed_from, c.action, c.noticed_at

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { CONNECTORS } from '../../connectors/index.ts';
 import type { Connector, SourceColumn, SourceRead } from '../../connectors/types.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
@@ -17,7 +19,9 @@ import { withholdRejectedRaw } from './withhold-raw.ts';
 import { readPolicy } from './read-policy.ts';
 import { todayInChina } from './today-in-china.ts';
 import { checkSchemaDrift, markLikelyRenames, schemaChangeInsertSql, usedColumns, type Drift } from './schema-drift.ts';
-import { loadSourceState, saveSourceStateSql, type StoredSourceState } from './source-state.ts';
+import { loadSourceState, saveSourceStateSql, type SourceFingerprint, type StoredSourceState } from './source-state.ts';
+import { definitionSha256, fileSha256 } from './source-fingerprint.ts';
+import { quarantineRetentionSql } from '../index/plan/quarantine.ts';
 
 /** What `run` reports for one pipeline. */
 export interface RunSummary extends RunCounts {
@@ -37,6 +41,14 @@ export interface RunSummary extends RunCounts {
   moreWaiting?: number;
   /** The read had nothing new (every file of a glob already loaded). */
   nothingNew?: boolean;
+  /**
+   * The file read has the bytes, and the pipeline the definition, of the last successful run,
+   * this run id's (src/run/source-fingerprint.ts): nothing was staged or written but the run row
+   * (outcome `unchanged_source`), whose counts are those of that run's rows with nothing changed
+   * (read, loaded, duplicates, quarantined as it counted them; created, updated, deleted, events 0).
+   * Snapshot pipelines only (an incremental pipeline's records are more than its file's rows).
+   */
+  unchangedSince?: string;
   /** Columns that changed since the last successful run (recorded in schema_changes). */
   schemaChanges?: number;
   /** A dry run (`onecode check`): what the run would have done, nothing written. */
@@ -74,6 +86,8 @@ export interface RunPipelineOptions {
    * `sampleRows` reads only the first rows (a snapshot then deletes nothing).
    */
   dryRun?: { sampleRows?: number };
+  /** Read and apply a file source even when it is unchanged since the last successful run (`run --force`). */
+  force?: boolean;
 }
 
 /** Today's date in China (src/run/today-in-china.ts), kept exported here for the callers that import it from the runner. */
@@ -123,6 +137,21 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     }, pipeline.connector);
     const source = read.source.uri;
     if (source !== declared.uri) await c.run(`UPDATE run_log SET source = ${quoteLiteral(source)} WHERE run_id = ${quoteLiteral(runId)}`);
+    // A file: its digests, kept with the state; the same as the last successful run's, nothing to do.
+    const fingerprint = dry || read.nothingNew || read.contentFile === undefined ? undefined : fingerprintOf(read.contentFile, pipeline, o.runDate ?? todayInChina());
+    // A snapshot only: its records are the file's rows, so the counts of a re-run are known without it.
+    if (fingerprint && !o.force && pipeline.mode === 'snapshot' && stored.runId !== null && stored.fingerprint?.definition === fingerprint.definition) {
+      phase.now = 'reading the source\'s digest';
+      if ((await fingerprint.source) === stored.fingerprint.source) {
+        phase.now = 'recording the run';
+        const counts = await recordUnchanged(c, pipeline, runId, stored.runId);
+        logger.info({ runId, sameAs: stored.runId, durationMs: Date.now() - started }, 'run succeeded: unchanged source, nothing to do');
+        return {
+          runId, pipeline: pipeline.name, system: pipeline.system, status: 'succeeded', ...counts, durationMs: Date.now() - started, source, declaredSource: declared.uri,
+          unchangedSince: stored.runId,
+        };
+      }
+    }
     const drift: ReadRun['drift'] = { changes: [], action: 'evolve' };
     // Drift before the rows are read where the source declares its columns up front.
     const opened = read;
@@ -144,7 +173,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     if (plan) await plan.write();
     // Drift a run goes on with lands with it (a run failing on its drift recorded it already).
     if (drift.changes.length > 0) await c.run(schemaChangeInsertSql(pipeline, runId, drift));
-    await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns }));
+    await c.run(saveSourceStateSql({ pipeline: pipeline.name, runId, runNo, connector: connector.kind, state: end.state, columns, fingerprint: fingerprint ? await fingerprint.kept() : null }));
     // The classes the push protects this pipeline's events by (also its pending ones): every run, events or not.
     await c.run(recordEventClassesSql(pipeline, runId, 'now()'));
     await c.run(`
@@ -188,6 +217,77 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   } finally {
     await read?.close().catch((error: unknown) => logger.warn({ runId, errorKind: (error as Error)?.name }, 'closing the source failed'));
   }
+}
+
+/** The digests of a run of a file, the file's still being computed (fingerprintOf). */
+interface PendingFingerprint {
+  definition: string;
+  /** SHA-256 of the file's bytes. */
+  source: Promise<string>;
+  /**
+   * The digest to keep once the run has read the file: null when the file changed (size,
+   * modification time or inode) since its digest was begun, so that the digest may not be of
+   * the bytes staged.
+   */
+  kept(): Promise<SourceFingerprint | null>;
+}
+
+/**
+ * The digests of a run of `file` (src/run/source-fingerprint.ts): the definition's at once, the
+ * file's as a promise, so that a run that reads the file anyway hashes it while it stages.
+ */
+function fingerprintOf(file: string, pipeline: Pipeline, runDate: string): PendingFingerprint {
+  const identity = (s: Stats) => `${s.size}:${s.mtimeMs}:${s.ino}`;
+  const before = stat(file).then(identity);
+  const source = before.then(() => fileSha256(file));
+  // Awaited only where it is used: a run that fails first must not leave them rejected unobserved.
+  before.catch(() => undefined);
+  source.catch(() => undefined);
+  const definition = definitionSha256(pipeline, runDate);
+  return {
+    definition,
+    source,
+    async kept() {
+      const digest = await source;
+      return (await before) === identity(await stat(file)) ? { source: digest, definition } : null;
+    },
+  };
+}
+
+/**
+ * Records run `runId` of a snapshot pipeline as succeeded with nothing to do (outcome
+ * `unchanged_source`), in one transaction, with the counts a full re-run reports: the rows as run
+ * `sameAs` counted them (read, loaded, duplicates, quarantined), every loaded row's record
+ * unchanged, nothing created, updated, deleted or relinked (every run resolves the links of every
+ * pipeline's waiting records), and of the pipeline's records (the snapshot's rows) those linked
+ * through a legacy code and those waiting unlinked as they stand now; and its quarantined rows
+ * again under this run (the quarantine shown is the latest successful run's, and the same bytes
+ * hold the same bad rows), with the pipeline's quarantine history bounded as a full run bounds it.
+ * @returns the counts recorded.
+ */
+async function recordUnchanged(c: OpenIndex['connection'], pipeline: Pipeline, runId: string, sameAs: string): Promise<RunCounts> {
+  const R = quoteLiteral(runId);
+  const S = quoteLiteral(sameAs);
+  const [row] = (await c.runAndReadAll(`
+    SELECT coalesce(rows_read, 0), coalesce(loaded, 0), coalesce(duplicates, 0), coalesce(quarantined, 0),
+           (SELECT count(*) FILTER (WHERE code_status = 'linked') FROM source_record WHERE pipeline = ${quoteLiteral(pipeline.name)}),
+           (SELECT count(*) FILTER (WHERE code_status = 'unlinked') FROM source_record WHERE pipeline = ${quoteLiteral(pipeline.name)})
+    FROM run_log WHERE run_id = ${S}`)).getRows() as (bigint | number)[][];
+  const [rowsRead, loaded, duplicates, quarantined, linked, unlinked] = (row ?? [0, 0, 0, 0, 0, 0]).map(Number) as [number, number, number, number, number, number];
+  const counts: RunCounts = { ...NO_COUNTS, rowsRead, loaded, duplicates, quarantined, unchanged: loaded, linked, unlinked };
+  await c.run('BEGIN TRANSACTION');
+  await c.run(`
+    INSERT INTO quarantined_row (run_id, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at)
+    SELECT ${R}, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at FROM quarantined_row WHERE run_id = ${S}`);
+  await c.run(`
+    UPDATE run_log SET status = 'succeeded', outcome = 'unchanged_source', ended_at = now(),
+      rows_read = ${rowsRead}, loaded = ${loaded}, duplicates = ${duplicates}, quarantined = ${quarantined},
+      created = 0, updated = 0, deleted = 0, unchanged = ${loaded}, events = 0, linked = ${linked}, unlinked = ${unlinked}, relinked = 0,
+      reason_summary = coalesce((SELECT reason_summary FROM run_log WHERE run_id = ${S}), '{}')
+    WHERE run_id = ${R}`);
+  await c.run(quarantineRetentionSql({ P: quoteLiteral(pipeline.name), R, pipeline }));
+  await c.run('COMMIT');
+  return counts;
 }
 
 /** What extractAndPlan needs from the run. */

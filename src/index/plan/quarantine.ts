@@ -47,7 +47,7 @@ export async function planQuarantine(ctx: PlanContext): Promise<number> {
  * run's rows are written): the pipeline keeps the quarantined rows of this run and of its latest
  * `quarantine_keep_runs - 1` successful runs before it.
  */
-export function quarantineRetentionSql(ctx: PlanContext): string {
+export function quarantineRetentionSql(ctx: Pick<PlanContext, 'P' | 'R' | 'pipeline'>): string {
   return `
     DELETE FROM quarantined_row
     WHERE pipeline = ${ctx.P} AND run_id <> ${ctx.R}
