@@ -26,14 +26,15 @@ export const MEMORY_LIMIT_VARIABLE = 'ONECODE_MEMORY_LIMIT';
  * which a bulk run filled in proportion to its input (2.5 GB per million persons, issue 11).
  * Under this limit DuckDB spills its temporary tables and sorts to the temporary folder beside
  * the index (`<index>.tmp/`, or the one openIndexFile sets for an encrypted index), so a run's
- * memory no longer grows with its input as fast: at 512MB a run process peaked at 0.74 GiB for
- * 250,000 and for 1,000,000 persons, 1.07 GiB for 2,000,000 (bench/bulk-memory.ts; the rest is
+ * memory hardly grows with its input: at 384MB a run process peaked at 0.63 GiB for 250,000
+ * persons, 0.70 GiB for 1,000,000 and 0.78 GiB for 2,000,000 (bench/bulk-memory.ts; the rest is
  * Node.js and DuckDB's memory outside its buffer pool), against 2.9 GiB for 1,000,000 without
- * it. Spilling costs time: set more on a machine with memory to spare. An in-memory index
+ * it (at 512MB: 0.74 GiB for 1,000,000 but 1.07 GiB for 2,000,000). Spilling costs time: set
+ * more on a machine with memory to spare. An in-memory index
  * (`:memory:`, the tests') keeps DuckDB's default: it has nowhere to spill to but the working
  * folder.
  */
-export const DEFAULT_MEMORY_LIMIT = '512MB';
+export const DEFAULT_MEMORY_LIMIT = '384MB';
 
 /** The instance settings of `dbPath` that bound its memory: `{ memory_limit }`, or none for `:memory:`. */
 export function indexMemorySettings(dbPath: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
