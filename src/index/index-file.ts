@@ -18,6 +18,31 @@ import { quoteIdent, quoteLiteral } from './sql-text.ts';
 /** The catalog name of an encrypted index in its connection (`current_database()`). */
 export const ENCRYPTED_INDEX_CATALOG = 'onecode';
 
+/** The variable that sets how much memory DuckDB may hold for an index file ({@link indexMemoryLimit}). */
+export const MEMORY_LIMIT_VARIABLE = 'ONECODE_MEMORY_LIMIT';
+
+/**
+ * DuckDB's `memory_limit` for an index file, unless {@link MEMORY_LIMIT_VARIABLE} sets another
+ * (DuckDB's size syntax: `512MB`, `2GB`). DuckDB's own default is 80% of the machine's memory,
+ * which a bulk run filled in proportion to its input (2.5 GB per million persons, issue 11).
+ * Under this limit DuckDB spills its temporary tables and sorts to the temporary folder beside
+ * the index (`<index>.tmp/`, or the one openIndexFile sets for an encrypted index), so a run's
+ * memory hardly grows with its input: at 384MB a run process peaked at 0.63 GiB for 250,000
+ * persons, 0.70 GiB for 1,000,000 and 0.78 GiB for 2,000,000 (bench/bulk-memory.ts; the rest is
+ * Node.js and DuckDB's memory outside its buffer pool), against 2.9 GiB for 1,000,000 without
+ * it (at 512MB: 0.74 GiB for 1,000,000 but 1.07 GiB for 2,000,000). Spilling costs time: set
+ * more on a machine with memory to spare. An in-memory index
+ * (`:memory:`, the tests') keeps DuckDB's default: it has nowhere to spill to but the working
+ * folder.
+ */
+export const DEFAULT_MEMORY_LIMIT = '384MB';
+
+/** The instance settings of `dbPath` that bound its memory: `{ memory_limit }`, or none for `:memory:`. */
+export function indexMemorySettings(dbPath: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (dbPath === ':memory:') return {};
+  return { memory_limit: env[MEMORY_LIMIT_VARIABLE]?.trim() || DEFAULT_MEMORY_LIMIT };
+}
+
 /** An index file open in DuckDB: one instance, one connection whose default database is the index. */
 export interface IndexFile {
   instance: DuckDBInstance;
@@ -39,7 +64,7 @@ export async function openIndexFile(dbPath: string, options: { readOnly?: boolea
   const { key } = options;
   if (key === undefined || dbPath === ':memory:') {
     try {
-      const instance = await DuckDBInstance.create(dbPath, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+      const instance = await DuckDBInstance.create(dbPath, { ...indexMemorySettings(dbPath), ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) });
       return { instance, connection: await instance.connect() };
     } catch (error) {
       throw openError(dbPath, (error as Error).message, options);
@@ -47,6 +72,7 @@ export async function openIndexFile(dbPath: string, options: { readOnly?: boolea
   }
   const instance = await DuckDBInstance.create(':memory:', {
     ...offlineExtensionSettings(),
+    ...indexMemorySettings(dbPath),
     temp_directory: `${dbPath}.tmp`,
     temp_file_encryption: 'true',
   });

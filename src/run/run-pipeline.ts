@@ -11,6 +11,7 @@ import { buildCandidates, stagingLayout } from '../index/candidates.ts';
 import type { OpenIndex } from '../index/open-index.ts';
 import { quoteLiteral, sqlInstant } from '../index/sql-text.ts';
 import { stageRows, type StageProgress } from '../index/stage-rows.ts';
+import { dropTempTablesExcept, tempTableNames } from '../index/temp-tables.ts';
 import type { Logger } from '../logger.ts';
 import { stackFrames } from '../error-text.ts';
 import { recordedError } from './error-record.ts';
@@ -124,6 +125,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
   logger.info({ runId, source: declared.uri }, 'run started');
   // Staging tables of an earlier run on this connection must not be summarised as this run's.
   await c.run(`DROP TABLE IF EXISTS ${STAGING.rejects}; DROP TABLE IF EXISTS ${STAGING.candidates}`);
+  const tempTablesBefore = await tempTableNames(c);
   const phase = { now: 'opening the source' };
   let read: SourceRead | undefined;
   try {
@@ -216,6 +218,7 @@ export async function runPipeline(o: RunPipelineOptions): Promise<RunSummary> {
     };
   } finally {
     await read?.close().catch((error: unknown) => logger.warn({ runId, errorKind: (error as Error)?.name }, 'closing the source failed'));
+    await dropTempTablesExcept(c, tempTablesBefore).catch((error: unknown) => logger.warn({ runId, errorKind: (error as Error)?.name }, 'dropping the run\'s temporary tables failed'));
   }
 }
 
@@ -331,6 +334,8 @@ async function extractAndPlan(o: RunPipelineOptions, r: ReadRun): Promise<RunPla
   await withholdRejectedRaw({ connection: c, pipeline, rejectTable: rej });
   phase.now = 'classifying the rows';
   await buildCandidates({ connection: c, pipeline, layout, stagingTable: stg, target: STAGING.candidates, runDate });
+  // The candidates hold all the run needs of the staged rows: their memory goes back now.
+  await c.run(`DROP TABLE ${stg}`);
   if (r.drift.changes.length > 0) await markLikelyRenames(c, pipeline, r.drift.changes, STAGING.candidates);
   phase.now = 'planning the changes';
   return planRun({
