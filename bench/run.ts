@@ -10,7 +10,7 @@
  * - `memory` (default): peak RSS of one run at 250k, 1M and 2M rows (bench/memory.ts);
  * - `reruns` (default): an unchanged re-run and an incremental run changing 1% (bench/reruns.ts);
  * - `push` (default): outbox → Kafka next to kcat (bench/push.ts; a broker of its own);
- * - `startup` (default): CLI start next to `node -e 0` (bench/startup.ts, where present);
+ * - `startup` (default): CLI start next to `node -e 0` (bench/startup.ts);
  * - `lookup` (default): lookups through the HTTP API next to in process (bench/lookup.ts);
  * - `db`: the database connectors next to the servers' exports, and cursor runs (bench/connectors-db.ts;
  *   needs PostgreSQL and MySQL/MariaDB).
@@ -31,6 +31,7 @@ import { updateReadme } from './readme.ts';
 import { renderConsoleTable } from './readme-table.ts';
 import { currentCommit, describeMachine, LATEST_RESULTS, writeResults, type BenchResults } from './results.ts';
 import { benchReruns } from './reruns.ts';
+import { benchStartup } from './startup.ts';
 import { skipFigure, skippedFigures } from './skipped.ts';
 
 /** One benchmark of the harness: its name for BENCH_ONLY, whether it runs by default, and how. */
@@ -41,29 +42,12 @@ interface Bench {
   run(): Promise<BenchFigure[] | void>;
 }
 
-/**
- * A benchmark module that may not be there yet (bench/startup.ts, written beside this harness):
- * its function, or one that records its figures as not measured, saying why.
- */
-async function optionalModule(file: string, exported: string, figure: string): Promise<() => Promise<BenchFigure[] | void>> {
-  const url = new URL(file, import.meta.url);
-  const name = path.relative(process.cwd(), fileURLToPath(url));
-  try {
-    const mod = (await import(url.href)) as Record<string, unknown>;
-    const fn = mod[exported];
-    if (typeof fn === 'function') return fn as () => Promise<BenchFigure[] | void>;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-  return async () => skipFigure(figure, `${name} with ${exported}() is not in this checkout`);
-}
-
 const BENCHES: Bench[] = [
   { name: 'index', byDefault: true, run: benchIndex },
   { name: 'memory', byDefault: true, run: benchMemory },
   { name: 'reruns', byDefault: true, run: benchReruns },
   { name: 'push', byDefault: true, run: benchPush },
-  { name: 'startup', byDefault: true, run: async () => (await optionalModule('./startup.ts', 'benchStartup', 'CLI start'))() },
+  { name: 'startup', byDefault: true, run: benchStartup },
   { name: 'lookup', byDefault: true, run: benchLookup },
   { name: 'db', byDefault: false, run: benchDatabases },
 ];

@@ -28,7 +28,7 @@ export const MEMORY_LIMIT_VARIABLE = 'ONECODE_MEMORY_LIMIT';
  * Under this limit DuckDB spills its temporary tables and sorts to the temporary folder beside
  * the index (`<index>.tmp/`, or the one openIndexFile sets for an encrypted index), so a run's
  * memory hardly grows with its input: at 384MB a run process peaked at 0.63 GiB for 250,000
- * persons, 0.70 GiB for 1,000,000 and 0.78 GiB for 2,000,000 (bench/bulk-memory.ts; the rest is
+ * persons, 0.70 GiB for 1,000,000 and 0.78 GiB for 2,000,000 (bench/memory.ts; the rest is
  * Node.js and DuckDB's memory outside its buffer pool), against 2.9 GiB for 1,000,000 without
  * it (at 512MB: 0.74 GiB for 1,000,000 but 1.07 GiB for 2,000,000). Spilling costs time: set
  * more on a machine with memory to spare. An in-memory index
