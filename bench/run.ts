@@ -32,7 +32,7 @@ import { renderConsoleTable } from './readme-table.ts';
 import { currentCommit, describeMachine, LATEST_RESULTS, writeResults, type BenchResults } from './results.ts';
 import { benchReruns } from './reruns.ts';
 import { benchStartup } from './startup.ts';
-import { skipFigure, skippedFigures } from './skipped.ts';
+import { skippedFigures } from './skipped.ts';
 
 /** One benchmark of the harness: its name for BENCH_ONLY, whether it runs by default, and how. */
 interface Bench {
