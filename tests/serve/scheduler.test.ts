@@ -53,7 +53,8 @@ function recorder(ms: number, outcome: (n: number) => AttemptOutcome = () => 'su
 
 const noRetry = { retries: 0, initialDelayMs: 1, maxDelayMs: 1 };
 
-describe('pipeline scheduler', () => {
+// Each test starts a scheduler of its own and mostly waits for its real ticks: run them side by side.
+describe.concurrent('pipeline scheduler', () => {
   it('runs a pipeline scheduled every second; a daily schedule follows its time zone', async () => {
     const { logger, lines } = capturedLogger();
     const rec = recorder(10);

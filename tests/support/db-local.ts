@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { TestServer } from './shared-server.ts';
+import { leaseHolders, type TestServer } from './shared-server.ts';
 
 const run = promisify(execFile);
 
@@ -104,11 +104,13 @@ export function localDb(script: DbScript, options: LocalDbOptions = {}): LocalDb
 /**
  * Takes a lease on the default instance for this process (`lease <pid>`): starts the server when it
  * is not running; `stop()` releases, which stops the server when this was the last live holder and a
- * lease had started it (a server started by hand is left running).
+ * lease had started it (a server started by hand is left running). Under vitest it first takes one
+ * for the run (global-setup.ts: {@link leaseHolders}), which keeps the server up between test files.
  */
 export async function leaseLocalDb(script: DbScript): Promise<TestServer> {
   const holder = String(process.pid);
-  const out = await dbScript(script, ['lease', holder]);
+  let out = '';
+  for (const h of leaseHolders()) out = await dbScript(script, ['lease', h]); // the run's, then this process's
   const url = out.split('\n').pop() ?? '';
   if (!url.startsWith(`${script}://`)) {
     throw new Error(`scripts/${script}.sh lease printed no ${script}:// URL on its last line`);

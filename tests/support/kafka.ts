@@ -9,14 +9,15 @@
  *     KAFKA_NO_DOCKER=1 skips this step.
  *  3. `java` and `mvn` on PATH: the local broker of scripts/kafka.sh on 127.0.0.1:9092, taken with
  *     a lease so that parallel test files share it and the last one out stops it (a broker started
- *     by hand with `scripts/kafka.sh start` is left running).
+ *     by hand with `scripts/kafka.sh start` is left running); under vitest the run holds a lease
+ *     too (global-setup.ts), so the broker starts once per run, not once per file.
  *
  * {@link resolveKafkaTls} gives the tests of pushing to a secured broker the SASL_SSL listener of
  * that same local broker (its CA, client certificate and SCRAM user): always scripts/kafka.sh,
  * whatever KAFKA_BROKERS or Docker give the other tests.
  */
 import { canRunLocalKafka, kafkaScript } from './kafka-local.ts';
-import { sharedPerProcess } from './shared-server.ts';
+import { leaseHolders, sharedPerProcess } from './shared-server.ts';
 
 /** Bootstrap addresses and how to let go of the broker when the tests are done. */
 export interface ResolvedKafka {
@@ -72,7 +73,8 @@ async function resolveOnce(): Promise<ResolvedKafka> {
  */
 const leaseLocalKafka: () => Promise<ResolvedKafka> = sharedPerProcess(async () => {
   const holder = String(process.pid);
-  const bootstrap = await kafkaScript(['lease', holder]);
+  let bootstrap = '';
+  for (const h of leaseHolders()) bootstrap = await kafkaScript(['lease', h]); // the run's, then this process's
   return {
     brokers: [bootstrap.split('\n').pop() ?? '127.0.0.1:9092'],
     stop: async () => {

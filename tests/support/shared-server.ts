@@ -53,6 +53,24 @@ export function sharedPerProcess<T extends { stop: () => Promise<void> }>(resolv
 }
 
 /**
+ * The environment variable through which tests/support/global-setup.ts gives the test workers the
+ * pid of the vitest process, which holds a lease on each local server for the whole run.
+ */
+export const RUN_HOLDER_VARIABLE = 'ONECODE_TEST_RUN_HOLDER';
+
+/**
+ * The pids to lease a local server for, the whole run's first: the run's holder (from
+ * {@link RUN_HOLDER_VARIABLE}, when it is set, names a number and is not this process), then this
+ * process. The script counts a lease only while its pid lives, so the run's lease keeps the server
+ * up between test files and lapses when vitest exits.
+ */
+export function leaseHolders(): string[] {
+  const own = String(process.pid);
+  const run = process.env[RUN_HOLDER_VARIABLE]?.trim();
+  return run && /^[0-9]+$/.test(run) && run !== own ? [run, own] : [own];
+}
+
+/**
  * True when testcontainers finds a Docker (or compatible) engine within 10 s; false at once when the
  * variable named by `noDockerVariable` is "1" (e.g. POSTGRES_NO_DOCKER).
  */
