@@ -13,16 +13,15 @@ const workers = Number(process.env.ONECODE_TEST_WORKERS) || Math.max(2, availabl
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    // builds dist/ when it is not that of the sources: the tests spawn the compiled bin/onecode.js
-    globalSetup: ['tests/support/build-dist.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // One process per file (DuckDB's native module, leases named by pid, process-wide env in tests).
     pool: 'forks',
     maxWorkers: workers,
     minWorkers: 1,
-    // The run holds the local Kafka, PostgreSQL and MariaDB servers from their first lease to the
-    // end, so they start once per run rather than once per file (tests/support/global-setup.ts).
-    globalSetup: ['tests/support/global-setup.ts'],
+    // build-dist.ts builds dist/ when it is not that of the sources (the tests spawn the compiled
+    // bin/onecode.js). global-setup.ts holds the local Kafka, PostgreSQL and MariaDB servers from
+    // their first lease to the end, so they start once per run rather than once per file.
+    globalSetup: ['tests/support/build-dist.ts', 'tests/support/global-setup.ts'],
   },
 });
