@@ -5,26 +5,16 @@
  * copied, a stand-in CLI compiled and in source), so that touching sources here cannot make the
  * other test files' CLI fall back.
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildFreshness, newestSource, STAMP_FILE } from '../../bin/build-stamp.js';
+import { runNode } from '../support/cli.ts';
 import { REPO } from '../support/workspace.ts';
 
-/** Runs `<dir>/bin/onecode.js` with `args`; resolves with its exit code, stdout and stderr. */
-function runBin(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(dir, 'bin/onecode.js'), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+/** Runs `<dir>/bin/onecode.js` with `args` in `dir`; resolves with its exit code, stdout and stderr. */
+const runBin = (dir: string, args: string[]) => runNode([path.join(dir, 'bin/onecode.js'), ...args], { cwd: dir });
 
 const SOURCES = {
   // A type annotation: only tsx can run it, so "source" output proves the fallback ran the .ts file.

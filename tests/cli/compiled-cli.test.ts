@@ -4,7 +4,6 @@
  * at run time (the console, the GB/T 2260 table, DuckDB's extension folder), and `validate` and
  * `status` load only what they use (issue 11: CLI start).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,25 +14,12 @@ import { CONSOLE_DIR } from '../../src/api/routes/console-files.ts';
 import { knownRegionCodes } from '../../src/identifiers/region-codes.ts';
 import { duckdbExtensionDirectory } from '../../src/index/duckdb-extensions.ts';
 import { PACKAGE_ROOT } from '../../src/package-root.ts';
+import { type Ran, runNode } from '../support/cli.ts';
 import { indexedSample } from '../support/indexed-sample.ts';
 import type { Workspace } from '../support/workspace.ts';
 import { REPO } from '../support/workspace.ts';
 
-interface Ran { code: number; stdout: string; stderr: string }
-
-/** Runs node with `args` in `cwd`; resolves with the exit code, stdout and stderr. */
-function node(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd ?? REPO, env: { ...process.env, CI: 'true', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
+const node = runNode;
 const compiled = (args: string[], options?: { cwd?: string; input?: string }) => node([path.join(REPO, 'bin/onecode.js'), ...args], options);
 const fromSource = (args: string[], options?: { cwd?: string; input?: string }) => node(['--import', 'tsx', path.join(REPO, 'src/cli.ts'), ...args], options);
 
