@@ -251,8 +251,13 @@ function fingerprintOf(file: string, pipeline: Pipeline, runDate: string): Pendi
     definition,
     source,
     async kept() {
-      const digest = await source;
-      return (await before) === identity(await stat(file)) ? { source: digest, definition } : null;
+      // A file gone or replaced since it was staged: the run stands, its digest is not kept.
+      try {
+        const digest = await source;
+        return (await before) === identity(await stat(file)) ? { source: digest, definition } : null;
+      } catch {
+        return null;
+      }
     },
   };
 }
@@ -265,7 +270,9 @@ function fingerprintOf(file: string, pipeline: Pipeline, runDate: string): Pendi
  * pipeline's waiting records), and of the pipeline's records (the snapshot's rows) those linked
  * through a legacy code and those waiting unlinked as they stand now; and its quarantined rows
  * again under this run (the quarantine shown is the latest successful run's, and the same bytes
- * hold the same bad rows), with the pipeline's quarantine history bounded as a full run bounds it.
+ * hold the same bad rows; copied from the latest successful run, `sameAs` or a skip after it, since
+ * retention may have removed `sameAs`'s own), with the pipeline's quarantine history bounded as a
+ * full run bounds it.
  * @returns the counts recorded.
  */
 async function recordUnchanged(c: OpenIndex['connection'], pipeline: Pipeline, runId: string, sameAs: string): Promise<RunCounts> {
@@ -281,7 +288,8 @@ async function recordUnchanged(c: OpenIndex['connection'], pipeline: Pipeline, r
   await c.run('BEGIN TRANSACTION');
   await c.run(`
     INSERT INTO quarantined_row (run_id, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at)
-    SELECT ${R}, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at FROM quarantined_row WHERE run_id = ${S}`);
+    SELECT ${R}, pipeline, system, source, line, raw, raw_sm3, raw_bytes, reason_codes, reasons, quarantined_at FROM quarantined_row
+    WHERE run_id = (SELECT run_id FROM run_log WHERE pipeline = ${quoteLiteral(pipeline.name)} AND status = 'succeeded' AND run_id <> ${R} ORDER BY run_no DESC LIMIT 1)`);
   await c.run(`
     UPDATE run_log SET status = 'succeeded', outcome = 'unchanged_source', ended_at = now(),
       rows_read = ${rowsRead}, loaded = ${loaded}, duplicates = ${duplicates}, quarantined = ${quarantined},

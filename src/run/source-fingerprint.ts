@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { INDEX_SCHEMA_VERSION } from '../index/ddl.ts';
+import { packagePath } from '../package-root.ts';
 
 /**
  * Version of the rules that turn rows into records (normalisation, identifier checks,
@@ -28,7 +29,7 @@ export const RUN_RULES_VERSION = 1;
 /** The package's version (package.json), read once; `unknown` where it cannot be read. */
 const PACKAGE_VERSION: string = (() => {
   try {
-    return String((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }).version ?? 'unknown');
+    return String((JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown');
   } catch {
     return 'unknown';
   }

@@ -57,6 +57,17 @@ describe('a re-run of an unchanged file source', () => {
     expect((await run(pipeline)).unchangedSince).toBe(forced.runId);
   });
 
+  it('keeps the quarantine through more skips than the pipeline keeps runs of quarantine', async () => {
+    const keepOne = await ws.writePipeline('staff', { system: '人事管理系统', entity: 'person', connector: { kind: 'csv', path: 'staff.csv' }, mapping: MAPPING, source_key: ['身份证号'], quarantine_keep_runs: 1 });
+    const first = await run(keepOne);
+    const skips: RunSummary[] = [];
+    for (let i = 0; i < 3; i++) skips.push(await run(keepOne));
+    expect(skips.map((s) => s.unchangedSince)).toEqual([first.runId, first.runId, first.runId]);
+    // retention keeps one run's quarantine: the latest skip's, still the bad row of the file
+    expect(await ws.rows(`SELECT run_id, line::INT AS line FROM quarantine WHERE pipeline = 'staff'`)).toEqual([{ run_id: skips.at(-1)!.runId, line: 22 }]);
+    expect(await ws.rows(`SELECT count(*)::INT AS n FROM quarantined_row WHERE pipeline = 'staff'`)).toEqual([{ n: 1 }]);
+  });
+
   it('reads the file again when one byte changed', async () => {
     const first = await run(pipeline);
     const file = path.join(ws.dir, 'staff.csv');
