@@ -4,11 +4,16 @@
  * reordering), with a delivery report per message, so the publisher knows exactly which messages
  * the broker acknowledged.
  *
- * `enable.gapless.guarantee` is on: a message that cannot be delivered (a time-out, a refusal by
- * the broker) makes the producer fail every later message too instead of going on after a gap, so
- * each partition on the broker holds a prefix of what was produced to it, in order. The relay's
- * read-back (src/push/read-back.ts) relies on that. After any failed delivery the producer is
- * replaced ({@link NativeProducer.reset}): a fresh producer id and sequence numbers.
+ * `enable.gapless.guarantee` is on: a message that cannot be delivered (a refusal by the broker,
+ * retries used up) makes the producer fail every later message too instead of going on after a
+ * gap, so each partition on the broker holds a prefix of what was produced to it, in order. The
+ * relay's read-back (src/push/read-back.ts) relies on that. librdkafka's guarantee does not cover
+ * messages that time out (`message.timeout.ms`; INTRODUCTION.md of librdkafka, "Idempotent
+ * Producer": after a time-out it goes on with later messages, leaving a gap), so messages never
+ * time out inside librdkafka (`message.timeout.ms` 0): the delivery time-out is this module's own,
+ * and when it passes the producer is destroyed ({@link NativeProducer.reset}), which purges what it
+ * had not sent; what it had sent reached the broker, if at all, in order. After any failed delivery
+ * the producer is replaced: a fresh producer id and sequence numbers.
  *
  * Connection settings map onto librdkafka's (CONFIGURATION.md of librdkafka): TLS and SASL as
  * `security.protocol`, `ssl.*` (PEM strings), `sasl.*`.
@@ -53,7 +58,10 @@ export interface NativeProducerOptions {
   clientId: string;
   ssl?: KafkaTls;
   sasl?: KafkaSasl;
-  /** Time a message may take from being handed over to being acknowledged, retries included, in ms. */
+  /**
+   * Time produce() waits for the next delivery report, retries included, in ms: when it passes,
+   * the messages not reported fail with ERR__MSG_TIMED_OUT and the caller replaces the producer.
+   */
   deliveryTimeoutMs: number;
   /** Time the broker may take to answer one request, in ms. */
   requestTimeoutMs: number;
@@ -74,8 +82,13 @@ export interface NativeProducerOptions {
 /** An idempotent producer with a delivery report per message; see {@link createNativeProducer}. */
 export interface NativeProducer {
   /**
-   * Produces `messages` in order and waits for the delivery report of each.
-   * @returns per message, undefined when acknowledged (acks all) or the error librdkafka reported.
+   * Produces `messages` in order and waits for the delivery report of each, or until no report
+   * came for the delivery time-out. A message refused before it was queued (e.g. larger than
+   * message.max.bytes) gets its error and no later message is produced (they get
+   * ERR__PREV_IN_PROGRESS), so no gap forms behind it.
+   * @returns per message, undefined when acknowledged (acks all) or the error: librdkafka's, or
+   *   ERR__MSG_TIMED_OUT for a message not reported in time (then call {@link reset}: the producer
+   *   may still deliver it, in order, until it is destroyed).
    */
   produce(messages: readonly NativeMessage[]): Promise<Array<NativeError | undefined>>;
   /** Replaces the producer by a fresh one (new producer id), e.g. after a failed delivery. */
@@ -96,7 +109,8 @@ export function nativeConfig(options: NativeProducerOptions): Record<string, str
     'linger.ms': 5,
     'batch.size': options.batchBytes,
     'message.max.bytes': options.requestBytes,
-    'message.timeout.ms': options.deliveryTimeoutMs,
+    // Never time out in librdkafka (its gapless guarantee does not cover time-outs): produce() keeps the deadline.
+    'message.timeout.ms': 0,
     'request.timeout.ms': Math.min(options.requestTimeoutMs, options.deliveryTimeoutMs),
     'message.send.max.retries': options.retries,
     'retry.backoff.ms': options.retryBackoffMs,
@@ -174,10 +188,17 @@ export async function createNativeProducer(options: NativeProducerOptions): Prom
       if (left === 0) return results;
       let finish!: () => void;
       const finished = new Promise<void>((resolve) => (finish = resolve));
-      for (let i = 0; i < messages.length; i++) {
+      /** Opaque numbers of this call's messages not yet reported. */
+      const mine = new Set<number>();
+      /** When the last report (or the last hand-over) was, for the delivery time-out. */
+      let lastProgress = performance.now();
+      produceAll: for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
         const opaque = nextOpaque++;
+        mine.add(opaque);
         waiting.set(opaque, (error) => {
+          mine.delete(opaque);
+          lastProgress = performance.now();
           results[i] = error;
           if (--left === 0) finish();
         });
@@ -190,15 +211,41 @@ export async function createNativeProducer(options: NativeProducerOptions): Prom
               await new Promise((resolve) => setTimeout(resolve, 5));
               continue;
             }
-            // Refused before it was queued (e.g. larger than message.max.bytes): reported like a delivery.
+            // Refused before it was queued (e.g. larger than message.max.bytes): reported like a
+            // delivery, and nothing after it is produced (a gap would follow it on the broker).
             waiting.delete(opaque);
+            mine.delete(opaque);
             results[i] = error as NativeError;
-            if (--left === 0) finish();
-            break;
+            left--;
+            for (let j = i + 1; j < messages.length; j++) {
+              results[j] = Object.assign(new Error('not produced: an earlier message of the batch was refused'), { code: CODES.ERRORS.ERR__PREV_IN_PROGRESS }) as NativeError;
+              left--;
+            }
+            if (left === 0) finish();
+            break produceAll;
           }
         }
       }
-      await finished;
+      lastProgress = performance.now();
+      // The delivery time-out: no report for deliveryTimeoutMs fails what is not reported.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        const check = (): void => {
+          const idle = performance.now() - lastProgress;
+          if (idle >= options.deliveryTimeoutMs) resolve();
+          else timer = setTimeout(check, options.deliveryTimeoutMs - idle);
+        };
+        timer = setTimeout(check, options.deliveryTimeoutMs);
+      });
+      await Promise.race([finished, timedOut]);
+      clearTimeout(timer);
+      if (left > 0) {
+        for (const opaque of mine) {
+          const done = waiting.get(opaque);
+          waiting.delete(opaque);
+          done?.(Object.assign(new Error(`no delivery report within ${options.deliveryTimeoutMs} ms`), { code: CODES.ERRORS.ERR__MSG_TIMED_OUT }) as NativeError);
+        }
+      }
       return results;
     },
     reset: async () => {

@@ -439,13 +439,15 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     } catch (error) {
       throw toPushError(error, 'reconnecting the producer');
     }
-    const highest = await highestSeqPerPartition(chunk.map((p) => p.route.topic));
+    const ends = await partitionEnds(chunk.map((p) => p.route.topic));
     const published: OutboxEvent[] = [];
     const todo: Prepared[] = [];
     for (const p of chunk) {
-      const onBroker = highest.get(p.route.topic)?.get(p.route.partition);
-      if (onBroker !== undefined && p.event.seq <= onBroker) published.push(p.event);
-      else todo.push(p);
+      const end = ends.get(p.route.topic)?.get(p.route.partition);
+      if (end === undefined || p.event.seq > end.seq) todo.push(p);
+      // A delete on the broker without its tombstone: only the tombstone is still to send.
+      else if (p.event.seq === end.seq && end.tombstoneMissing && p.messages.length > 1) todo.push({ ...p, messages: [p.messages[1]!] });
+      else published.push(p.event);
     }
     for (let i = 0; i < todo.length; i++) {
       const p = todo[i]!;
