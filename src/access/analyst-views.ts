@@ -56,7 +56,7 @@ export const ANALYST_VIEWS: Readonly<Record<string, Readonly<Record<string, Colu
   quarantine: QUARANTINE,
   quarantine_history: QUARANTINE,
   runs: clear('run_id', 'run_no', 'pipeline', 'system', 'trigger', 'status', 'started_at', 'ended_at', 'rows_read', 'loaded', 'duplicates', 'quarantined',
-    'created', 'updated', 'deleted', 'unchanged', 'events', 'linked', 'unlinked', 'relinked', 'error_code', 'error', 'reason_summary', 'connector', 'source', 'position_kind'),
+    'created', 'updated', 'deleted', 'unchanged', 'events', 'linked', 'unlinked', 'relinked', 'error_code', 'error', 'reason_summary', 'connector', 'source', 'position_kind', 'outcome'),
   schema_changes: clear('pipeline', 'run_id', 'run_no', 'column_name', 'change', 'old_type', 'new_type', 'renamed_from', 'action', 'noticed_at'),
   source_states: { ...clear('pipeline', 'run_id', 'run_no', 'connector', 'state_version', 'columns', 'saved_at'), state: 'withheld' },
   aliases: bySubject(`alias_kind IN ('org_code', 'business_reg_no')`, ALIAS_FIELD_KINDS),
