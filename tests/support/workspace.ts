@@ -19,7 +19,7 @@ export interface Workspace {
   index: OpenIndex;
   writePipeline(name: string, config: Record<string, unknown>): Promise<Pipeline>;
   copyCase(relative: string, as?: string): Promise<string>;
-  run(pipeline: Pipeline, options?: { allowDeletes?: boolean }): Promise<RunSummary>;
+  run(pipeline: Pipeline, options?: { allowDeletes?: boolean; force?: boolean }): Promise<RunSummary>;
   rows(sql: string): Promise<Record<string, unknown>[]>;
   dispose(): Promise<void>;
 }
