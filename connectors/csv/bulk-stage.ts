@@ -55,8 +55,10 @@ export async function stageCsv(ctx: FileStageContext, options: CsvOptions, layou
   const direct = options.encoding === 'utf-8';
   // DuckDB's max_line_size counts a line's CR and rejects a line of exactly that size. Through
   // the pipe records are UTF-8 (up to 1.5 times their GBK size) and already checked.
-  // The read buffer is two longest lines, not DuckDB's default of sixteen: from a pipe DuckDB
-  // allocates it whole (512 MiB for the default limits), more than the index's memory_limit.
+  // From a pipe the read buffer is two longest lines, not DuckDB's default of sixteen, which it
+  // allocates whole there (512 MiB for the default limits, more than the index's memory_limit).
+  // A file keeps the default: with a smaller buffer DuckDB rejects over-long lines otherwise than
+  // the framer counts them (tests/cases/csv-long-lines).
   const maxLineSize = direct ? options.max_line_bytes + (layout.lineEnd === '\r\n' ? 2 : 1) : 2 * options.max_line_bytes + 2;
   const readSql = (file: string) => `
     CREATE OR REPLACE TEMP TABLE ${raw} AS
@@ -64,7 +66,7 @@ export async function stageCsv(ctx: FileStageContext, options: CsvOptions, layou
     FROM read_csv(${quoteLiteral(file)}, header = true, auto_detect = false,
       columns = {${layout.names.map((h) => `${quoteLiteral(h)}: 'VARCHAR'`).join(', ')}},
       delim = ${quoteLiteral(options.delimiter)}, quote = '"', escape = '"', strict_mode = true,
-      max_line_size = ${maxLineSize}, buffer_size = ${2 * maxLineSize},
+      max_line_size = ${maxLineSize},${direct ? '' : ` buffer_size = ${2 * maxLineSize},`}
       store_rejects = true, rejects_table = '${rej}', rejects_scan = '${rejScan}')`;
 
   let scan: Scan;
