@@ -233,7 +233,7 @@ function program(): Command {
 
   cli
     .command('query')
-    .description('run one read-only SQL query on the index (views: persons, legal_persons, records, quarantine, runs, changes; recorded in access_log)')
+    .description('run one read-only SQL query on the index (the analyst views: persons, legal_persons, records, conflicts, lineage, relations, aliases, quarantine, runs, changes and the rest in the README; recorded in access_log)')
     .argument('<sql>', 'the query')
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv', 'table']).default('table'))
     .addOption(roleOption())
