@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { requeueParked, skipParked } from '../../src/outbox/parked-events.ts';
@@ -308,17 +309,7 @@ describe('pushOutbox', () => {
     const publisher = await newPublisher(topics);
 
     // Send the first 150 without marking them, as a relay that died right after the ack would have.
-    const reader = await outbox.connection.runAndReadAll(
-      'SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq LIMIT 150',
-    );
-    const firstEvents: OutboxEvent[] = reader.getRowObjectsJS().map((r) => ({
-      seq: BigInt(r.seq as bigint),
-      eventId: String(r.event_id),
-      entity: String(r.entity),
-      op: String(r.op),
-      code: String(r.code),
-      event: String(r.event),
-    }));
+    const firstEvents = await outboxEvents(outbox.connection, 150);
     const sent = await publisher.publishBatch(firstEvents);
     expect(sent.published).toHaveLength(150);
 
@@ -336,15 +327,7 @@ describe('pushOutbox', () => {
     const topics = uniqueTopics('tombstone');
     await insertEvents(outbox.connection, { count: 200, keys: 10 });
     const publisher = await newPublisher(topics);
-    const reader = await outbox.connection.runAndReadAll('SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq');
-    const events: OutboxEvent[] = reader.getRowObjectsJS().map((r) => ({
-      seq: BigInt(r.seq as bigint),
-      eventId: String(r.event_id),
-      entity: String(r.entity),
-      op: String(r.op),
-      code: String(r.code),
-      event: String(r.event),
-    }));
+    const events = await outboxEvents(outbox.connection);
     const d = events.findIndex((e) => e.op === 'd');
     expect(d).toBeGreaterThan(0);
     const sent = await publisher.publishBatch(events.slice(0, d));
@@ -548,3 +531,18 @@ describe('pushOutbox during a broker outage', () => {
     240_000,
   );
 });
+
+/** The outbox's events in seq order (the first `limit` when given), as the relay reads them. */
+async function outboxEvents(connection: DuckDBConnection, limit?: number): Promise<OutboxEvent[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq${limit === undefined ? '' : ` LIMIT ${limit}`}`,
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    seq: BigInt(r.seq as bigint),
+    eventId: String(r.event_id),
+    entity: String(r.entity),
+    op: String(r.op),
+    code: String(r.code),
+    event: String(r.event),
+  }));
+}
