@@ -118,23 +118,29 @@ describe('what validate and status load', () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   /** The packages (node_modules folder names) a compiled CLI command loaded. */
-  const packagesLoaded = async (args: string[]): Promise<string[]> => {
+  const packagesLoaded = async (args: string[]): Promise<string[]> => (await modulesLoaded(args)).packages;
+
+  /** The packages (node_modules folder names) and every module URL a compiled CLI command loaded. */
+  const modulesLoaded = async (args: string[]): Promise<{ packages: string[]; urls: string[] }> => {
     const list = path.join(dir, `${args[0]}.imports`);
     const r = await node(['--import', pathToFileURL(path.join(dir, 'record.mjs')).href, path.join(REPO, 'bin/onecode.js'), ...args], { env: { ONECODE_TEST_IMPORTS: list } });
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const urls = (await readFile(list, 'utf8')).split('\n').filter((u) => u.startsWith('file:'));
     expect(urls.some((u) => u.includes('/dist/src/cli.js'))).toBe(true);
     const names = urls.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(fileURLToPath(u))?.[1]).filter((n): n is string => n !== undefined);
-    return [...new Set(names)].sort();
+    return { packages: [...new Set(names)].sort(), urls };
   };
 
   it('validate: commander only (no DuckDB, Kafka client, HTTP server, database drivers, workbook readers, logger)', async () => {
     expect(await packagesLoaded(['validate', '35020319900228108x'])).toEqual(['commander']);
   });
 
-  it('status: commander and DuckDB only', async () => {
-    const loaded = await packagesLoaded(['status', '--db', db]);
-    expect(loaded).toContain('@duckdb/node-api');
-    expect(loaded.filter((p) => !p.startsWith('@duckdb/') && p !== 'detect-libc')).toEqual(['commander']);
+  it('status: commander and DuckDB only, its Node API from the one bundled file (scripts/build.js)', async () => {
+    const { packages, urls } = await modulesLoaded(['status', '--db', db]);
+    expect(urls.some((u) => u.endsWith('/dist/src/vendor/duckdb-node-api.cjs'))).toBe(true);
+    // the package's own 124 files are not loaded beside the bundle; its native binding is
+    expect(packages).not.toContain('@duckdb/node-api');
+    expect(packages).toContain('@duckdb/node-bindings');
+    expect(packages.filter((p) => !p.startsWith('@duckdb/') && p !== 'detect-libc')).toEqual(['commander']);
   });
 });
