@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | check | discover | push | serve | lookup | query | audit | token |
+ * The onecode command line: sample | run | check | discover | push | deliver | serve | lookup | query | audit | token |
  * validate | status | encrypt-index.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
@@ -174,6 +174,17 @@ function program(): Command {
         async () => pushCommand({ dbPath: resolveDbPath(opts.db), logger: await logger(), brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions, feedPolicy: opts.feedPolicy,
           requeueParked: opts.requeueParked, skipParked: opts.skipParked, reason: opts.reason, by: opts.by }),
         async (served) => (await import('./cli/through-serve.ts')).pushThroughServe(served, { requeueParked: opts.requeueParked, skipParked: opts.skipParked, feedPolicy: opts.feedPolicy, brokers: opts.brokers, topicPrefix: opts.topicPrefix, partitions: opts.partitions }));
+    });
+
+  cli
+    .command('deliver')
+    .description('deliver the outbox to the sinks declared in the sinks folder (exchange tables, drop folders), each from its own position; one JSON line per sink')
+    .addOption(dbOption())
+    .option('--sinks <dir>', 'folder of sink YAML files', 'sinks')
+    .option('--sink <name...>', 'only these sinks (default: every declared sink)')
+    .action(async (opts: { db?: string; sinks: string; sink?: string[] }) => {
+      const { deliverCommand } = await import('./cli/deliver-command.ts');
+      await deliverCommand({ dbPath: resolveDbPath(opts.db), sinksDir: opts.sinks, only: opts.sink ?? [], logger: await logger() });
     });
 
   cli
