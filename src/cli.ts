@@ -191,6 +191,7 @@ function program(): Command {
     .command('serve')
     .description('run the pipelines that have a schedule, relay the outbox when KAFKA_BROKERS is set, serve the HTTP API with --http; stop with SIGINT/SIGTERM')
     .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
+    .option('--sinks <dir>', 'folder of sink YAML files: the outbox is delivered to each (docs/sinks.md)', 'sinks')
     .addOption(dbOption())
     .option('--retries <n>', 'retries of a failed run, with doubling delays', positiveInt('--retries'), DEFAULT_RETRY_POLICY.retries)
     .option('--retry-delay <seconds>', 'delay before the first retry', seconds('--retry-delay'), DEFAULT_RETRY_POLICY.initialDelayMs / 1000)
@@ -198,10 +199,11 @@ function program(): Command {
     .option('--snapshot-interval <seconds>', 'least time between two snapshots for analysts', seconds('--snapshot-interval'), 0)
     .option('--http [address]', 'serve the HTTP API and web console at HOST:PORT (default 127.0.0.1:7373; tokens from $ONECODE_TOKENS_FILE)')
     .option('--http-public', 'let --http listen on an address that is not loopback (plain HTTP: put a TLS proxy in front)')
-    .action(async (opts: { pipelines: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number; http?: string | true; httpPublic?: boolean }) => {
+    .action(async (opts: { pipelines: string; sinks: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number; http?: string | true; httpPublic?: boolean }) => {
       const { serveCommand } = await import('./cli/serve-command.ts');
       await serveCommand({
         pipelines: opts.pipelines,
+        sinks: opts.sinks,
         dbPath: resolveDbPath(opts.db),
         logger: await logger('info'),
         retry: { retries: opts.retries, initialDelayMs: opts.retryDelay * 1000, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs },
