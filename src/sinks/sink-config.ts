@@ -95,7 +95,9 @@ export async function loadSink(file: string): Promise<SinkDeclaration> {
   const parsed = SinkConfig.safeParse(yaml.value);
   const where = (field: (string | number)[]) => `${file}:${yaml.lineOf(field) ?? '?'}: ${field.map(String).join('.') || '(top level)'}`;
   if (!parsed.success) {
-    throw new ConfigError('config_invalid', parsed.error.issues.map((i) => `${where(i.path as (string | number)[])}: ${i.message}`).join('\n'));
+    const message = (i: z.core.$ZodIssue): string =>
+      i.path.length === 1 && yaml.value[String(i.path[0])] === undefined ? `required${i.path[0] === 'policy' ? ': what leaves per class of value, e.g. policy: personal=pseudonymise' : ''}` : i.message;
+    throw new ConfigError('config_invalid', parsed.error.issues.map((i) => `${where(i.path as (string | number)[])}: ${message(i)}`).join('\n'));
   }
   let policy: FeedPolicy;
   try {
