@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | check | discover | push | serve | lookup | query | audit | token |
+ * The onecode command line: sample | run | check | discover | push | deliver | serve | lookup | query | audit | token |
  * validate | status | encrypt-index.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
@@ -177,9 +177,21 @@ function program(): Command {
     });
 
   cli
+    .command('deliver')
+    .description('deliver the outbox to the sinks declared in the sinks folder (exchange tables, drop folders), each from its own position; one JSON line per sink')
+    .addOption(dbOption())
+    .option('--sinks <dir>', 'folder of sink YAML files', 'sinks')
+    .option('--sink <name...>', 'only these sinks (default: every declared sink)')
+    .action(async (opts: { db?: string; sinks: string; sink?: string[] }) => {
+      const { deliverCommand } = await import('./cli/deliver-command.ts');
+      await deliverCommand({ dbPath: resolveDbPath(opts.db), sinksDir: opts.sinks, only: opts.sink ?? [], logger: await logger() });
+    });
+
+  cli
     .command('serve')
     .description('run the pipelines that have a schedule, relay the outbox when KAFKA_BROKERS is set, serve the HTTP API with --http; stop with SIGINT/SIGTERM')
     .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
+    .option('--sinks <dir>', 'folder of sink YAML files: the outbox is delivered to each (docs/sinks.md)', 'sinks')
     .addOption(dbOption())
     .option('--retries <n>', 'retries of a failed run, with doubling delays', positiveInt('--retries'), DEFAULT_RETRY_POLICY.retries)
     .option('--retry-delay <seconds>', 'delay before the first retry', seconds('--retry-delay'), DEFAULT_RETRY_POLICY.initialDelayMs / 1000)
@@ -187,10 +199,11 @@ function program(): Command {
     .option('--snapshot-interval <seconds>', 'least time between two snapshots for analysts', seconds('--snapshot-interval'), 0)
     .option('--http [address]', 'serve the HTTP API and web console at HOST:PORT (default 127.0.0.1:7373; tokens from $ONECODE_TOKENS_FILE)')
     .option('--http-public', 'let --http listen on an address that is not loopback (plain HTTP: put a TLS proxy in front)')
-    .action(async (opts: { pipelines: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number; http?: string | true; httpPublic?: boolean }) => {
+    .action(async (opts: { pipelines: string; sinks: string; db?: string; retries: number; retryDelay: number; relayInterval: number; snapshotInterval: number; http?: string | true; httpPublic?: boolean }) => {
       const { serveCommand } = await import('./cli/serve-command.ts');
       await serveCommand({
         pipelines: opts.pipelines,
+        sinks: opts.sinks,
         dbPath: resolveDbPath(opts.db),
         logger: await logger('info'),
         retry: { retries: opts.retries, initialDelayMs: opts.retryDelay * 1000, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs },

@@ -17,10 +17,13 @@ import { startServe, type ServeHttpOptions } from '../serve/serve.ts';
 import { readFeedKey } from '../push/feed-protection.ts';
 import { resolveKafkaSettings } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
+import { readSinkFolder } from '../sinks/sink-config.ts';
 
 /** Options of {@link serveCommand}, from the command line. */
 export interface ServeCommandOptions {
   pipelines: string;
+  /** Folder of sink files (src/sinks/); default `sinks`. A missing folder is no sinks. */
+  sinks?: string;
   dbPath: string;
   logger: Logger;
   retry: RetryPolicy;
@@ -54,7 +57,10 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
   const { scheduled: pipelines, invalid: badSchedules } = checkSchedules(folder.pipelines);
   const problems = [...folder.invalid.map((f) => ({ file: f.file, problems: f.problems })), ...badSchedules.map((b) => ({ file: b.pipeline.file, problems: [b.problem] }))];
   const kafka = resolveKafkaSettings();
-  if (pipelines.length === 0 && kafka === undefined && httpSettings === undefined) {
+  // Invalid sink files are logged and left out, as invalid pipeline files are.
+  const sinkFolder = await readSinkFolder(options.sinks ?? 'sinks');
+  for (const line of sinkFolder.problems) logger.error({ problem: line }, 'invalid sink file: not delivered to');
+  if (pipelines.length === 0 && kafka === undefined && httpSettings === undefined && sinkFolder.sinks.length === 0) {
     const lines = problems.flatMap((p) => p.problems);
     const what = lines.length > 0 ? 'has a valid schedule' : 'has a schedule';
     throw new ConfigError('nothing_to_serve', [...lines, `no pipeline in ${options.pipelines}/ ${what}, KAFKA_BROKERS is not set and there is no --http: nothing to serve (add e.g. "schedule: '0 2 * * *'" to a pipeline)`].join('\n'));
@@ -69,7 +75,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
 
   const index = await openWithPatience(options.dbPath);
   const serve = await startServe({
-    index, dbPath: options.dbPath, pipelines, logger, kafka, retry: options.retry, relayIntervalMs: options.relayIntervalMs, snapshotIntervalMs: options.snapshotIntervalMs,
+    index, dbPath: options.dbPath, pipelines, logger, kafka, sinks: sinkFolder.sinks, retry: options.retry, relayIntervalMs: options.relayIntervalMs, snapshotIntervalMs: options.snapshotIntervalMs,
     ...(httpSettings ? { http: { address: httpSettings.address, tokens: httpSettings.tokens, env, pipelines: servable } } : {}),
   });
 

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resultRows } from '../index/result-rows.ts';
 import { heldSql, parkedSql, pendingSql, publishedSql, skippedSql } from '../outbox/outbox-states.ts';
+import { readSinkStatus, type SinkStatus } from '../sinks/sink-state.ts';
 
 /** An outbox event the relay parked instead of publishing (e.g. larger than the broker's limit). */
 export interface ParkedEvent {
@@ -47,6 +48,8 @@ export interface IndexStatus {
    * their topic and key; `skipped` were parked and skipped by an operator.
    */
   outbox: { pending: number; published: number; parked: number; held: number; skipped: number; parked_events: ParkedEvent[]; skipped_events: SkippedEvent[] };
+  /** Each sink's position, rows delivered, events parked and held for it, and outbox events after its position (src/sinks/sink-state.ts). */
+  sinks: SinkStatus[];
   recent_runs: Record<string, unknown>[];
 }
 
@@ -93,6 +96,8 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
         FROM changes WHERE ${skippedSql()} ORDER BY seq DESC LIMIT ${PARKED_LISTED}`))
         .map((r) => ({ seq: Number(r.seq), entity: String(r.entity), op: String(r.op), run_id: String(r.run_id), skipped_at: String(r.skipped_at), skipped_by: String(r.skipped_by), reason: String(r.skip_reason) })),
     },
+    // An index written before sinks (version 8), read without migrating it, has no sink tables.
+    sinks: await readSinkStatus(c).catch(() => []),
     recent_runs: await rows(c, `SELECT run_id, pipeline, trigger, status, started_at, rows_read, loaded, duplicates, quarantined, events, error_code FROM runs ORDER BY run_no DESC LIMIT 10`),
   };
 }
@@ -116,6 +121,7 @@ export function formatStatus(s: IndexStatus): string {
     lines.push(`skipped parked events (never published)${s.outbox.skipped > s.outbox.skipped_events.length ? `, newest ${s.outbox.skipped_events.length}` : ''}:`);
     for (const e of s.outbox.skipped_events) lines.push(`  seq ${e.seq} ${e.entity} ${e.op} (run ${e.run_id}): skipped ${e.skipped_at} by ${e.skipped_by}: ${e.reason}`);
   }
+  for (const k of s.sinks ?? []) lines.push(`sink ${k.sink} (${k.kind}): at seq ${k.last_seq}, ${k.delivered} delivered, ${k.parked} parked, ${k.held} held, ${k.behind} to deliver`);
   lines.push('recent runs:');
   for (const r of s.recent_runs) lines.push(`  ${r.run_id} ${r.pipeline} ${r.status} read ${r.rows_read ?? '-'} loaded ${r.loaded ?? '-'} quarantined ${r.quarantined ?? '-'} events ${r.events ?? '-'}${r.error_code ? ' error ' + r.error_code : ''}`);
   return lines.join('\n') + '\n';

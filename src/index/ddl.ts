@@ -2,9 +2,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
+import { SINK_STATE_DDL } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 8;
+export const INDEX_SCHEMA_VERSION = 9;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -66,6 +67,8 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
     ALTER TABLE run_log ADD COLUMN IF NOT EXISTS outcome VARCHAR;
     ALTER TABLE source_state ADD COLUMN IF NOT EXISTS source_sha256 VARCHAR;
     ALTER TABLE source_state ADD COLUMN IF NOT EXISTS definition_sha256 VARCHAR;`,
+  // 9: sinks (issue 12): each sink's position and parked events (src/sinks/sink-state.ts)
+  9: SINK_STATE_DDL,
 };
 
 /**
@@ -195,6 +198,7 @@ CREATE TABLE IF NOT EXISTS schema_change (
   noticed_at TIMESTAMPTZ NOT NULL
 );
 ${OUTBOX_DDL}
+${SINK_STATE_DDL}
 ${ACCESS_LOG_DDL}
 `;
 

@@ -21,6 +21,8 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.ts';
 import { createJobQueue, JobCancelledError } from './job-queue.ts';
 import { startScheduler, type AttemptOutcome } from './pipeline-scheduler.ts';
 import { startRelayLoop, type RelayLoop } from './relay-loop.ts';
+import { startSinkLoop, type SinkLoop } from '../sinks/sink-loop.ts';
+import type { SinkDeclaration } from '../sinks/sink-config.ts';
 import type { ScheduledPipeline } from './scheduled-pipelines.ts';
 import { createServeStateFile, removeServeFiles } from './serve-files.ts';
 import { startServeHttp, type ServeHttp, type ServeHttpOptions } from './serve-http.ts';
@@ -40,6 +42,8 @@ export interface ServeOptions {
   logger: Logger;
   /** Brokers and topics; without them serve relays nothing and events stay pending. */
   kafka?: KafkaSettings;
+  /** Sinks to deliver the outbox to (src/sinks/), each on its own, beside Kafka. */
+  sinks?: readonly SinkDeclaration[];
   /** Retries of a failed run. Default {@link DEFAULT_RETRY_POLICY}. */
   retry?: RetryPolicy;
   /** Pause between relay pushes, in ms. Default 5,000. */
@@ -89,6 +93,10 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     });
   }
 
+  const sinkLoop: SinkLoop | undefined = options.sinks !== undefined && options.sinks.length > 0
+    ? startSinkLoop({ queue, connection: index.connection, sinks: options.sinks, logger: options.logger, ...(options.relayIntervalMs === undefined ? {} : { intervalMs: options.relayIntervalMs }), onSettled: () => void snapshots.request() })
+    : undefined;
+
   /** One run of `pipeline` in its turn on the queue; a glob with `files: every_new` catches up in one job, a run per waiting file. */
   const runJob = (pipeline: Pipeline, trigger: 'schedule' | 'api', onStart?: () => void, runIds?: string[]): Promise<RunSummary> =>
     queue.run(`run ${pipeline.name}`, async () => {
@@ -104,7 +112,10 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     });
   const afterRun = (summary: RunSummary): void => {
     void snapshots.request();
-    if (summary.status === 'succeeded' && summary.events > 0) relay?.kick();
+    if (summary.status === 'succeeded' && summary.events > 0) {
+      relay?.kick();
+      sinkLoop?.kick();
+    }
   };
 
   const attempt = async (pipeline: ScheduledPipeline, n: number): Promise<AttemptOutcome> => {
@@ -166,6 +177,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       });
     } catch (error) {
       await relay?.stop();
+      await sinkLoop?.stop();
       await queue.close();
       index.close();
       await removeServeFiles(dbPath);
@@ -174,7 +186,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   }
 
   const scheduler = startScheduler({ pipelines: options.pipelines, attempt, retry: options.retry ?? DEFAULT_RETRY_POLICY, logger: options.logger });
-  logger.info({ pipelines: options.pipelines.length, relay: options.kafka !== undefined, pid: process.pid }, 'serving');
+  logger.info({ pipelines: options.pipelines.length, relay: options.kafka !== undefined, sinks: options.sinks?.map((s) => s.name) ?? [], pid: process.pid }, 'serving');
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -187,8 +199,9 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       await http?.close();
       const schedulerStopped = scheduler.stop();
       const relayStopped = relay?.stop();
+      const sinksStopped = sinkLoop?.stop();
       await queue.close();
-      await Promise.all([schedulerStopped, relayStopped]);
+      await Promise.all([schedulerStopped, relayStopped, sinksStopped]);
       index.close();
       await removeServeFiles(dbPath);
       logger.info('stopped');

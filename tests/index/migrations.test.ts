@@ -10,9 +10,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { INDEX_DDL, INDEX_SCHEMA_VERSION } from '../../src/index/ddl.ts';
 import { openIndex } from '../../src/index/open-index.ts';
+import { SINK_STATE_DDL } from '../../src/sinks/sink-state.ts';
 
-/** Version 2: timestamps without zone (UTC instants), no phone columns, no withheld raw text (version 4), no parking columns in the outbox (version 5). */
-const V2_DDL = INDEX_DDL.replaceAll('TIMESTAMPTZ', 'TIMESTAMP')
+/** Version 2: timestamps without zone (UTC instants), no phone columns, no withheld raw text (version 4), no parking columns in the outbox (version 5), no sink tables (version 9). */
+const V2_DDL = INDEX_DDL.replace(SINK_STATE_DDL, '').replaceAll('TIMESTAMPTZ', 'TIMESTAMP')
   .replace(/,\n\s*parked_at TIMESTAMP,[^)]*first_seq BIGINT\n\);/, '\n);')
   .replace(/raw VARCHAR,\n\s*raw_sm3 VARCHAR,\n\s*raw_bytes BIGINT,/, 'raw VARCHAR NOT NULL,')
   .replace(/\s*phone VARCHAR USING COMPRESSION uncompressed,/, '')

@@ -32,6 +32,12 @@ const STATUS = {
         skipped_events: { type: 'array', items: COUNT_ROW('reason') },
       },
     },
+    sinks: {
+      type: 'array',
+      description: "each sink's position (last outbox seq its target confirmed), rows delivered, events parked and held for it, and outbox events after its position",
+      items: { type: 'object', additionalProperties: false, required: ['sink', 'kind', 'last_seq', 'delivered', 'parked', 'held', 'behind'],
+        properties: { sink: STRING, kind: STRING, last_seq: INTEGER, delivered: INTEGER, parked: INTEGER, held: INTEGER, behind: INTEGER } },
+    },
     recent_runs: { type: 'array', items: COUNT_ROW('run_id'), description: 'the last 10 runs, newest first (columns of the runs view, timestamps as the index shows them)' },
   },
 };

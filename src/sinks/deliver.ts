@@ -1,0 +1,166 @@
+/**
+ * Delivers the outbox to one sink, from its own position, in seq order (docs/sinks.md):
+ *
+ * 1. The target's position is the truth. A target ahead of the index (a delivery that crashed
+ *    after the target committed a batch and before the index recorded it) moves the index up to it,
+ *    deciding the parked events of that range again the same way (the decisions are pure for one
+ *    policy, key and classes); a target behind it (new, or restored from a backup) moves the index
+ *    back and everything after it is delivered again. A file sink's folder vouches only for the
+ *    batches whose manifests are still there (a platform collects them), so it can only move the
+ *    index up.
+ * 2. Each batch: events read after the position; an event whose key is parked for this sink is
+ *    held (parked behind it); the others are protected by the sink's policy
+ *    (src/push/protect-event.ts) and made rows (sink-rows.ts); what cannot be is parked for this
+ *    sink only. The sink writes the rows with the new position in one atomic step; then the index
+ *    records the position and the parked events (sink-state.ts). A crash between the two is step 1
+ *    of the next delivery.
+ *
+ * One delivery per sink at a time (DuckDB has one writer per index; the exchange table's position
+ * check refuses a second writer on the target).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from '../logger.ts';
+import { readEventClasses } from '../outbox/event-classes.ts';
+import { messageKeySql } from '../outbox/event-format.ts';
+import type { OutboxEvent } from '../outbox/outbox-store.ts';
+import { formatFeedPolicy, isClearPolicy, type FeedPolicy } from '../push/feed-policy.ts';
+import { readFeedKey } from '../push/feed-protection.ts';
+import { createEventProtector, type EventProtector } from '../push/protect-event.ts';
+import { PSEUDONYM_KEY_FILE_VARIABLE } from '../protect/key-file.ts';
+import type { Sink, SinkRow } from './sink.ts';
+import { sinkRowOf } from './sink-rows.ts';
+import { blockedKeys, indexPosition, rewindPosition, settleBatch, type SinkParked } from './sink-state.ts';
+
+/** What one delivery did. */
+export interface DeliverResult {
+  sink: string;
+  /** Rows written to the target. */
+  delivered: number;
+  /** Events parked for this sink (refused), and held behind a parked event of their key. */
+  parked: number;
+  held: number;
+  batches: number;
+  /** The position after the delivery. */
+  lastSeq: bigint;
+  /** Set when the target's position differed from the index's and was taken as the truth. */
+  recovered?: { from: bigint; to: bigint };
+}
+
+/** Options of {@link deliverToSink}. */
+export interface DeliverOptions {
+  /** The index, not inside a transaction. */
+  connection: DuckDBConnection;
+  sink: Sink;
+  policy: FeedPolicy;
+  /** Events per batch. Default 1,000. */
+  batchSize?: number;
+  logger: Logger;
+  /** Environment (ONECODE_PSEUDONYM_KEY_FILE). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The target's position vouches only for "at least" (a file sink's folder): it never moves the index back. */
+  atLeast?: boolean;
+  /** Called after each batch is settled in the index; a throw stops the delivery there. */
+  onBatch?: (progress: DeliverResult) => void | Promise<void>;
+}
+
+/** An event as read for a sink: the outbox row and its key in the outbox. */
+interface ReadEvent extends OutboxEvent {
+  key: string | null;
+}
+
+/**
+ * Delivers every outbox event after the sink's position.
+ * @throws SinkError from the target (what was settled before stays settled); ConfigError
+ *   `feed_policy_needs_key` for a policy that needs the pseudonymisation key when there is none.
+ */
+export async function deliverToSink(options: DeliverOptions): Promise<DeliverResult> {
+  const { connection: c, sink } = options;
+  const logger = options.logger.child({ component: 'sink', sink: sink.name });
+  const batchSize = options.batchSize ?? 1000;
+  const protect = await protectorOf(c, options.policy, options.env ?? process.env);
+  const result: DeliverResult = { sink: sink.name, delivered: 0, parked: 0, held: 0, batches: 0, lastSeq: 0n };
+
+  let position = await indexPosition(c, sink.name);
+  const target = await sink.confirmedSeq();
+  if (target !== undefined && target !== position && (target > position || options.atLeast !== true)) {
+    result.recovered = { from: position, to: target };
+    if (target > position) {
+      logger.warn({ index: String(position), target: String(target) }, 'the target holds batches the index did not record (a delivery stopped between the two): taking the target\'s position');
+      for (let batch = await readEvents(c, position, target, batchSize); batch.length > 0; batch = await readEvents(c, position, target, batchSize)) {
+        const plan = await planBatch(c, sink.name, batch, protect);
+        const toSeq = batch.at(-1)!.seq;
+        await settleBatch(c, { sink: sink.name, kind: sink.kind, toSeq, batchId: `${batch[0]!.seq}-${toSeq}`, written: plan.rows.length, parked: plan.parked });
+        position = toSeq;
+      }
+      if (position < target) await settleBatch(c, { sink: sink.name, kind: sink.kind, toSeq: target, batchId: `${position + 1n}-${target}`, written: 0, parked: [] });
+    } else {
+      logger.warn({ index: String(position), target: String(target) }, 'the target holds less than the index says (a new or restored target): delivering again from its position');
+      await rewindPosition(c, sink.name, sink.kind, target);
+    }
+    position = target;
+  }
+
+  for (let batch = await readEvents(c, position, undefined, batchSize); batch.length > 0; batch = await readEvents(c, position, undefined, batchSize)) {
+    const plan = await planBatch(c, sink.name, batch, protect);
+    const toSeq = batch.at(-1)!.seq;
+    const batchId = `${batch[0]!.seq}-${toSeq}`;
+    const { written } = await sink.write({ batchId, afterSeq: position, toSeq, rows: plan.rows });
+    await settleBatch(c, { sink: sink.name, kind: sink.kind, toSeq, batchId, written, parked: plan.parked });
+    position = toSeq;
+    result.delivered += written;
+    result.parked += plan.parked.filter((p) => p.heldBy === null).length;
+    result.held += plan.parked.filter((p) => p.heldBy !== null).length;
+    result.batches += 1;
+    result.lastSeq = position;
+    for (const p of plan.parked.filter((x) => x.heldBy === null)) logger.warn({ seq: String(p.seq), reason: p.reason }, 'event parked for this sink; later events of its key wait behind it; other sinks go on');
+    logger.debug({ batchId, written, parked: plan.parked.length }, 'batch delivered');
+    await options.onBatch?.({ ...result });
+  }
+  result.lastSeq = position;
+  if (result.batches > 0) logger.info({ delivered: result.delivered, parked: result.parked, held: result.held, lastSeq: String(position), policy: formatFeedPolicy(options.policy) }, 'outbox delivered');
+  return result;
+}
+
+/** Events after `after` (up to `upTo` when given), in seq order. */
+async function readEvents(c: DuckDBConnection, after: bigint, upTo: bigint | undefined, limit: number): Promise<ReadEvent[]> {
+  const reader = await c.runAndReadAll(
+    `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, ${messageKeySql()} AS key
+       FROM outbox WHERE seq > $1 ${upTo === undefined ? '' : 'AND seq <= $3'} ORDER BY seq LIMIT $2`,
+    upTo === undefined ? [after, limit] : [after, limit, upTo],
+  );
+  return reader.getRowObjectsJS().map((r) => ({
+    seq: BigInt(r.seq as bigint), eventId: String(r.event_id), entity: String(r.entity), op: String(r.op),
+    code: String(r.code), event: String(r.event), key: r.key === null ? null : String(r.key),
+  }));
+}
+
+/** The rows of a batch, and what is parked (refused) or held (behind a parked event of its key) for this sink. */
+async function planBatch(c: DuckDBConnection, sink: string, batch: readonly ReadEvent[], protect: EventProtector): Promise<{ rows: SinkRow[]; parked: SinkParked[] }> {
+  const blocked = await blockedKeys(c, sink);
+  const rows: SinkRow[] = [];
+  const parked: SinkParked[] = [];
+  for (const event of batch) {
+    const id = event.key === null ? undefined : `${event.entity}\u0000${event.key}`;
+    const blocker = id === undefined ? undefined : blocked.get(id);
+    const park = (reason: string, heldBy: bigint | null): void => {
+      parked.push({ seq: event.seq, eventId: event.eventId, entity: event.entity, key: event.key, reason, heldBy });
+      if (id !== undefined && !blocked.has(id)) blocked.set(id, event.seq);
+    };
+    if (blocker !== undefined) {
+      park(`held behind parked event seq ${blocker} of the same key`, blocker);
+      continue;
+    }
+    const protectedEvent = protect(event);
+    const row = typeof protectedEvent === 'string' ? protectedEvent : sinkRowOf(protectedEvent);
+    if (typeof row === 'string') park(row, null);
+    else rows.push(row);
+  }
+  return { rows, parked };
+}
+
+/** The protector of the sink's policy, with the classes recorded beside the outbox. */
+async function protectorOf(c: DuckDBConnection, policy: FeedPolicy, env: NodeJS.ProcessEnv): Promise<EventProtector> {
+  if (isClearPolicy(policy)) return (event) => event;
+  const key = await readFeedKey({ policy, explicit: true, keyFile: env[PSEUDONYM_KEY_FILE_VARIABLE]?.trim() || undefined });
+  return createEventProtector({ policy, key, classes: await readEventClasses(c) });
+}

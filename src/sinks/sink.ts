@@ -1,0 +1,77 @@
+/**
+ * The one small interface every delivery target implements (a new target is one folder or file in
+ * src/sinks/ behind it): the delivery loop (deliver.ts) reads the outbox after the sink's position,
+ * protects and parks (plan-batch.ts), and hands each batch to the sink, which writes it and its
+ * position in one atomic step on the target, and says which position the target holds.
+ *
+ * Kafka fits the same shape when it moves here (a later step): its `confirmedSeq` is the read-back
+ * of the highest `onecode-seq` per partition, its `write` a produce with acks=all.
+ */
+import type { SinkKind } from './sink-config.ts';
+
+/** One change as a sink delivers it: the outbox event after the sink's policy (plan-batch.ts). */
+export interface SinkRow {
+  /** outbox.seq */
+  seq: bigint;
+  /** The envelope's `id`. */
+  eventId: string;
+  /** `I` create, `U` update, `D` delete (the envelope's c/u/d). */
+  operation: 'I' | 'U' | 'D';
+  /** `person` | `legal_person` | `record`: which table or file the row goes to. */
+  entity: string;
+  /** The event's identity after the policy: the one code, or `<pipeline>/<source_key>` of a record. */
+  recordKey: string;
+  /** The envelope's `code` after the policy. */
+  code: string;
+  /** The catalogue's resource code (政务信息资源目录), from the event when it carries one; else null. */
+  resourceCode: string | null;
+  /** The catalogue's provider code, from the event when it carries one; else null. */
+  providerCode: string | null;
+  /** The state as JSON text (`after`; `before` for a delete), exactly as written to the target. */
+  record: string;
+  /** SM3 (GB/T 32905-2016) of the row, hex: see rowDigest in sink-rows.ts. */
+  digest: string;
+}
+
+/** One batch for {@link Sink.write}: the rows of the outbox seqs after `afterSeq` up to `toSeq`. */
+export interface SinkBatch {
+  /** `<first seq>-<last seq>` of the outbox range it covers: the same range gives the same id. */
+  batchId: string;
+  /** The position before the batch: the target must hold exactly this (else someone else wrote). */
+  afterSeq: bigint;
+  /** The position after it (the last seq of the range, parked events included). */
+  toSeq: bigint;
+  /** Rows to write, in seq order (parked events are not among them). */
+  rows: readonly SinkRow[];
+}
+
+/** A delivery target. */
+export interface Sink {
+  readonly name: string;
+  readonly kind: SinkKind;
+  /**
+   * The position the target itself holds (the last seq it confirmed), or undefined when it holds
+   * none it can vouch for (a new target). Prepares the target (tables, folder) on first use.
+   */
+  confirmedSeq(): Promise<bigint | undefined>;
+  /**
+   * Writes the batch and the position `toSeq` in one atomic step: either both are on the target
+   * or neither is. Rows of an event already on the target (same event id) are not written twice.
+   * @returns how many rows were written (rows already there are not counted).
+   * @throws SinkError (retriable when trying again later may help).
+   */
+  write(batch: SinkBatch): Promise<{ written: number }>;
+  close(): Promise<void>;
+}
+
+/** A sink's failure: `code` is stable, `retriable` says whether trying again later may help. */
+export class SinkError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  constructor(code: string, message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SinkError';
+    this.code = code;
+    this.retriable = options.retriable;
+  }
+}
