@@ -37,6 +37,7 @@ import { ensureProtectionFunctions } from '../access/protect-functions.ts';
 import type { Requester } from '../access/protected-lookup.ts';
 import { errorTextWithoutValues } from '../error-text.ts';
 import { ConfigError, OnecodeError } from '../errors.ts';
+import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE } from '../index/index-file.ts';
 import { resultRows } from '../index/result-rows.ts';
 import { quoteIdent, quoteLiteral } from '../index/sql-text.ts';
 import { FEED_CLASSES } from '../protect/field-classes.ts';
@@ -176,7 +177,10 @@ export async function exportIndex(connection: DuckDBConnection, who: Requester, 
     const written: ExportedView[] = [];
     await connection.run('BEGIN TRANSACTION');
     try {
-      for (const view of views) written.push(await writeView(connection, { database, view, columns: columnRows.filter(([t]) => t === view).map(([, c]) => c), policy, protectors, dir: folder.dir, partitionBy }));
+      for (const view of views) {
+        written.push(await writeView(connection, { database, view, columns: columnRows.filter(([t]) => t === view).map(([, c]) => c), policy, protectors, dir: folder.dir, partitionBy })
+          .catch((error: unknown) => { throw viewFailed(view, error); }));
+      }
       await connection.run('COMMIT');
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => undefined);
@@ -207,6 +211,20 @@ export async function exportIndex(connection: DuckDBConnection, who: Requester, 
   await recordAccess(connection, { ...entry, rowCount: manifest.views.reduce((n, v) => n + v.rows, 0), codes: codes.kept, codesTotal: codes.total, outcome: 'ok' });
   await folder.publish();
   return manifest;
+}
+
+/**
+ * The error of a view DuckDB failed to write, naming the view; running out of memory says what to
+ * set (the `lineage` view of 200,000 persons needs more than the default 384MB: its survivorship
+ * aggregates do not spill).
+ */
+function viewFailed(view: string, error: unknown): OnecodeError {
+  if (error instanceof OnecodeError) return error;
+  const text = errorTextWithoutValues(error);
+  if (/Out of Memory/i.test(text)) {
+    return new OnecodeError('export_out_of_memory', `export failed writing ${view}: DuckDB ran out of memory under its limit (${MEMORY_LIMIT_VARIABLE}, default ${DEFAULT_MEMORY_LIMIT}); set ${MEMORY_LIMIT_VARIABLE}=1GB or more for the export, or leave the view out (--views)`, { cause: error });
+  }
+  return new OnecodeError('export_failed', `export failed writing ${view}: ${text}`, { cause: error });
 }
 
 /** What {@link writeView} needs. */
