@@ -179,7 +179,7 @@ export async function exportIndex(connection: DuckDBConnection, who: Requester, 
     try {
       for (const view of views) {
         written.push(await writeView(connection, { database, view, columns: columnRows.filter(([t]) => t === view).map(([, c]) => c), policy, protectors, dir: folder.dir, partitionBy })
-          .catch((error: unknown) => { throw viewFailed(view, error); }));
+          .catch((error: unknown) => { throw exportFailed(`writing ${view}`, error); }));
       }
       await connection.run('COMMIT');
     } catch (error) {
@@ -203,9 +203,9 @@ export async function exportIndex(connection: DuckDBConnection, who: Requester, 
     await writeFile(path.join(folder.dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (error) {
     await folder.discard();
-    await recordAccess(connection, { ...entry, rowCount: 0, outcome: 'failed' });
-    if (error instanceof OnecodeError) throw error;
-    throw new OnecodeError('export_failed', `export failed, nothing written to ${options.out}: ${errorTextWithoutValues(error)}`, { cause: error });
+    // nothing left the machine; a record that cannot be written (DuckDB out of memory) does not hide why
+    await recordAccess(connection, { ...entry, rowCount: 0, outcome: 'failed' }).catch(() => undefined);
+    throw exportFailed(`(nothing written to ${options.out})`, error);
   }
   // recorded before the files are in place: no export is readable at --out that access_log does not hold
   await recordAccess(connection, { ...entry, rowCount: manifest.views.reduce((n, v) => n + v.rows, 0), codes: codes.kept, codesTotal: codes.total, outcome: 'ok' });
@@ -214,17 +214,17 @@ export async function exportIndex(connection: DuckDBConnection, who: Requester, 
 }
 
 /**
- * The error of a view DuckDB failed to write, naming the view; running out of memory says what to
- * set (the `lineage` view of 200,000 persons needs more than the default 384MB: its survivorship
+ * The error of an export that failed (`where`: writing which view, or what was left), as an
+ * OnecodeError; running out of memory says what to set (the `lineage` view of 200,000 persons needs more than the default 384MB: its survivorship
  * aggregates do not spill).
  */
-function viewFailed(view: string, error: unknown): OnecodeError {
+function exportFailed(where: string, error: unknown): OnecodeError {
   if (error instanceof OnecodeError) return error;
   const text = errorTextWithoutValues(error);
-  if (/Out of Memory/i.test(text)) {
-    return new OnecodeError('export_out_of_memory', `export failed writing ${view}: DuckDB ran out of memory under its limit (${MEMORY_LIMIT_VARIABLE}, default ${DEFAULT_MEMORY_LIMIT}); set ${MEMORY_LIMIT_VARIABLE}=1GB or more for the export, or leave the view out (--views)`, { cause: error });
+  if (/Out of Memory|could not allocate/i.test(text)) {
+    return new OnecodeError('export_out_of_memory', `export failed ${where}: DuckDB ran out of memory under its limit (${MEMORY_LIMIT_VARIABLE}, default ${DEFAULT_MEMORY_LIMIT}); set ${MEMORY_LIMIT_VARIABLE}=1GB or more for the export, or leave the view out (--views)`, { cause: error });
   }
-  return new OnecodeError('export_failed', `export failed writing ${view}: ${text}`, { cause: error });
+  return new OnecodeError('export_failed', `export failed ${where}: ${text}`, { cause: error });
 }
 
 /** What {@link writeView} needs. */

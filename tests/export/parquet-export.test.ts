@@ -159,7 +159,7 @@ describe('onecode export --format parquet', () => {
     expect(lines).toEqual(personsInClear);
   });
 
-  it('replaces an earlier export only with --overwrite, never a folder that is not one, and refuses region partitions the policy would leak', async () => {
+  it('replaces an earlier export only with --overwrite, never a folder that is not one, leaves nothing when DuckDB fails, and refuses region partitions the policy would leak', async () => {
     const out = path.join(ws.dir, 'again');
     const first = await onecode(['export', '--views', 'runs', '--out', out, '--db', db]);
     expect(first.code, first.stderr).toBe(0);
@@ -186,6 +186,12 @@ describe('onecode export --format parquet', () => {
     expect(leak.code).toBe(2);
     expect(leak.stderr).toMatch(/^onecode: --partition-by region writes each row's region in folder names, in clear/);
     expect(await stat(path.join(ws.dir, 'leak')).catch(() => undefined)).toBeUndefined();
+    // DuckDB failing part-way (out of memory under a tiny limit): exit 1 naming what to set, nothing at --out, no partial folder
+    const failing = path.join(ws.dir, 'failing');
+    const failed = await onecode(['export', '--out', failing, '--db', db], { env: { ONECODE_MEMORY_LIMIT: '8MB' } });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^onecode: export failed .*: DuckDB ran out of memory under its limit \(ONECODE_MEMORY_LIMIT, default 384MB\); set ONECODE_MEMORY_LIMIT=1GB or more/);
+    expect((await readdir(ws.dir)).filter((f) => f.startsWith('failing'))).toEqual([]);
     const bad = await onecode(['export', '--policy', 'personal=blur', '--db', db]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^onecode: --policy: 'blur' is not a policy/);
@@ -197,8 +203,11 @@ describe('onecode export --format parquet', () => {
       const rows = (await index.connection.runAndReadAll(`
         SELECT who, role, channel, query, row_count::INTEGER AS row_count, policy, outcome, codes_total::INTEGER AS codes_total, list_contains(codes, '${person.uscc}') AS uscc_shown
         FROM access_log WHERE action = 'export' ORDER BY access_no`)).getRowObjectsJson() as Record<string, unknown>[];
-      // the tests above exported 8 times; the refused ones never reached the index
-      expect(rows.map((r) => r.outcome)).toEqual(Array(6).fill('ok'));
+      // six exports above succeeded; the refused ones never reached the index, and the one that ran
+      // out of memory is recorded as failed when DuckDB had the memory left to record it
+      expect(rows.filter((r) => r.outcome === 'ok')).toHaveLength(6);
+      expect(rows.filter((r) => r.outcome !== 'ok').every((r) => r.outcome === 'failed' && r.row_count === 0)).toBe(true);
+      expect(rows.length).toBeLessThanOrEqual(7);
       const first = rows[0]!;
       expect(first).toMatchObject({ who: `cli:${os.userInfo().username}`, role: 'steward', channel: 'cli', policy: 'mask', uscc_shown: true });
       expect(first.query).toMatch(/^export parquet to .*\/export; views persons,.*; partition_by region; policy public=clear,internal=clear,personal=mask$/);
