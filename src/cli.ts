@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | check | discover | push | deliver | serve | lookup | query | audit | token |
- * validate | status | encrypt-index.
+ * The onecode command line: sample | run | check | discover | push | deliver | serve | lookup | query | audit |
+ * export | token | validate | status | encrypt-index.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
  */
@@ -269,6 +269,21 @@ function program(): Command {
       await locallyOrThroughServe(resolveDbPath(opts.db),
         async () => { await auditCommand({ code: opts.code, json: opts.json === true, dbPath: resolveDbPath(opts.db) }); },
         async (served) => (await import('./cli/through-serve.ts')).auditThroughServe(served, opts.code, opts.json === true));
+    });
+
+  cli
+    .command('export')
+    .description('write the analyst views as Parquet files for DuckDB, Spark or Trino elsewhere, with a manifest (rows, files, SM3); personal values under --policy (recorded in access_log)')
+    .addOption(new Option('--format <format>', 'file format').choices(['parquet']).default('parquet'))
+    .addOption(new Option('--partition-by <key>', 'one folder per region (province and city: the first 4 digits of the GB/T 2260 code in the one code)').choices(['region']))
+    .option('--policy <policy>', 'what leaves per class of value, e.g. personal=pseudonymise (clear, mask, pseudonymise, drop; classes not named: public=clear,internal=clear,personal=mask; default $ONECODE_EXPORT_POLICY); the key: $ONECODE_PSEUDONYM_KEY_FILE')
+    .option('--out <dir>', 'export folder (default: export/ beside the index)')
+    .option('--views <list>', 'views to write, comma-separated (default: every analyst view)')
+    .option('--overwrite', 'replace an earlier export in --out')
+    .addOption(dbOption())
+    .action(async (opts: { format: 'parquet'; partitionBy?: 'region'; policy?: string; out?: string; views?: string; overwrite?: boolean; db?: string }) => {
+      const { exportCommand } = await import('./cli/export-command.ts');
+      await exportCommand({ dbPath: resolveDbPath(opts.db), format: opts.format, partitionBy: opts.partitionBy, policy: opts.policy, out: opts.out, views: opts.views, overwrite: opts.overwrite });
     });
 
   const token = cli.command('token').description(`API tokens, in the file named by ${TOKENS_FILE_VARIABLE} (kept as SM3 digests)`);

@@ -62,6 +62,8 @@ export interface AccessEntry {
   policy: ExitPolicy;
   /** One codes the response showed in clear; deduplicated, the first {@link MAX_CODES_PER_ACCESS} kept. */
   codes?: Iterable<string>;
+  /** How many codes the response showed, when `codes` holds only some of them (an export); default: their number. */
+  codesTotal?: number;
   /** `ok`, or why nothing was returned (`refused`, `failed`, `not_found`). */
   outcome?: 'ok' | 'refused' | 'failed' | 'not_found';
 }
@@ -88,7 +90,7 @@ export async function recordAccess(connection: DuckDBConnection, entry: AccessEn
   statement.bindBigInt(7, BigInt(entry.rowCount));
   statement.bindVarchar(8, entry.policy);
   statement.bindVarchar(9, JSON.stringify(kept));
-  statement.bindBigInt(10, BigInt(codes.length));
+  statement.bindBigInt(10, BigInt(Math.max(codes.length, entry.codesTotal ?? 0)));
   statement.bindVarchar(11, entry.outcome ?? 'ok');
   const reader = await statement.runAndReadAll();
   return Number(reader.getRows()[0]![0]);
