@@ -128,7 +128,7 @@ export const CatalogueEntry = z.strictObject({
   /** 信息资源提供方: the providing department's name. */
   provider: z.string().min(1),
   /** 信息资源提供方代码: {@link PROVIDER_CODE}. */
-  provider_code: z.string().regex(PROVIDER_CODE, "the provider code is the department's unified social credit code: 18 digits or capital letters (not I, O, Z, S or V)"),
+  provider_code: z.string({ error: (issue) => (issue.input === undefined ? undefined : "quote the provider code: YAML reads 18 digits as a number, which cannot hold them") }).regex(PROVIDER_CODE, "the provider code is the department's unified social credit code: 18 digits or capital letters (not I, O, Z, S or V)"),
   /** 信息资源分类: the class path as text, e.g. `基础信息资源/法人单位基础信息资源`. */
   classification: z.string().min(1),
   /** 信息资源摘要 */
