@@ -3,6 +3,7 @@ import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts'
 import { HttpConnectorOptions } from '../connectors/http/options.ts';
 import { XlsxConnectorOptions } from '../connectors/xlsx/options.ts';
 import { MysqlConnectorOptions, PostgresConnectorOptions } from '../connectors/sql/options.ts';
+import { CatalogueEntry } from './catalogue-entry.ts';
 
 /** A source file path: not empty, no NUL character (no file system accepts one). */
 const SourcePath = z.string().min(1).regex(/^[^\0]*$/, 'a path cannot hold a NUL character');
@@ -144,6 +145,12 @@ export const PipelineConfig = z
     schedule: z.string().optional(),
     /** IANA time zone of the schedule. Default Asia/Shanghai. */
     timezone: z.string().default('Asia/Shanghai'),
+    /**
+     * The pipeline's entry in the resource catalogue (schemas/catalogue-entry.ts, docs/catalogue.md).
+     * Optional, so that pipelines written before it keep running: `onecode check` warns when it is
+     * missing. Its resource and provider codes go with every change the pipeline's runs write.
+     */
+    catalogue: CatalogueEntry.optional(),
   })
   .superRefine((p, ctx) => {
     const oneCodeFields = ONE_CODE_FIELDS[p.entity];

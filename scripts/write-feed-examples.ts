@@ -13,9 +13,9 @@ import { messagesOf, runScenario, writeDocExamples } from './feed-examples/scena
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-feed-examples-'));
 try {
-  const { index, events } = await runScenario(dir);
+  const { index, events, codes } = await runScenario(dir);
   index.close();
-  const messages = messagesOf(events);
+  const messages = messagesOf(events, { codes });
   for (const doc of ['docs/feed-contract.md', 'README.md']) {
     const changed = await writeDocExamples(path.join(repo, doc), messages);
     console.log(`${doc}: ${changed ? 'examples rewritten' : 'unchanged'}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The onecode command line: sample | run | check | discover | push | deliver | serve | lookup | query | audit |
- * export | token | validate | status | encrypt-index.
+ * export | catalogue | report | token | validate | status | encrypt-index.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
  */
@@ -216,7 +216,7 @@ function program(): Command {
 
   cli
     .command('check')
-    .description('what a run of one pipeline would do (counts, quarantine reasons, schema drift) on a sample of its source, writing nothing')
+    .description('what a run of one pipeline would do (counts, quarantine reasons, schema drift) on a sample of its source, writing nothing; and whether its catalogue entry agrees with its mapping')
     .argument('<pipeline>', 'pipeline name')
     .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
     .addOption(dbOption())
@@ -284,6 +284,31 @@ function program(): Command {
     .action(async (opts: { format: 'parquet'; partitionBy?: 'region'; policy?: string; out?: string; views?: string; overwrite?: boolean; db?: string }) => {
       const { exportCommand } = await import('./cli/export-command.ts');
       await exportCommand({ dbPath: resolveDbPath(opts.db), format: opts.format, partitionBy: opts.partitionBy, policy: opts.policy, out: opts.out, views: opts.views, overwrite: opts.overwrite });
+    });
+
+  cli
+    .command('catalogue')
+    .description("export the pipelines' resource catalogue entries (docs/catalogue.md): JSON, or CSV in the catalogue guide's columns")
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'))
+    .option('--out <file>', 'write to this file instead of stdout (CSV then starts with a BOM, for Excel)')
+    .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
+    .action(async (opts: { format: 'json' | 'csv'; out?: string; pipelines: string }) => {
+      const { catalogueCommand } = await import('./cli/catalogue-command.ts');
+      await catalogueCommand({ pipelines: opts.pipelines, format: opts.format, out: opts.out });
+    });
+
+  cli
+    .command('report')
+    .description("what the department must fix: a run's quarantined rows and the pipeline's flagged values, grouped by reason, as a workbook and JSON; personal values under --policy (recorded in access_log)")
+    .argument('<pipeline>', 'pipeline name')
+    .option('--run <run_id>', "the run (default: the pipeline's latest successful run)")
+    .option('--policy <policy>', 'what the recipient sees per class of value, e.g. personal=clear (clear, mask, pseudonymise, drop; classes not named: public=clear,internal=clear,personal=mask); the key: $ONECODE_PSEUDONYM_KEY_FILE')
+    .option('--out <dir>', 'report folder (default: reports/ beside the index)')
+    .option('--pipelines <dir>', 'folder of pipeline YAML files', 'pipelines')
+    .addOption(dbOption())
+    .action(async (name: string, opts: { run?: string; policy?: string; out?: string; pipelines: string; db?: string }) => {
+      const { reportCommand } = await import('./cli/report-command.ts');
+      await reportCommand({ pipeline: name, pipelines: opts.pipelines, dbPath: resolveDbPath(opts.db), runId: opts.run, policy: opts.policy, out: opts.out });
     });
 
   const token = cli.command('token').description(`API tokens, in the file named by ${TOKENS_FILE_VARIABLE} (kept as SM3 digests)`);

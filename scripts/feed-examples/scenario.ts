@@ -17,7 +17,7 @@ import { stringify } from 'yaml';
 import { loadPipeline } from '../../src/config/load-pipelines.ts';
 import { openIndex, type OpenIndex } from '../../src/index/open-index.ts';
 import { createLogger } from '../../src/logger.ts';
-import { messageKey } from '../../src/outbox/event-format.ts';
+import { messageKey, type CatalogueCodes } from '../../src/outbox/event-format.ts';
 import { CLEAR_FEED_PROTECTION } from '../../src/push/feed-protection.ts';
 import { eventHeaders } from '../../src/push/headers.ts';
 import { runPipeline } from '../../src/run/run-pipeline.ts';
@@ -34,30 +34,48 @@ const PERSON = '350102198503171237';
 const AGENCY = '91350100MA2Y8K3P3P';
 const OTHER_AGENCY = '91350203MA2YB7K08B';
 
+/**
+ * A catalogue entry (docs/catalogue.md) of a scenario pipeline: the sample's codes for the same
+ * system, one data item per mapped field, the rest as the sample's.
+ */
+const entry = (o: { name: string; resource: string; provider: string; providerCode: string; mapping: Record<string, string> }) => ({
+  resource_name: o.name, resource_code: o.resource, provider: o.provider, provider_code: o.providerCode,
+  classification: `部门信息资源/样例省财政厅`, abstract: `${o.name}（示例）。`, format: '数据库',
+  data_items: Object.entries(o.mapping).map(([field, column], i) => ({ name: column, type: 'C', code: `EX${String(i + 1).padStart(4, '0')}`, field })),
+  sharing: { type: 'unconditional', method: '接口' }, open: 'not_open', update_cycle: 'daily', publish_date: '2026-03-01',
+});
+
+const STAFF_MAPPING = { id_number: '身份证号', name: '姓名', employer_name: '工作单位', employer_uscc: '单位统一社会信用代码' };
+const AGENCY_MAPPING = { uscc: '统一社会信用代码', name: '机构名称', legal_representative: '法定代表人', legal_representative_id_number: '法定代表人身份证号', address: '地址' };
+const PAYMENT_MAPPING = { id_number: '身份证号', name: '姓名' };
+
 /** The scenario's pipelines (file name → config). */
 const PIPELINES: Record<string, Record<string, unknown>> = {
   'accounting-staff': {
     system: '会计人员管理系统',
     entity: 'person',
     connector: { kind: 'csv', path: 'accounting-staff.csv' },
-    mapping: { id_number: '身份证号', name: '姓名', employer_name: '工作单位', employer_uscc: '单位统一社会信用代码' },
+    mapping: STAFF_MAPPING,
     source_key: ['身份证号'],
+    catalogue: entry({ name: '会计人员信息', resource: '301012001/000001', provider: '样例省财政厅会计处', providerCode: '113500007485260534', mapping: STAFF_MAPPING }),
   },
   'bookkeeping-agencies': {
     system: '代理记账机构管理系统',
     entity: 'legal_person',
     connector: { kind: 'csv', path: 'bookkeeping-agencies.csv' },
-    mapping: { uscc: '统一社会信用代码', name: '机构名称', legal_representative: '法定代表人', legal_representative_id_number: '法定代表人身份证号', address: '地址' },
+    mapping: AGENCY_MAPPING,
     source_key: ['统一社会信用代码'],
     max_delete_share: 1,
+    catalogue: entry({ name: '代理记账机构信息', resource: '301012002/000001', provider: '样例省财政厅会计处', providerCode: '113500007485260534', mapping: AGENCY_MAPPING }),
   },
   'subsidy-payments': {
     system: '惠民惠农补贴发放系统',
     entity: 'record',
     connector: { kind: 'csv', path: 'subsidy-payments.csv' },
-    mapping: { id_number: '身份证号', name: '姓名' },
+    mapping: PAYMENT_MAPPING,
     source_key: ['发放流水号'],
     max_delete_share: 1,
+    catalogue: entry({ name: '惠民惠农财政补贴发放信息', resource: '301014001/000001', provider: '样例省财政厅农业农村处', providerCode: '11350000275253090K', mapping: PAYMENT_MAPPING }),
   },
 };
 
@@ -100,9 +118,10 @@ export const EXAMPLES: Record<string, { entity: string; op: 'c' | 'u' | 'd'; tom
 /**
  * Runs the scenario in `dir` (an empty folder): writes the pipelines and exports, runs them in order
  * into `dir/index.duckdb`.
- * @returns the open index (the caller closes it) and its outbox events in seq order, parsed.
+ * @returns the open index (the caller closes it), its outbox events in seq order, parsed, and the
+ *   catalogue codes stored with each (outbox `resource_code`, `provider_code`), in the same order.
  */
-export async function runScenario(dir: string): Promise<{ index: OpenIndex; events: Array<Record<string, unknown>> }> {
+export async function runScenario(dir: string): Promise<{ index: OpenIndex; events: Array<Record<string, unknown>>; codes: Array<CatalogueCodes | undefined> }> {
   for (const [name, config] of Object.entries(PIPELINES)) await writeFile(path.join(dir, `${name}.yaml`), stringify({ name, ...config }));
   const index = await openIndex(path.join(dir, 'index.duckdb'));
   const logger = createLogger({ level: 'silent' });
@@ -113,18 +132,26 @@ export async function runScenario(dir: string): Promise<{ index: OpenIndex; even
       throw new Error(`scenario run of ${run.pipeline} ${summary.status} with ${summary.events} events (expected one): ${summary.error ?? ''}`);
     }
   }
-  const reader = await index.connection.runAndReadAll('SELECT CAST(event AS VARCHAR) AS event FROM outbox ORDER BY seq');
-  return { index, events: reader.getRowObjectsJS().map((r) => JSON.parse(String(r.event)) as Record<string, unknown>) };
+  const reader = await index.connection.runAndReadAll('SELECT CAST(event AS VARCHAR) AS event, resource_code, provider_code FROM outbox ORDER BY seq');
+  const rows = reader.getRowObjectsJS();
+  return {
+    index,
+    events: rows.map((r) => JSON.parse(String(r.event)) as Record<string, unknown>),
+    codes: rows.map((r) => (r.resource_code === null || r.provider_code === null ? undefined : { resourceCode: String(r.resource_code), providerCode: String(r.provider_code) })),
+  };
 }
 
 /**
  * The messages the relay publishes for `events` (docs/feed-contract.md, "Messages"): topic
- * `<prefix>.<entity>.v1`, the message key, the headers (the feed in clear: the relay's default), the
+ * `<prefix>.<entity>.v1` (default prefix `onecode`), the message key, the headers (the catalogue's
+ * codes of each event, `codes[i]` for `events[i]`; the feed in clear: the relay's default), the
  * envelope; a delete followed by its tombstone.
  */
-export function messagesOf(events: ReadonlyArray<Record<string, unknown>>, prefix = 'onecode'): ExampleMessage[] {
-  return events.flatMap((e) => {
-    const headers = { ...eventHeaders({ eventId: String(e.id), schema: String(e.schema), seq: BigInt(e.seq as number) }), ...CLEAR_FEED_PROTECTION.headers };
+export function messagesOf(events: ReadonlyArray<Record<string, unknown>>, options: { prefix?: string; codes?: ReadonlyArray<CatalogueCodes | undefined> } = {}): ExampleMessage[] {
+  const prefix = options.prefix ?? 'onecode';
+  return events.flatMap((e, i) => {
+    const codes = options.codes?.[i];
+    const headers = { ...eventHeaders({ eventId: String(e.id), schema: String(e.schema), seq: BigInt(e.seq as number), resourceCode: codes?.resourceCode, providerCode: codes?.providerCode }), ...CLEAR_FEED_PROTECTION.headers };
     const message = { topic: `${prefix}.${String(e.entity)}.v1`, key: messageKey(e as { entity: string; code: string })!, headers };
     return e.op === 'd' ? [{ ...message, value: e }, { ...message, value: null }] : [{ ...message, value: e }];
   });

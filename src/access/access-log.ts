@@ -1,5 +1,5 @@
 /**
- * `access_log`: every lookup, query and export of the index, through the API, the web console or
+ * `access_log`: every lookup, query, export and correction report of the index, through the API, the web console or
  * the CLI, recorded append-only as a record of processing (GB/T 35273-2020 §11.3): who (a token's
  * name, or the OS user at the CLI), with which role, through which channel, what (the code looked
  * up, or the SQL text), how many rows, under which policy for personal values, and when.
@@ -43,7 +43,7 @@ export const MAX_CODES_PER_ACCESS = 1000;
 /** Through what an access came. */
 export type AccessChannel = 'api' | 'console' | 'cli';
 /** What it did. */
-export type AccessAction = 'lookup' | 'query' | 'export' | 'audit';
+export type AccessAction = 'lookup' | 'query' | 'export' | 'audit' | 'report';
 
 /** One access, as {@link recordAccess} takes it. */
 export interface AccessEntry {

@@ -82,7 +82,7 @@ export const ANALYST_VIEWS: Readonly<Record<string, Readonly<Record<string, Colu
   },
   changes: {
     ...clear('seq', 'event_id', 'entity', 'op', 'run_id', 'created_at', 'published_at', 'parked_reason', 'state', 'parked_at', 'held_by',
-      'skipped_at', 'skipped_by', 'skip_reason', 'requeued_at', 'requeued_by', 'first_seq'),
+      'skipped_at', 'skipped_by', 'skip_reason', 'requeued_at', 'requeued_by', 'first_seq', 'resource_code', 'provider_code'),
     code: 'code', event: 'withheld',
   },
 };

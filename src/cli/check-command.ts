@@ -5,6 +5,7 @@ import { runPipeline, type RunSummary } from '../run/run-pipeline.ts';
 import { choosePipelines } from './choose-pipelines.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
 import { CHECK_SAMPLE_ROWS } from './check-sample.ts';
+import { catalogueFindings, formatFinding, type CatalogueFinding } from '../catalogue/entry-findings.ts';
 
 export { CHECK_SAMPLE_ROWS };
 
@@ -12,8 +13,10 @@ export { CHECK_SAMPLE_ROWS };
  * `onecode check PIPELINE`: opens the source, reads its columns and a sample of rows (the first
  * `sampleRows`, or every row with `all`), and prints what a run would do — counts by disposition,
  * quarantine reasons with their first positions, schema drift — writing nothing (a dry run,
- * rolled back: run-pipeline.ts `dryRun`). Exit 1 when the run would fail. Prints column names,
- * reason codes, counts and positions, never a value.
+ * rolled back: run-pipeline.ts `dryRun`), and what is wrong with its catalogue entry
+ * (src/catalogue/entry-findings.ts: a missing entry is a warning, an entry that disagrees with the
+ * mapping an error). Exit 1 when the run would fail or the entry has an error. Prints file and
+ * column names, reason codes, counts and positions, never a value.
  */
 export async function checkCommand(o: { name: string; pipelines: string; dbPath: string; logger: Logger; sampleRows?: number; all: boolean; json: boolean; runDate?: string }): Promise<void> {
   const { chosen, invalid } = await choosePipelines(o.pipelines, { all: false, names: [o.name] });
@@ -29,9 +32,16 @@ export async function checkCommand(o: { name: string; pipelines: string; dbPath:
   } finally {
     index.close();
   }
-  if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else process.stdout.write(formatCheck(summary));
-  if (summary.status === 'failed') process.exitCode = 1;
+  const catalogue = catalogueFindings(pipeline);
+  if (o.json) process.stdout.write(JSON.stringify({ ...summary, catalogue }, null, 2) + '\n');
+  else process.stdout.write(formatCheck(summary) + formatCatalogueFindings(catalogue));
+  if (summary.status === 'failed' || catalogue.some((f) => f.severity === 'error')) process.exitCode = 1;
+}
+
+/** The catalogue part of the text report: `catalogue entry: agrees with the mapping`, or one line per finding. */
+export function formatCatalogueFindings(findings: readonly CatalogueFinding[]): string {
+  if (findings.length === 0) return 'catalogue entry: agrees with the mapping\n';
+  return ['catalogue entry:', ...findings.map((f) => `  ${formatFinding(f)}`)].join('\n') + '\n';
 }
 
 /** The report as text: one line per fact. */

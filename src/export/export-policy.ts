@@ -31,13 +31,23 @@ export const DEFAULT_EXPORT_POLICY: FeedPolicy = { public: 'clear', internal: 'c
  *   policy, `secret`, a class named twice.
  */
 export function resolveExportPolicy(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): FeedPolicy {
-  const source = flag !== undefined ? '--policy' : EXPORT_POLICY_VARIABLE;
-  const text = flag ?? env[EXPORT_POLICY_VARIABLE] ?? '';
+  return resolveExitPolicy({ flag, variable: EXPORT_POLICY_VARIABLE, env, errorCode: 'export_policy_invalid' });
+}
+
+/**
+ * A policy of an exit that defaults to {@link DEFAULT_EXPORT_POLICY} (an export, a correction
+ * report): from `flag` (`--policy`), else the environment variable `variable` when there is one,
+ * else the default; classes not named keep the default's.
+ * @throws ConfigError `errorCode` naming the flag or variable (see {@link resolveExportPolicy}).
+ */
+export function resolveExitPolicy(o: { flag: string | undefined; variable?: string; env?: NodeJS.ProcessEnv; errorCode: string }): FeedPolicy {
+  const source = o.flag !== undefined || o.variable === undefined ? '--policy' : o.variable;
+  const text = o.flag ?? (o.variable === undefined ? undefined : (o.env ?? process.env)[o.variable]) ?? '';
   let parsed: FeedPolicy;
   try {
     parsed = parseFeedPolicy(text, source);
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError('export_policy_invalid', error.message);
+    if (error instanceof ConfigError) throw new ConfigError(o.errorCode, error.message);
     throw error;
   }
   const named = new Set(text.split(',').map((item) => item.split('=')[0]!.trim()));

@@ -153,6 +153,7 @@ CREATE OR REPLACE VIEW relations AS
   WHERE l.legal_representative_id_number IS NOT NULL;
 CREATE OR REPLACE VIEW changes AS
   SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event::JSON AS event,
-         ${stateSql()} AS state, parked_at, held_by, skipped_at, skipped_by, skip_reason, requeued_at, requeued_by, first_seq
+         ${stateSql()} AS state, parked_at, held_by, skipped_at, skipped_by, skip_reason, requeued_at, requeued_by, first_seq,
+         resource_code, provider_code
   FROM outbox;
 `;

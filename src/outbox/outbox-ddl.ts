@@ -18,6 +18,10 @@
  *   (`onecode push --skip-parked`): it is never published, and what waited behind it goes on.
  * - `requeued_at`, `requeued_by`: the last time an operator put this parked event back in the
  *   queue (`onecode push --requeue-parked`).
+ * - `resource_code`, `provider_code`: the catalogue entry's resource code and provider code
+ *   (schemas/catalogue-entry.ts) of the pipeline whose run wrote the event, as they were when it
+ *   was written; NULL when that pipeline had no entry, or for events written before them (index
+ *   version 10). Delivered beside the envelope, never in it (docs/feed-contract.md).
  *
  * `event_classes`, one row per pipeline: the protection classes of the values in the events that
  * pipeline writes (src/protect/field-classes.ts), as its latest run recorded them in the same
@@ -47,7 +51,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   skip_reason VARCHAR,
   requeued_at TIMESTAMPTZ,
   requeued_by VARCHAR,
-  first_seq BIGINT
+  first_seq BIGINT,
+  resource_code VARCHAR,
+  provider_code VARCHAR
 );
 CREATE TABLE IF NOT EXISTS event_classes (
   pipeline VARCHAR NOT NULL,
@@ -72,4 +78,14 @@ ALTER TABLE outbox ADD COLUMN IF NOT EXISTS skip_reason VARCHAR;
 ALTER TABLE outbox ADD COLUMN IF NOT EXISTS requeued_at TIMESTAMPTZ;
 ALTER TABLE outbox ADD COLUMN IF NOT EXISTS requeued_by VARCHAR;
 ALTER TABLE outbox ADD COLUMN IF NOT EXISTS first_seq BIGINT;
+`;
+
+/**
+ * Brings an outbox created before the catalogue (index version 10) up to {@link OUTBOX_DDL}: the
+ * `resource_code` and `provider_code` columns, NULL for the events already written (their
+ * pipelines' entries did not exist, or may have changed since: nothing is guessed). Idempotent.
+ */
+export const OUTBOX_MIGRATION_CATALOGUE = `
+ALTER TABLE outbox ADD COLUMN IF NOT EXISTS resource_code VARCHAR;
+ALTER TABLE outbox ADD COLUMN IF NOT EXISTS provider_code VARCHAR;
 `;

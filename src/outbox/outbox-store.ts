@@ -23,6 +23,10 @@ export interface OutboxEvent {
   code: string;
   /** The envelope as JSON text: the message value. */
   event: string;
+  /** outbox.resource_code: the catalogue's resource code of the pipeline that wrote it, or null (none; or not read). */
+  resourceCode?: string | null;
+  /** outbox.provider_code, likewise. */
+  providerCode?: string | null;
 }
 
 /** A parked event: its seq and the reason stored in outbox.parked_reason. */
@@ -115,7 +119,7 @@ export function createOutboxStore(connection: DuckDBConnection): OutboxStore {
           connection.runAndReadAll(
             // No message key here: the publisher takes it from the envelope it parses anyway
             // (parsing record envelopes in SQL doubled the time of a batch).
-            `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event
+            `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, resource_code, provider_code
                FROM outbox
               WHERE ${pendingSql()} AND seq > $1
                 ${bounded ? 'AND seq <= $1 + 4 * $2' : ''}
@@ -132,6 +136,8 @@ export function createOutboxStore(connection: DuckDBConnection): OutboxStore {
           op: String(row.op),
           code: String(row.code),
           event: String(row.event),
+          resourceCode: row.resource_code === null ? null : String(row.resource_code),
+          providerCode: row.provider_code === null ? null : String(row.provider_code),
         }));
       } catch (error) {
         throw fail('read', error);

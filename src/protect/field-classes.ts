@@ -121,6 +121,20 @@ function declared(pipeline: Pipeline, column: string): FeedClass | undefined {
   return c === 'secret' ? undefined : c;
 }
 
+/**
+ * The class of one source column of `pipeline` and its mask kind, as the module's doc gives it: the
+ * declared class; else, for a mapped column, the strictest default of the fields it is mapped to
+ * (and the first field's kind); else {@link UNCLASSIFIED_COLUMN}. For exits that show source
+ * values column by column (the correction report, src/report/).
+ */
+export function columnClass(pipeline: Pipeline, column: string): ClassedValue {
+  const subject = subjectOf(pipeline);
+  const fields = Object.entries(pipeline.mapping).filter(([, c]) => c === column).map(([field]) => field);
+  const kind = fields.length > 0 ? fieldKind(subject, fields[0]!) : null;
+  const c = declared(pipeline, column) ?? strictest(fields.map((f) => defaultClass(subject, f))) ?? UNCLASSIFIED_COLUMN;
+  return { class: c, kind };
+}
+
 /** Whom the pipeline's values are about. */
 export function subjectOf(pipeline: Pick<Pipeline, 'entity' | 'mapping'>): Subject {
   if (pipeline.entity !== 'record') return pipeline.entity;

@@ -22,12 +22,23 @@ export const HEADER_POLICY = 'onecode-policy';
  */
 export const HEADER_PSEUDONYM_KEY = 'onecode-pseudonym-key';
 
-/** Headers of one outbox event (and of its tombstone). */
-export function eventHeaders(event: { eventId: string; schema: string; seq: bigint }): Record<string, string> {
+/**
+ * The catalogue's resource code (政务信息资源代码, schemas/catalogue-entry.ts) of the pipeline whose
+ * run wrote the event (outbox.resource_code). On every message of an event whose pipeline declares
+ * a catalogue entry; absent otherwise. Beside the envelope, which is closed (docs/feed-contract.md).
+ */
+export const HEADER_RESOURCE_CODE = 'onecode-resource-code';
+/** The catalogue's provider code (信息资源提供方代码, the department's USCC), like {@link HEADER_RESOURCE_CODE}. */
+export const HEADER_PROVIDER_CODE = 'onecode-provider-code';
+
+/** Headers of one outbox event (and of its tombstone); the catalogue's codes only when the event has them. */
+export function eventHeaders(event: { eventId: string; schema: string; seq: bigint; resourceCode?: string | null; providerCode?: string | null }): Record<string, string> {
   return {
     [HEADER_EVENT_ID]: event.eventId,
     [HEADER_SCHEMA]: event.schema,
     [HEADER_SEQ]: event.seq.toString(),
+    ...(event.resourceCode ? { [HEADER_RESOURCE_CODE]: event.resourceCode } : {}),
+    ...(event.providerCode ? { [HEADER_PROVIDER_CODE]: event.providerCode } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ export { OUTBOX_DDL } from '../outbox/outbox-ddl.ts';
 export { PushError, type PushErrorCode } from './errors.ts';
 export { DEFAULT_PARTITIONS, DEFAULT_TOPICS, ENTITIES, ensureTopics, resolveTopics, topicFor } from './topics.ts';
 export type { Entity, EnsureTopicsOptions, TopicMap } from './topics.ts';
-export { HEADER_EVENT_ID, HEADER_POLICY, HEADER_PSEUDONYM_KEY, HEADER_SCHEMA, HEADER_SEQ } from './headers.ts';
+export { HEADER_EVENT_ID, HEADER_POLICY, HEADER_PROVIDER_CODE, HEADER_PSEUDONYM_KEY, HEADER_RESOURCE_CODE, HEADER_SCHEMA, HEADER_SEQ } from './headers.ts';
 export { CLEAR_FEED_POLICY, FEED_POLICY_VARIABLE, formatFeedPolicy, parseFeedPolicy, resolveFeedSettings } from './feed-policy.ts';
 export type { FeedPolicy, FeedSettings } from './feed-policy.ts';
 export { CLEAR_FEED_PROTECTION, createFeedProtection, pseudonymKeyId, readFeedKey } from './feed-protection.ts';

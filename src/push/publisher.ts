@@ -1,7 +1,8 @@
 /**
  * Publishes outbox events to Kafka: one message per event on the entity's topic, key = the event's
  * message key (the one code; a record's `<pipeline>/<source_key>`: src/outbox/event-format.ts),
- * value = the envelope JSON, headers onecode-event-id / onecode-schema / onecode-seq; a delete is
+ * value = the envelope JSON, headers onecode-event-id / onecode-schema / onecode-seq (and
+ * onecode-resource-code / onecode-provider-code when the event has them); a delete is
  * followed by a tombstone (same key, value null, same headers), right after it in its partition
  * (a tombstone missing after a stopped push is sent by the next: relay.ts).
  *
@@ -27,7 +28,7 @@ import type { OutboxEvent } from '../outbox/outbox-store.ts';
 import { isMessageTooLarge, PushError, toPushError } from './errors.ts';
 import { formatFeedPolicy, CLEAR_FEED_POLICY } from './feed-policy.ts';
 import { CLEAR_FEED_PROTECTION, type FeedProtection } from './feed-protection.ts';
-import { eventHeaders, HEADER_EVENT_ID, HEADER_POLICY, HEADER_SCHEMA, HEADER_SEQ } from './headers.ts';
+import { eventHeaders, HEADER_EVENT_ID, HEADER_POLICY, HEADER_PROVIDER_CODE, HEADER_RESOURCE_CODE, HEADER_SCHEMA, HEADER_SEQ } from './headers.ts';
 import { kafkajsLogCreator } from './kafkajs-logger.ts';
 import { createNativeProducer, type NativeError, type NativeMessage, type NativeProducer } from './native-producer.ts';
 import { createKeyPartitioner } from './partitioning.ts';
@@ -309,7 +310,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     const where = route(event);
     if (where === undefined) return 'record event without pipeline and source_key in before/after: it has no message key';
     const key = keyOf(event)!;
-    const headers = { ...eventHeaders({ eventId: event.eventId, schema, seq: event.seq }), ...protection.headers };
+    const headers = { ...eventHeaders({ eventId: event.eventId, schema, seq: event.seq, resourceCode: event.resourceCode, providerCode: event.providerCode }), ...protection.headers };
     const sized: SizedMessage[] = [{ key, value: event.event, headers }];
     if (event.op === 'd') sized.push({ key, value: null, headers });
     const bytes = sized.reduce((sum, m) => sum + recordBytes(m), 0);
@@ -321,7 +322,11 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
     const keyBytes = Buffer.from(key);
     // The binding takes one header per object (it reads only the first property of each); the
     // objects of the schema and the policy are the same for every event.
-    const nativeHeaders = [{ [HEADER_EVENT_ID]: event.eventId }, schemaHeader(schema), { [HEADER_SEQ]: headers[HEADER_SEQ]! }, ...policyHeaders];
+    const catalogueHeaders = [HEADER_RESOURCE_CODE, HEADER_PROVIDER_CODE].flatMap((name) => {
+      const value = headers[name];
+      return value === undefined ? [] : [{ [name]: value }];
+    });
+    const nativeHeaders = [{ [HEADER_EVENT_ID]: event.eventId }, schemaHeader(schema), { [HEADER_SEQ]: headers[HEADER_SEQ]! }, ...catalogueHeaders, ...policyHeaders];
     const messages: NativeMessage[] = sized.map((m) => ({
       topic: where.topic,
       partition: where.partition,

@@ -26,7 +26,7 @@ import {
 } from './manifest.ts';
 import { createPopulation } from './population.ts';
 import { createPrng } from './prng.ts';
-import { writeWorkbook } from './write-xlsx.ts';
+import { writeWorkbook } from '../xlsx/write-xlsx.ts';
 
 /** Options of {@link generateSample}. */
 export interface GenerateSampleOptions {

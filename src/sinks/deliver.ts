@@ -124,13 +124,14 @@ export async function deliverToSink(options: DeliverOptions): Promise<DeliverRes
 /** Events after `after` (up to `upTo` when given), in seq order. */
 async function readEvents(c: DuckDBConnection, after: bigint, upTo: bigint | undefined, limit: number): Promise<ReadEvent[]> {
   const reader = await c.runAndReadAll(
-    `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, ${messageKeySql()} AS key
+    `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, resource_code, provider_code, ${messageKeySql()} AS key
        FROM outbox WHERE seq > $1 ${upTo === undefined ? '' : 'AND seq <= $3'} ORDER BY seq LIMIT $2`,
     upTo === undefined ? [after, limit] : [after, limit, upTo],
   );
   return reader.getRowObjectsJS().map((r) => ({
     seq: BigInt(r.seq as bigint), eventId: String(r.event_id), entity: String(r.entity), op: String(r.op),
     code: String(r.code), event: String(r.event), key: r.key === null ? null : String(r.key),
+    resourceCode: r.resource_code === null ? null : String(r.resource_code), providerCode: r.provider_code === null ? null : String(r.provider_code),
   }));
 }
 

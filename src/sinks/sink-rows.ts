@@ -31,8 +31,9 @@ const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ?
 /**
  * The row of a protected event, or the reason it cannot be one (the event is then parked for this
  * sink): not a JSON envelope, an op other than c/u/d, no state to carry, no identity.
- * `resource_code` and `provider_code` are read from the envelope (top level, else `source`) when
- * it carries them (the catalogue, issue 12), else null. Numbers are carried as written (lossless-json).
+ * `resource_code` and `provider_code` are the outbox row's (the catalogue entry of the pipeline
+ * whose run wrote the event; null when it had none): the envelope is closed and never carries them
+ * (docs/feed-contract.md). Numbers are carried as written (lossless-json).
  */
 export function sinkRowOf(event: OutboxEvent): SinkRow | string {
   let envelope: unknown;
@@ -48,7 +49,6 @@ export function sinkRowOf(event: OutboxEvent): SinkRow | string {
   if (!isObject(state)) return `a${operation === 'D' ? ' delete without before' : 'n event without after'}`;
   const key = messageKey({ entity: event.entity, code: String(envelope.code ?? event.code), before: envelope.before, after: envelope.after });
   if (key === undefined) return 'a record event without pipeline and source_key';
-  const source = isObject(envelope.source) ? envelope.source : {};
   const row = {
     seq: event.seq,
     eventId: event.eventId,
@@ -56,8 +56,8 @@ export function sinkRowOf(event: OutboxEvent): SinkRow | string {
     entity: event.entity,
     recordKey: key,
     code: typeof envelope.code === 'string' ? envelope.code : event.code,
-    resourceCode: text(envelope.resource_code) ?? text(source.resource_code),
-    providerCode: text(envelope.provider_code) ?? text(source.provider_code),
+    resourceCode: text(event.resourceCode),
+    providerCode: text(event.providerCode),
     record: stringify(state)!,
   };
   return { ...row, digest: rowDigest(row) };

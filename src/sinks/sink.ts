@@ -23,9 +23,9 @@ export interface SinkRow {
   recordKey: string;
   /** The envelope's `code` after the policy. */
   code: string;
-  /** The catalogue's resource code (政务信息资源目录), from the event when it carries one; else null. */
+  /** The catalogue's resource code (政务信息资源目录) stored with the outbox event; null when its pipeline had no entry. */
   resourceCode: string | null;
-  /** The catalogue's provider code, from the event when it carries one; else null. */
+  /** The catalogue's provider code stored with the outbox event; else null. */
   providerCode: string | null;
   /** The state as JSON text (`after`; `before` for a delete), exactly as written to the target. */
   record: string;

@@ -33,7 +33,7 @@ let fromOutbox: ExampleMessage[];
 beforeAll(async () => {
   broker = await resolveKafkaBrokers();
   dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-examples-'));
-  const { index, events } = await runScenario(dir);
+  const { index, events, codes } = await runScenario(dir);
   const logger = pino({ level: 'silent' });
   const publisher = await createPublisher({ brokers: broker.brokers, logger, topics });
   try {
@@ -42,7 +42,7 @@ beforeAll(async () => {
     await publisher.close();
     index.close();
   }
-  fromOutbox = messagesOf(events, prefix);
+  fromOutbox = messagesOf(events, { prefix, codes });
   const feed = await consumeAll({ brokers: broker.brokers, topics: Object.values(topics), expected: 10 });
   received = feed
     .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : a.value === null ? 1 : -1))

@@ -12,9 +12,9 @@ import { INDEX_DDL, INDEX_SCHEMA_VERSION } from '../../src/index/ddl.ts';
 import { openIndex } from '../../src/index/open-index.ts';
 import { SINK_STATE_DDL } from '../../src/sinks/sink-state.ts';
 
-/** Version 2: timestamps without zone (UTC instants), no phone columns, no withheld raw text (version 4), no parking columns in the outbox (version 5), no sink tables (version 9). */
+/** Version 2: timestamps without zone (UTC instants), no phone columns, no withheld raw text (version 4), no parking columns in the outbox (version 5), no sink tables (version 9), no catalogue codes in the outbox (version 10). */
 const V2_DDL = INDEX_DDL.replace(SINK_STATE_DDL, '').replaceAll('TIMESTAMPTZ', 'TIMESTAMP')
-  .replace(/,\n\s*parked_at TIMESTAMP,[^)]*first_seq BIGINT\n\);/, '\n);')
+  .replace(/,\n\s*parked_at TIMESTAMP,[^)]*provider_code VARCHAR\n\);/, '\n);')
   .replace(/raw VARCHAR,\n\s*raw_sm3 VARCHAR,\n\s*raw_bytes BIGINT,/, 'raw VARCHAR NOT NULL,')
   .replace(/\s*phone VARCHAR USING COMPRESSION uncompressed,/, '')
   .replace(/,\n\s*phone VARCHAR\n\);/, '\n);');
@@ -88,6 +88,36 @@ describe('migration to version 3', () => {
     } finally {
       c.closeSync();
       db.closeSync();
+    }
+  });
+});
+
+describe('migration to version 10', () => {
+  it('adds the outbox\'s catalogue codes, NULL for the events already written', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-migrate-'));
+    const file = path.join(dir, 'index.duckdb');
+    try {
+      const v9 = INDEX_DDL.replace(/,\n\s*resource_code VARCHAR,\n\s*provider_code VARCHAR\n\);/, '\n);');
+      expect(v9).not.toMatch(/resource_code|provider_code/);
+      const old = await DuckDBInstance.create(file);
+      const c = await old.connect();
+      await c.run(v9);
+      await c.run(`INSERT INTO onecode_meta VALUES ('schema_version', '9')`);
+      await c.run(`INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at) VALUES (1, 'e', 'person', 'c', 'k', 'r000001', '{}', now())`);
+      c.closeSync();
+      old.closeSync();
+      const index = await openIndex(file);
+      try {
+        const rows = async (sql: string) => (await index.connection.runAndReadAll(sql)).getRowsJson();
+        expect(await rows(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).toEqual([[String(INDEX_SCHEMA_VERSION)]]);
+        expect(INDEX_SCHEMA_VERSION).toBe(10);
+        expect(await rows(`SELECT seq::INT, resource_code, provider_code FROM outbox`)).toEqual([[1, null, null]]);
+        expect(await rows(`SELECT resource_code, provider_code FROM changes`)).toEqual([[null, null]]);
+      } finally {
+        index.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

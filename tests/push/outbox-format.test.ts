@@ -10,7 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeEvent } from '../../schemas/change-event.ts';
 import { envelopeSql, messageKey, messageKeySql, outboxInsertSql, recordMessageKey, withSeqSql } from '../../src/outbox/event-format.ts';
-import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../../src/outbox/outbox-ddl.ts';
+import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING } from '../../src/outbox/outbox-ddl.ts';
 import { heldSql, parkedSql, pendingSql, publishedSql, skippedSql, stateSql } from '../../src/outbox/outbox-states.ts';
 import { resequenceTails } from '../../src/outbox/resequence.ts';
 import type { OpenIndex } from '../../src/index/open-index.ts';
@@ -152,12 +152,14 @@ describe('outbox states and resequencing', () => {
     await expect(resequenceTails(c, [{ entity: key5.entity, key: key5.key, fromSeq: 5n }])).rejects.toThrow(/could not be given a new seq/);
   });
 
-  it('the parking migration brings an outbox of index version 4 up to the current columns', async () => {
+  it('the parking and catalogue migrations bring an outbox of index version 4 up to the current columns', async () => {
     await c.run('DROP TABLE IF EXISTS outbox; DROP SEQUENCE IF EXISTS outbox_seq;');
     await c.run(`CREATE TABLE outbox (seq BIGINT NOT NULL, event_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, op VARCHAR NOT NULL, code VARCHAR NOT NULL,
       run_id VARCHAR NOT NULL, event VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, published_at TIMESTAMPTZ, parked_reason VARCHAR)`);
     await c.run(OUTBOX_MIGRATION_PARKING);
     await c.run(OUTBOX_MIGRATION_PARKING); // idempotent
+    await c.run(OUTBOX_MIGRATION_CATALOGUE);
+    await c.run(OUTBOX_MIGRATION_CATALOGUE); // idempotent
     const migrated = (await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'outbox' ORDER BY ordinal_position`)).getRows();
     await fresh();
     const current = (await c.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'outbox' ORDER BY ordinal_position`)).getRows();

@@ -2,7 +2,7 @@
  * The exchange-table sink (前置机交换表) against the real PostgreSQL and MariaDB servers the test
  * run starts: every change exactly once after kill -9 of a delivering process, after a crash between
  * the target's commit and the index's, rows whose SM3 digest a recipient recomputes from the stored
- * columns, and the catalogue's codes carried when the event has them.
+ * columns, and the catalogue's codes carried when the outbox row has them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,7 +93,8 @@ describe.each([
     const outbox = await openSinkOutbox();
     try {
       await insertEvents(outbox.connection, { count: 100, keys: 30 });
-      await outbox.connection.run(`UPDATE outbox SET event = replace(event, '"ts_ms"', '"resource_code":"330000-RC-0001","provider_code":"330000-PC-01","ts_ms"') WHERE seq <= 10`);
+      // the codes a run stores with its events (outbox columns), never in the envelope
+      await outbox.connection.run(`UPDATE outbox SET resource_code = '301012001/000001', provider_code = '113500007485260534' WHERE seq <= 10`);
       const declaration = await loadSink(sinkFile);
       const { sink } = await openSink(declaration, env());
       // A delivery that died after the target committed its first batch, before the index recorded it.
@@ -117,7 +118,7 @@ describe.each([
         expect(r.digest, `seq ${r.seq}`).toBe(rowDigest({ seq: BigInt(r.seq!), eventId: r.event_id!, operation: r.operation as 'I', entity: r.entity!, recordKey: r.record_key!,
           code: r.code!, resourceCode: r.resource_code ?? null, providerCode: r.provider_code ?? null, record: r.record! }));
       }
-      expect(rows.filter((r) => r.resource_code === '330000-RC-0001' && r.provider_code === '330000-PC-01').map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(rows.filter((r) => r.resource_code === '301012001/000001' && r.provider_code === '113500007485260534').map((r) => Number(r.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(rows.filter((r) => Number(r.seq) > 10).every((r) => r.resource_code === null && r.provider_code === null)).toBe(true);
       expect(rows.filter((r) => r.operation === 'D').every((r) => JSON.parse(r.record!) !== null)).toBe(true);
     } finally {

@@ -1,2 +1,2 @@
-/** The workbook writer of the sample (src/sample/write-xlsx.ts), for tests that write .xlsx files cell by cell. */
-export * from '../../src/sample/write-xlsx.ts';
+/** The workbook writer of the sample (src/xlsx/write-xlsx.ts), for tests that write .xlsx files cell by cell. */
+export * from '../../src/xlsx/write-xlsx.ts';

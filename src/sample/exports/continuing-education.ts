@@ -15,7 +15,7 @@
 import { chineseDate, EXCEL_EPOCH_DAY, isoDate } from '../dates.ts';
 import { allocateInjections, appendDuplicateRows, type InjectedCase, type InjectionKind } from '../injections.ts';
 import type { Person } from '../people.ts';
-import { cell, row, si, type WorkbookSpec } from '../write-xlsx.ts';
+import { cell, row, si, type WorkbookSpec } from '../../xlsx/write-xlsx.ts';
 import type { BuiltExport, ExportContext, ExportLayout } from './sample-export.ts';
 
 export const CONTINUING_EDUCATION_LAYOUT: ExportLayout = {

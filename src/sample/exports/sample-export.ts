@@ -6,7 +6,7 @@ import type { LineEnding, TextEncoding } from '../csv-writer.ts';
 import type { InjectedCase, InjectionKind } from '../injections.ts';
 import type { Population } from '../population.ts';
 import type { Prng } from '../prng.ts';
-import type { WorkbookSpec } from '../write-xlsx.ts';
+import type { WorkbookSpec } from '../../xlsx/write-xlsx.ts';
 
 /** How a departmental export is laid out on disk. */
 export interface ExportLayout {

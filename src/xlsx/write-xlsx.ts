@@ -7,7 +7,8 @@ import yazl from 'yazl';
  * Writes .xlsx workbooks from SpreadsheetML written by hand (ECMA-376 Part 1 §18), zipped with
  * yazl: the caller says exactly what each `<v>` holds (`1.10105199001011E+17`, `0.1`), which a
  * writer library would choose for itself. Used by the sample generator (a workbook kept by staff,
- * with the dirt Excel makes) and by tests. Generated values only.
+ * with the dirt Excel makes), by `onecode report` (a department's correction workbook, values under
+ * the recipient's policy: src/report/report-workbook.ts) and by tests.
  */
 
 /** One sheet: its tab name and its `<row>` elements (see `row` and `cell`), streamed into the zip. */
