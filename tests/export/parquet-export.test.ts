@@ -104,6 +104,24 @@ describe('onecode export --format parquet', () => {
       SELECT 'persons' AS view, count(*)::INTEGER AS n FROM ${readView(out, 'persons')} WHERE region IS DISTINCT FROM substr(region_code, 1, 4)
       UNION ALL SELECT 'legal_persons', count(*)::INTEGER FROM ${readView(out, 'legal_persons')} WHERE region IS DISTINCT FROM substr(uscc, 3, 4)`);
     expect(misfiled).toEqual([{ view: 'persons', n: 0 }, { view: 'legal_persons', n: 0 }]);
+    // every other view about one code, by the rule written out here: a USCC's positions 3-6, an ID
+    // number's 1-4 (a masked one keeps its first 6), a foreigner's (leading 9) province + 00; no code, no region
+    const ruled = (code: string, legal: string) =>
+      `CASE WHEN ${code} IS NULL THEN NULL WHEN coalesce(${legal}, false) THEN substr(${code}, 3, 4) WHEN substr(${code}, 1, 1) = '9' THEN substr(${code}, 2, 2) || '00' ELSE substr(${code}, 1, 4) END`;
+    const others: Array<[string, string, string]> = [
+      ['records', 'one_code', `entity = 'legal_person' OR (entity = 'record' AND code_kind IN ('uscc', 'org_code', 'business_reg_no'))`],
+      ['aliases', 'code', `alias_kind IN ('org_code', 'business_reg_no')`],
+      ['conflicts', 'code', `entity = 'legal_person'`],
+      ['lineage', 'code', `entity = 'legal_person'`],
+      ['relations', 'from_code', `from_entity = 'legal_person'`],
+    ];
+    for (const [view, code, legal] of others) {
+      const [found] = await rowsOf(`SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE region IS DISTINCT FROM ${ruled(code, legal)})::INTEGER AS misfiled,
+        count(*) FILTER (WHERE coalesce(${legal}, false))::INTEGER AS legal FROM ${readView(out, view)}`);
+      expect({ view, misfiled: found!.misfiled }).toEqual({ view, misfiled: 0 });
+      expect(found!.rows).toBe(counts.get(view));
+      if (view !== 'conflicts') expect(found!.legal, view).toBeGreaterThan(0);
+    }
     const regions = await rowsOf(`SELECT count(DISTINCT region)::INTEGER AS n FROM ${readView(out, 'persons')}`);
     expect(regions[0]!.n).toBeGreaterThan(1);
 
