@@ -10,6 +10,7 @@ const DOING: Record<Right, string> = {
   query: 'run SQL',
   read_quarantined_text: 'read the text of quarantined rows',
   audit: 'read the access log',
+  export: 'export the index',
 };
 
 /**

@@ -7,7 +7,7 @@
  * |------------|------------------------------------------------------------------------|-----------------|
  * | `operator` | pipelines, runs, trigger a run, push, outbox, status, metrics           | none shown: `drop` (it gets no lookup and no SQL) |
  * | `analyst`  | lookup, SQL over the analyst views, pipelines, runs, status             | `mask`, or `pseudonymise` (ONECODE_ANALYST_POLICY) |
- * | `steward`  | what an analyst may, in clear, plus quarantined rows' text and the audit | `clear`, every access recorded |
+ * | `steward`  | what an analyst may, in clear, plus quarantined rows' text, the audit and exports | `clear`, every access recorded |
  *
  * Every lookup, query and export by any role is recorded in `access_log` (access-log.ts); the
  * steward sees values in clear, and that is why the record matters most for that role
@@ -35,6 +35,8 @@ export const RIGHTS = [
   'read_quarantined_text',
   /** `access_log` and `onecode audit` */
   'audit',
+  /** the analyst views written as files on serve's machine (POST /api/v1/exports, docs/export.md), under the export's own policy */
+  'export',
 ] as const;
 export type Right = (typeof RIGHTS)[number];
 
@@ -42,7 +44,7 @@ export type Right = (typeof RIGHTS)[number];
 export const ROLE_RIGHTS: Readonly<Record<Role, ReadonlySet<Right>>> = {
   operator: new Set<Right>(['read_operations', 'operate', 'metrics']),
   analyst: new Set<Right>(['read_operations', 'lookup', 'query']),
-  steward: new Set<Right>(['read_operations', 'lookup', 'query', 'read_quarantined_text', 'audit']),
+  steward: new Set<Right>(['read_operations', 'lookup', 'query', 'read_quarantined_text', 'audit', 'export']),
 };
 
 /** Whether `role` holds `right`. */

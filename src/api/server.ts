@@ -34,6 +34,7 @@ import { outboxRoutes } from './routes/outbox.ts';
 import { pipelineQualityRoutes } from './routes/pipeline-quality.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { lookupQueryRoutes } from './routes/lookup-query.ts';
 import { serviceRoutes } from './routes/service.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -124,6 +125,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   outboxRoutes(app, context);
   lookupQueryRoutes(app, context);
   auditRoutes(app, context);
+  exportRoutes(app, context);
   await consoleRoutes(app, options.consoleDir);
   return app;
 }

@@ -19,21 +19,28 @@
  *   reason codes, entity and field names): not a value about a person or legal person, written as
  *   it is under every policy.
  *
+ * A value whose subject the table leaves open is given one here: a change's `code` (kind `code`)
+ * is a legal person's USCC, `public`, when the analysts' mask leaves it as it is (guard-value.ts
+ * isLegalPersonCode), else a person's number, `personal`; a legal person's source key (often its
+ * USCC or registration number) is `internal`, as field-classes.ts defaultClass gives a field it
+ * does not list.
+ *
  * Under the class's policy: `clear` writes the value; `mask` and `pseudonymise` write what the
  * lookup guard and the analysts' views would (src/access/guard-value.ts through the SQL functions
  * of src/access/protect-functions.ts: a masked ID number `350102***********X`, a pseudonym `p_` +
  * 32 hex characters, equal to an analyst's pseudonym under the same key), a public or internal
  * value masked whole (one `*` per character) or pseudonymised; `drop` writes nothing: a column
  * dropped for every row is left out of the files, one dropped for some rows only (a `records`
- * column about persons and legal persons) is NULL in those. Whatever the policy, a `withheld` text
- * is written only in clear (it cannot be masked or pseudonymised in part: it is left out), and a
- * `reasons` list loses its messages, keeping each item's code and field (they are not personal).
+ * column about persons and legal persons) is NULL in those. The texts that may quote a value of
+ * any class are written in clear only when every class is clear: otherwise a `withheld` text is
+ * left out (it cannot be masked or pseudonymised in part), and a `reasons` list loses its
+ * messages, keeping each item's code and field (they are not personal; the manifest says `mask`).
  * A column that the analyst views' table does not list is left out (fail closed), as for analysts.
  */
 import { ANALYST_VIEWS } from '../access/analyst-views.ts';
 import type { ProtectSql } from '../access/protect-functions.ts';
 import type { Subject, ValueKind } from '../access/personal-values.ts';
-import { defaultClass, type FeedClass } from '../protect/field-classes.ts';
+import { defaultClass, FEED_CLASSES, type FeedClass } from '../protect/field-classes.ts';
 import type { ExitPolicy } from '../protect/policy.ts';
 import type { FeedPolicy } from '../push/feed-policy.ts';
 import { CANONICAL_FIELDS, GOLDEN_FIELDS } from '../../schemas/canonical.ts';
@@ -45,8 +52,11 @@ export type ExportClass = FeedClass | 'metadata';
 /** How one column of a view is shown (src/access/analyst-views.ts). */
 type Rule = (typeof ANALYST_VIEWS)[string][string];
 
-/** Canonical and golden field names: a `clear` column of one of these names is a value, of another name metadata. */
-const VALUE_FIELDS: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, ...GOLDEN_FIELDS.person, ...GOLDEN_FIELDS.legal_person, 'region_code']);
+/**
+ * Canonical and golden field names, and a record's source key: a `clear` column of one of these
+ * names is a value, of another name metadata.
+ */
+const VALUE_FIELDS: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, ...GOLDEN_FIELDS.person, ...GOLDEN_FIELDS.legal_person, 'region_code', 'source_key']);
 
 /**
  * The class of a value of `kind` about `subject`, in a column (or, for `lineage` and `conflicts`,
@@ -68,19 +78,23 @@ export type Protectors = Partial<Record<Extract<ExitPolicy, 'mask' | 'pseudonymi
 /** A column as the export writes it. */
 export interface ExportColumn {
   name: string;
-  /** The classes of its values (one, or one per subject or field). */
+  /** The classes of its values: one entry per distinct pair of class and {@link treatment} (a column about persons and legal persons has several). */
   classes: ExportClass[];
-  /** What was done to it: `clear`, or the policies applied (`mask`, `pseudonymise`, `drop`) in the order of {@link classes}. */
+  /** What was done to the values of the class at the same position of {@link classes}: `clear`, `mask`, `pseudonymise` or `drop`. */
   treatment: string[];
 }
 
 /** The SQL of one value of `kind` about `subject` (field `field`), or undefined when it is dropped. */
 function valueSql(expr: string, kind: ValueKind, subject: Subject, field: string, policy: FeedPolicy, protectors: Protectors): { sql: string | undefined; c: ExportClass; p: ExitPolicy } {
   const c = classOfKind(kind, subject, field);
+  if (kind === 'withheld' || kind === 'reasons') {
+    // texts that may quote a value of any class (a payload holds employers' names, a flag's message the value it flags)
+    if (FEED_CLASSES.every((k) => policy[k] === 'clear')) return { sql: expr, c, p: 'clear' };
+    return kind === 'reasons' ? { sql: protectors.mask!('reasons', expr), c, p: 'mask' } : { sql: undefined, c, p: 'drop' };
+  }
   const p: ExitPolicy = c === 'metadata' ? 'clear' : policy[c];
   if (p === 'clear') return { sql: expr, c, p };
-  if (kind === 'reasons') return { sql: protectors.mask!('reasons', expr), c, p };
-  if (p === 'drop' || kind === 'withheld') return { sql: undefined, c, p: 'drop' };
+  if (p === 'drop') return { sql: undefined, c, p };
   const protect = protectors[p]!;
   // a personal kind has its pattern or pseudonym; any other value is masked whole or pseudonymised (as `opaque`)
   const personalKind = kind !== 'clear' && kind !== 'uscc' && kind !== 'legacy_code';
@@ -107,34 +121,34 @@ export function exportColumnSql(view: string, column: string, policy: FeedPolicy
     described.push(v);
     return v.sql;
   };
+  /** One value per subject: `legal` the SQL condition of a legal person's row; undefined when both are dropped. */
+  const bySubject = (legal: string, value: (subject: Subject) => string | undefined): string | undefined => {
+    const l = value('legal_person');
+    const p = value('person');
+    return l === undefined && p === undefined ? undefined : `CASE WHEN ${legal} THEN ${l ?? 'NULL'} ELSE ${p ?? 'NULL'} END`;
+  };
   let sql: string | undefined;
-  if (typeof rule === 'string') {
+  if (rule === 'code' && protectors.mask !== undefined) {
+    // a change's code: a legal person's USCC when the analysts' mask leaves it as it is, else a person's number
+    sql = bySubject(`${protectors.mask('code', expr)} IS NOT DISTINCT FROM CAST(${expr} AS VARCHAR)`,
+      (subject) => one(subject === 'legal_person' ? 'uscc' : 'code', subject, field));
+  } else if (typeof rule === 'string') {
     // one kind whoever the row is about: persons and legal_persons, changes, quarantine, runs…
-    const subject: Subject = view === 'legal_persons' ? 'legal_person' : 'person';
-    sql = one(rule, subject, field);
+    sql = one(rule, view === 'legal_persons' ? 'legal_person' : 'person', field);
+  } else if (!('field' in rule)) {
+    sql = bySubject(`coalesce(${rule.legalWhen}, false)`, (subject) => one(rule.kinds[subject], subject, field));
   } else {
-    const legal = `coalesce(${rule.legalWhen}, false)`;
-    if (!('field' in rule)) {
-      const l = one(rule.kinds.legal_person, 'legal_person', field);
-      const p = one(rule.kinds.person, 'person', field);
-      sql = l === undefined && p === undefined ? undefined : `CASE WHEN ${legal} THEN ${l ?? 'NULL'} ELSE ${p ?? 'NULL'} END`;
-    } else {
-      // the value's kind depends on the row's field (lineage, conflicts): one text value per row
-      const byField = (subject: Subject): string | undefined => {
-        const whens = Object.entries(rule.kinds[subject]).flatMap(([field, kind]) => {
-          if (kind === 'reasons' || kind === 'withheld') return [];
-          const s = one(kind, subject, field);
-          return s === undefined ? [] : [`WHEN ${quoteLiteral(field)} THEN ${s}`];
-        });
-        return whens.length === 0 ? undefined : `CASE ${ident(rule.field)} ${whens.join(' ')} ELSE NULL END`;
-      };
-      const l = byField('legal_person');
-      const p = byField('person');
-      sql = l === undefined && p === undefined ? undefined : `CASE WHEN ${legal} THEN ${l ?? 'NULL'} ELSE ${p ?? 'NULL'} END`;
-    }
+    // the value's kind depends on the row's field (lineage, conflicts): one text value per row
+    sql = bySubject(`coalesce(${rule.legalWhen}, false)`, (subject) => {
+      const whens = Object.entries(rule.kinds[subject]).flatMap(([field, kind]) => {
+        if (kind === 'reasons' || kind === 'withheld') return [];
+        const s = one(kind, subject, field);
+        return s === undefined ? [] : [`WHEN ${quoteLiteral(field)} THEN ${s}`];
+      });
+      return whens.length === 0 ? undefined : `CASE ${ident(rule.field)} ${whens.join(' ')} ELSE NULL END`;
+    });
   }
   if (sql === undefined) return undefined;
-  const classes = [...new Set(described.map((d) => d.c))];
-  const treatment = [...new Set(described.map((d) => d.p))];
-  return { sql: `${sql} AS ${ident(column)}`, column: { name: column, classes, treatment } };
+  const pairs = [...new Map(described.map((d) => [`${d.c} ${d.p}`, d])).values()];
+  return { sql: `${sql} AS ${ident(column)}`, column: { name: column, classes: pairs.map((d) => d.c), treatment: pairs.map((d) => d.p) } };
 }

@@ -2,20 +2,21 @@
  * Where an export is written, and how it replaces the previous one: never half-written.
  *
  * Every file is written into a new folder beside the target, `<target>.partial-<pid>-<random>`
- * (same parent, so the same file system), the manifest last. Only then is it renamed to the target
- * (rename(2): atomic). When the target holds an earlier export and `--overwrite` was given, that
+ * (same parent, so the same file system), the manifest last. Only then, once every file and folder
+ * in it is fsynced, is it renamed to the target (rename(2): atomic), and the parent fsynced. When the target holds an earlier export and `--overwrite` was given, that
  * export is first renamed aside (`<target>.replaced-<pid>-<random>`), the new one renamed into
  * place, and the old one deleted: a reader opening the target sees the old export whole or the new
  * one whole, or (for the instant between the two renames) no folder at all, never a mixture.
- * A crash before the rename leaves the target as it was and a `.partial-…` folder, which the next
- * export of that target deletes unless its process still runs; one between the two renames leaves the old export whole in its
+ * A crash before the rename leaves the target as it was and a `.partial-<pid>-<8 hex>` folder,
+ * which the next export of that target deletes unless its process still runs (a folder of another
+ * name, `<target>.partial-notes`, is someone's and stays); one between the two renames leaves the old export whole in its
  * `.replaced-…` folder.
  *
  * A target that exists and is not an onecode export (no manifest.json of {@link EXPORT_FORMAT}) is
  * never replaced, with or without `--overwrite`: an export must not delete a folder someone made.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 
@@ -24,6 +25,12 @@ export const EXPORT_FORMAT = 'onecode.export.v1';
 
 /** The manifest's file name, at the top of the export folder. */
 export const MANIFEST_FILE = 'manifest.json';
+
+/** Random bytes in the tag of a partial folder's name, after the process id. */
+const TAG_BYTES = 4;
+
+/** The tag of a partial folder's name, `<pid>-<8 hex>`: only folders of this shape are ever deleted. */
+const PARTIAL_TAG = new RegExp(`^(\\d+)-[0-9a-f]{${TAG_BYTES * 2}}$`);
 
 /** A folder being written, and how to put it in place. */
 export interface PartialFolder {
@@ -43,6 +50,22 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** fsync(2) of a file or folder. */
+async function syncPath(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsyncs every file and folder under `dir`, then `dir`: what is renamed into place is on disk, not only in the page cache. */
+async function syncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) await syncPath(path.join(entry.parentPath, entry.name));
+  await syncPath(dir);
 }
 
 /** Whether `dir` holds an onecode export (its manifest names {@link EXPORT_FORMAT}). */
@@ -75,21 +98,26 @@ export async function startExportFolder(target: string, overwrite: boolean): Pro
     throw new ConfigError('export_target_invalid', `${parent}: cannot create the folder of --out (${error.code ?? 'error'})`);
   });
   for (const name of await readdir(parent)) {
-    if (!name.startsWith(`${base}.partial-`)) continue;
-    const pid = Number(/^(\d+)-/.exec(name.slice(base.length + '.partial-'.length))?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue; // an export still being written
+    // only a name this module gives (pid and random tag): `<out>.partial-notes` is someone's folder
+    const tagged = name.startsWith(`${base}.partial-`) ? PARTIAL_TAG.exec(name.slice(base.length + '.partial-'.length)) : null;
+    if (tagged === null) continue;
+    const pid = Number(tagged[1]);
+    if (pid !== process.pid && isAlive(pid)) continue; // an export still being written
     await rm(path.join(parent, name), { recursive: true, force: true });
   }
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tag = `${process.pid}-${randomBytes(TAG_BYTES).toString('hex')}`;
   const dir = path.join(parent, `${base}.partial-${tag}`);
   await mkdir(dir);
   return {
     dir,
     async publish() {
+      // a power cut after the rename must not leave a folder of empty files under a whole manifest
+      await syncTree(dir);
       const old = path.join(parent, `${base}.replaced-${tag}`);
       const replacing = await stat(target).then(() => true, () => false);
       if (replacing) await rename(target, old);
       await rename(dir, target);
+      await syncPath(parent);
       if (replacing) await rm(old, { recursive: true, force: true });
     },
     discard: () => rm(dir, { recursive: true, force: true }),

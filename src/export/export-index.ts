@@ -215,8 +215,7 @@ export async function exportIndex(connection: DuckDBConnection, who: Requester, 
 
 /**
  * The error of an export that failed (`where`: writing which view, or what was left), as an
- * OnecodeError; running out of memory says what to set (the `lineage` view of 200,000 persons needs more than the default 384MB: its survivorship
- * aggregates do not spill).
+ * OnecodeError; running out of memory says what to set.
  */
 function exportFailed(where: string, error: unknown): OnecodeError {
   if (error instanceof OnecodeError) return error;

@@ -7,7 +7,7 @@
  * division code inside the one code (2 digits of province, 2 of prefecture-level city; the last 2,
  * the county, are left out):
  * - a resident identity number carries the code of the place its holder was registered at issue
- *   (GB 11643-1999 §5: address code, positions 1-6); a 2017 foreigner's permanent residence number
+ *   (GB 11643-1999 §5: address code, positions 1-6); a 2023 foreigner's permanent residence number
  *   (leading 9) only its issuing province (positions 2-3), so it is filed under the province,
  *   `NN00` (src/index/golden.ts DERIVED.person.region_code);
  * - a USCC carries the code of its registering office (GB 32100-2015 §4: positions 3-8), `1000`

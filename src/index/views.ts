@@ -3,11 +3,33 @@ import { quoteLiteral } from './sql-text.ts';
 import { stateSql } from '../outbox/outbox-states.ts';
 
 /**
+ * The CTE of each entity's codes held by more than one source record ({@link multiRecordCodesSql}):
+ * only these need survivorship.
+ */
+const MULTI_RECORD_CODES: Record<GoldenEntity, string> = { person: 'multi_record_person', legal_person: 'multi_record_legal_person' };
+
+/**
+ * The CTEs {@link lineageSql} reads, over `records` (source records): each entity's one codes held
+ * by more than one of its source records. A count per code: DuckDB's hash aggregate spills such
+ * fixed-size states to disk under its memory limit.
+ */
+function multiRecordCodesSql(records: string): string {
+  return (Object.keys(MULTI_RECORD_CODES) as GoldenEntity[]).map((entity) =>
+    `${MULTI_RECORD_CODES[entity]} AS MATERIALIZED (SELECT one_code FROM ${records} WHERE entity = ${quoteLiteral(entity)} AND one_code IS NOT NULL GROUP BY one_code HAVING count(*) > 1)`).join(', ');
+}
+
+/**
  * Rows of the `lineage` view for one entity: for every golden record, one row per stored field
- * holding a value, naming the source record that supplied it, chosen by the very aggregate that
- * builds the golden tables (golden.ts survivorSql over the same entity's source records, as
- * plan/golden-changes.ts feeds goldenSql); then one row per field derived from the code. One branch per field
- * and per derived field, so that a filter on `code` reaches the scan of source_record.
+ * holding a value, naming the source record that supplied it; then one row per field derived from
+ * the code. A code held by one source record takes every field from it, read as it streams; among
+ * the records of a code held by several, the supplier is chosen by the very aggregate that builds
+ * the golden tables (golden.ts survivorSql over the same entity's source records, as
+ * plan/golden-changes.ts feeds goldenSql, which skips single-record codes the same way).
+ * Why: that aggregate's state (the winning record's text values) cannot spill, and one per stored
+ * field over every code, all in one UNION ALL, held more than the default 384MB at 200,000 persons
+ * (tests/index/lineage-memory.test.ts); the memory now grows with the codes several records share.
+ * One branch per field and per derived field, so that a filter on `code` reaches the scan of
+ * source_record. Reads the CTEs of {@link multiRecordCodesSql}.
  * @param code one code to restrict every branch to ({@link lineageOfCodeSql}): the branches then
  *   read the code's records from `code_records` and its golden record from `code_<table>`.
  */
@@ -18,10 +40,16 @@ function lineageSql(entity: GoldenEntity, code?: string): string {
   const golden = code === undefined ? table : `code_${table}`;
   const supplier = (field: string) =>
     survivorSql(field, `struct_pack(value := ${field}, pipeline := pipeline, system := system, source_key := source_key, run_id := changed_run_id, priority := priority, updated_at := updated_at)`);
+  const shared = MULTI_RECORD_CODES[entity];
   const stored = SURVIVING[entity].map((field) => `
-  SELECT ${E} AS entity, s.code, ${quoteLiteral(field)} AS field, s.w.value, s.w.pipeline, s.w.system, s.w.source_key, s.w.run_id,
-         s.w.priority, ${wallClockSql('s.w.updated_at')} AS updated_at, 'record' AS source, NULL::VARCHAR AS rule
-  FROM (SELECT one_code AS code, ${supplier(field)} AS w FROM ${records} WHERE entity = ${E} GROUP BY one_code) s
+  SELECT ${E} AS entity, s.one_code AS code, ${quoteLiteral(field)} AS field, s.${field} AS value, s.pipeline, s.system, s.source_key, s.changed_run_id AS run_id,
+         s.priority, ${wallClockSql('s.updated_at')} AS updated_at, 'record' AS source, NULL::VARCHAR AS rule
+  FROM ${records} s SEMI JOIN ${golden} g ON g.${key} = s.one_code ANTI JOIN ${shared} m ON m.one_code = s.one_code
+  WHERE s.entity = ${E} AND s.${field} IS NOT NULL
+  UNION ALL
+  SELECT ${E}, s.code, ${quoteLiteral(field)}, s.w.value, s.w.pipeline, s.w.system, s.w.source_key, s.w.run_id,
+         s.w.priority, ${wallClockSql('s.w.updated_at')}, 'record', NULL
+  FROM (SELECT one_code AS code, ${supplier(field)} AS w FROM ${records} SEMI JOIN ${shared} m USING (one_code) WHERE entity = ${E} GROUP BY one_code) s
   SEMI JOIN ${golden} g ON g.${key} = s.code
   WHERE s.w IS NOT NULL`);
   const derived = Object.keys(DERIVED[entity]).map((field) => `
@@ -42,7 +70,7 @@ function lineageSql(entity: GoldenEntity, code?: string): string {
 export function lineageOfCodeSql(entities: readonly GoldenEntity[], code: string): string {
   const C = quoteLiteral(code);
   const golden = entities.map((e) => `code_${GOLDEN_TABLES[e].table} AS MATERIALIZED (SELECT * FROM ${GOLDEN_TABLES[e].table} WHERE ${GOLDEN_TABLES[e].key} = ${C})`);
-  return `WITH code_records AS MATERIALIZED (SELECT * FROM source_record WHERE one_code = ${C}), ${golden.join(', ')}
+  return `WITH code_records AS MATERIALIZED (SELECT * FROM source_record WHERE one_code = ${C}), ${golden.join(', ')}, ${multiRecordCodesSql('code_records')}
   ${entities.map((e) => lineageSql(e, code)).join('\n  UNION ALL')}`;
 }
 
@@ -138,6 +166,7 @@ CREATE OR REPLACE VIEW conflicts AS
   FROM v JOIN disputed USING (subject, one_code, field)
   ORDER BY entity, code, v.field, v.system, v.source_key;
 CREATE OR REPLACE VIEW lineage AS
+  WITH ${multiRecordCodesSql('source_record')}
   ${lineageSql('person')}
   UNION ALL
   ${lineageSql('legal_person')};

@@ -57,6 +57,7 @@ const GUARDED: Array<{ method: string; path: string; allowed: Role[]; body?: unk
   { method: 'GET', path: '/api/v1/lookup/350102198503171237', allowed: ['analyst', 'steward'] },
   { method: 'POST', path: '/api/v1/query', allowed: ['analyst', 'steward'], body: { sql: 'SELECT 1 AS one' } },
   { method: 'GET', path: '/api/v1/audit?code=350102198503171237', allowed: ['steward'] },
+  { method: 'POST', path: '/api/v1/exports', allowed: ['steward'], body: { name: 'guarded', views: ['runs'] } },
 ];
 
 describe('who may do what', () => {

@@ -28,7 +28,7 @@ beforeAll(async () => {
   consoleDir = await mkdtemp(path.join(os.tmpdir(), 'onecode-console-'));
   await writeFile(path.join(consoleDir, 'index.html'), '<!doctype html><title>onecode</title>');
   await writeFile(path.join(consoleDir, 'app.js'), 'export {};\n');
-  api = await startApiServe(sample, { consoleDir });
+  api = await startApiServe(sample, { consoleDir, env: { ...process.env, ONECODE_ANALYST_POLICY: 'mask', ONECODE_EXPORT_ROOT: path.join(consoleDir, 'exports') } });
   const response = await api.request('/openapi.json');
   expect(response.status).toBe(200);
   doc = (await response.json()) as OpenApiDocument;
@@ -97,6 +97,10 @@ describe('the OpenAPI document', () => {
       await check('GET', `/api/v1/lookup/${encodeURIComponent(code)}`, { role: 'analyst', headers: { 'x-onecode-channel': 'console' } });
     }
     await check('GET', '/api/v1/audit', { role: 'steward' });
+    // an export (its manifest), the same name again (409), a name that is a path (400)
+    await everyone('POST', '/api/v1/exports', { name: 'openapi', views: ['persons', 'runs'], partition_by: 'region' });
+    await check('POST', '/api/v1/exports', { role: 'steward', body: { name: 'openapi', views: ['runs'] } });
+    await check('POST', '/api/v1/exports', { role: 'steward', body: { name: '../openapi' } });
     for (const body of [
       { sql: 'SELECT * FROM persons ORDER BY id_number LIMIT 5' },
       { sql: 'SELECT * FROM records ORDER BY one_code LIMIT 5' },

@@ -8,7 +8,7 @@
  * export is in access_log.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -32,6 +32,8 @@ const counts = new Map<string, number>();
 let personIds: Set<string>;
 /** The persons view in clear, one line per row. */
 let personsInClear: string[];
+/** Every legal person's USCC in the index. */
+let usccs: Set<string>;
 /** The one codes the persons view shows: ID numbers and employers' USCCs. */
 let personsViewCodes: number;
 let reader: DuckDBConnection;
@@ -46,6 +48,7 @@ beforeAll(async () => {
   personName = String((await ws.rows(`SELECT name FROM persons WHERE id_number = '${person.id}'`))[0]!.name);
   for (const view of ANALYST_VIEW_NAMES) counts.set(view, Number((await ws.rows(`SELECT count(*) AS n FROM ${view}`))[0]!.n));
   personIds = new Set((await ws.rows('SELECT id_number FROM persons')).map((r) => String(r.id_number)));
+  usccs = new Set((await ws.rows('SELECT uscc FROM legal_persons')).map((r) => String(r.uscc)));
   personsInClear = (await ws.rows(`SELECT concat_ws('|', id_number, name, birth_date, phone) AS line FROM persons ORDER BY id_number`)).map((r) => String(r.line));
   personsViewCodes = Number((await ws.rows(`SELECT count(DISTINCT c) AS n FROM (SELECT id_number AS c FROM persons UNION ALL SELECT employer_uscc FROM persons)`))[0]!.n);
   db = path.join(ws.dir, 'index.duckdb');
@@ -101,6 +104,24 @@ describe('onecode export --format parquet', () => {
       SELECT 'persons' AS view, count(*)::INTEGER AS n FROM ${readView(out, 'persons')} WHERE region IS DISTINCT FROM substr(region_code, 1, 4)
       UNION ALL SELECT 'legal_persons', count(*)::INTEGER FROM ${readView(out, 'legal_persons')} WHERE region IS DISTINCT FROM substr(uscc, 3, 4)`);
     expect(misfiled).toEqual([{ view: 'persons', n: 0 }, { view: 'legal_persons', n: 0 }]);
+    // every other view about one code, by the rule written out here: a USCC's positions 3-6, an ID
+    // number's 1-4 (a masked one keeps its first 6), a foreigner's (leading 9) province + 00; no code, no region
+    const ruled = (code: string, legal: string) =>
+      `CASE WHEN ${code} IS NULL THEN NULL WHEN coalesce(${legal}, false) THEN substr(${code}, 3, 4) WHEN substr(${code}, 1, 1) = '9' THEN substr(${code}, 2, 2) || '00' ELSE substr(${code}, 1, 4) END`;
+    const others: Array<[string, string, string]> = [
+      ['records', 'one_code', `entity = 'legal_person' OR (entity = 'record' AND code_kind IN ('uscc', 'org_code', 'business_reg_no'))`],
+      ['aliases', 'code', `alias_kind IN ('org_code', 'business_reg_no')`],
+      ['conflicts', 'code', `entity = 'legal_person'`],
+      ['lineage', 'code', `entity = 'legal_person'`],
+      ['relations', 'from_code', `from_entity = 'legal_person'`],
+    ];
+    for (const [view, code, legal] of others) {
+      const [found] = await rowsOf(`SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE region IS DISTINCT FROM ${ruled(code, legal)})::INTEGER AS misfiled,
+        count(*) FILTER (WHERE coalesce(${legal}, false))::INTEGER AS legal FROM ${readView(out, view)}`);
+      expect({ view, misfiled: found!.misfiled }).toEqual({ view, misfiled: 0 });
+      expect(found!.rows).toBe(counts.get(view));
+      if (view !== 'conflicts') expect(found!.legal, view).toBeGreaterThan(0);
+    }
     const regions = await rowsOf(`SELECT count(DISTINCT region)::INTEGER AS n FROM ${readView(out, 'persons')}`);
     expect(regions[0]!.n).toBeGreaterThan(1);
 
@@ -159,8 +180,47 @@ describe('onecode export --format parquet', () => {
     expect(lines).toEqual(personsInClear);
   });
 
+  it('applies each class its own policy in every column: a change\'s USCC follows public, texts that may quote any class are clear only when every class is', async () => {
+    // public=drop: the USCCs go from every column, the changes' codes included; persons' codes stay masked
+    const noPublic = path.join(ws.dir, 'no-public');
+    const ran = await onecode(['export', '--policy', 'public=drop', '--views', 'legal_persons,changes', '--out', noPublic, '--db', db]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect((await manifestOf(noPublic)).views[0]!.left_out).toContain('uscc');
+    const changes = await rowsOf(`SELECT entity, code FROM ${readView(noPublic, 'changes')}`);
+    expect(changes.filter((c) => c.entity === 'legal_person').length).toBeGreaterThan(0);
+    expect(changes.filter((c) => usccs.has(String(c.code)))).toEqual([]);
+    expect(changes.filter((c) => c.entity === 'legal_person').every((c) => c.code === null)).toBe(true);
+    expect(changes.filter((c) => c.entity === 'person').every((c) => /^\d{6}\*{11}[\dX]$/.test(String(c.code)))).toBe(true);
+
+    // personal=clear but internal=mask: the texts holding internal values (an employer's name in a
+    // payload or an event) are left out, flags lose their messages, a legal person's source key is masked
+    const internalMasked = path.join(ws.dir, 'internal-masked');
+    const masked = await onecode(['export', '--policy', 'personal=clear,internal=mask', '--views', 'records,changes,quarantine,lineage', '--out', internalMasked, '--db', db]);
+    expect(masked.code, masked.stderr).toBe(0);
+    const byView = Object.fromEntries((await manifestOf(internalMasked)).views.map((v) => [v.view, v]));
+    expect(byView.records!.left_out).toEqual(['payload']);
+    expect(byView.changes!.left_out).toEqual(['event']);
+    expect(byView.quarantine!.left_out).toEqual(['raw', 'raw_sm3']);
+    const flags = await rowsOf(`SELECT CAST(flags AS VARCHAR) AS flags FROM ${readView(internalMasked, 'records')} WHERE flags IS NOT NULL`);
+    expect(flags.length).toBeGreaterThan(0);
+    expect(flags.filter((f) => String(f.flags).includes('"message"'))).toEqual([]);
+    const legalKeys = await rowsOf(`SELECT source_key FROM ${readView(internalMasked, 'records')} WHERE entity = 'legal_person'`);
+    expect(legalKeys.length).toBeGreaterThan(0);
+    expect(legalKeys.every((r) => /^\*+$/.test(String(r.source_key)))).toBe(true);
+    // the manifest pairs each class with what was done to it
+    const columns = Object.fromEntries(byView.lineage!.columns.map((c) => [c.name, c]));
+    const pairs = (name: string) => columns[name]!.classes.map((c, i) => `${c}=${columns[name]!.treatment[i]}`).sort();
+    expect(pairs('value')).toEqual(['internal=mask', 'metadata=clear', 'personal=clear', 'public=clear']);
+    expect(pairs('source_key')).toEqual(['internal=mask', 'personal=clear']);
+    for (const v of Object.values(byView)) for (const c of v.columns) expect({ column: `${v.view}.${c.name}`, n: c.treatment.length }).toEqual({ column: `${v.view}.${c.name}`, n: c.classes.length });
+  });
+
   it('replaces an earlier export only with --overwrite, never a folder that is not one, leaves nothing when DuckDB fails, and refuses region partitions the policy would leak', async () => {
     const out = path.join(ws.dir, 'again');
+    // beside it: what a crashed export left (its process is gone), and a folder someone made
+    await mkdir(path.join(ws.dir, 'again.partial-999999999-0123abcd'));
+    await mkdir(path.join(ws.dir, 'again.partial-notes'));
+    await writeFile(path.join(ws.dir, 'again.partial-notes', 'keep.txt'), 'not an export\n');
     const first = await onecode(['export', '--views', 'runs', '--out', out, '--db', db]);
     expect(first.code, first.stderr).toBe(0);
     const before = (await manifestOf(out)).exported_at;
@@ -172,8 +232,9 @@ describe('onecode export --format parquet', () => {
     const after = await manifestOf(out);
     expect(after.exported_at).not.toBe(before);
     expect(after.views.map((v) => v.view)).toEqual(['runs', 'persons']);
-    // nothing left beside it: no partial or replaced folder
-    expect((await readdir(ws.dir)).filter((f) => f.startsWith('again.'))).toEqual([]);
+    // nothing left beside it: no partial or replaced folder; the folder someone made untouched
+    expect((await readdir(ws.dir)).filter((f) => f.startsWith('again.'))).toEqual(['again.partial-notes']);
+    expect(await readdir(path.join(ws.dir, 'again.partial-notes'))).toEqual(['keep.txt']);
 
     const pipelines = path.join(ws.dir, 'pipelines');
     const files = await readdir(pipelines);
@@ -203,11 +264,11 @@ describe('onecode export --format parquet', () => {
       const rows = (await index.connection.runAndReadAll(`
         SELECT who, role, channel, query, row_count::INTEGER AS row_count, policy, outcome, codes_total::INTEGER AS codes_total, list_contains(codes, '${person.uscc}') AS uscc_shown
         FROM access_log WHERE action = 'export' ORDER BY access_no`)).getRowObjectsJson() as Record<string, unknown>[];
-      // six exports above succeeded; the refused ones never reached the index, and the one that ran
+      // eight exports above succeeded; the refused ones never reached the index, and the one that ran
       // out of memory is recorded as failed when DuckDB had the memory left to record it
-      expect(rows.filter((r) => r.outcome === 'ok')).toHaveLength(6);
+      expect(rows.filter((r) => r.outcome === 'ok')).toHaveLength(8);
       expect(rows.filter((r) => r.outcome !== 'ok').every((r) => r.outcome === 'failed' && r.row_count === 0)).toBe(true);
-      expect(rows.length).toBeLessThanOrEqual(7);
+      expect(rows.length).toBeLessThanOrEqual(9);
       const first = rows[0]!;
       expect(first).toMatchObject({ who: `cli:${os.userInfo().username}`, role: 'steward', channel: 'cli', policy: 'mask', uscc_shown: true });
       expect(first.query).toMatch(/^export parquet to .*\/export; views persons,.*; partition_by region; policy public=clear,internal=clear,personal=mask$/);
