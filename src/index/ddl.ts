@@ -2,10 +2,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
-import { SINK_STATE_DDL } from '../sinks/sink-state.ts';
+import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 9;
+export const INDEX_SCHEMA_VERSION = 10;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -69,6 +69,8 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
     ALTER TABLE source_state ADD COLUMN IF NOT EXISTS definition_sha256 VARCHAR;`,
   // 9: sinks (issue 12): each sink's position and parked events (src/sinks/sink-state.ts)
   9: SINK_STATE_DDL,
+  // 10: an operator re-queues or skips an event parked for a sink (src/sinks/sink-state.ts, sink-parked.ts)
+  10: SINK_STATE_MIGRATION_OPERATOR,
 };
 
 /**
