@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { openIndex } from '../../src/index/open-index.ts';
 import { deliverToSink } from '../../src/sinks/deliver.ts';
 import { openSink } from '../../src/sinks/open-sink.ts';
 import { loadSink, type PositionedSinkDeclaration } from '../../src/sinks/sink-config.ts';
@@ -160,3 +161,20 @@ it('onecode deliver --sink NAME --parked lists them; --skip needs --reason; --re
   expect((await onecode('--sink', 'drop', '--parked')).stdout).toBe('');
   expect((await collect(drop, 'ndjson')).rows).toHaveLength(30);
 }, 120_000);
+
+it('an index of schema version 9 gains the re-queue, skip and redelivery columns when opened (migration 10), its parked events kept', async () => {
+  const file = path.join(dir, 'v9.duckdb');
+  const index = await openIndex(file);
+  await index.connection.run(`INSERT INTO sink_parked (sink, seq, event_id, entity, key, reason, held_by, parked_at) VALUES ('drop', 5, 'e5', 'person', 'k', 'a reason', NULL, now())`);
+  for (const column of ['requeued_at', 'requeued_by', 'skipped_at', 'skipped_by', 'skip_reason', 'redelivered_at']) await index.connection.run(`ALTER TABLE sink_parked DROP COLUMN ${column}`);
+  await index.connection.run(`UPDATE onecode_meta SET value = '9' WHERE key = 'schema_version'`);
+  index.close();
+  const reopened = await openIndex(file);
+  try {
+    expect((await reopened.connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows()).toEqual([['10']]);
+    expect(await listSinkParked(reopened.connection, 'drop')).toEqual([{ seq: 5, entity: 'person', reason: 'a reason', state: 'parked', holding: 0 }]);
+    expect(await requeueSinkParked(reopened.connection, { sink: 'drop', by: 'tester' })).toEqual({ events: 1, released: 0 });
+  } finally {
+    reopened.close();
+  }
+});
