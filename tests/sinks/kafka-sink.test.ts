@@ -54,11 +54,12 @@ describe('a kafka sink file', () => {
 describe('the kafka sink on the broker', () => {
   let broker: ResolvedKafka | undefined;
   const prefix = `t.kafka-sink.${process.pid}.${Date.now()}`;
+  const servePrefix = `${prefix}.serve`;
   beforeAll(async () => {
     broker = await resolveKafkaBrokers();
   }, 300_000);
   afterAll(async () => {
-    await releaseBroker(broker, ['person', 'legal_person', 'record'].map((e) => `${prefix}.${e}.v1`));
+    await releaseBroker(broker, [prefix, servePrefix].flatMap((p) => ['person', 'legal_person', 'record'].map((e) => `${p}.${e}.v1`)));
   });
 
   it('is delivered to beside a drop folder by its own relay, and listed with its position and parked count', async () => {
@@ -95,24 +96,13 @@ describe('the kafka sink on the broker', () => {
       await outbox.remove();
     }
   }, 180_000);
-});
 
-describe('serve with a declared kafka sink and a drop folder', () => {
-  let broker: ResolvedKafka | undefined;
-  const prefix = `t.kafka-serve.${process.pid}.${Date.now()}`;
-  beforeAll(async () => {
-    broker = await resolveKafkaBrokers();
-  }, 300_000);
-  afterAll(async () => {
-    await releaseBroker(broker, ['person', 'legal_person', 'record'].map((e) => `${prefix}.${e}.v1`));
-  });
-
-  it('delivers to both in its one loop, Kafka by the declared brokers variable, prefix and policy', async () => {
+  it('is delivered to by serve\'s one loop beside a drop folder, with the declared brokers variable, prefix and policy', async () => {
     const drop = path.join(dir, 'serve-drop');
     await mkdir(drop);
     const sinks = path.join(dir, 'serve-sinks');
     await mkdir(sinks);
-    await writeFile(path.join(sinks, 'kafka.yaml'), `kind: kafka\nbrokers_env: ONECODE_TEST_BROKERS\ntopic_prefix: ${prefix}\npolicy: personal=clear\n`);
+    await writeFile(path.join(sinks, 'kafka.yaml'), `kind: kafka\nbrokers_env: ONECODE_TEST_BROKERS\ntopic_prefix: ${servePrefix}\npolicy: personal=clear\n`);
     await writeFile(path.join(sinks, 'drop.yaml'), `kind: file\nfolder: ${drop}\npolicy: personal=clear\nbatch_size: 30\n`);
     const env = { ...process.env, ONECODE_TEST_BROKERS: broker!.brokers.join(',') };
     const { sinks: declared, problems } = await readSinkFolder(sinks);
