@@ -178,13 +178,18 @@ function program(): Command {
 
   cli
     .command('deliver')
-    .description('deliver the outbox to the sinks declared in the sinks folder (exchange tables, drop folders), each from its own position; one JSON line per sink')
+    .description('deliver the outbox to the sinks declared in the sinks folder (Kafka, exchange tables, drop folders), each from its own position; one JSON line per sink')
     .addOption(dbOption())
     .option('--sinks <dir>', 'folder of sink YAML files', 'sinks')
     .option('--sink <name...>', 'only these sinks (default: every declared sink)')
-    .action(async (opts: { db?: string; sinks: string; sink?: string[] }) => {
+    .option('--parked', 'list the events parked for the one --sink (seq, entity, reason); deliver nothing')
+    .option('--requeue <seq...>', 'deliver these events parked for the one --sink again (all: every one), once their cause is fixed')
+    .option('--skip <seq...>', 'never deliver these events parked for the one --sink (needs --reason); the events waiting behind them go on')
+    .option('--reason <text>', 'why the parked events are skipped (recorded in the index)')
+    .option('--by <name>', 'who re-queues or skips (recorded in the index; default: the OS user)')
+    .action(async (opts: { db?: string; sinks: string; sink?: string[]; parked?: boolean; requeue?: string[]; skip?: string[]; reason?: string; by?: string }) => {
       const { deliverCommand } = await import('./cli/deliver-command.ts');
-      await deliverCommand({ dbPath: resolveDbPath(opts.db), sinksDir: opts.sinks, only: opts.sink ?? [], logger: await logger() });
+      await deliverCommand({ dbPath: resolveDbPath(opts.db), sinksDir: opts.sinks, only: opts.sink ?? [], parked: opts.parked, requeue: opts.requeue, skip: opts.skip, reason: opts.reason, by: opts.by, logger: await logger() });
     });
 
   cli

@@ -8,13 +8,13 @@
  * with `"requeued":…,"skippedParked":…,"released":…` (events of the same keys that waited behind
  * them and go on now).
  */
-import os from 'node:os';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { requeueParked, skipParked } from '../outbox/parked-events.ts';
 import { readFeedKey } from '../push/feed-protection.ts';
 import { NO_BROKER_MESSAGE, resolveKafkaSettings, type KafkaFlags } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
+import { parkedActions } from './parked-actions.ts';
 import { pushIndex } from './push-index.ts';
 
 /** Options of {@link pushCommand}, from the command line. */
@@ -31,14 +31,6 @@ export interface PushCommandOptions extends KafkaFlags {
   by?: string;
 }
 
-/** What the operator asked for, checked. */
-interface ParkedActions {
-  requeue?: bigint[] | 'all';
-  skip?: bigint[];
-  reason?: string;
-  by: string;
-}
-
 /**
  * @throws ConfigError (exit 2) without a broker, for a bad seq, a skip without reason, a seq both
  *   re-queued and skipped, or a seq that is not a parked event, a feed policy without its key
@@ -48,7 +40,10 @@ interface ParkedActions {
 export async function pushCommand(options: PushCommandOptions): Promise<void> {
   const kafka = resolveKafkaSettings(options);
   if (kafka === undefined) throw new ConfigError('kafka_unconfigured', NO_BROKER_MESSAGE);
-  const actions = parkedActions(options);
+  const actions = parkedActions({
+    requeue: options.requeueParked, skip: options.skipParked, reason: options.reason, by: options.by,
+    names: { requeue: '--requeue-parked', skip: '--skip-parked', why: 'why the events are never published (recorded in the outbox)' },
+  });
   // A feed policy without its key stops before the index is touched.
   if (kafka.feed !== undefined) await readFeedKey(kafka.feed);
   const index = await openIndexForWriting(options.dbPath);
@@ -71,36 +66,5 @@ export async function pushCommand(options: PushCommandOptions): Promise<void> {
     process.stdout.write(JSON.stringify({ ...done, ...report }) + '\n');
   } finally {
     index.close();
-  }
-}
-
-function parkedActions(options: PushCommandOptions): ParkedActions {
-  const seqs = (flag: string, values: string[]): bigint[] => {
-    const bad = values.filter((v) => !/^[1-9][0-9]{0,18}$/.test(v));
-    if (bad.length > 0) throw new ConfigError('usage', `${flag}: '${bad.join("', '")}' is not an outbox seq (a positive whole number; onecode status lists the parked events)`);
-    return values.map((v) => BigInt(v));
-  };
-  const requeue = options.requeueParked === undefined || options.requeueParked === false ? undefined
-    : options.requeueParked === true || options.requeueParked.length === 0 ? 'all' as const
-      : seqs('--requeue-parked', options.requeueParked);
-  const skip = options.skipParked === undefined ? undefined : seqs('--skip-parked', options.skipParked);
-  if (skip !== undefined && (options.reason === undefined || options.reason.trim() === '')) {
-    throw new ConfigError('usage', '--skip-parked needs --reason TEXT: why the events are never published (recorded in the outbox)');
-  }
-  if (skip === undefined && options.reason !== undefined) throw new ConfigError('usage', '--reason goes with --skip-parked');
-  if (skip !== undefined && requeue !== undefined && requeue !== 'all') {
-    const both = skip.filter((s) => requeue.includes(s));
-    if (both.length > 0) throw new ConfigError('usage', `seq ${both.join(', ')}: re-queue or skip a parked event, not both`);
-  }
-  const by = options.by?.trim() || osUser();
-  return { ...(requeue === undefined ? {} : { requeue }), ...(skip === undefined ? {} : { skip, reason: options.reason!.trim() }), by };
-}
-
-/** The OS user running the command, for `requeued_by` / `skipped_by`. */
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
 }

@@ -7,9 +7,7 @@ import { OnecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { pendingSql } from '../outbox/outbox-states.ts';
 import { PushError } from '../push/errors.ts';
-import { UNSET_FEED_SETTINGS } from '../push/feed-policy.ts';
-import { createFeedProtection } from '../push/feed-protection.ts';
-import { createPublisher } from '../push/publisher.ts';
+import { connectKafka } from '../sinks/kafka-sink.ts';
 import { pushOutbox, type PushOutboxResult, type PushProgress } from '../push/relay.ts';
 import type { KafkaSettings } from './kafka-settings.ts';
 
@@ -56,8 +54,7 @@ export async function pushIndex(options: { connection: DuckDBConnection; kafka: 
     const pending = await countPending(connection).catch(() => -1);
     throw new PushFailedError(error, { ...progress, pending });
   };
-  const protection = await createFeedProtection(kafka.feed ?? UNSET_FEED_SETTINGS, logger);
-  const publisher = await createPublisher({ brokers: kafka.brokers, ssl: kafka.ssl, sasl: kafka.sasl, topics: kafka.topics, partitions: kafka.partitions, logger, protection }).catch(failed);
+  const publisher = await connectKafka(kafka, logger).catch(failed);
   try {
     const result = await pushOutbox({
       connection,

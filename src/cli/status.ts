@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { resultRows } from '../index/result-rows.ts';
 import { heldSql, parkedSql, pendingSql, publishedSql, skippedSql } from '../outbox/outbox-states.ts';
-import { readSinkStatus, type SinkStatus } from '../sinks/sink-state.ts';
+import { readKafkaStatus, readSinkStatus, type SinkStatus } from '../sinks/sink-state.ts';
 
 /** An outbox event the relay parked instead of publishing (e.g. larger than the broker's limit). */
 export interface ParkedEvent {
@@ -48,7 +48,11 @@ export interface IndexStatus {
    * their topic and key; `skipped` were parked and skipped by an operator.
    */
   outbox: { pending: number; published: number; parked: number; held: number; skipped: number; parked_events: ParkedEvent[]; skipped_events: SkippedEvent[] };
-  /** Each sink's position, rows delivered, events parked and held for it, and outbox events after its position (src/sinks/sink-state.ts). */
+  /**
+   * Each sink's position, rows delivered, events parked and held for it, and outbox events after
+   * its position (src/sinks/sink-state.ts); Kafka's first, read from the outbox's marks, once it has
+   * taken or refused an event (src/sinks/kafka-sink.ts).
+   */
   sinks: SinkStatus[];
   recent_runs: Record<string, unknown>[];
 }
@@ -97,7 +101,7 @@ export async function readStatus(c: DuckDBConnection): Promise<IndexStatus> {
         .map((r) => ({ seq: Number(r.seq), entity: String(r.entity), op: String(r.op), run_id: String(r.run_id), skipped_at: String(r.skipped_at), skipped_by: String(r.skipped_by), reason: String(r.skip_reason) })),
     },
     // An index written before sinks (version 8), read without migrating it, has no sink tables.
-    sinks: await readSinkStatus(c).catch(() => []),
+    sinks: [...[await readKafkaStatus(c)].filter((k) => k !== undefined), ...await readSinkStatus(c).catch(() => [])],
     recent_runs: await rows(c, `SELECT run_id, pipeline, trigger, status, started_at, rows_read, loaded, duplicates, quarantined, events, error_code FROM runs ORDER BY run_no DESC LIMIT 10`),
   };
 }

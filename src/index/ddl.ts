@@ -2,10 +2,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
-import { SINK_STATE_DDL } from '../sinks/sink-state.ts';
+import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 10;
+export const INDEX_SCHEMA_VERSION = 11;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -72,6 +72,8 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
   // 10: the catalogue (issue 12): each outbox event keeps the resource and provider code of the
   // pipeline whose run wrote it (src/outbox/outbox-ddl.ts); events written before have none
   10: OUTBOX_MIGRATION_CATALOGUE,
+  // 11: an operator re-queues or skips an event parked for a sink (src/sinks/sink-state.ts, sink-parked.ts)
+  11: SINK_STATE_MIGRATION_OPERATOR,
 };
 
 /**

@@ -5,6 +5,7 @@
  * that waited behind them go on, under new seqs (resequence.ts explains why).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { inTransaction } from '../index/in-transaction.ts';
 import { ConfigError } from '../errors.ts';
 import { messageKeySql } from './event-format.ts';
 import { stateSql } from './outbox-states.ts';
@@ -98,16 +99,4 @@ async function parkedTargets(connection: DuckDBConnection, seqs: readonly bigint
     }
   }
   return rows.map((r) => ({ entity: r.entity, key: r.key, fromSeq: r.seq }));
-}
-
-async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    const result = await work();
-    await connection.run('COMMIT');
-    return result;
-  } catch (error) {
-    await connection.run('ROLLBACK').catch(() => {});
-    throw error;
-  }
 }

@@ -20,9 +20,11 @@ import type { KafkaSettings } from '../cli/kafka-settings.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.ts';
 import { createJobQueue, JobCancelledError } from './job-queue.ts';
 import { startScheduler, type AttemptOutcome } from './pipeline-scheduler.ts';
-import { startRelayLoop, type RelayLoop } from './relay-loop.ts';
-import { startSinkLoop, type SinkLoop } from '../sinks/sink-loop.ts';
-import type { SinkDeclaration } from '../sinks/sink-config.ts';
+import { startDeliveryLoop, type DeliveryTarget } from './delivery-loop.ts';
+import { kafkaDeliveryTarget } from '../sinks/kafka-sink.ts';
+import type { PositionedSinkDeclaration, SinkDeclaration } from '../sinks/sink-config.ts';
+import { KAFKA_SINK_NAME } from '../sinks/sink.ts';
+import { sinkDeliveryTarget } from '../sinks/sink-target.ts';
 import type { ScheduledPipeline } from './scheduled-pipelines.ts';
 import { createServeStateFile, removeServeFiles } from './serve-files.ts';
 import { startServeHttp, type ServeHttp, type ServeHttpOptions } from './serve-http.ts';
@@ -40,9 +42,9 @@ export interface ServeOptions {
   /** Pipelines to schedule (scheduled-pipelines.ts); may be empty when `kafka` is set. */
   pipelines: readonly ScheduledPipeline[];
   logger: Logger;
-  /** Brokers and topics; without them serve relays nothing and events stay pending. */
+  /** Brokers and topics (from KAFKA_BROKERS, or the declared Kafka sink); without them serve relays nothing to Kafka and events stay pending. */
   kafka?: KafkaSettings;
-  /** Sinks to deliver the outbox to (src/sinks/), each on its own, beside Kafka. */
+  /** The sinks to deliver the outbox to (src/sinks/), each on its own, beside Kafka; a Kafka declaration here is left out (it is given as `kafka`: kafkaSettingsOf). */
   sinks?: readonly SinkDeclaration[];
   /** Retries of a failed run. Default {@link DEFAULT_RETRY_POLICY}. */
   retry?: RetryPolicy;
@@ -81,21 +83,16 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     : createSnapshotter({ queue, connection: index.connection, key: index.key, dbPath, logger: options.logger, minIntervalMs: options.snapshotIntervalMs ?? 0, stateFile });
   await snapshots.request();
 
-  let relay: RelayLoop | undefined;
-  if (options.kafka) {
-    relay = startRelayLoop({
-      queue,
-      connection: index.connection,
-      kafka: options.kafka,
-      logger: options.logger,
-      ...(options.relayIntervalMs === undefined ? {} : { intervalMs: options.relayIntervalMs }),
-      onSettled: () => void snapshots.request(),
-    });
-  }
-
-  const sinkLoop: SinkLoop | undefined = options.sinks !== undefined && options.sinks.length > 0
-    ? startSinkLoop({ queue, connection: index.connection, sinks: options.sinks, logger: options.logger, ...(options.relayIntervalMs === undefined ? {} : { intervalMs: options.relayIntervalMs }), onSettled: () => void snapshots.request() })
-    : undefined;
+  // One loop, each target with its own timer and backoff: one that is down holds no other.
+  const targets: DeliveryTarget[] = [
+    ...(options.kafka ? [kafkaDeliveryTarget({ connection: index.connection, kafka: options.kafka, logger: options.logger })] : []),
+    ...(options.sinks ?? []).filter((s): s is PositionedSinkDeclaration => s.kind !== 'kafka')
+      .map((declaration) => sinkDeliveryTarget({ connection: index.connection, declaration, logger: options.logger })),
+  ];
+  const delivery = targets.length === 0 ? undefined : startDeliveryLoop({
+    queue, targets, logger: options.logger, onSettled: () => void snapshots.request(),
+    ...(options.relayIntervalMs === undefined ? {} : { intervalMs: options.relayIntervalMs }),
+  });
 
   /** One run of `pipeline` in its turn on the queue; a glob with `files: every_new` catches up in one job, a run per waiting file. */
   const runJob = (pipeline: Pipeline, trigger: 'schedule' | 'api', onStart?: () => void, runIds?: string[]): Promise<RunSummary> =>
@@ -113,8 +110,7 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   const afterRun = (summary: RunSummary): void => {
     void snapshots.request();
     if (summary.status === 'succeeded' && summary.events > 0) {
-      relay?.kick();
-      sinkLoop?.kick();
+      delivery?.kick();
     }
   };
 
@@ -173,11 +169,10 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
     try {
       http = await startServeHttp({
         index, settings: options.http, stateFile, logger: options.logger,
-        operations: { triggerRun, jobOf: (id) => apiJobs.get(id), jobsWaiting: () => queue.waiting(), ...(relay ? { push: () => relay!.kick() } : {}) },
+        operations: { triggerRun, jobOf: (id) => apiJobs.get(id), jobsWaiting: () => queue.waiting(), ...(options.kafka ? { push: () => delivery!.kick(KAFKA_SINK_NAME) } : {}) },
       });
     } catch (error) {
-      await relay?.stop();
-      await sinkLoop?.stop();
+      await delivery?.stop();
       await queue.close();
       index.close();
       await removeServeFiles(dbPath);
@@ -198,10 +193,9 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
       // The API first: it answers the requests going (new ones get 503), then its connections close.
       await http?.close();
       const schedulerStopped = scheduler.stop();
-      const relayStopped = relay?.stop();
-      const sinksStopped = sinkLoop?.stop();
+      const deliveryStopped = delivery?.stop();
       await queue.close();
-      await Promise.all([schedulerStopped, relayStopped, sinksStopped]);
+      await Promise.all([schedulerStopped, deliveryStopped]);
       index.close();
       await removeServeFiles(dbPath);
       logger.info('stopped');

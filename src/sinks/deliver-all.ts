@@ -5,7 +5,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { OnecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { PushError } from '../push/errors.ts';
 import { deliverToSink, type DeliverResult } from './deliver.ts';
+import { connectKafka, kafkaSettingsOf, pushAsSink, type KafkaSinkDeclaration } from './kafka-sink.ts';
 import { openSink } from './open-sink.ts';
 import { SinkError } from './sink.ts';
 import type { SinkDeclaration } from './sink-config.ts';
@@ -16,7 +18,9 @@ export type SinkOutcome =
   | { ok: false; sink: string; code: string; retriable: boolean; message: string };
 
 /**
- * Delivers to each of `sinks` in turn (in the order given).
+ * Delivers to each of `sinks` in turn (in the order given); a Kafka sink by its own relay
+ * (kafka-sink.ts), its `delivered` the events sent now and `alreadyOnTarget` those the read-back
+ * found on the broker.
  * @param options.onBatch called after each settled batch of any sink; a throw stops that sink's
  *   delivery and is rethrown after the sink is closed (serve uses it to give way).
  */
@@ -31,6 +35,10 @@ export async function deliverAll(options: {
   for (const declaration of options.sinks) {
     let opened;
     try {
+      if (declaration.kind === 'kafka') {
+        outcomes.push({ ok: true, ...(await deliverToKafka(declaration, options)) });
+        continue;
+      }
       opened = await openSink(declaration, options.env);
       const result = await deliverToSink({
         connection: options.connection, sink: opened.sink, policy: declaration.policy, batchSize: declaration.batch_size,
@@ -38,7 +46,7 @@ export async function deliverAll(options: {
       });
       outcomes.push({ ok: true, ...result });
     } catch (error) {
-      if (error instanceof SinkError) {
+      if (error instanceof SinkError || error instanceof PushError) {
         options.logger.warn({ sink: declaration.name, code: error.code, retriable: error.retriable, message: error.message }, 'delivery to sink stopped; the other sinks go on');
         outcomes.push({ ok: false, sink: declaration.name, code: error.code, retriable: error.retriable, message: error.message });
       } else if (error instanceof OnecodeError) {
@@ -51,4 +59,22 @@ export async function deliverAll(options: {
     }
   }
   return outcomes;
+}
+
+/** One push to the declared Kafka sink, as a sink's delivery (the publisher is closed after it). */
+async function deliverToKafka(declaration: KafkaSinkDeclaration, options: Parameters<typeof deliverAll>[0]): Promise<DeliverResult> {
+  const publisher = await connectKafka(kafkaSettingsOf(declaration, options.env), options.logger);
+  try {
+    let batches = 0;
+    const result = await pushAsSink({
+      connection: options.connection, publisher, logger: options.logger, batchSize: declaration.batch_size,
+      onBatch: (p) => {
+        batches += 1;
+        return options.onBatch?.({ ...p, batches });
+      },
+    });
+    return { ...result, batches };
+  } finally {
+    await publisher.close();
+  }
 }

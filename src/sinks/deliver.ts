@@ -8,12 +8,15 @@
  *    back and everything after it is delivered again. A file sink's folder vouches only for the
  *    batches whose manifests are still there (a platform collects them), so it can only move the
  *    index up.
- * 2. Each batch: events read after the position; an event whose key is parked for this sink is
+ * 2. Events an operator re-queued for this sink (sink-parked.ts) are delivered again first, with
+ *    the events of their key held behind them, as one batch below the position that leaves it
+ *    where it is; what still cannot be is parked (or held) again.
+ * 3. Each batch: events read after the position; an event whose key is parked for this sink is
  *    held (parked behind it); the others are protected by the sink's policy
  *    (src/push/protect-event.ts) and made rows (sink-rows.ts); what cannot be is parked for this
  *    sink only. The sink writes the rows with the new position in one atomic step; then the index
  *    records the position and the parked events (sink-state.ts). A crash between the two is step 1
- *    of the next delivery.
+ *    of the next delivery (and for a redelivery, the target knows the batch by its id).
  *
  * One delivery per sink at a time (DuckDB has one writer per index; the exchange table's position
  * check refuses a second writer on the target).
@@ -28,6 +31,7 @@ import { readFeedKey } from '../push/feed-protection.ts';
 import { createEventProtector, type EventProtector } from '../push/protect-event.ts';
 import { PSEUDONYM_KEY_FILE_VARIABLE } from '../protect/key-file.ts';
 import type { Sink, SinkRow } from './sink.ts';
+import { redeliveryBatchId, requeuedEvents, settleRedelivery } from './sink-parked.ts';
 import { sinkRowOf } from './sink-rows.ts';
 import { blockedKeys, indexPosition, rewindPosition, settleBatch, type SinkParked } from './sink-state.ts';
 
@@ -36,6 +40,8 @@ export interface DeliverResult {
   sink: string;
   /** Rows written to the target. */
   delivered: number;
+  /** Kafka only: events the read-back found on the broker already (a push stopped after sending), marked without sending. */
+  alreadyOnTarget?: number;
   /** Events parked for this sink (refused), and held behind a parked event of their key. */
   parked: number;
   held: number;
@@ -100,6 +106,17 @@ export async function deliverToSink(options: DeliverOptions): Promise<DeliverRes
     position = target;
   }
 
+  const again = await redeliver(c, sink, position, protect);
+  if (again !== undefined) {
+    result.delivered += again.written;
+    result.parked += again.parked;
+    result.held += again.held;
+    result.batches += 1;
+    result.lastSeq = position;
+    logger.info({ batchId: again.batchId, delivered: again.written, parked: again.parked, held: again.held }, 're-queued events delivered again');
+    await options.onBatch?.({ ...result });
+  }
+
   for (let batch = await readEvents(c, position, undefined, batchSize); batch.length > 0; batch = await readEvents(c, position, undefined, batchSize)) {
     const plan = await planBatch(c, sink.name, batch, protect);
     const toSeq = batch.at(-1)!.seq;
@@ -123,11 +140,12 @@ export async function deliverToSink(options: DeliverOptions): Promise<DeliverRes
 
 /** Events after `after` (up to `upTo` when given), in seq order. */
 async function readEvents(c: DuckDBConnection, after: bigint, upTo: bigint | undefined, limit: number): Promise<ReadEvent[]> {
-  const reader = await c.runAndReadAll(
-    `SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, resource_code, provider_code, ${messageKeySql()} AS key
-       FROM outbox WHERE seq > $1 ${upTo === undefined ? '' : 'AND seq <= $3'} ORDER BY seq LIMIT $2`,
-    upTo === undefined ? [after, limit] : [after, limit, upTo],
-  );
+  return readOutbox(c, `seq > $1 ${upTo === undefined ? '' : 'AND seq <= $3'} ORDER BY seq LIMIT $2`, upTo === undefined ? [after, limit] : [after, limit, upTo]);
+}
+
+/** The outbox rows `where` selects (with its ORDER BY and LIMIT), as read for a sink. */
+async function readOutbox(c: DuckDBConnection, where: string, values: (bigint | number | string)[]): Promise<ReadEvent[]> {
+  const reader = await c.runAndReadAll(`SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, resource_code, provider_code, ${messageKeySql()} AS key FROM outbox WHERE ${where}`, values);
   return reader.getRowObjectsJS().map((r) => ({
     seq: BigInt(r.seq as bigint), eventId: String(r.event_id), entity: String(r.entity), op: String(r.op),
     code: String(r.code), event: String(r.event), key: r.key === null ? null : String(r.key),
@@ -151,12 +169,62 @@ async function planBatch(c: DuckDBConnection, sink: string, batch: readonly Read
       park(`held behind parked event seq ${blocker} of the same key`, blocker);
       continue;
     }
-    const protectedEvent = protect(event);
-    const row = typeof protectedEvent === 'string' ? protectedEvent : sinkRowOf(protectedEvent);
+    const row = rowOf(event, protect);
     if (typeof row === 'string') park(row, null);
     else rows.push(row);
   }
   return { rows, parked };
+}
+
+/** The row of an event under the sink's policy, or why it cannot be one. */
+function rowOf(event: ReadEvent, protect: EventProtector): SinkRow | string {
+  const protectedEvent = protect(event);
+  return typeof protectedEvent === 'string' ? protectedEvent : sinkRowOf(protectedEvent);
+}
+
+/**
+ * Delivers the re-queued events of the sink again (sink-parked.ts), in the order they were parked,
+ * as one batch at `position` that leaves it there; an event Kafka's parking has since moved above
+ * the position (src/outbox/resequence.ts) is left to the delivery in seq order. Settles in the
+ * index after the target confirmed. Undefined when nothing is re-queued.
+ */
+async function redeliver(c: DuckDBConnection, sink: Sink, position: bigint, protect: EventProtector): Promise<{ batchId: string; written: number; parked: number; held: number } | undefined> {
+  const requeued = await requeuedEvents(c, sink.name);
+  if (requeued.length === 0) return undefined;
+  const ids = [...new Set(requeued.map((r) => r.eventId))];
+  const byId = new Map((await readOutbox(c, `event_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY seq`, ids)).map((e) => [e.eventId, e]));
+  const blocked = new Map<string, bigint>();
+  /** The outcome of each event id (a moved event may have two rows). */
+  const decided = new Map<string, { reason: string; heldBy: bigint | null } | 'delivered'>();
+  const rows: SinkRow[] = [];
+  const delivered: bigint[] = [];
+  const again: { parkedSeq: bigint; reason: string; heldBy: bigint | null }[] = [];
+  for (const r of requeued) {
+    const event = byId.get(r.eventId);
+    let outcome = decided.get(r.eventId);
+    if (outcome === undefined) {
+      const id = r.key === null ? undefined : `${r.entity}\u0000${r.key}`;
+      const blocker = id === undefined ? undefined : blocked.get(id);
+      const row = event === undefined ? 'the event is no longer in the outbox'
+        : event.seq > position ? undefined
+          : blocker !== undefined ? `held behind parked event seq ${blocker} of the same key`
+            : rowOf(event, protect);
+      if (row === undefined || typeof row !== 'string') {
+        if (row !== undefined) rows.push(row);
+        outcome = 'delivered';
+      } else {
+        outcome = { reason: row, heldBy: blocker ?? null };
+        if (id !== undefined && blocker === undefined) blocked.set(id, r.parkedSeq);
+      }
+      decided.set(r.eventId, outcome);
+    }
+    if (outcome === 'delivered') delivered.push(r.parkedSeq);
+    else again.push({ parkedSeq: r.parkedSeq, ...outcome });
+  }
+  const batchId = redeliveryBatchId(requeued);
+  const { written } = rows.length === 0 ? { written: 0 } : await sink.write({ batchId, afterSeq: position, toSeq: position, rows, requeued: true });
+  await settleRedelivery(c, { sink: sink.name, batchId, written, delivered, again });
+  return { batchId, written, parked: again.filter((a) => a.heldBy === null).length, held: again.filter((a) => a.heldBy !== null).length };
 }
 
 /** The protector of the sink's policy, with the classes recorded beside the outbox. */

@@ -14,6 +14,12 @@
  * the next write removes (their seqs are above the position) before writing that range again.
  * The folder vouches for the highest `seq_to` among the manifests it still holds; the index's
  * position is never moved back by it (a collector removes what it took).
+ *
+ * A batch of re-queued events (sink.ts, `requeued`) is named `<sink>_<P>-<P><batch id>…` (`r<first>-<last>-<hash>`) with P
+ * the position, so that it sorts after the batches before it and before the next one; its
+ * manifest says `requeued: true` and `seq_from` = `seq_to` = P (the rows carry their own seqs).
+ * Its manifest still in the folder means the batch was written (a crash before the index recorded
+ * it): it is not written twice.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
@@ -42,6 +48,8 @@ export interface BatchManifest {
   files: { name: string; entity: string; rows: number; bytes: number; sm3: string }[];
   /** When the batch was written, ISO 8601 UTC. */
   created_at: string;
+  /** Set on a batch of re-queued events, delivered again below the position. */
+  requeued?: true;
 }
 
 const pad = (seq: bigint): string => seq.toString().padStart(20, '0');
@@ -58,7 +66,7 @@ export interface FileSinkOptions {
 export function createFileSink(options: FileSinkOptions): Sink {
   const { name, folder, format } = options;
   const prefix = `${name}_`;
-  const ofThisSink = /^(\d{20})-(\d{20})(?:_([a-z_]+)\.(?:ndjson|csv)|\.manifest\.json)$/;
+  const ofThisSink = /^(\d{20})-(\d{20})(?:r[a-z0-9-]+)?(?:_([a-z_]+)\.(?:ndjson|csv)|\.manifest\.json)$/;
 
   const fail = (code: string, doing: string, error: unknown, retriable = true): SinkError =>
     new SinkError(code, `file sink ${name}: ${doing} in ${folder} failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).name})`, { retriable, cause: error });
@@ -124,8 +132,9 @@ export function createFileSink(options: FileSinkOptions): Sink {
         for (const entry of await readdir(folder)) if (entry.startsWith(`.${prefix}`) && entry.endsWith('.tmp')) await rm(path.join(folder, entry), { force: true });
         if (batch.rows.length === 0) return { written: 0 };
 
-        const from = batch.afterSeq + 1n;
-        const base = `${prefix}${pad(from)}-${pad(batch.toSeq)}`;
+        const from = batch.requeued === true ? batch.afterSeq : batch.afterSeq + 1n;
+        const base = `${prefix}${pad(from)}-${pad(batch.toSeq)}${batch.requeued === true ? batch.batchId : ''}`;
+        if (batch.requeued === true && (await readdir(folder)).includes(`${base}.manifest.json`)) return { written: 0 }; // written before a crash
         const files: BatchManifest['files'] = [];
         for (const entity of [...new Set(batch.rows.map((r) => r.entity))].sort()) {
           const rows = batch.rows.filter((r) => r.entity === entity);
@@ -145,6 +154,7 @@ export function createFileSink(options: FileSinkOptions): Sink {
           counts: { rows: batch.rows.length, I: count('I'), U: count('U'), D: count('D') },
           files,
           created_at: new Date().toISOString(),
+          ...(batch.requeued === true ? { requeued: true as const } : {}),
         };
         await syncFolder();
         await writeAtomically(`${base}.manifest.json`, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8'));

@@ -17,6 +17,12 @@
  * format: ndjson                    # or csv
  * policy: personal=clear
  * ```
+ * ```yaml
+ * kind: kafka                       # the change feed (src/push/); one per index, named kafka
+ * brokers_env: KAFKA_BROKERS        # the variable holding host:port[,host:port] (default KAFKA_BROKERS)
+ * topic_prefix: onecode             # optional: topics onecode.person.v1, … (default ONECODE_TOPIC_PREFIX, else onecode)
+ * policy: personal=pseudonymise
+ * ```
  *
  * The file is read as defensively as a pipeline file (src/config/read-yaml.ts) and validated with
  * zod; a bad file is refused with `file:line: field: message`, one line per problem.
@@ -27,9 +33,11 @@ import { z } from 'zod';
 import { parseYamlMapping, readPipelineText } from '../config/read-yaml.ts';
 import { ConfigError } from '../errors.ts';
 import { parseFeedPolicy, type FeedPolicy } from '../push/feed-policy.ts';
+import { KAFKA_SINK_NAME } from './sink.ts';
 
-/** The kinds of sink this version delivers to. Kafka stays `onecode push` for now (docs/sinks.md). */
-export const SINK_KINDS = ['exchange-table', 'file'] as const;
+/** The kinds of sink this version delivers to. */
+export const SINK_KINDS = ['exchange-table', 'file', 'kafka'] as const;
+
 export type SinkKind = (typeof SINK_KINDS)[number];
 
 const sqlName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,47}$/, 'letters, digits and _, not starting with a digit, at most 48 characters');
@@ -68,15 +76,36 @@ export const FileSinkConfig = z.strictObject({
   /** The drop folder; a relative path is taken from the sink file's folder. It must exist. */
   folder: z.string().min(1),
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  /** Create the drop folder when it is missing (the sample's); default false: a missing folder is a mistake. */
+  create_folder: z.boolean().default(false),
   ...Common,
 });
 
-export const SinkConfig = z.discriminatedUnion('kind', [ExchangeTableSinkConfig, FileSinkConfig]);
+/**
+ * The Kafka change feed as a sink (src/sinks/kafka-sink.ts): brokers from an environment variable,
+ * topics by prefix; TLS and SASL from the environment as for `onecode push` (src/cli/kafka-settings.ts).
+ * Its position is the outbox's marks and its exactly-once proof the read-back of the broker
+ * (src/push/relay.ts); `batch_size` is the relay's.
+ */
+export const KafkaSinkConfig = z.strictObject({
+  kind: z.literal('kafka'),
+  /** Name of the environment variable holding the brokers, `host:port[,host:port]`. Default KAFKA_BROKERS. */
+  brokers_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable: letters, digits and _, not starting with a digit').default('KAFKA_BROKERS'),
+  /** Topic prefix: topics `<prefix>.<entity>.v1`. Default ONECODE_TOPIC_PREFIX, else `onecode`. */
+  topic_prefix: z.string().min(1).max(200).optional(),
+  /** Partitions of the topics the relay creates. Default ONECODE_TOPIC_PARTITIONS, else 3. */
+  partitions: z.number().int().min(1).max(10_000).optional(),
+  ...Common,
+  batch_size: z.number().int().min(1).max(100_000).default(5000),
+});
+
+export const SinkConfig = z.discriminatedUnion('kind', [ExchangeTableSinkConfig, FileSinkConfig, KafkaSinkConfig]);
 
 /** A validated sink declaration. */
 export type SinkDeclaration = (
   | Omit<z.output<typeof ExchangeTableSinkConfig>, 'policy' | 'name'>
   | Omit<z.output<typeof FileSinkConfig>, 'policy' | 'name'>
+  | Omit<z.output<typeof KafkaSinkConfig>, 'policy' | 'name'>
 ) & {
   name: string;
   /** The parsed policy of each class. */
@@ -84,6 +113,9 @@ export type SinkDeclaration = (
   /** The declaring file, absolute. */
   file: string;
 };
+
+/** A declaration of a sink that keeps its position in `sink_position` (every kind but Kafka). */
+export type PositionedSinkDeclaration = Exclude<SinkDeclaration, { kind: 'kafka' }>;
 
 /**
  * Reads and validates one sink file.
@@ -110,6 +142,12 @@ export async function loadSink(file: string): Promise<SinkDeclaration> {
   const name = parsed.data.name ?? path.basename(absolute).replace(/\.ya?ml$/, '');
   if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(name)) {
     throw new ConfigError('config_invalid', `${file}:1: name: the file name is no sink name (lower-case letters, digits, - and _); give name: explicitly`);
+  }
+  if (parsed.data.kind === 'kafka' && name !== KAFKA_SINK_NAME) {
+    throw new ConfigError('config_invalid', `${parsed.data.name === undefined ? `${file}:1: name` : where(['name'])}: a kafka sink is named ${KAFKA_SINK_NAME} (name the file ${KAFKA_SINK_NAME}.yaml or give name: ${KAFKA_SINK_NAME}): its position is the outbox's own marks, one per index`);
+  }
+  if (parsed.data.kind !== 'kafka' && name === KAFKA_SINK_NAME) {
+    throw new ConfigError('config_invalid', `${parsed.data.name === undefined ? `${file}:1: name` : where(['name'])}: the name ${KAFKA_SINK_NAME} is the Kafka feed's; give this ${parsed.data.kind} sink another name`);
   }
   const declaration = { ...parsed.data, name, policy, file: absolute };
   if (declaration.kind === 'file') declaration.folder = path.resolve(path.dirname(absolute), declaration.folder);

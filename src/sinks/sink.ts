@@ -4,10 +4,17 @@
  * protects and parks (plan-batch.ts), and hands each batch to the sink, which writes it and its
  * position in one atomic step on the target, and says which position the target holds.
  *
- * Kafka fits the same shape when it moves here (a later step): its `confirmedSeq` is the read-back
- * of the highest `onecode-seq` per partition, its `write` a produce with acks=all.
+ * Kafka is a sink too (kafka-sink.ts) but keeps its own loop and proof (src/push/relay.ts): its
+ * position is the outbox's marks, its confirmation the read-back of the highest `onecode-seq` per
+ * partition.
  */
 import type { SinkKind } from './sink-config.ts';
+
+/**
+ * The Kafka sink's one name: its position is the outbox's own marks (published, parked, held,
+ * skipped: src/outbox/outbox-states.ts), which an index has once, so it has one Kafka feed.
+ */
+export const KAFKA_SINK_NAME = 'kafka';
 
 /** One change as a sink delivers it: the outbox event after the sink's policy (plan-batch.ts). */
 export interface SinkRow {
@@ -43,6 +50,12 @@ export interface SinkBatch {
   toSeq: bigint;
   /** Rows to write, in seq order (parked events are not among them). */
   rows: readonly SinkRow[];
+  /**
+   * Set for events parked for this sink and re-queued by an operator (src/sinks/sink-parked.ts):
+   * their seqs are at or below `afterSeq`, the position does not move (`toSeq` = `afterSeq`), and
+   * the same `batchId` is the same batch (a target that holds it already writes nothing again).
+   */
+  requeued?: boolean;
 }
 
 /** A delivery target. */

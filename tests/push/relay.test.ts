@@ -4,10 +4,7 @@
  * topic's limit is raised, or skipped), resuming after a crash (kill -9 of a child process), a
  * delete left without its tombstone, and a broker outage.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
@@ -22,10 +19,10 @@ import { pushOutbox } from '../../src/push/relay.ts';
 import type { TopicMap } from '../../src/push/topics.ts';
 import { resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
 import { canRunLocalKafka, localKafka } from '../support/kafka-local.ts';
+import { spawnGroup } from '../support/process-group.ts';
 import { consumeAll, deleteTopics, insertEvents, openOutbox, outboxRows, uniqueTopics, type FeedMessage, type OutboxRow, type TestOutbox } from './outbox-fixtures.ts';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 let broker: ResolvedKafka;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -363,22 +360,8 @@ describe('pushOutbox', () => {
       await insertEvents(outbox.connection, { count: total, keys: 2_000 });
       outbox.close(); // the child process needs the file to itself
 
-      const child = spawn('npx', ['tsx', 'tests/push/push-child.ts', outbox.path, broker.brokers.join(','), JSON.stringify(topics), '500'], {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'inherit'],
-        // Its own process group: npx and tsx each start a child, and kill -9 must reach the node
-        // process that pushes, not only npx.
-        detached: true,
-      });
-      const killGroup = (): void => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      };
+      const { child, exited, kill: killGroup, gone } = spawnGroup('tests/push/push-child.ts', [outbox.path, broker.brokers.join(','), JSON.stringify(topics), '500']);
       cleanups.push(killGroup);
-      const exited = once(child, 'exit');
       let publishedAtKill = 0;
       for await (const line of createInterface({ input: child.stdout! })) {
         const progress = JSON.parse(line) as { published?: number; done?: boolean };
@@ -393,7 +376,7 @@ describe('pushOutbox', () => {
       }
       const [code, signal] = await exited;
       expect({ code, signal }).toEqual({ code: null, signal: 'SIGKILL' });
-      await waitUntilGroupGone(child.pid!);
+      await gone();
       expect(publishedAtKill).toBeGreaterThanOrEqual(5_000);
 
       const reopened = await openOutbox(outbox.path);
@@ -438,19 +421,6 @@ async function alterTopic(topic: string, configs: Record<string, string>): Promi
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Waits until no process of group `pgid` is left (the killed pusher releases the DuckDB file lock). */
-async function waitUntilGroupGone(pgid: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`processes of group ${pgid} still alive after SIGKILL`);
 }
 
 describe('pushOutbox during a broker outage', () => {

@@ -2,7 +2,8 @@
  * The exchange-table sink (前置机交换表) against the real PostgreSQL and MariaDB servers the test
  * run starts: every change exactly once after kill -9 of a delivering process, after a crash between
  * the target's commit and the index's, rows whose SM3 digest a recipient recomputes from the stored
- * columns, and the catalogue's codes carried when the outbox row has them.
+ * columns, and the catalogue's codes carried when the outbox row has them; a failure said without the
+ * values the database quotes, and a locked position row given up after the lock timeout.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,52 @@ describe.each([
       expect(rows.filter((r) => Number(r.seq) > 10).every((r) => r.resource_code === null && r.provider_code === null)).toBe(true);
       expect(rows.filter((r) => r.operation === 'D').every((r) => JSON.parse(r.record!) !== null)).toBe(true);
     } finally {
+      await outbox.remove();
+    }
+  }, 120_000);
+
+  it('says why a write failed without the values the database quotes, and gives up on a locked position row after its lock timeout', async () => {
+    const prefix = 'uk_';
+    const sinkFile = await writeSinkFile(dir, `front-${dialect}-uk`, { kind: 'exchange-table', dialect, url_env: URL_ENV, schema: db.schema, table_prefix: prefix, policy: 'personal=clear', batch_size: 50 });
+    const outbox = await openSinkOutbox();
+    const declaration = await loadSink(sinkFile);
+    const { sink } = await openSink(declaration, env());
+    const deliver = () => deliverToSink({ connection: outbox.connection, sink, policy: declaration.policy, batchSize: 50, logger, env: env() });
+    const table = (t: string): string => `${db.q(db.schema)}.${db.q(`${prefix}${t}`)}`;
+    try {
+      await insertEvents(outbox.connection, { count: 30, keys: 3 });
+      const codes = (await outbox.connection.runAndReadAll('SELECT DISTINCT code FROM outbox')).getRows().map((r) => String(r[0]));
+      // A recipient that keeps one row per record: a unique key on record_key, which the second change of a key breaks.
+      expect(await sink.confirmedSeq()).toBe(0n);
+      await db.exec(`CREATE UNIQUE INDEX one_per_key ON ${table('legal_person')} (record_key${dialect === 'mysql' ? '(64)' : ''})`);
+      const refused = await deliver().catch((e: unknown) => e);
+      expect(refused).toMatchObject({ name: 'SinkError', code: 'TARGET_WRITE_FAILED', retriable: true });
+      const message = (refused as Error).message;
+      expect(message).toMatch(dialect === 'mysql' ? /ER_DUP_ENTRY: Duplicate entry \(withheld\) for key/ : /23505: duplicate key value violates unique constraint \(withheld\) \(table uk_legal_person, constraint one_per_key\)/);
+      expect(codes.filter((c) => message.includes(c))).toEqual([]);
+      expect(await indexPosition(outbox.connection, declaration.name)).toBe(0n);
+      await db.exec(dialect === 'mysql' ? `DROP INDEX one_per_key ON ${table('legal_person')}` : `DROP INDEX ${db.q(db.schema)}.one_per_key`);
+      expect(await deliver()).toMatchObject({ delivered: 30, lastSeq: 30n });
+
+      // Another session holds the sink's position row: the delivery fails, retriable, after the lock timeout instead of waiting for ever.
+      if (dialect === 'mysql') {
+        await db.exec('START TRANSACTION');
+        await db.exec(`SELECT last_seq FROM ${table('position')} FOR UPDATE`);
+      } else {
+        await db.exec(`BEGIN; SELECT last_seq FROM ${table('position')} FOR UPDATE`);
+      }
+      await insertEvents(outbox.connection, { count: 10, keys: 3 });
+      const started = Date.now();
+      const locked = await deliver().catch((e: unknown) => e);
+      const waited = Date.now() - started;
+      await db.exec('ROLLBACK');
+      expect(locked).toMatchObject({ name: 'SinkError', code: 'TARGET_WRITE_FAILED', retriable: true });
+      expect((locked as Error).message).toMatch(dialect === 'mysql' ? /ER_LOCK_WAIT_TIMEOUT/ : /55P03: canceling statement due to lock timeout/);
+      expect(waited).toBeGreaterThanOrEqual(9_000);
+      expect(waited).toBeLessThan(30_000);
+      expect(await deliver()).toMatchObject({ delivered: 10, lastSeq: 40n });
+    } finally {
+      await sink.close();
       await outbox.remove();
     }
   }, 120_000);

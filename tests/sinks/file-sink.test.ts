@@ -5,21 +5,18 @@
  * parked for that sink only (later events of its key held behind it), and a sink whose target is
  * down never holds another.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { deliverAll } from '../../src/sinks/deliver-all.ts';
 import { deliverToSink } from '../../src/sinks/deliver.ts';
-import type { BatchManifest } from '../../src/sinks/file-sink.ts';
 import { openSink } from '../../src/sinks/open-sink.ts';
 import { loadSink } from '../../src/sinks/sink-config.ts';
 import { indexPosition, readSinkStatus } from '../../src/sinks/sink-state.ts';
 import { insertEvents, outboxRows } from '../push/outbox-fixtures.ts';
-import { deliverAndKill, openSinkOutbox, writeSinkFile } from './sink-fixtures.ts';
+import { collect, deliverAndKill, openSinkOutbox, writeSinkFile } from './sink-fixtures.ts';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 let dir: string;
@@ -30,38 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-/** The batches of a drop folder as a collector sees them: manifests, their files checked, and every row. */
-async function collect(folder: string, format: 'ndjson' | 'csv'): Promise<{ manifests: BatchManifest[]; rows: { seq: string; event_id: string; operation: string; code: string; entity: string; batch_id: string }[]; visible: string[] }> {
-  const visible = (await readdir(folder)).filter((f) => !f.startsWith('.'));
-  const manifests: BatchManifest[] = [];
-  const rows: { seq: string; event_id: string; operation: string; code: string; entity: string; batch_id: string }[] = [];
-  for (const name of visible.filter((f) => f.endsWith('.manifest.json')).sort()) {
-    const manifest = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as BatchManifest;
-    manifests.push(manifest);
-    let inFiles = 0;
-    for (const f of manifest.files) {
-      const bytes = await readFile(path.join(folder, f.name));
-      expect(bytes.length, f.name).toBe(f.bytes);
-      expect(createHash('sm3').update(bytes).digest('hex'), f.name).toBe(f.sm3);
-      const text = bytes.toString('utf8');
-      const parsed = format === 'csv'
-        ? (parseCsv(text, { columns: true }) as Record<string, string>[])
-        : text.split('\n').filter((l) => l !== '').map((l) => { const o = JSON.parse(l) as Record<string, unknown>; return { ...o, seq: String(o.seq) } as Record<string, string>; });
-      expect(parsed.length, f.name).toBe(f.rows);
-      inFiles += parsed.length;
-      for (const r of parsed) {
-        expect(r.batch_id).toBe(manifest.batch_id);
-        expect(BigInt(r.seq!)).toBeGreaterThanOrEqual(BigInt(manifest.seq_from));
-        expect(BigInt(r.seq!)).toBeLessThanOrEqual(BigInt(manifest.seq_to));
-        rows.push({ seq: r.seq!, event_id: r.event_id!, operation: r.operation!, code: r.code!, entity: r.entity!, batch_id: r.batch_id! });
-      }
-    }
-    expect(inFiles).toBe(manifest.counts.rows);
-    expect(manifest.counts.I + manifest.counts.U + manifest.counts.D).toBe(manifest.counts.rows);
-  }
-  return { manifests, rows: rows.sort((a, b) => Number(a.seq) - Number(b.seq)), visible };
-}
 
 describe('file sink', () => {
   it.each(['ndjson', 'csv'] as const)('resumes after kill -9 of a delivering process (%s): no partial file visible, every change in exactly one batch', async (format) => {

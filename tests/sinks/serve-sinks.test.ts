@@ -1,5 +1,5 @@
 /**
- * `onecode serve` delivers the outbox to every declared sink (src/sinks/sink-loop.ts), without
+ * `onecode serve` delivers the outbox to every declared sink (src/serve/delivery-loop.ts), without
  * Kafka and without scheduled pipelines, and a sink whose target is down holds no other.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';

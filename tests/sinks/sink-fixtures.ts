@@ -1,16 +1,20 @@
 /**
  * Test fixtures for sinks: an outbox with sink state in a temporary DuckDB file (events from
  * tests/push/outbox-fixtures.ts), a sink file, a child process that delivers and is killed with
- * SIGKILL mid-delivery, as tests/push/relay.test.ts does with a push.
+ * SIGKILL mid-delivery (tests/support/process-group.ts, as tests/push/relay.test.ts does with a
+ * push), and a drop folder read as a collector reads it.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { expect } from 'vitest';
+import type { BatchManifest } from '../../src/sinks/file-sink.ts';
 import { SINK_STATE_DDL } from '../../src/sinks/sink-state.ts';
 import { openOutbox, type TestOutbox } from '../push/outbox-fixtures.ts';
+import { spawnGroup } from '../support/process-group.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -35,21 +39,7 @@ export async function writeSinkFile(dir: string, name: string, fields: Record<st
  * @throws when the child finished before it could be killed (raise the event count).
  */
 export async function deliverAndKill(options: { dbFile: string; sinkFile: string; killAfter: number; env?: NodeJS.ProcessEnv }): Promise<{ deliveredAtKill: number; signal: string | null }> {
-  const child = spawn('npx', ['tsx', 'tests/sinks/deliver-child.ts', options.dbFile, options.sinkFile], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...options.env },
-    // Its own process group: npx and tsx each start a child, and kill -9 must reach the node process.
-    detached: true,
-  });
-  const killGroup = (): void => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  const exited = once(child, 'exit');
+  const { child, exited, kill: killGroup, gone } = spawnGroup('tests/sinks/deliver-child.ts', [options.dbFile, options.sinkFile], options.env);
   let deliveredAtKill = -1;
   try {
     for await (const line of createInterface({ input: child.stdout! })) {
@@ -66,19 +56,40 @@ export async function deliverAndKill(options: { dbFile: string; sinkFile: string
     killGroup();
   }
   const [, signal] = (await exited) as [number | null, string | null];
-  await waitUntilGroupGone(child.pid!);
+  await gone();
   if (deliveredAtKill < 0) throw new Error('the child ended without delivering (see its stderr)');
   return { deliveredAtKill, signal };
 }
 
-async function waitUntilGroupGone(pgid: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
+/** The batches of a drop folder as a collector sees them: manifests (in name order), their files checked, and every row, by seq. */
+export async function collect(folder: string, format: 'ndjson' | 'csv'): Promise<{ manifests: BatchManifest[]; rows: { seq: string; event_id: string; operation: string; code: string; entity: string; batch_id: string }[]; visible: string[] }> {
+  const visible = (await readdir(folder)).filter((f) => !f.startsWith('.'));
+  const manifests: BatchManifest[] = [];
+  const rows: { seq: string; event_id: string; operation: string; code: string; entity: string; batch_id: string }[] = [];
+  for (const name of visible.filter((f) => f.endsWith('.manifest.json')).sort()) {
+    const manifest = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as BatchManifest;
+    manifests.push(manifest);
+    let inFiles = 0;
+    for (const f of manifest.files) {
+      const bytes = await readFile(path.join(folder, f.name));
+      expect(bytes.length, f.name).toBe(f.bytes);
+      expect(createHash('sm3').update(bytes).digest('hex'), f.name).toBe(f.sm3);
+      const text = bytes.toString('utf8');
+      const parsed = format === 'csv'
+        ? (parseCsv(text, { columns: true }) as Record<string, string>[])
+        : text.split('\n').filter((l) => l !== '').map((l) => { const o = JSON.parse(l) as Record<string, unknown>; return { ...o, seq: String(o.seq) } as Record<string, string>; });
+      expect(parsed.length, f.name).toBe(f.rows);
+      inFiles += parsed.length;
+      for (const r of parsed) {
+        expect(r.batch_id).toBe(manifest.batch_id);
+        // A batch of re-queued events carries seqs below its position (seq_from = seq_to).
+        if (manifest.requeued !== true) expect(BigInt(r.seq!)).toBeGreaterThanOrEqual(BigInt(manifest.seq_from));
+        expect(BigInt(r.seq!)).toBeLessThanOrEqual(BigInt(manifest.seq_to));
+        rows.push({ seq: r.seq!, event_id: r.event_id!, operation: r.operation!, code: r.code!, entity: r.entity!, batch_id: r.batch_id! });
+      }
     }
-    await new Promise((r) => setTimeout(r, 100));
+    expect(inFiles).toBe(manifest.counts.rows);
+    expect(manifest.counts.I + manifest.counts.U + manifest.counts.D).toBe(manifest.counts.rows);
   }
-  throw new Error(`processes of group ${pgid} still alive after SIGKILL`);
+  return { manifests, rows: rows.sort((a, b) => Number(a.seq) - Number(b.seq)), visible };
 }

@@ -34,7 +34,7 @@ const STATUS = {
     },
     sinks: {
       type: 'array',
-      description: "each sink's position (last outbox seq its target confirmed), rows delivered, events parked and held for it, and outbox events after its position",
+      description: "each sink's position (last outbox seq its target confirmed), rows delivered, events parked and held for it, and outbox events after its position; Kafka's (kind kafka) first, read from the outbox's marks, once it has taken or refused an event",
       items: { type: 'object', additionalProperties: false, required: ['sink', 'kind', 'last_seq', 'delivered', 'parked', 'held', 'behind'],
         properties: { sink: STRING, kind: STRING, last_seq: INTEGER, delivered: INTEGER, parked: INTEGER, held: INTEGER, behind: INTEGER } },
     },

@@ -14,7 +14,6 @@
  *
  * The dialects (postgres.ts, mysql.ts) give the statements; this file owns the transaction.
  */
-import { errorTextWithoutValues } from '../../error-text.ts';
 import { ConfigError } from '../../errors.ts';
 import { EVENT_ENTITIES } from '../../outbox/event-format.ts';
 import type { Sink, SinkBatch, SinkRow } from '../sink.ts';
@@ -76,6 +75,29 @@ export function readTargetUrl(where: string, urlEnv: string, dialect: Pick<Excha
   return value;
 }
 
+/**
+ * How long a statement waits for a lock on the front-end database (the position row another
+ * writer holds, a table a recipient locked) before it fails, in seconds: a target that hangs
+ * must not hold serve's index, runs and the other sinks (they wait their turn behind it).
+ */
+export const LOCK_WAIT_SECONDS = 10;
+
+/**
+ * A driver's error without values: the database's messages quote what they met (MySQL:
+ * `Duplicate entry '<the record key>' for key …`, `Incorrect string value: '\xF0…'`; PostgreSQL:
+ * `invalid input syntax for type bigint: "<value>"`), so every quoted part is withheld. What says
+ * where and why stays: the error's code (PostgreSQL SQLSTATE, MySQL's error name) and the names
+ * PostgreSQL gives apart from the message (table, column, constraint). A connection error (Node's
+ * `connect ECONNREFUSED host:port`) quotes nothing and is kept whole.
+ */
+export function driverErrorText(error: unknown): string {
+  const e = (error ?? {}) as { code?: unknown; table?: unknown; column?: unknown; constraint?: unknown };
+  const message = ((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '').trim()
+    .replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"/g, '(withheld)');
+  const names = (['table', 'column', 'constraint'] as const).filter((k) => typeof e[k] === 'string' && e[k] !== '').map((k) => `${k} ${String(e[k])}`);
+  return `${typeof e.code === 'string' ? `${e.code}: ` : ''}${message}${names.length > 0 ? ` (${names.join(', ')})` : ''}`;
+}
+
 /** Options of {@link createExchangeTableSink}. */
 export interface ExchangeTableSinkOptions {
   name: string;
@@ -91,7 +113,7 @@ export function createExchangeTableSink(options: ExchangeTableSinkOptions): Sink
   let session: ExchangeSession | undefined;
 
   const failed = (code: string, doing: string, error: unknown, retriable = true): SinkError =>
-    error instanceof SinkError ? error : new SinkError(code, `exchange-table sink ${name}: ${doing} failed on the ${dialect.kind} front-end database: ${errorTextWithoutValues(error)}`, { retriable, cause: error });
+    error instanceof SinkError ? error : new SinkError(code, `exchange-table sink ${name}: ${doing} failed on the ${dialect.kind} front-end database: ${driverErrorText(error)}`, { retriable, cause: error });
 
   const open = async (): Promise<ExchangeSession> => {
     if (session !== undefined) return session;

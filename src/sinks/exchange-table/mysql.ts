@@ -1,11 +1,12 @@
 /**
  * The exchange tables on MySQL 5.7+ / MariaDB 10.5+ (InnoDB, utf8mb4), through `mysql2`. The
  * session is strict (STRICT_ALL_TABLES: a value that does not fit is an error, never cut), its zone
- * UTC+8. The record is LONGTEXT, not JSON: MySQL's JSON type rewrites the text, and the row's SM3
- * digest is over the text as written.
+ * UTC+8, its lock wait LOCK_WAIT_SECONDS (`innodb_lock_wait_timeout`, 50 s by default). The
+ * record is LONGTEXT, not JSON: MySQL's JSON type rewrites the text, and the row's SM3 digest is
+ * over the text as written.
  */
 import mysql from 'mysql2/promise';
-import type { ExchangeDialect, ExchangeSession, ExchangeTables } from './exchange-table-sink.ts';
+import { LOCK_WAIT_SECONDS, type ExchangeDialect, type ExchangeSession, type ExchangeTables } from './exchange-table-sink.ts';
 import type { SinkRow } from '../sink.ts';
 
 const q = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
@@ -27,6 +28,7 @@ export const mysqlExchange: ExchangeDialect = {
     c.on('error', () => {});
     await c.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
     await c.query("SET time_zone = '+08:00'");
+    await c.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
     const t = (table: string): string => (tables.schema === undefined ? q(table) : `${q(tables.schema)}.${q(table)}`);
     const entityTable = (entity: string): string => t(tables.entity[entity]!);
     return {

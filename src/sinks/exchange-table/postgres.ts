@@ -2,9 +2,10 @@
  * The exchange tables on PostgreSQL (10 or later; KingbaseES in PostgreSQL mode), through `pg`.
  * The record is `text`, not `jsonb`: jsonb reorders keys and rewrites numbers, and the row's SM3
  * digest is over the text as written. Rows of a batch go in as one INSERT over unnest() of arrays.
+ * A lock held elsewhere is waited for LOCK_WAIT_SECONDS at most (`lock_timeout`).
  */
 import pg from 'pg';
-import type { ExchangeDialect, ExchangeSession, ExchangeTables } from './exchange-table-sink.ts';
+import { LOCK_WAIT_SECONDS, type ExchangeDialect, type ExchangeSession, type ExchangeTables } from './exchange-table-sink.ts';
 import type { SinkRow } from '../sink.ts';
 
 const q = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -19,7 +20,7 @@ export const postgresExchange: ExchangeDialect = {
     // An idle connection dropped by the server must not crash the process: the next statement fails instead.
     client.on('error', () => {});
     await client.connect();
-    await client.query("SET client_encoding = 'UTF8'; SET TIME ZONE INTERVAL '+08:00' HOUR TO MINUTE");
+    await client.query(`SET client_encoding = 'UTF8'; SET TIME ZONE INTERVAL '+08:00' HOUR TO MINUTE; SET lock_timeout = '${LOCK_WAIT_SECONDS}s'`);
     const t = (table: string): string => (tables.schema === undefined ? q(table) : `${q(tables.schema)}.${q(table)}`);
     const entityTable = (entity: string): string => t(tables.entity[entity]!);
     return {
