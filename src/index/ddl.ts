@@ -1,11 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { STORED_FIELDS } from '../../schemas/canonical.ts';
+import { LICENCE_FIELDS, STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
 import { SINK_STATE_DDL } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 9;
+export const INDEX_SCHEMA_VERSION = 11;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -69,6 +69,9 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
     ALTER TABLE source_state ADD COLUMN IF NOT EXISTS definition_sha256 VARCHAR;`,
   // 9: sinks (issue 12): each sink's position and parked events (src/sinks/sink-state.ts)
   9: SINK_STATE_DDL,
+  // 11: electronic licences (issue 12): the licence fields are columns of a licence's source record
+  // (schemas/canonical.ts LICENCE_FIELDS; read by src/index/licence-rows.ts). Another branch adds 10.
+  11: LICENCE_FIELDS.map((f) => `ALTER TABLE source_record ADD COLUMN IF NOT EXISTS ${f} VARCHAR;`).join('\n'),
 };
 
 /**
