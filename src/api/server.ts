@@ -35,6 +35,7 @@ import { pipelineQualityRoutes } from './routes/pipeline-quality.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { lookupQueryRoutes } from './routes/lookup-query.ts';
+import { materialsRoutes } from './routes/materials.ts';
 import { serviceRoutes } from './routes/service.ts';
 import { statusRoutes } from './routes/status.ts';
 
@@ -123,6 +124,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   pipelineQualityRoutes(app, context);
   outboxRoutes(app, context);
   lookupQueryRoutes(app, context);
+  materialsRoutes(app, context);
   auditRoutes(app, context);
   await consoleRoutes(app, options.consoleDir);
   return app;
