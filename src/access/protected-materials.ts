@@ -10,13 +10,9 @@ import { ConfigError } from '../errors.ts';
 import { answerNeeds, licencesOf, type MaterialAnswer } from '../index/licence-rows.ts';
 import { resolveLookupCode } from '../index/lookup.ts';
 import type { Classification } from '../identifiers/types.ts';
-import { recordAccess } from './access-log.ts';
 import { GOLDEN_CODE_KIND, LICENCE_FIELD_KINDS, PERSON_CODE_KINDS, type Subject } from './personal-values.ts';
-import { requireKeyFor } from './policy-key.ts';
 import { protectByRule, type Rule } from './protect-document.ts';
-import type { Requester } from './protected-lookup.ts';
-import { requireRight } from './require-right.ts';
-import { personalPolicyOf } from './roles.ts';
+import { answerGuarded, type Requester } from './protected-lookup.ts';
 
 /** Most licence types one materials check may name. */
 export const MAX_NEEDS = 50;
@@ -83,31 +79,17 @@ export async function materialsAs(
   who: Requester,
   options: { runDate: string; key?: Buffer; env?: NodeJS.ProcessEnv },
 ): Promise<MaterialsDocument | null> {
-  requireRight(who.role, 'lookup');
-  const policy = personalPolicyOf(who.role, options.env);
-  requireKeyFor(policy, options.key);
-  const entry = { who: who.name, role: who.role, channel: who.channel, action: 'materials', policy } as const;
-  let doc: MaterialsDocument | null = null;
-  let held = 0;
-  try {
+  return answerGuarded(connection, who, 'materials', options, async () => {
     const resolved = await resolveLookupCode(connection, holder, options.runDate);
-    if (resolved !== null) {
-      const licences = await licencesOf(connection, resolved.oneCode, options.runDate);
-      held = licences.length;
-      doc = { holder: resolved.oneCode, identifier: { kind: resolved.id.kind, status: resolved.id.status }, date: options.runDate, needs: answerNeeds(licences, needs) };
-    }
-  } catch (error) {
-    await recordAccess(connection, { ...entry, rowCount: 0, outcome: 'failed' });
-    throw error;
-  }
-  if (doc === null) {
-    await recordAccess(connection, { ...entry, rowCount: 0, outcome: 'failed' });
-    return null;
-  }
-  const subject: Subject = PERSON_CODE_KINDS.has(doc.identifier.kind) ? 'person' : 'legal_person';
-  const { shown, codes } = protectByRule(doc, materialsRule(subject), policy, options.key);
-  await recordAccess(connection, {
-    ...entry, code: doc.holder, rowCount: doc.needs.filter((n) => n.on_file).length, codes, outcome: held === 0 ? 'not_found' : 'ok',
+    if (resolved === null) return null;
+    const licences = await licencesOf(connection, resolved.oneCode, options.runDate);
+    const doc: MaterialsDocument = {
+      holder: resolved.oneCode, identifier: { kind: resolved.id.kind, status: resolved.id.status }, date: options.runDate, needs: answerNeeds(licences, needs),
+    };
+    return { doc, held: licences.length };
+  }, ({ doc, held }, policy) => {
+    const subject: Subject = PERSON_CODE_KINDS.has(doc.identifier.kind) ? 'person' : 'legal_person';
+    const { shown, codes } = protectByRule(doc, materialsRule(subject), policy, options.key);
+    return { code: doc.holder, rowCount: doc.needs.filter((n) => n.on_file).length, codes, found: held > 0, shown };
   });
-  return shown;
 }
