@@ -68,6 +68,9 @@ export const LICENCE_FIELDS = [
   'jurisdiction_code', 'issue_date', 'valid_from', 'valid_to', 'licence_status',
 ] as const satisfies readonly CanonicalField[];
 
+/** 持证主体代码类型 of each holder code field (GB/T 36903-2018): 111 resident identity number, 001 USCC. */
+export const HOLDER_CODE_TYPES = { id_number: '111', uscc: '001' } as const;
+
 /** Licence fields a licence pipeline must map: without them no "already on file?" can be answered. */
 export const REQUIRED_LICENCE_FIELDS = ['licence_identifier', 'licence_type_code'] as const satisfies readonly CanonicalField[];
 

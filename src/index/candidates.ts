@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CANONICAL_FIELDS, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
+import { CANONICAL_FIELDS, HOLDER_CODE_TYPES, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { BIRTH_DATE_MISMATCH_MESSAGE, SEX_MISMATCH_MESSAGE, statedSexSql } from '../identifiers/stated-facts.ts';
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
@@ -304,6 +304,13 @@ export async function buildCandidates(options: {
     await c.run(`
       UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('org_code_mismatch', pipeline.mapping.org_code!, `'the organisation code is not the one the USCC embeds at positions 9-17 (GB 32100-2015 §4)'`)}])
       WHERE ${code.field} IS NOT NULL AND org_code IS NOT NULL AND substr(${code.field}, 9, 9) <> org_code`);
+  }
+  if (pipeline.entity === 'licence' && layout.fields.holder_code_type) {
+    // A licence whose 持证主体代码类型 names another kind of code than the pipeline's holder code.
+    const expected = HOLDER_CODE_TYPES[code.field as 'id_number' | 'uscc'];
+    await c.run(`
+      UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('holder_code_type_mismatch', pipeline.mapping.holder_code_type!, `'the holder code type is not ${expected}, the type of this pipeline''s holder code (GB/T 36903-2018: 111 resident identity number, 001 USCC)'`)}])
+      WHERE holder_code_type IS NOT NULL AND holder_code_type <> ${quoteLiteral(expected)}`);
   }
   await c.run(`UPDATE ${target} SET disposition = CASE WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
 

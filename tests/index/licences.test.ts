@@ -37,12 +37,12 @@ const agencyId = (serial: string) => licenceIdentifier(AGENCY_LICENCE, ISSUER, s
 const wrongCheck = (identifier: string) => identifier.slice(0, -1) + (identifier.endsWith('0') ? '1' : '0');
 
 const HEADER = ['证照标识', '证照名称', '证照编号', '证照类型代码', '持证主体', '持证主体代码类型', '持证主体代码', '颁证日期', '有效期起始', '有效期截止', '证照状态'];
-const row = (identifier: string, type: string, holder: string, from: string, to: string, status = '有效') =>
-  [identifier, '会计专业技术资格证书', `KJ-${identifier.slice(-12, -2)}`, type, '陈明', '111', holder, from, from, to, status];
+const row = (identifier: string, type: string, holder: string, from: string, to: string, status = '有效', holderType = '111') =>
+  [identifier, '会计专业技术资格证书', `KJ-${identifier.slice(-12, -2)}`, type, '陈明', holderType, holder, from, from, to, status];
 const PERSON_ROWS = [
   row(id('A0001'), QUALIFICATION, P1, '2019-01-01', '2024-01-01'), // expired, superseded by the next
   row(id('A0001', '002'), QUALIFICATION, P1, '2024-01-02', '2029-01-01'), // valid
-  row(id('A0002'), AGENCY_LICENCE, P1, '2020-01-01', '2030-01-01', '注销'), // revoked
+  row(id('A0002'), AGENCY_LICENCE, P1, '2020-01-01', '2030-01-01', '注销', '001'), // revoked; its holder code type says USCC
   row(id('A0003'), QUALIFICATION, ` ${P2_15} `, '2022-05-01', ''), // legacy holder, no end
   row(wrongCheck(id('A0004')), QUALIFICATION, P1, '2022-05-01', '2030-01-01'), // quarantined
   row('', QUALIFICATION, P1, '2022-05-01', '2030-01-01'), // no identifier: quarantined
@@ -110,7 +110,9 @@ describe('licences in a lookup', () => {
     expect(doc.licences.map((l) => [l.licence_identifier, l.state])).toEqual([
       [id('A0001', '002'), 'valid'], [id('A0002'), 'revoked'], [id('A0001'), 'expired'],
     ]);
-    expect(doc.licences[0]).toMatchObject({ identifier: { status: 'valid', reasons: [] }, valid_to: '2029-01-01', pipeline: 'licences', system: '电子证照库' });
+    expect(doc.licences[0]).toMatchObject({ identifier: { status: 'valid', reasons: [] }, valid_to: '2029-01-01', pipeline: 'licences', system: '电子证照库', flags: null });
+    // a holder code type (GB/T 36903-2018) that is not the pipeline's holder code's: loaded, flagged
+    expect((doc.licences[1]!.flags as { code: string; field: string }[]).map((f) => [f.code, f.field])).toEqual([['holder_code_type_mismatch', '持证主体代码类型']]);
     // a day before the renewal: the first version was still valid, the second not yet
     expect((await licencesOf(ws.index.connection, P1, '2023-12-31')).map((l) => l.state)).toEqual(['not_yet_valid', 'revoked', 'valid']);
   });
