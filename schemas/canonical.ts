@@ -1,7 +1,11 @@
 import type { IdentifierKind } from '../src/identifiers/types.ts';
 
-/** The three kinds of entity a pipeline can feed: natural persons, legal persons, business records. */
-export const ENTITY_KINDS = ['person', 'legal_person', 'record'] as const;
+/**
+ * The kinds of entity a pipeline can feed: natural persons, legal persons, business records, and
+ * licences (electronic licences, 电子证照: a record about its holder, a person or a legal person,
+ * that the licence library answers "already on file?" from; src/index/licence-rows.ts).
+ */
+export const ENTITY_KINDS = ['person', 'legal_person', 'record', 'licence'] as const;
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
 /**
@@ -24,6 +28,18 @@ export const CANONICAL_FIELDS = [
   'legal_representative_id_number',
   'address',
   'updated_at',
+  // electronic licences (entity licence; GB/T 36903-2018 metadata, docs/licences.md)
+  'holder_code_type', // 持证主体代码类型: 111 resident identity number, 001 USCC (GB/T 36903-2018)
+  'licence_identifier', // 证照标识: 1.2.156.3005.2.<type>.<issuer>.<serial>.<version>.<check>
+  'licence_name', // 证照名称
+  'licence_number', // 证照编号, as printed on the licence
+  'licence_type_code', // 证照类型代码
+  'issuer_code', // 颁证单位代码: the issuing authority's USCC
+  'jurisdiction_code', // 证照所属管辖属地: GB/T 2260 region code
+  'issue_date', // 颁证日期
+  'valid_from', // 有效期起始
+  'valid_to', // 有效期截止 (empty: no end)
+  'licence_status', // 证照状态, as the issuing system writes it (licence-rows.ts reads it)
 ] as const;
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
@@ -35,6 +51,7 @@ export const IDENTIFIER_FIELDS: Partial<Record<CanonicalField, IdentifierKind>> 
   business_reg_no: 'business_reg_no',
   employer_uscc: 'uscc',
   legal_representative_id_number: 'resident_id',
+  licence_identifier: 'licence',
 };
 
 /** The field holding the one code for each entity kind (records may use either). */
@@ -42,7 +59,20 @@ export const ONE_CODE_FIELDS: Record<EntityKind, readonly CanonicalField[]> = {
   person: ['id_number'],
   legal_person: ['uscc'],
   record: ['id_number', 'uscc'],
+  licence: ['id_number', 'uscc'],
 };
+
+/** Canonical fields of a licence (entity licence), stored as columns of its source record. */
+export const LICENCE_FIELDS = [
+  'holder_code_type', 'licence_identifier', 'licence_name', 'licence_number', 'licence_type_code', 'issuer_code',
+  'jurisdiction_code', 'issue_date', 'valid_from', 'valid_to', 'licence_status',
+] as const satisfies readonly CanonicalField[];
+
+/** 持证主体代码类型 of each holder code field (GB/T 36903-2018): 111 resident identity number, 001 USCC. */
+export const HOLDER_CODE_TYPES = { id_number: '111', uscc: '001' } as const;
+
+/** Licence fields a licence pipeline must map: without them no "already on file?" can be answered. */
+export const REQUIRED_LICENCE_FIELDS = ['licence_identifier', 'licence_type_code'] as const satisfies readonly CanonicalField[];
 
 /**
  * Canonical fields stored as columns of each source record (the one code has its own column;
@@ -52,6 +82,7 @@ export const ONE_CODE_FIELDS: Record<EntityKind, readonly CanonicalField[]> = {
 export const STORED_FIELDS = [
   'org_code', 'business_reg_no', 'name', 'phone', 'employer_name', 'employer_uscc',
   'legal_representative', 'legal_representative_id_number', 'address', 'updated_at',
+  ...LICENCE_FIELDS,
 ] as const satisfies readonly CanonicalField[];
 
 /** Golden-record fields per entity, in the order they appear in change events. */

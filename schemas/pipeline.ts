@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CANONICAL_FIELDS, ENTITY_KINDS, ONE_CODE_FIELDS } from './canonical.ts';
+import { CANONICAL_FIELDS, ENTITY_KINDS, LICENCE_FIELDS, ONE_CODE_FIELDS, REQUIRED_LICENCE_FIELDS } from './canonical.ts';
 import { HttpConnectorOptions } from '../connectors/http/options.ts';
 import { XlsxConnectorOptions } from '../connectors/xlsx/options.ts';
 import { MysqlConnectorOptions, PostgresConnectorOptions } from '../connectors/sql/options.ts';
@@ -185,8 +185,15 @@ export const PipelineConfig = z
     if (p.mode === 'snapshot' && p.deleted_when !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['deleted_when'], message: 'a snapshot deletes what is absent; deleted_when is for incremental and cursor pipelines' });
     }
-    if (p.entity === 'record' && p.mapping.id_number && p.mapping.uscc) {
-      ctx.addIssue({ code: 'custom', path: ['mapping'], message: 'a record pipeline maps id_number or uscc as its subject, not both' });
+    if ((p.entity === 'record' || p.entity === 'licence') && p.mapping.id_number && p.mapping.uscc) {
+      ctx.addIssue({ code: 'custom', path: ['mapping'], message: `a ${p.entity} pipeline maps id_number or uscc as its subject, not both${p.entity === 'licence' ? ' (a system issuing licences to persons and to organisations gives one export, and one pipeline, per holder kind)' : ''}` });
+    }
+    if (p.entity === 'licence') {
+      const missing = REQUIRED_LICENCE_FIELDS.filter((f) => !p.mapping[f]);
+      if (missing.length > 0) ctx.addIssue({ code: 'custom', path: ['mapping'], message: `a licence pipeline must map ${missing.join(' and ')}` });
+    } else {
+      const licenceOnly = LICENCE_FIELDS.filter((f) => p.mapping[f]);
+      if (licenceOnly.length > 0) ctx.addIssue({ code: 'custom', path: ['mapping'], message: `${licenceOnly.join(', ')} ${licenceOnly.length === 1 ? 'is a field' : 'are fields'} of licences: declare entity: licence` });
     }
   });
 export type PipelineConfig = z.infer<typeof PipelineConfig>;

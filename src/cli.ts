@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The onecode command line: sample | run | check | discover | push | deliver | serve | lookup | query | audit |
+ * The onecode command line: sample | run | check | discover | push | deliver | serve | lookup | materials | query | audit |
  * export | catalogue | report | token | validate | status | encrypt-index.
  * Exit codes: 0 ok, 1 a run or the push failed, 2 bad usage or configuration. Errors are one clear line on
  * stderr; logs are pino JSON on stderr (ONECODE_LOG_LEVEL, default warn); results on stdout.
@@ -56,7 +56,7 @@ function program(): Command {
 
   cli
     .command('sample')
-    .description('generate the sample exports of five finance-department systems (synthetic data)')
+    .description('generate the sample exports of five finance-department systems and its licence library (synthetic data)')
     .option('--out <dir>', 'output folder', 'data/sample')
     .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
     .option('--scale <n>', 'multiply row counts', positiveInt('--scale'), 1)
@@ -144,7 +144,7 @@ function program(): Command {
     .option('--option <key=value>', 'a connector option, repeatable (--option path=data/x.csv --option encoding=gbk)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--system <name>', "the departmental system's name (default: TODO in the proposal)")
     .option('--name <name>', 'the new pipeline\'s name (default: from the file or table name)')
-    .addOption(new Option('--entity <kind>', 'what a row is, instead of the guess').choices(ENTITY_KINDS))
+    .addOption(new Option('--entity <kind>', 'what a row is, instead of the guess (a licence pipeline is written by hand: docs/licences.md)').choices(ENTITY_KINDS.filter((k) => k !== 'licence')))
     .option('--rows <n>', 'rows to sample', positiveInt('--rows'), DEFAULT_SAMPLE_ROWS)
     .option('--pipelines <dir>', 'folder of pipeline YAML files (a new pipeline is taken to be <dir>/<name>.yaml)', 'pipelines')
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
@@ -247,6 +247,20 @@ function program(): Command {
       await locallyOrThroughServe(resolveDbPath(opts.db),
         () => lookupCommand({ code, role: opts.role, dbPath: resolveDbPath(opts.db) }),
         async (served) => (await import('./cli/through-serve.ts')).lookupThroughServe(served, code, opts.role));
+    });
+
+  cli
+    .command('materials')
+    .description('already on file? for each licence type a service item needs, whether the licence library holds one valid today for the holder (JSON; recorded in access_log)')
+    .requiredOption('--holder <code>', 'the holder: resident identity number, unified social credit code, a legacy code of either, or a licence identifier')
+    .requiredOption('--needs <types>', 'licence type codes, comma-separated')
+    .addOption(roleOption())
+    .addOption(dbOption())
+    .action(async (opts: { holder: string; needs: string; role: Role; db?: string }) => {
+      const [{ locallyOrThroughServe }, { materialsCommand }] = await Promise.all([import('./cli/serve-client.ts'), import('./cli/materials-command.ts')]);
+      await locallyOrThroughServe(resolveDbPath(opts.db),
+        () => materialsCommand({ holder: opts.holder, needs: opts.needs, role: opts.role, dbPath: resolveDbPath(opts.db) }),
+        async (served) => (await import('./cli/through-serve.ts')).materialsThroughServe(served, opts.holder, opts.needs, opts.role));
     });
 
   cli

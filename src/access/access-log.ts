@@ -43,7 +43,7 @@ export const MAX_CODES_PER_ACCESS = 1000;
 /** Through what an access came. */
 export type AccessChannel = 'api' | 'console' | 'cli';
 /** What it did. */
-export type AccessAction = 'lookup' | 'query' | 'export' | 'audit' | 'report';
+export type AccessAction = 'lookup' | 'query' | 'export' | 'audit' | 'report' | 'materials';
 
 /** One access, as {@link recordAccess} takes it. */
 export interface AccessEntry {
@@ -52,7 +52,7 @@ export interface AccessEntry {
   role: Role;
   channel: AccessChannel;
   action: AccessAction;
-  /** The one code (normalised) looked up or audited; omitted for queries and exports. */
+  /** The one code (normalised) looked up, audited or checked for materials; omitted for queries and exports. */
   code?: string;
   /** The SQL text of a query, or what was exported. */
   query?: string;

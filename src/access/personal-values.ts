@@ -80,7 +80,27 @@ export const RECORD_FIELD_KINDS: Readonly<Record<Subject, Readonly<Record<string
  * legal person. Everything else (a person's record, an unknown kind, NULLs) is taken to be about
  * a person, so that a doubt protects.
  */
-export const LEGAL_PERSON_RECORD_SQL = `(entity = 'legal_person' OR (entity = 'record' AND code_kind IN ('uscc', 'org_code', 'business_reg_no')))`;
+export const LEGAL_PERSON_RECORD_SQL = `(entity = 'legal_person' OR (entity IN ('record', 'licence') AND code_kind IN ('uscc', 'org_code', 'business_reg_no')))`;
+
+/**
+ * Kind of each field of a licence (src/index/licence-rows.ts LicenceRow: a lookup's `licences`, a
+ * materials answer's licence), by its holder. A person's licence number and identifier (whose
+ * serial is often the number) identify the person as surely as a record key: `opaque`; an
+ * organisation's are public (licence publicity, 双公示). Dates, names and codes of licence types
+ * and issuers are not personal.
+ */
+export const LICENCE_FIELD_KINDS: Readonly<Record<Subject, Readonly<Record<string, ValueKind>>>> = {
+  person: {
+    licence_identifier: 'opaque', identifier: 'clear', licence_name: 'clear', licence_number: 'opaque', licence_type_code: 'clear',
+    issuer_code: 'clear', jurisdiction_code: 'clear', issue_date: 'clear', valid_from: 'clear', valid_to: 'clear', status: 'clear',
+    state: 'clear', holder_code_type: 'clear', linked_via: 'clear', pipeline: 'clear', system: 'clear', flags: 'reasons',
+  },
+  legal_person: {
+    licence_identifier: 'clear', identifier: 'clear', licence_name: 'clear', licence_number: 'clear', licence_type_code: 'clear',
+    issuer_code: 'clear', jurisdiction_code: 'clear', issue_date: 'clear', valid_from: 'clear', valid_to: 'clear', status: 'clear',
+    state: 'clear', holder_code_type: 'clear', linked_via: 'clear', pipeline: 'clear', system: 'clear', flags: 'reasons',
+  },
+};
 
 /** The subject of a code alias by its `alias_kind` (src/index/linkage.ts ALIAS_KINDS): a 15-digit resident identity number is a person's. */
 export function aliasSubject(aliasKind: unknown): Subject {

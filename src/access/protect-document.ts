@@ -12,12 +12,12 @@ import type { LookupDocument } from '../index/lookup.ts';
 import type { ExitPolicy } from '../protect/policy.ts';
 import { guardValue, isLegalPersonCode, LEFT_OUT } from './guard-value.ts';
 import {
-  ALIAS_FIELD_KINDS, aliasSubject, CODE_KINDS, GOLDEN_CODE_KIND, GOLDEN_FIELD_KINDS, GOLDEN_NAME_KIND, PERSON_CODE_KINDS, RECORD_FIELD_KINDS,
+  ALIAS_FIELD_KINDS, aliasSubject, CODE_KINDS, GOLDEN_CODE_KIND, GOLDEN_FIELD_KINDS, GOLDEN_NAME_KIND, LICENCE_FIELD_KINDS, PERSON_CODE_KINDS, RECORD_FIELD_KINDS,
   type Subject, type ValueKind,
 } from './personal-values.ts';
 
 /** How a part of the document is guarded. */
-type Rule =
+export type Rule =
   /** a value of this kind */
   | ValueKind
   /** an object: the rule of each key; a key not listed is left out */
@@ -79,6 +79,7 @@ function documentRule(doc: LookupDocument): Rule {
       aliases: { each: ALIAS },
       unlinked: { each: RECORD },
       ambiguous: { each: 'uscc' },
+      licences: { each: fieldsOf(LICENCE_FIELD_KINDS[s]) },
       systems: 'clear',
     },
   };
@@ -126,7 +127,9 @@ function walk(value: unknown, rule: Rule, visitor: Visitor, path: string): unkno
  * - lineage values by field, relations' codes and names of persons, `referenced_by`, `aliases`
  *   (a 15-digit resident identity number is personal), `unlinked`;
  * - the top-level `code`, `alias` and `identifier.alias` when the code is a person's, and the
- *   messages of `identifier.reasons`.
+ *   messages of `identifier.reasons`;
+ * - each licence's `licence_identifier` and `licence_number` when its holder is a person
+ *   (LICENCE_FIELD_KINDS), and the messages of its `flags`.
  * Under `mask` a person's code shows its masked form, under `pseudonymise` its pseudonym (the same
  * as in an analyst's query of `persons`, so they join). `drop` removes those keys altogether (the
  * result then lacks keys its type names). `clear` returns `doc` itself.
@@ -140,19 +143,37 @@ export function protectLookupDocument(doc: LookupDocument, policy: ExitPolicy, k
 }
 
 /**
+ * Any answer guarded by `rule` (the walk protectLookupDocument makes over a lookup document), for
+ * the other answers that show personal values (a materials answer: protected-materials.ts), and
+ * every code the rule's code kinds meet in it (for access_log.codes), taken before protection.
+ * @throws RangeError for `pseudonymise` without a key.
+ */
+export function protectByRule<T>(answer: T, rule: Rule, policy: ExitPolicy, key?: Buffer): { shown: T; codes: string[] } {
+  const codes = codesByRule(answer, rule);
+  if (policy === 'pseudonymise' && key === undefined) throw new RangeError('pseudonymise needs a key (ONECODE_PSEUDONYM_KEY_FILE)');
+  const shown = policy === 'clear' ? answer : walk(answer, rule, { value: (value, kind) => guardValue(value, kind, policy, key) }, '') as T;
+  return { shown, codes };
+}
+
+/** The values of code kinds (CODE_KINDS) that `rule` meets in `value`, once each, in the order met. */
+function codesByRule(value: unknown, rule: Rule): string[] {
+  const codes = new Set<string>();
+  walk(value, rule, {
+    value: (v, kind) => {
+      if (CODE_KINDS.has(kind) && typeof v === 'string' && v !== '') codes.add(v);
+      return v;
+    },
+  }, '');
+  return [...codes];
+}
+
+/**
  * Every code the document shows, once each, in the order met: the looked-up code and its alias,
  * the golden records' codes (the legal representative's ID number, the employer's USCC), every
  * record's one code, the relations' codes, the aliases. For access_log.codes.
  */
 export function codesInDocument(doc: LookupDocument): string[] {
-  const codes = new Set<string>();
-  walk(doc, documentRule(doc), {
-    value: (value, kind) => {
-      if (CODE_KINDS.has(kind) && typeof value === 'string' && value !== '') codes.add(value);
-      return value;
-    },
-  }, '');
-  return [...codes];
+  return codesByRule(doc, documentRule(doc));
 }
 
 /** Paths of the keys of `doc` that no rule lists (left out under any policy but clear); for tests and reviews. */

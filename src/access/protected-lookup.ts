@@ -11,6 +11,7 @@ import { requireKeyFor } from './policy-key.ts';
 import { codesInDocument, protectLookupDocument } from './protect-document.ts';
 import { requireRight } from './require-right.ts';
 import { personalPolicyOf, type Role } from './roles.ts';
+import type { ExitPolicy } from '../protect/policy.ts';
 
 /** Who asks: a token's name (or `cli:<OS user>`), its role and the channel it came through. */
 export interface Requester {
@@ -56,23 +57,57 @@ export async function lookupAs(
   who: Requester,
   options: { runDate: string; key?: Buffer; env?: NodeJS.ProcessEnv },
 ): Promise<LookupDocument | null> {
+  return answerGuarded(connection, who, 'lookup', options, () => lookupCode(connection, input, options.runDate), (doc, policy) => ({
+    code: doc.code, rowCount: doc.records.length, codes: codesInDocument(doc), found: !foundNothing(doc), shown: protectLookupDocument(doc, policy, options.key),
+  }));
+}
+
+/** What an answer that {@link answerGuarded} records and shows says of itself. */
+export interface GuardedAnswer<S> {
+  /** The one code (normalised) the answer is about. */
+  code: string;
+  rowCount: number;
+  /** The codes the answer is about, taken before protection. */
+  codes: string[];
+  /** False for a valid code nothing carries: outcome `not_found`. */
+  found: boolean;
+  /** The answer as it leaves, under the policy. */
+  shown: S;
+}
+
+/**
+ * The frame of every answer about one code that shows personal values (a lookup, a materials
+ * check: protected-materials.ts): the right `lookup` checked and the pseudonymisation key required
+ * before anything is read; `answer` computed; the access recorded (`action`, outcome `failed` with
+ * no code when `answer` throws, rethrown, or yields null for an input that is no valid identifier;
+ * else `ok` or `not_found` with what `guard` says); the guarded answer returned.
+ * @throws OnecodeError `forbidden`; ConfigError `pseudonym_key_unset`, `analyst_policy_invalid`;
+ *   what `answer` throws.
+ */
+export async function answerGuarded<A, S>(
+  connection: DuckDBConnection,
+  who: Requester,
+  action: 'lookup' | 'materials',
+  options: { key?: Buffer; env?: NodeJS.ProcessEnv },
+  answer: () => Promise<A | null>,
+  guard: (answer: A, policy: ExitPolicy) => GuardedAnswer<S>,
+): Promise<S | null> {
   requireRight(who.role, 'lookup');
   const policy = personalPolicyOf(who.role, options.env);
   requireKeyFor(policy, options.key);
-  const entry = { who: who.name, role: who.role, channel: who.channel, action: 'lookup', policy } as const;
-  let doc: LookupDocument | null;
+  const entry = { who: who.name, role: who.role, channel: who.channel, action, policy } as const;
+  let result: A | null;
   try {
-    doc = await lookupCode(connection, input, options.runDate);
+    result = await answer();
   } catch (error) {
     await recordAccess(connection, { ...entry, rowCount: 0, outcome: 'failed' });
     throw error;
   }
-  if (doc === null) {
+  if (result === null) {
     await recordAccess(connection, { ...entry, rowCount: 0, outcome: 'failed' });
     return null;
   }
-  await recordAccess(connection, {
-    ...entry, code: doc.code, rowCount: doc.records.length, codes: codesInDocument(doc), outcome: foundNothing(doc) ? 'not_found' : 'ok',
-  });
-  return protectLookupDocument(doc, policy, options.key);
+  const g = guard(result, policy);
+  await recordAccess(connection, { ...entry, code: g.code, rowCount: g.rowCount, codes: g.codes, outcome: g.found ? 'ok' : 'not_found' });
+  return g.shown;
 }

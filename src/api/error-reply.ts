@@ -14,6 +14,7 @@ import type { Logger } from '../logger.ts';
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   request_invalid: 400,
   code_invalid: 400,
+  needs_invalid: 400,
   query_invalid: 400,
   query_refused: 400,
   query_timeout: 400,

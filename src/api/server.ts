@@ -36,6 +36,7 @@ import { pipelineRoutes } from './routes/pipelines.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { lookupQueryRoutes } from './routes/lookup-query.ts';
+import { materialsRoutes } from './routes/materials.ts';
 import { serviceRoutes } from './routes/service.ts';
 import { statusRoutes } from './routes/status.ts';
 
@@ -124,6 +125,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   pipelineQualityRoutes(app, context);
   outboxRoutes(app, context);
   lookupQueryRoutes(app, context);
+  materialsRoutes(app, context);
   auditRoutes(app, context);
   exportRoutes(app, context);
   await consoleRoutes(app, options.consoleDir);

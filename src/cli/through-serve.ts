@@ -7,16 +7,18 @@
  *   prints the summary of its runs (every run of a `files: every_new` catch-up) as `run` does;
  * - `push`: serve's relay pushes now; the command waits until nothing is pending (at most
  *   {@link PUSH_WAIT_MS}) and prints what was published meanwhile;
- * - `lookup`, `query`, `audit`, `status`: read the live index (no snapshot): the same answers as
+ * - `lookup`, `materials`, `query`, `audit`, `status`: read the live index (no snapshot): the same answers as
  *   without serve, each lookup, query and audit recorded in access_log by serve.
  *
  * What only a process holding the index can do is refused with a message naming serve: `run
  * --allow-deletes`, `run --run-date`, `push --requeue-parked/--skip-parked`; and `query` returns at
  * most the API's row limit (10,000), saying so and exiting 1 when the result was cut.
  */
+import type { MaterialsDocument } from '../access/protected-materials.ts';
 import type { Role } from '../access/roles.ts';
 import type { ApiRun } from '../api/run-rows.ts';
 import type { OutboxState } from '../api/routes/outbox.ts';
+import { printMaterials } from './materials-command.ts';
 import { QUERY_MAX_ROWS } from '../api/routes/lookup-query.ts';
 import { ConfigError, OnecodeError } from '../errors.ts';
 import type { LookupDocument } from '../index/lookup.ts';
@@ -54,6 +56,15 @@ export async function lookupThroughServe(client: ServeClient, code: string, role
     process.stderr.write(`onecode: the code is valid, but nothing in the index carries it\n`);
     process.exitCode = 1;
   }
+}
+
+/** `onecode materials --holder CODE --needs …` through serve. */
+export async function materialsThroughServe(client: ServeClient, holder: string, needs: string, role: Role): Promise<void> {
+  const { status, body } = await client.request<MaterialsDocument>('GET', '/api/v1/materials/{holder}', { role, params: { holder }, query: { needs } });
+  if (status === 400) throw new ConfigError(String((body as unknown as { error: string }).error), (body as unknown as { message: string }).message);
+  if (status !== 200) throw apiError(status, body);
+  note(client, 'checked materials');
+  printMaterials(body);
 }
 
 /** `onecode query SQL` through serve: at most the API's row limit. */

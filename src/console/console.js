@@ -275,6 +275,7 @@ function lookupDocument(doc) {
     relationsSection(doc.relations ?? {}),
     (doc.referenced_by ?? []).length > 0 ? recordsSection('Records referring to this code', '引用本代码的记录', doc.referenced_by, 'referenced') : null,
     aliasesSection(doc.aliases ?? []),
+    (doc.licences ?? []).length > 0 ? licencesSection(doc.licences) : null,
     (doc.unlinked ?? []).length > 0 ? recordsSection('Records waiting to be linked', '待关联记录', doc.unlinked, 'unlinked') : null);
 }
 
@@ -417,6 +418,14 @@ function aliasesSection(aliases) {
     el('h3', { id: 'h-aliases' }, label('Aliases', '曾用代码'), ` (${aliases.length})`),
     aliases.length === 0 ? el('p', {}, 'None: no system has shown this code in another form.')
       : table([['alias', label('Alias', '曾用代码')], ['alias_kind', label('Kind', '类型')], ['system', label('System', '系统')], ['source_key', label('Source key', '源主键')], ['first_run_id', label('First seen in run', '首次出现')]], aliases));
+}
+
+/** The electronic licences the code holds, with their state today (docs/licences.md). @param {any[]} licences */
+function licencesSection(licences) {
+  return el('section', { 'aria-labelledby': 'h-licences', class: 'licences' },
+    el('h3', { id: 'h-licences' }, label('Licences', '电子证照'), ` (${licences.length})`),
+    table([['licence_name', label('Licence', '证照名称')], ['licence_type_code', label('Type', '证照类型代码')], ['state', label('State today', '今日状态')],
+      ['valid_from', label('Valid from', '有效期起始')], ['valid_to', label('Valid to', '有效期截止')], ['licence_identifier', label('Identifier', '证照标识')], ['system', label('System', '系统')]], licences));
 }
 
 /* ------------------------------------------------------------------ charts (inline SVG) */

@@ -99,3 +99,25 @@ export function businessRegistrationNumberCheckDigit(first14: string): string {
   }
   return String((11 - product) % 10);
 }
+
+/** The 36 characters of ISO 7064 MOD 37,36 (digits, then upper-case letters A-Z); a character's value is its index. */
+export const MOD_37_36_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * Check character of ISO 7064 MOD 37,36 (the hybrid system over 36 characters: M = 36; per
+ * character p = (2 × (p' mod 36, 0 read as 36)) mod 37, starting at 36; the check character c makes
+ * (p + c) mod 36 = 1). Electronic licence identifiers compute it over type code, issuer code, serial
+ * and version, concatenated without their dots (licence-identifier.ts; the rule reproduces the
+ * public identifiers listed in docs/licences.md).
+ * @param body digits and upper-case letters A-Z, at least one.
+ * @returns one of `0`–`9`, `A`–`Z`.
+ */
+export function mod37_36CheckCharacter(body: string): string {
+  if (!/^[0-9A-Z]+$/.test(body)) throw new RangeError('an ISO 7064 MOD 37,36 body is digits and upper-case letters');
+  let p = 36;
+  for (const ch of body) {
+    const s = (p + MOD_37_36_ALPHABET.indexOf(ch)) % 36;
+    p = ((s === 0 ? 36 : s) * 2) % 37;
+  }
+  return MOD_37_36_ALPHABET[(37 - p) % 36]!;
+}

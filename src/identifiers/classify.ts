@@ -2,6 +2,7 @@
 import { toCalendarDate } from './birth-date.ts';
 import { classifyBusinessRegistrationNumber } from './business-registration-number.ts';
 import { classifyForeignPermanentResidence2017 } from './foreign-permanent-residence-2017.ts';
+import { classifyLicenceIdentifier } from './licence-identifier.ts';
 import { normalizeInput } from './normalize-input.ts';
 import { classifyOrganizationCode } from './organization-code.ts';
 import { reason } from './reason-codes.ts';
@@ -39,6 +40,7 @@ export interface ClassifyOptions {
  *   times in a hundred, while a random old id passes the MOD 11,10 check one time in ten, so when
  *   both pass the old resident id is the likelier reading.
  * - 3 letters and 12 digits: the 2017 foreigner permanent residence number, fitting no other kind.
+ * - starting with 1.2.156.3005.2.: an electronic licence identifier, fitting no other kind.
  */
 const SHAPES: ReadonlyArray<{ kind: IdentifierKind; shape: RegExp }> = [
   { kind: 'resident_id', shape: /^(\d{17}[\dX]|\d{15})$/ },
@@ -46,6 +48,7 @@ const SHAPES: ReadonlyArray<{ kind: IdentifierKind; shape: RegExp }> = [
   { kind: 'business_reg_no', shape: /^\d{15}$/ },
   { kind: 'org_code', shape: /^[0-9A-Z]{8}-?[0-9A-Z]$/ },
   { kind: 'foreign_permanent_residence_2017', shape: /^[A-Z]{3}\d{12}$/ },
+  { kind: 'licence', shape: /^1\.2\.156\.3005\.2\./ },
 ];
 
 /**
@@ -106,6 +109,8 @@ function classifyAs(kind: IdentifierKind, input: string, { runDate, authoritativ
       return classifyBusinessRegistrationNumber(input);
     case 'foreign_permanent_residence_2017':
       return classifyForeignPermanentResidence2017(input, { runDate });
+    case 'licence':
+      return classifyLicenceIdentifier(input);
   }
 }
 

@@ -3,6 +3,7 @@ export type {
   Classification,
   IdentifierKind,
   IdentifierStatus,
+  LicenceIdentifierParts,
   Reason,
   ResidentIdSubtype,
 } from './types.ts';
@@ -14,6 +15,7 @@ export { classifyUscc, type UsccOptions } from './uscc.ts';
 export { classifyForeignPermanentResidence2017, type ForeignPermanentResidence2017Options } from './foreign-permanent-residence-2017.ts';
 export { checkStatedFacts, type StatedFacts } from './stated-facts.ts';
 export { classifyOrganizationCode } from './organization-code.ts';
+export { classifyLicenceIdentifier, LICENCE_IDENTIFIER_PREFIX } from './licence-identifier.ts';
 export { classifyBusinessRegistrationNumber } from './business-registration-number.ts';
 export { EARLIEST_BIRTH_DATE } from './birth-date.ts';
 export { PROVINCE_CODES, RESIDENCE_PERMIT_ADDRESS_CODES, isProvinceCode } from './province-codes.ts';
@@ -27,6 +29,7 @@ export { alpha3OfNumeric, isIsoAlpha3, isIsoNumeric } from './nationality-codes.
 export {
   businessRegistrationNumberCheckDigit,
   foreignPermanentResidence2017CheckDigit,
+  mod37_36CheckCharacter,
   organizationCodeCheckCharacter,
   residentIdCheckCharacter,
   usccCheckCharacter,

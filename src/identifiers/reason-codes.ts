@@ -19,6 +19,7 @@ export const REASON_CODES = {
   authoritative_value_kept: 'note: the value fails a check but comes from an authoritative registry system, so it is kept as given, never corrected',
   // deviations (status nonconforming: kept, flagged for data stewards)
   region_code_unknown: 'the address code (resident id) or registering office code (USCC) is not among the GB/T 2260 codes in force at any time since 1980: mistyped, or newer than the table',
+  licence_issuer_not_uscc: 'the issuer code of an electronic licence identifier is not a valid USCC (some issuers write a GB/T 2260 region code or an internal code)',
   nationality_code_unknown: 'the nationality code of a foreigner permanent residence number is not in the ISO 3166-1 table',
   // failures
   empty: 'the value is empty',
@@ -33,6 +34,8 @@ export const REASON_CODES = {
   birth_date_in_future: 'the birth date is after the run date',
   birth_date_too_early: 'the birth date is before the earliest accepted birth date',
   region_code_not_digits: 'positions 3-8 of a USCC (registering office region code) are not 6 digits',
+  licence_prefix_missing: 'an electronic licence identifier does not start with 1.2.156.3005.2.',
+  licence_part_missing: 'an electronic licence identifier lacks one of its five parts: type code, issuer code, serial, version, check character',
   organization_code_check_mismatch: 'the organisation code embedded in a USCC fails its check',
   // data-quality flags on a record (checkStatedFacts)
   stated_birth_date_mismatch: 'the birth date a source states differs from the one in the resident identity number',

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CANONICAL_FIELDS, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
+import { CANONICAL_FIELDS, HOLDER_CODE_TYPES, IDENTIFIER_FIELDS, ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 import { BIRTH_DATE_MISMATCH_MESSAGE, SEX_MISMATCH_MESSAGE, statedSexSql } from '../identifiers/stated-facts.ts';
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
@@ -42,9 +42,13 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
  * Fields read by a normaliser that can fail: a value in none of its forms is left out of the
  * field and flagged (reason code and message); the payload keeps what was written.
  */
+const UNREADABLE_DATE = { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' };
 const UNREADABLE_FLAGS: Partial<Record<CanonicalField, { code: string; forms: string }>> = {
-  birth_date: { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' },
-  updated_at: { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' },
+  birth_date: UNREADABLE_DATE,
+  updated_at: UNREADABLE_DATE,
+  issue_date: UNREADABLE_DATE,
+  valid_from: UNREADABLE_DATE,
+  valid_to: UNREADABLE_DATE,
   phone: { code: 'unreadable_phone', forms: 'no mobile number (11 digits), fixed-line number with area code, or local number of 5-8 digits (src/normalize/phones.ts)' },
 };
 
@@ -53,16 +57,17 @@ const UNREADABLE_FLAGS: Partial<Record<CanonicalField, { code: string; forms: st
  * for a plain trim: person names (interpunct variants unified, spaces between Han characters
  * removed), organisation names (whitespace collapsed), stated birth dates as calendar dates,
  * `updated_at` as a timestamp text that sorts chronologically ("most recent" in survivorship),
+ * a licence's issue date and validity as calendar dates,
  * telephone numbers in their stored form (src/normalize/phones.ts).
  * `name` is a person's or an organisation's by the entity (a record's by its subject's code).
  */
 export function fieldNormalizer(pipeline: Pipeline, field: CanonicalField): string | undefined {
-  const personal = pipeline.entity === 'person' || (pipeline.entity === 'record' && oneCodeField(pipeline) === 'id_number');
+  const personal = pipeline.entity === 'person' || ((pipeline.entity === 'record' || pipeline.entity === 'licence') && oneCodeField(pipeline) === 'id_number');
   switch (field) {
     case 'name': return personal ? 'oc_person_name' : 'oc_org_name';
     case 'legal_representative': return 'oc_person_name';
     case 'employer_name': return 'oc_org_name';
-    case 'birth_date': return 'oc_date';
+    case 'birth_date': case 'issue_date': case 'valid_from': case 'valid_to': return 'oc_date';
     case 'updated_at': return 'oc_timestamp';
     case 'phone': return 'oc_phone';
     default: return undefined;
@@ -244,6 +249,24 @@ export async function buildCandidates(options: {
     FROM ${slowTable} j
     WHERE t.code_status = 'pending' AND j.kind = ${quoteLiteral(code.kind)} AND j.raw = t.code_raw`);
   for (const { field, kind, source } of secondary) {
+    if (pipeline.entity === 'licence' && field === 'licence_identifier') {
+      // A licence's own identifier is what a service counter is shown: one that fails its check
+      // character (or its shape) cannot prove the licence, so the row is quarantined with the
+      // reasons; a nonconforming one (issuer code no USCC) loads, flagged.
+      await c.run(`
+        UPDATE ${target} t SET
+          ${field} = CASE WHEN j.status IN ('valid', 'nonconforming') THEN j.normalized END,
+          reasons = CASE WHEN j.status = 'invalid' THEN list_concat(coalesce(t.reasons, []), ${reasonsOf(source)}) ELSE t.reasons END,
+          flags = CASE WHEN j.status <> 'invalid' THEN list_concat(coalesce(t.flags, []), ${reasonsOf(source)}) ELSE t.flags END,
+          disposition = CASE WHEN j.status = 'invalid' AND t.disposition IS NOT NULL THEN 'quarantined' ELSE t.disposition END
+        FROM ${slowTable} j
+        WHERE t.${field}__raw IS NOT NULL AND j.kind = ${quoteLiteral(kind)} AND j.raw = t.${field}__raw`);
+      await c.run(`
+        UPDATE ${target} SET reasons = list_concat(coalesce(reasons, []), [${REASON('licence_identifier_missing', source, `'no electronic licence identifier: the licence cannot be shown as on file'`)}]),
+          disposition = CASE WHEN disposition IS NOT NULL THEN 'quarantined' END
+        WHERE ${field}__raw IS NULL OR trim(${field}__raw) = ''`);
+      continue;
+    }
     // An invalid secondary identifier does not stop the row: it is left out of the canonical
     // field and flagged; the raw value stays in the payload.
     await c.run(`
@@ -281,6 +304,13 @@ export async function buildCandidates(options: {
     await c.run(`
       UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('org_code_mismatch', pipeline.mapping.org_code!, `'the organisation code is not the one the USCC embeds at positions 9-17 (GB 32100-2015 §4)'`)}])
       WHERE ${code.field} IS NOT NULL AND org_code IS NOT NULL AND substr(${code.field}, 9, 9) <> org_code`);
+  }
+  if (pipeline.entity === 'licence' && layout.fields.holder_code_type) {
+    // A licence whose 持证主体代码类型 names another kind of code than the pipeline's holder code.
+    const expected = HOLDER_CODE_TYPES[code.field as 'id_number' | 'uscc'];
+    await c.run(`
+      UPDATE ${target} SET flags = list_concat(coalesce(flags, []), [${REASON('holder_code_type_mismatch', pipeline.mapping.holder_code_type!, `'the holder code type is not ${expected}, the type of this pipeline''s holder code (GB/T 36903-2018: 111 resident identity number, 001 USCC)'`)}])
+      WHERE holder_code_type IS NOT NULL AND holder_code_type <> ${quoteLiteral(expected)}`);
   }
   await c.run(`UPDATE ${target} SET disposition = CASE WHEN coalesce(len(reasons), 0) > 0 THEN 'quarantined' ELSE 'loaded' END WHERE disposition IS NULL`);
 

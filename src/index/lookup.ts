@@ -5,6 +5,7 @@ import { classify } from '../identifiers/classify.ts';
 import type { Classification } from '../identifiers/types.ts';
 import { GOLDEN_TABLES, type GoldenEntity } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
+import { licencesOf, type LicenceRow } from './licence-rows.ts';
 import { lineageOfCodeSql } from './views.ts';
 
 /** Where one field of a golden record comes from: a row of the `lineage` view (views.ts). */
@@ -92,6 +93,11 @@ export interface LookupDocument {
   unlinked: Record<string, unknown>[];
   /** A legacy code that resolves to several USCCs (so it links to none): those USCCs. */
   ambiguous?: string[];
+  /**
+   * Electronic licences the code holds (entity `licence` pipelines), current and not, each with
+   * its state today in China and its identifier's classification (licence-rows.ts).
+   */
+  licences: LicenceRow[];
   /** Systems holding anything about the code. */
   systems: string[];
 }
@@ -110,11 +116,18 @@ const parsePayload = (r: Record<string, unknown>): Record<string, unknown> => ({
  * included) and USCCs are one codes; an organisation code (GB 11714) or a 15-digit business
  * registration number resolves through the aliases the index keeps (`code_alias`, see
  * linkage.ts); an organisation code also to a known legal person whose USCC embeds it
- * (GB 32100-2015 §4, positions 9-17). Returns every code it resolves to (one, none or several).
+ * (GB 32100-2015 §4, positions 9-17); an electronic licence identifier to its holder's code.
+ * Returns every code it resolves to (one, none or several).
  */
 async function resolveOneCode(connection: DuckDBConnection, id: Classification): Promise<string[]> {
   if (id.normalized === null) return [];
   if (id.kind === 'resident_id' || id.kind === 'uscc') return [id.normalized];
+  if (id.kind === 'licence') {
+    // an electronic licence identifier stands for its holder
+    const holders = (await connection.runAndReadAll(`
+      SELECT DISTINCT one_code FROM source_record WHERE entity = 'licence' AND licence_identifier = ${quoteLiteral(id.normalized)} AND one_code IS NOT NULL ORDER BY 1`)).getRows();
+    return holders.map((r) => String(r[0]));
+  }
   if (id.kind !== 'org_code' && id.kind !== 'business_reg_no') return [];
   const value = quoteLiteral(id.normalized);
   const rows = (await connection.runAndReadAll(`
@@ -206,6 +219,9 @@ export async function resolveLookupCode(connection: DuckDBConnection, input: str
       if (Number(known) > 0) break;
     }
   }
+  // A licence identifier resolved to its holder: the holder's code is what the document is about
+  // (its subject decides how it is protected).
+  if (id.kind === 'licence' && oneCode !== null) id = classify(oneCode, { runDate });
   if (oneCode === null) oneCode = id.normalized;
   if (oneCode === null) return null;
   return { id, oneCode, ambiguous };
@@ -214,11 +230,12 @@ export async function resolveLookupCode(connection: DuckDBConnection, input: str
 /**
  * Looks up one code across every system. The input may be a resident identity number (18 or 15
  * digits), a USCC, an organisation code (with or without its hyphen) or a 15-digit business
- * registration number, in any of the dirty forms `validate` accepts; where the shape is ambiguous
+ * registration number, or an electronic licence identifier (its holder is looked up), in any of the dirty forms `validate` accepts; where the shape is ambiguous
  * (15 digits) each plausible kind is tried, the most plausible first.
  * The document (see {@link LookupDocument}) holds the golden person / legal person, the lineage
  * of each of its fields, its relations in both directions (lists capped at
- * {@link RELATION_LIST_CAP}), every source record of the code and the records referring to it.
+ * {@link RELATION_LIST_CAP}), every source record of the code and the records referring to it,
+ * and the licences it holds with their state on `runDate` (today in China).
  * @returns the document, or `null` when the input is no valid identifier.
  */
 export async function lookupCode(connection: DuckDBConnection, input: string, runDate: string): Promise<LookupDocument | null> {
@@ -258,6 +275,7 @@ export async function lookupCode(connection: DuckDBConnection, input: string, ru
     aliases,
     unlinked: unlinked.map(parsePayload),
     ...(oneCode === id.normalized && ambiguous.length > 0 ? { ambiguous } : {}),
+    licences: await licencesOf(connection, oneCode, runDate),
     systems: [...new Set([...records, ...referencedBy, ...unlinked].map((r) => String(r.system)))].sort(),
   };
 }

@@ -145,8 +145,8 @@ CREATE OR REPLACE VIEW aliases AS
   FROM code_alias;
 CREATE OR REPLACE VIEW conflicts AS
   WITH r AS (
-    -- a business record speaks about its subject: a person (resident identity number) or a legal person
-    SELECT *, CASE WHEN entity <> 'record' THEN entity WHEN code_kind = 'resident_id' THEN 'person' ELSE 'legal_person' END AS subject
+    -- a business record or a licence speaks about its subject (its holder): a person (resident identity number) or a legal person
+    SELECT *, CASE WHEN entity NOT IN ('record', 'licence') THEN entity WHEN code_kind = 'resident_id' THEN 'person' ELSE 'legal_person' END AS subject
     FROM source_record WHERE one_code IS NOT NULL
   ), v AS (
     SELECT subject, one_code, 'name' AS field, name AS value,

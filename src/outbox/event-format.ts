@@ -8,15 +8,19 @@
  * The envelope is modelled on Debezium's change-event envelope: `op` c (create), u (update) or
  * d (delete); `before` is null for c, `after` null for d.
  */
-import { ENTITY_KINDS, type EntityKind } from '../../schemas/canonical.ts';
+import type { EntityKind } from '../../schemas/canonical.ts';
 import { quoteLiteral } from '../index/sql-text.ts';
 
 /** Name and version of the envelope's shape: the envelope's `schema` and the `onecode-schema` header. */
 export const CHANGE_EVENT_SCHEMA = 'onecode.change.v1';
 
-/** The entities an event can be about (`outbox.entity`, the envelope's `entity`): one topic each. */
-export const EVENT_ENTITIES = ENTITY_KINDS;
-export type EventEntity = EntityKind;
+/**
+ * The entities an event can be about (`outbox.entity`, the envelope's `entity`): one topic (and one
+ * exchange table) each. Licences (entity `licence`) write no change events yet: they are held for
+ * lookups and materials checks (docs/licences.md), so they have no topic.
+ */
+export const EVENT_ENTITIES = ['person', 'legal_person', 'record'] as const satisfies readonly EntityKind[];
+export type EventEntity = (typeof EVENT_ENTITIES)[number];
 
 /** c create, u update, d delete (`outbox.op`, the envelope's `op`). */
 export const EVENT_OPS = ['c', 'u', 'd'] as const;

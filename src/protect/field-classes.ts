@@ -137,7 +137,7 @@ export function columnClass(pipeline: Pipeline, column: string): ClassedValue {
 
 /** Whom the pipeline's values are about. */
 export function subjectOf(pipeline: Pick<Pipeline, 'entity' | 'mapping'>): Subject {
-  if (pipeline.entity !== 'record') return pipeline.entity;
+  if (pipeline.entity !== 'record' && pipeline.entity !== 'licence') return pipeline.entity;
   return pipeline.mapping.uscc !== undefined ? 'legal_person' : 'person';
 }
 
@@ -146,7 +146,7 @@ export function pipelineEventClasses(pipeline: Pipeline): PipelineEventClasses {
   const subject = subjectOf(pipeline);
   const mapped = Object.entries(pipeline.mapping).filter((e): e is [CanonicalField, string] => typeof e[1] === 'string');
   const classOf = (field: string, column: string): FeedClass => declared(pipeline, column) ?? defaultClass(subject, field);
-  if (pipeline.entity !== 'record') {
+  if (pipeline.entity === 'person' || pipeline.entity === 'legal_person') {
     const golden = GOLDEN_FIELDS[pipeline.entity] as readonly string[];
     return {
       version: 1,
@@ -169,9 +169,11 @@ export function pipelineEventClasses(pipeline: Pipeline): PipelineEventClasses {
   const codeField = subject === 'person' ? 'id_number' : 'uscc';
   const codeColumn = pipeline.mapping[codeField]!;
   const keyParts = pipeline.source_key.map((column) => columns.get(column) ?? { class: UNCLASSIFIED_COLUMN, kind: null });
+  // A licence is a record about its holder: its values are classed alike (licences write no
+  // change events yet; the classes are recorded with the run all the same).
   return {
     version: 1,
-    entity: 'record',
+    entity: pipeline.entity,
     golden: [],
     record: {
       code: { class: classOf(codeField, codeColumn), kind: fieldKind(subject, codeField) },

@@ -1,5 +1,6 @@
 /**
- * Deterministic generator of the five departmental exports onecode ingests, with known dirt.
+ * Deterministic generator of the departmental exports onecode ingests (five systems and the
+ * licence library's two files), with known dirt.
  * Same seed and scale give byte-identical files; nothing reads the clock or Math.random.
  */
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import { dayNumber } from './dates.ts';
 import { buildAccountingStaff } from './exports/accounting-staff.ts';
 import { buildBookkeepingAgencies } from './exports/bookkeeping-agencies.ts';
 import { buildContinuingEducation } from './exports/continuing-education.ts';
+import { buildLicencesOrganisations, buildLicencesPersons } from './exports/electronic-licences.ts';
 import { buildProcurementSuppliers } from './exports/procurement-suppliers.ts';
 import type { BuiltExport, ExportContext } from './exports/sample-export.ts';
 import { buildSubsidyPayments } from './exports/subsidy-payments.ts';
@@ -34,7 +36,7 @@ export interface GenerateSampleOptions {
   outDir: string;
   /** Seed of all randomness. Default 1. */
   seed?: number;
-  /** Multiplies every row count (1 ≈ 2,000 persons, 450 organisations, 10,200 rows). Default 1. */
+  /** Multiplies every row count (1 ≈ 2,000 persons, 450 organisations, 10,550 rows). Default 1. */
   scale?: number;
   /** Reference date `YYYY-MM-DD`; every date written is on or before it. Default `2026-01-01`. */
   runDate?: string;
@@ -49,11 +51,14 @@ const BUILDERS: ReadonlyArray<[string, (context: ExportContext) => BuiltExport]>
   ['procurement-suppliers', buildProcurementSuppliers],
   ['subsidy-payments', buildSubsidyPayments],
   ['continuing-education', buildContinuingEducation],
+  ['licences-persons', buildLicencesPersons],
+  ['licences-organisations', buildLicencesOrganisations],
 ];
 
 /**
  * Writes `accounting-staff.gbk.csv`, `bookkeeping-agencies.csv`, `procurement-suppliers.ndjson`,
- * `subsidy-payments.csv` and the workbook `continuing-education.xlsx` into `outDir`, plus
+ * `subsidy-payments.csv`, the workbook `continuing-education.xlsx`, `licences-persons.csv` and
+ * `licences-organisations.csv` into `outDir`, plus
  * `manifest.json` and `injected-cases.ndjson`.
  * @returns the manifest (also written to `outDir/manifest.json`).
  * @throws RangeError if the seed is not a safe integer, the scale is not a positive number

@@ -1,5 +1,5 @@
 /**
- * Public surface of the sample generator: the five departmental exports with known dirt, and
+ * Public surface of the sample generator: the departmental exports (five systems and the licence library) with known dirt, and
  * the large person CSV for benchmarks.
  */
 export { generateSample, DEFAULT_RUN_DATE, type GenerateSampleOptions } from './generate.ts';

@@ -67,6 +67,15 @@ export const NUMBER_AS_TEXT_RATE = 0.03;
 /** An empty sheet row between two data rows of the workbook (the case's row is the data row after it). */
 export const BLANK_ROW_RATE = 0.002;
 
+/** A licence whose validity ended before the reference date (有效期截止 in the past): on file, not valid. */
+export const LICENCE_EXPIRED_RATE = 0.1;
+/** A licence the issuer cancelled (证照状态 注销): on file, not valid. */
+export const LICENCE_REVOKED_RATE = 0.03;
+/** A licence identifier with a wrong ISO 7064 MOD 37,36 check character: quarantined. */
+export const LICENCE_WRONG_CHECK_RATE = 0.02;
+/** An organisation's licence naming its holder by the organisation code only (持证主体代码 empty): linked to the USCC embedding it. */
+export const LICENCE_LEGACY_HOLDER_RATE = 0.06;
+
 /** Every kind of injection, with its rate. */
 export const INJECTION_RATES = {
   legacy15Id: LEGACY_15_ID_RATE,
@@ -94,6 +103,10 @@ export const INJECTION_RATES = {
   dateAsText: DATE_AS_TEXT_RATE,
   numberAsText: NUMBER_AS_TEXT_RATE,
   blankRow: BLANK_ROW_RATE,
+  licenceExpired: LICENCE_EXPIRED_RATE,
+  licenceRevoked: LICENCE_REVOKED_RATE,
+  licenceWrongCheck: LICENCE_WRONG_CHECK_RATE,
+  licenceLegacyHolder: LICENCE_LEGACY_HOLDER_RATE,
 } as const;
 
 export type InjectionKind = keyof typeof INJECTION_RATES;

@@ -20,11 +20,17 @@ let ws: Workspace;
 let db: string;
 let person: { id: string; alias15: string; uscc: string };
 let name: string;
+/** A person of the sample holding a licence valid for a while yet. */
+let licence: { one_code: string; licence_type_code: string; licence_identifier: string };
 beforeAll(async () => {
   ws = await indexedSample(4);
   person = await richPerson(ws);
   name = String((await ws.rows(`SELECT name FROM persons WHERE id_number = '${person.id}'`))[0]!.name);
   db = path.join(ws.dir, 'index.duckdb');
+  licence = (await ws.rows(`
+    SELECT one_code, licence_type_code, licence_identifier FROM source_record
+    WHERE entity = 'licence' AND code_kind = 'resident_id' AND licence_status = '有效' AND TRY_CAST(valid_to AS DATE) > current_date + 30
+    ORDER BY one_code LIMIT 1`))[0] as typeof licence;
   await ws.index.connection.run('CHECKPOINT');
   ws.index.close();
   ws.index.close = () => undefined;
@@ -46,6 +52,26 @@ describe('onecode lookup, query and audit', () => {
     expect(masked.person!.id_number).toBe(`${person.id.slice(0, 6)}${'*'.repeat(11)}${person.id[17]}`);
     const operator = await onecode(['lookup', person.id, '--role', 'operator', '--db', db]);
     expect(operator).toMatchObject({ code: 2, stdout: '', stderr: 'onecode: the operator role may not look up codes\n' });
+  });
+
+  it('materials: the licence on file for a steward, masked for an analyst, each check recorded', async () => {
+    const needs = `${licence.licence_type_code},NO-SUCH-TYPE`;
+    const steward = await onecode(['materials', '--holder', licence.one_code, '--needs', needs, '--db', db]);
+    expect(steward.code, steward.stderr).toBe(0);
+    expect(steward.stderr).toMatch(/^onecode: 1 of 2 needed licence types on file and valid on \d{4}-\d{2}-\d{2}\n$/);
+    const answer = JSON.parse(steward.stdout) as { holder: string; needs: Array<{ on_file: boolean; why_not: string | null; licence: { licence_identifier: string } | null }> };
+    expect(answer.holder).toBe(licence.one_code);
+    expect(answer.needs.map((n) => [n.on_file, n.why_not, n.licence?.licence_identifier ?? null])).toEqual([[true, null, licence.licence_identifier], [false, 'none', null]]);
+    const analyst = await onecode(['materials', '--holder', licence.one_code, '--needs', needs, '--role', 'analyst', '--db', db]);
+    expect(analyst.code, analyst.stderr).toBe(0);
+    expect(analyst.stdout).not.toContain(licence.one_code);
+    expect(analyst.stdout).not.toContain(licence.licence_identifier);
+    const bad = await onecode(['materials', '--holder', licence.one_code, '--needs', 'a;b', '--db', db]);
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toContain('licence type 1 of the list is no type code');
+    const audit = await onecode(['audit', '--code', licence.one_code, '--json', '--db', db]);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout.match(/"action": ?"materials"/g)).toHaveLength(2);
   });
 
   it('query: a steward sees clear values; an analyst the protected views only', async () => {

@@ -96,6 +96,12 @@ describe('the OpenAPI document', () => {
       await everyone('GET', `/api/v1/audit?code=${encodeURIComponent(code)}`);
       await check('GET', `/api/v1/lookup/${encodeURIComponent(code)}`, { role: 'analyst', headers: { 'x-onecode-channel': 'console' } });
     }
+    const [held] = await sample.rows(`SELECT one_code, licence_type_code FROM source_record WHERE entity = 'licence' AND one_code IS NOT NULL ORDER BY one_code LIMIT 1`);
+    for (const holder of [String(held!.one_code), rich.uscc, 'not-a-code']) {
+      await everyone('GET', `/api/v1/materials/${encodeURIComponent(holder)}?needs=${encodeURIComponent(`${String(held!.licence_type_code)},NO-SUCH-TYPE`)}`);
+    }
+    await check('GET', `/api/v1/materials/${rich.id}?needs=a%3Bb`, { role: 'steward' });
+    await check('GET', `/api/v1/materials/${rich.id}`, { role: 'steward' });
     await check('GET', '/api/v1/audit', { role: 'steward' });
     // an export (its manifest), the same name again (409), a name that is a path (400)
     await everyone('POST', '/api/v1/exports', { name: 'openapi', views: ['persons', 'runs'], partition_by: 'region' });

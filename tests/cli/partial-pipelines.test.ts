@@ -11,7 +11,7 @@ import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
 import { createWorkspace, REPO, type Workspace } from '../support/workspace.ts';
 
-const SAMPLE = ['accounting-staff', 'bookkeeping-agencies', 'continuing-education', 'procurement-suppliers', 'subsidy-payments'];
+const SAMPLE = ['accounting-staff', 'bookkeeping-agencies', 'continuing-education', 'licences-organisations', 'licences-persons', 'procurement-suppliers', 'subsidy-payments'];
 const TWIN = [
   'name: twin',
   'system: 社会保险系统',
@@ -38,7 +38,7 @@ describe('a folder with invalid pipeline files', () => {
   afterAll(async () => ws.dispose());
 
   const problems = [
-    'onecode: pipelines/bad-fields.yml:2: entity: Invalid option: expected one of "person"|"legal_person"|"record"',
+    'onecode: pipelines/bad-fields.yml:2: entity: Invalid option: expected one of "person"|"legal_person"|"record"|"licence"',
     'onecode: pipelines/bad-fields.yml:3: connector.encoding: Invalid option: expected one of "utf-8"|"gbk"|"gb18030"',
     'onecode: pipelines/bad-fields.yml:6: priority: Invalid input: expected number, received string',
     'onecode: pipelines/broken-syntax.yaml:2: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',

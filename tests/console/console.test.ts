@@ -118,6 +118,19 @@ describe('web console', () => {
     expectNoProblems(page);
   });
 
+  it('shows the licences an agency holds, each with its state today', async () => {
+    const sql = "SELECT one_code, count(*)::INT AS n FROM records WHERE entity = 'licence' AND code_kind = 'uscc' AND one_code IS NOT NULL GROUP BY ALL ORDER BY one_code LIMIT 1";
+    const answer = (await (await site.api.request('/api/v1/query', { method: 'POST', role: 'steward', body: { sql } })).json()) as { rows: [string, number][] };
+    const [holder, held] = answer.rows[0]!;
+    const page = await signedIn('steward');
+    await lookUp(page, holder);
+    const section = page.locator('article.lookup section.licences');
+    expect(await section.getByRole('heading', { name: /Licences/ }).innerText()).toContain(`(${held})`);
+    const states = await section.locator('tbody tr td:nth-child(3)').allInnerTexts();
+    expect(states).toHaveLength(held);
+    for (const state of states) expect(['valid', 'not_yet_valid', 'expired', 'revoked']).toContain(state);
+  });
+
   it('shows a steward the same person in clear, and both accesses are in the audit', async () => {
     const { person } = site;
     const page = await signedIn('steward');

@@ -91,7 +91,9 @@ describe('sample → run → index', () => {
 
   it('loads every pipeline and the counts add up', async () => {
     const ws = base;
-    expect(pipelines.map((p) => p.name)).toEqual(['accounting-staff', 'bookkeeping-agencies', 'continuing-education', 'procurement-suppliers', 'subsidy-payments']);
+    expect(pipelines.map((p) => p.name)).toEqual([
+      'accounting-staff', 'bookkeeping-agencies', 'continuing-education', 'licences-organisations', 'licences-persons', 'procurement-suppliers', 'subsidy-payments',
+    ]);
     for (const p of pipelines) {
       const run = runs.get(p.name)!;
       expect(run.status, `${p.name}: ${run.error}`).toBe('succeeded');
@@ -130,6 +132,40 @@ describe('sample → run → index', () => {
       expect([...recordLines, ...quarantineLines].sort(numeric), p.name).toEqual(firstLines.sort(numeric));
       const [superseded] = await ws.rows(`SELECT count(*)::INT AS n FROM quarantine WHERE run_id = '${run.runId}' AND list_contains(reason_codes, 'source_key_superseded')`);
       expect(superseded!.n, p.name).toBe(0);
+    }
+  });
+
+  it('the licence library: wrong check characters quarantined, expired and revoked kept with their state, legacy holders linked to their one code', async () => {
+    const ws = base;
+    const cases = (await readFile(path.join(base.dir, 'data/sample', manifest.cases.path), 'utf8')).trim().split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; system: string; row: number; dirty?: string; clean?: string });
+    for (const system of ['licences-persons', 'licences-organisations']) {
+      const file = manifest.files.find((f) => f.system === system)!;
+      const of = (kind: string) => cases.filter((c) => c.system === system && c.kind === kind);
+      const quarantined = await ws.rows(`SELECT line::INT AS line, reason_codes FROM quarantine WHERE pipeline = '${system}' ORDER BY line`);
+      // data row n is on line n + 1 (no field of these files spans lines)
+      expect(quarantined, system).toEqual(of('licenceWrongCheck').map((c) => ({ line: c.row + 1, reason_codes: ['check_character_mismatch'] })));
+      expect(runs.get(system)).toMatchObject({ rowsRead: file.rows, duplicates: file.injections.duplicateRow, quarantined: of('licenceWrongCheck').length });
+      const states = await ws.rows(`
+        SELECT CASE WHEN licence_status = '注销' THEN 'revoked' WHEN TRY_CAST(valid_to AS DATE) < DATE '${manifest.runDate}' THEN 'expired' ELSE 'valid' END AS state, count(*)::INT AS n
+        FROM source_record WHERE pipeline = '${system}' GROUP BY ALL ORDER BY state`);
+      expect(states, system).toEqual([
+        { state: 'expired', n: of('licenceExpired').length },
+        { state: 'revoked', n: of('licenceRevoked').length },
+        { state: 'valid', n: file.rows - file.injections.duplicateRow! - of('licenceExpired').length - of('licenceRevoked').length - of('licenceWrongCheck').length },
+      ]);
+    }
+    // a person written by the 15-digit number: the licence is held under the 18-character one
+    for (const c of cases.filter((x) => x.system === 'licences-persons' && x.kind === 'legacy15Id')) {
+      const [r] = await ws.rows(`SELECT one_code FROM source_record WHERE pipeline = 'licences-persons' AND line = ${c.row + 1}`);
+      expect(r, JSON.stringify(c)).toEqual({ one_code: c.clean });
+    }
+    // an organisation written by its organisation code only: linked to the USCC embedding it
+    const legacy = cases.filter((x) => x.system === 'licences-organisations' && x.kind === 'licenceLegacyHolder');
+    expect(legacy.length).toBeGreaterThan(0);
+    for (const c of legacy) {
+      const [r] = await ws.rows(`SELECT one_code, code_status, linked_via FROM source_record WHERE pipeline = 'licences-organisations' AND line = ${c.row + 1}`);
+      expect(r, JSON.stringify(c)).toEqual({ one_code: c.clean, code_status: 'linked', linked_via: 'org_code' });
     }
   });
 

@@ -138,7 +138,7 @@ describe('an encrypted index', () => {
     const pick = (s: Status) => ({ persons: s.persons, legal_persons: s.legal_persons, records: s.records, quarantine: s.quarantine });
     const plainStatus = pick(JSON.parse((await onecode(['status', '--json', '--db', plainDb], { cwd: dir, env: noKey })).stdout) as Status);
     expect(pick(JSON.parse(status.stdout) as Status)).toEqual(plainStatus);
-    expect(plainStatus.records.length).toBe(5);
+    expect(plainStatus.records.length).toBe(7); // five systems and the two licence files
 
     const { id_number: code } = await queryOne(encDb, 'SELECT id_number FROM persons ORDER BY id_number LIMIT 1', withKey());
     const lookup = async (db: string, env: Record<string, string>) => {

@@ -39,12 +39,14 @@ describe('generateSample', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes the five exports, the manifest and the cases', async () => {
+  it('writes the exports of five systems and the licence library, the manifest and the cases', async () => {
     expect((await readdir(outDir)).sort()).toEqual([
       'accounting-staff.gbk.csv',
       'bookkeeping-agencies.csv',
       'continuing-education.xlsx',
       'injected-cases.ndjson',
+      'licences-organisations.csv',
+      'licences-persons.csv',
       'manifest.json',
       'procurement-suppliers.ndjson',
       'subsidy-payments.csv',
@@ -56,6 +58,8 @@ describe('generateSample', () => {
       ['procurement-suppliers', 'procurement-suppliers.ndjson', 'utf-8'],
       ['subsidy-payments', 'subsidy-payments.csv', 'utf-8'],
       ['continuing-education', 'continuing-education.xlsx', 'utf-8'],
+      ['licences-persons', 'licences-persons.csv', 'utf-8'],
+      ['licences-organisations', 'licences-organisations.csv', 'utf-8'],
     ]);
   });
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessRegistrationNumberCheckDigit, organizationCodeCheckCharacter } from '../../src/identifiers/check-characters.ts';
+import { classifyLicenceIdentifier } from '../../src/identifiers/licence-identifier.ts';
 import { BIRTH_DATE_MISMATCH_FORMS, NON_ISO_DATE_FORMS } from '../../src/sample/dirty-values.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { INJECTION_RATES, type InjectedCase, type InjectionKind } from '../../src/sample/injections.ts';
@@ -37,6 +38,7 @@ let agencies: string[][];
 let suppliers: SupplierRecord[];
 let payments: string[][];
 let training: WorkbookRow[];
+let licences: Record<string, string[][]>;
 const codes = regionCodes();
 
 const casesOf = (system: string): InjectedCase[] => cases.filter((c) => c.system === system);
@@ -58,6 +60,8 @@ beforeAll(async () => {
   cases = await readCases(outDir, manifest);
   staff = (await readCsv(outDir, fileOf(manifest, 'accounting-staff'))).records;
   agencies = (await readCsv(outDir, fileOf(manifest, 'bookkeeping-agencies'))).records;
+  licences = {};
+  for (const system of ['licences-persons', 'licences-organisations']) licences[system] = (await readCsv(outDir, fileOf(manifest, system))).records;
   suppliers = await readNdjson(outDir, fileOf(manifest, 'procurement-suppliers'));
   payments = (await readCsv(outDir, fileOf(manifest, 'subsidy-payments'))).records;
   training = (await readWorkbook(outDir, fileOf(manifest, 'continuing-education'))).records;
@@ -85,6 +89,31 @@ function residentIdFaults(ids: readonly string[]) {
   };
 }
 
+describe('the licence library', () => {
+  it('writes identifiers that pass MOD 37,36 but where a wrong check character is injected, and states and holders as the cases say', () => {
+    for (const system of ['licences-persons', 'licences-organisations']) {
+      const rows = licences[system]!;
+      const at = (name: string) => col(system, name);
+      const kindOf = new Map(casesOf(system).filter((c) => c.kind !== 'duplicateRow').map((c) => [c.row, c.kind]));
+      expect(kindOf.size, system).toBeGreaterThan(5);
+      rows.forEach((r, i) => {
+        const kind = kindOf.get(i + 1);
+        const id = classifyLicenceIdentifier(r[at('证照标识')]!);
+        expect(id.status, `${system} row ${i + 1}`).toBe(kind === 'licenceWrongCheck' ? 'invalid' : 'valid');
+        if (id.licence) expect([r[at('证照类型代码')], r[at('颁证单位代码')]]).toEqual([id.licence.typeCode, id.licence.issuerCode]);
+        const validTo = r[at('有效期截止')]!;
+        if (kind === 'licenceExpired') expect(validTo < manifest.runDate).toBe(true);
+        else expect(daysBetween(manifest.runDate, validTo)).toBeGreaterThanOrEqual(800);
+        expect(r[at('证照状态')]).toBe(kind === 'licenceRevoked' ? '注销' : '有效');
+        const holder = r[at('持证主体代码')]!;
+        if (kind === 'legacy15Id') expect(holder).toMatch(/^\d{15}$/);
+        else if (kind === 'licenceLegacyHolder') expect([holder, r[at('组织机构代码')]!.length]).toEqual(['', 9]);
+        else expect(system === 'licences-persons' ? residentIdStatus(holder) : usccStatus(holder)).toBe('valid');
+      });
+    }
+  });
+});
+
 describe('manifest and cases', () => {
   it('has one case per injected row, matching the value in the file', () => {
     expect(cases.length).toBe(manifest.cases.count);
@@ -92,7 +121,7 @@ describe('manifest and cases', () => {
       if (system === 'procurement-suppliers') return (row) => suppliers[row - 1]![field];
       const file = fileOf(manifest, system);
       if (system === 'continuing-education') return (row) => training[row - 1]!.cells[file.columns.indexOf(field)];
-      const records = { 'accounting-staff': staff, 'bookkeeping-agencies': agencies, 'subsidy-payments': payments }[system]!;
+      const records = { 'accounting-staff': staff, 'bookkeeping-agencies': agencies, 'subsidy-payments': payments, ...licences }[system]!;
       const index = file.columns.indexOf(field);
       return (row) => records[row - 1]![index];
     };

@@ -26,7 +26,7 @@ const ACCESS_ROW = {
     who: { type: 'string', description: "a token's name, or cli:<OS user>" },
     role: { type: 'string', enum: [...ROLES] },
     channel: { type: 'string', enum: ['api', 'console', 'cli'] },
-    action: { type: 'string', enum: ['lookup', 'query', 'export', 'audit'] },
+    action: { type: 'string', enum: ['lookup', 'query', 'export', 'audit', 'materials'] },
     code: nullable(STRING),
     query: { ...nullable(STRING), description: 'the SQL text of a query' },
     row_count: INTEGER,

@@ -35,13 +35,13 @@ export const QUERY_MAX_ROWS = DEFAULT_MAX_ROWS;
 export const QUERY_TIMEOUT_MS = 30_000;
 
 /** The 429 answer of a request over its principal's limit. */
-const RATE_LIMITED = { ...ERROR_BODY, description: 'rate_limited: over the per-minute limit of the token (every role but steward; ONECODE_ANALYST_LOOKUPS_PER_MINUTE, ONECODE_ANALYST_QUERIES_PER_MINUTE); the Retry-After header says how many seconds to wait' };
+export const RATE_LIMITED = { ...ERROR_BODY, description: 'rate_limited: over the per-minute limit of the token (every role but steward; ONECODE_ANALYST_LOOKUPS_PER_MINUTE, ONECODE_ANALYST_QUERIES_PER_MINUTE); the Retry-After header says how many seconds to wait' };
 
 /**
  * Takes one `action` from the limit of the request's principal (stewards are not limited).
  * @throws RateLimitedError (429) past the limit, after logging a warning and recording the refusal.
  */
-async function checkRateLimit(context: ApiContext, request: FastifyRequest, action: LimitedAction): Promise<void> {
+export async function checkRateLimit(context: ApiContext, request: FastifyRequest, action: LimitedAction): Promise<void> {
   const { name, role } = principalOf(request);
   if (role === 'steward') return;
   const limiter = context.limits[action];
@@ -54,6 +54,12 @@ async function checkRateLimit(context: ApiContext, request: FastifyRequest, acti
   throw new RateLimitedError(action, limiter.perMinute, wait);
 }
 
+/** The 400 `code_invalid` of an input that is no valid identifier: the codes of its reasons, never the value. */
+export function codeInvalid(input: string, runDate: string): OnecodeError {
+  const reasons = classify(input, { runDate }).reasons.map((r) => r.code);
+  return new OnecodeError('code_invalid', `not a valid code (${[...new Set(reasons)].join(', ') || 'no identifier of a known kind'})`);
+}
+
 /** Registers the routes. */
 export function lookupQueryRoutes(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Params: { code: string } }>('/api/v1/lookup/:code', {
@@ -61,7 +67,7 @@ export function lookupQueryRoutes(app: FastifyInstance, context: ApiContext): vo
     schema: {
       tags: ['index'],
       summary: 'everything the index holds about one code (any form or alias), personal values as the role allows; recorded in access_log',
-      params: { type: 'object', required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 64, description: 'a resident identity number (18 or 15 digits), USCC, organisation code or business registration number' } } },
+      params: { type: 'object', required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 128, description: 'a resident identity number (18 or 15 digits), USCC, organisation code, business registration number or electronic licence identifier (its holder)' } } },
       response: {
         200: LOOKUP_DOCUMENT,
         400: { ...ERROR_BODY, description: 'code_invalid: no valid identifier (the reasons name rules, not the value)' },
@@ -76,10 +82,7 @@ export function lookupQueryRoutes(app: FastifyInstance, context: ApiContext): vo
     const doc = await context.reads.withConnection((c) =>
       lookupAs(c, request.params.code, { name, role, channel: channelOf(request) }, { runDate: todayInChina(), key: context.keyFor(policy), env: context.env }),
     );
-    if (doc === null) {
-      const reasons = classify(request.params.code, { runDate: todayInChina() }).reasons.map((r) => r.code);
-      throw new OnecodeError('code_invalid', `not a valid code (${[...new Set(reasons)].join(', ') || 'no identifier of a known kind'})`);
-    }
+    if (doc === null) throw codeInvalid(request.params.code, todayInChina());
     return doc;
   });
 

@@ -20,7 +20,7 @@ const RECORD: Schema = {
   properties: {
     pipeline: STRING,
     system: STRING,
-    entity: { type: 'string', enum: ['person', 'legal_person', 'record'] },
+    entity: { type: 'string', enum: ['person', 'legal_person', 'record', 'licence'] },
     source_key: { ...TEXT, description: "the record's key in its source (protected like the code it may contain)" },
     one_code: TEXT,
     code_status: STRING,
@@ -31,6 +31,35 @@ const RECORD: Schema = {
     first_run_id: STRING,
     changed_run_id: STRING,
     role: { type: 'string', enum: ['employer', 'legal_representative'], description: 'in referenced_by: how the record refers to the code' },
+  },
+};
+
+/** One licence a code holds (src/index/licence-rows.ts LicenceRow); a person's licence identifier and number protected as the role allows. */
+export const LICENCE: Schema = {
+  type: 'object',
+  required: ['identifier', 'state', 'pipeline', 'system'],
+  properties: {
+    licence_identifier: { ...TEXT, description: 'the electronic licence identifier 1.2.156.3005.2.… (a person\'s protected as the role allows)' },
+    identifier: {
+      type: 'object',
+      required: ['status', 'reasons'],
+      properties: { status: { type: 'string', enum: ['valid', 'nonconforming', 'invalid'] }, reasons: { type: 'array', items: REASON_ITEM } },
+    },
+    licence_name: TEXT,
+    licence_number: { ...TEXT, description: 'the number printed on the licence (a person\'s protected as the role allows)' },
+    licence_type_code: TEXT,
+    issuer_code: TEXT,
+    jurisdiction_code: { ...TEXT, description: 'GB/T 2260 region code' },
+    issue_date: { ...TEXT, description: 'YYYY-MM-DD' },
+    valid_from: { ...TEXT, description: 'YYYY-MM-DD' },
+    valid_to: { ...TEXT, description: 'YYYY-MM-DD; null: no end' },
+    status: { ...TEXT, description: 'the status as the issuing system wrote it' },
+    state: { type: 'string', enum: ['valid', 'not_yet_valid', 'expired', 'revoked'], description: 'the state today in China' },
+    holder_code_type: { ...TEXT, description: '111 resident identity number, 001 USCC (GB/T 36903-2018)' },
+    linked_via: { ...TEXT, description: 'org_code or business_reg_no when the licence names its holder by a legacy code' },
+    pipeline: STRING,
+    system: STRING,
+    flags: { type: ['array', 'null'], items: REASON_ITEM },
   },
 };
 
@@ -68,7 +97,7 @@ export const LOOKUP_DOCUMENT: Schema = {
   type: 'object',
   description: 'everything the index holds about the code (src/index/lookup.ts), personal values protected by the role\'s policy',
   additionalProperties: false,
-  required: ['code', 'identifier', 'person', 'legal_person', 'records', 'lineage', 'relations', 'referenced_by', 'aliases', 'unlinked', 'systems'],
+  required: ['code', 'identifier', 'person', 'legal_person', 'records', 'lineage', 'relations', 'referenced_by', 'aliases', 'unlinked', 'licences', 'systems'],
   properties: {
     code: { type: 'string', description: 'the one code (a person\'s protected as the role allows)' },
     alias: { type: 'string', description: 'the identifier looked up, when it is an alias of the one code' },
@@ -93,6 +122,7 @@ export const LOOKUP_DOCUMENT: Schema = {
     },
     unlinked: { type: 'array', items: RECORD },
     ambiguous: { type: 'array', items: STRING, description: 'a legacy code that resolves to several USCCs: those USCCs' },
+    licences: { type: 'array', items: LICENCE, description: 'electronic licences the code holds, current and not, newest issue first' },
     systems: { type: 'array', items: STRING },
   },
 };

@@ -29,7 +29,7 @@ const PIPELINE = {
   properties: {
     name: STRING,
     system: STRING,
-    entity: { type: 'string', enum: ['person', 'legal_person', 'record'] },
+    entity: { type: 'string', enum: ['person', 'legal_person', 'record', 'licence'] },
     connector: { type: 'string', description: 'connector kind: csv, ndjson, xlsx, postgres, mysql, http' },
     schedule: nullable(STRING),
     timezone: STRING,
