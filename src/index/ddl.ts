@@ -1,11 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_FIELDS } from '../../schemas/canonical.ts';
-import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
+import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING, OUTBOX_MIGRATION_PIPELINE_CODES } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
 import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 11;
+export const INDEX_SCHEMA_VERSION = 12;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -74,6 +74,9 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
   10: OUTBOX_MIGRATION_CATALOGUE,
   // 11: an operator re-queues or skips an event parked for a sink (src/sinks/sink-state.ts, sink-parked.ts)
   11: SINK_STATE_MIGRATION_OPERATOR,
+  // 12: each pipeline's catalogue codes beside its classes (event_classes), for the events of its
+  // records that another pipeline's run links (src/outbox/outbox-ddl.ts)
+  12: OUTBOX_MIGRATION_PIPELINE_CODES,
 };
 
 /**
