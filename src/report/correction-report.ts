@@ -153,14 +153,18 @@ async function chooseRun(c: DuckDBConnection, pipeline: string, runId: string | 
   return { run_id: String(r.run_id), run_no: Number(r.run_no), status: String(r.status), source: r.source === null ? null : String(r.source), position_kind: String(r.position_kind) };
 }
 
-/** The reasons of a JSON list (`[{code, field, message}]`), each with a code. */
+/**
+ * The reasons of a JSON list (`[{code, field, message}]`), each with a code; a field that is empty
+ * or `*` (the connectors' mark of a reason about the whole line or row, connectors/csv/reasons.ts,
+ * connectors/xlsx/reasons.ts) is null.
+ */
 function reasonList(json: unknown): { code: string; field: string | null; message: unknown }[] {
   const list = typeof json === 'string' ? (JSON.parse(json) as unknown) : json;
   if (!Array.isArray(list)) return [];
   return list.flatMap((r) => {
     if (r === null || typeof r !== 'object' || typeof (r as { code?: unknown }).code !== 'string') return [];
     const { code, field, message } = r as { code: string; field?: unknown; message?: unknown };
-    return [{ code, field: typeof field === 'string' && field !== '' ? field : null, message }];
+    return [{ code, field: typeof field === 'string' && field !== '' && field !== '*' ? field : null, message }];
   });
 }
 

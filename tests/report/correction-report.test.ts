@@ -32,8 +32,8 @@ beforeAll(async () => {
 afterAll(async () => ws?.dispose());
 
 /** Runs `onecode report` and reads what it wrote. */
-async function report(args: string[] = []): Promise<{ line: Record<string, unknown>; json: CorrectionReport }> {
-  const r = await onecode(['report', PIPELINE, '--pipelines', path.join(ws.dir, 'pipelines'), '--db', db, '--out', path.join(ws.dir, 'reports'), ...args], { cwd: ws.dir, env: { ONECODE_LOG_LEVEL: 'error' } });
+async function report(args: string[] = [], pipeline = PIPELINE): Promise<{ line: Record<string, unknown>; json: CorrectionReport }> {
+  const r = await onecode(['report', pipeline, '--pipelines', path.join(ws.dir, 'pipelines'), '--db', db, '--out', path.join(ws.dir, 'reports'), ...args], { cwd: ws.dir, env: { ONECODE_LOG_LEVEL: 'error' } });
   expect(r.code, r.stderr).toBe(0);
   const line = JSON.parse(r.stdout) as Record<string, unknown>;
   return { line, json: JSON.parse(await readFile(String(line.json), 'utf8')) as CorrectionReport };
@@ -137,6 +137,16 @@ describe('onecode report', () => {
     }
     expect(facts.accesses.map((a) => [a.action, a.policy, a.query])).toEqual([['report', 'mask', `report ${PIPELINE}`], ['report', 'clear', `report ${PIPELINE}`]]);
     expect(facts.accesses[1]!.row_count).toBe(items(json).length);
+  }, 120_000);
+
+  it('a row unreadable as a whole (a workbook row whose ID lost its digits) has no field, and says where and what to do under the default policy', async () => {
+    const { json } = await report([], 'continuing-education');
+    const lost = json.groups.find((g) => g.reason === 'xlsx_number_precision_lost');
+    expect(lost?.quarantined).toBeGreaterThan(0);
+    for (const i of lost!.items) {
+      expect(i.field).toBeNull();
+      expect(i.explanation).toMatch(/^sheet \S+ cell [A-Z]+\d+ \(身份证号\): .*format the column as text/);
+    }
   }, 120_000);
 
   it('says which run is unknown, and refuses a policy it cannot parse, writing nothing', async () => {
