@@ -1,6 +1,6 @@
 /**
  * How each column of an analyst view is written by an export under its policy per class
- * (export-policy.ts). The analyst views' own table (src/access/analyst-views.ts ANALYST_VIEWS, from
+ * (export-policy.ts). The analyst views' own table (src/access/analyst-view-columns.ts ANALYST_VIEWS, from
  * src/access/personal-values.ts) says what kind of value each column holds, per subject (a
  * person's or a legal person's) and, for `lineage` and `conflicts`, per field; this module gives
  * each kind a class:
@@ -53,7 +53,7 @@
  * messages, keeping each item's code and field (they are not personal; the manifest says `mask`).
  * A column that the analyst views' table does not list is left out (fail closed), as for analysts.
  */
-import { ANALYST_VIEWS } from '../access/analyst-views.ts';
+import { ANALYST_VIEWS } from '../access/analyst-view-columns.ts';
 import type { ProtectSql } from '../access/protect-functions.ts';
 import type { Subject, ValueKind } from '../access/personal-values.ts';
 import type { EventClasses } from '../outbox/event-classes.ts';

@@ -5,7 +5,7 @@
  * DuckDB files: a legal person's registered address is personal in the export as in the feed (the
  * same masked text); a pipeline that declares its name column personal has legal persons' names
  * masked or dropped under personal=mask/drop and clear under personal=clear, its own source
- * records' names too and not another pipeline's; and no column of the sample's export under the
+ * records' names too and not another pipeline's; an analyst's query shows what the export writes; and no column of the sample's export under the
  * default policy is clearer than before this rule (fixtures/default-policy-before.json, the
  * manifest's columns captured with the analyst table alone).
  */
@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Requester } from '../../src/access/protected-lookup.ts';
+import { queryAs } from '../../src/access/protected-query.ts';
 import { loadPipelineFolder } from '../../src/config/load-pipelines.ts';
 import { exportIndex, type ExportManifest } from '../../src/export/export-index.ts';
 import { DEFAULT_EXPORT_POLICY, resolveExportPolicy } from '../../src/export/export-policy.ts';
@@ -135,6 +136,21 @@ describe('the export classes values as the pipelines declare them', () => {
       expect(records.map((r) => r.pipeline)).toEqual(['bookkeeping-agencies', 'procurement-suppliers']);
       expect(records[0]!.masked).toBe(records[0]!.n);
       expect(records[1]!.masked).toBe(0);
+    });
+
+    it("an analyst's query shows what the export writes: the same classes, the same masks", async () => {
+      const out = path.join(declared.dir, 'export-mask');
+      const analyst: Requester = { name: 'export-classes-analyst', role: 'analyst', channel: 'cli' };
+      const columns = 'uscc, name, address, legal_representative, region_code';
+      const queried = await queryAs(declared.index.connection, `SELECT ${columns} FROM legal_persons ORDER BY uscc`, analyst, { maxRows: 100_000 });
+      const exported = await rowsOf(`SELECT ${columns} FROM ${readView(out, 'legal_persons')} ORDER BY uscc`);
+      expect(queried.rows.length).toBe(names.size);
+      expect(queried.rows).toEqual(exported.map((r) => columns.split(', ').map((c) => r[c] ?? null)));
+      const records = `SELECT pipeline, source_key, name, address FROM records WHERE pipeline IN ('bookkeeping-agencies', 'procurement-suppliers') ORDER BY pipeline, source_key`;
+      const queriedRecords = await queryAs(declared.index.connection, records, analyst, { maxRows: 100_000 });
+      const exportedRecords = await rowsOf(records.replace('FROM records', `FROM ${readView(out, 'records')}`));
+      expect(queriedRecords.rows.length).toBeGreaterThan(0);
+      expect(queriedRecords.rows).toEqual(exportedRecords.map((r) => ['pipeline', 'source_key', 'name', 'address'].map((c) => r[c] ?? null)));
     });
 
     it('drops the names under personal=drop and writes them in clear under personal=clear', async () => {
