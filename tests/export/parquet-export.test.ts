@@ -109,7 +109,7 @@ describe('onecode export --format parquet', () => {
     const ruled = (code: string, legal: string) =>
       `CASE WHEN ${code} IS NULL THEN NULL WHEN coalesce(${legal}, false) THEN substr(${code}, 3, 4) WHEN substr(${code}, 1, 1) = '9' THEN substr(${code}, 2, 2) || '00' ELSE substr(${code}, 1, 4) END`;
     const others: Array<[string, string, string]> = [
-      ['records', 'one_code', `entity = 'legal_person' OR (entity = 'record' AND code_kind IN ('uscc', 'org_code', 'business_reg_no'))`],
+      ['records', 'one_code', `entity = 'legal_person' OR (entity IN ('record', 'licence') AND code_kind IN ('uscc', 'org_code', 'business_reg_no'))`],
       ['aliases', 'code', `alias_kind IN ('org_code', 'business_reg_no')`],
       ['conflicts', 'code', `entity = 'legal_person'`],
       ['lineage', 'code', `entity = 'legal_person'`],
