@@ -25,8 +25,9 @@
  * sinks read them), and the stricter of the two wins. A golden field (the `persons` and
  * `legal_persons` views, a `lineage` value, a `relations` party's name) takes the strictest class
  * its entity's pipelines give it (field-classes.ts goldenFieldClasses); a source record's column
- * (`records`, a `conflicts` value) the class its own pipeline gives it (recordedFieldClass), or
- * `personal` for a pipeline nothing was recorded of (fail closed, as the feed's recordClasses). So
+ * (`records`, a `conflicts` value) the class its own pipeline gives it (recordedFieldClass), or the
+ * field's default for a pipeline nothing was recorded of (as for a column mapped and not
+ * classified; a typed column such as `updated_at` keeps its type under the default policy). So
  * a legal person's registered address is `personal` by default (field-classes.ts, GB/T 35273-2020:
  * an individual business is often registered at its owner's home), as in the feeds, and a sole
  * proprietorship's name declared `personal` is masked by its pipeline's declaration. The codes
@@ -152,11 +153,13 @@ export function exportColumnSql(view: string, column: string, policy: FeedPolicy
     // codes and source keys are identities: the table's class alone (the module's doc)
     if (kind !== 'clear' || !VALUE_FIELDS.has(field) || field === 'source_key') return value(kind, subject, field);
     if (!RECORD_VIEWS.has(view)) return value(kind, subject, field, classes.golden(subject).get(field));
-    // a source record's value: its pipeline's class, `personal` for a pipeline nothing was recorded of
-    const fallback = value(kind, subject, field, { class: 'personal', kind: fieldKind(subject, field) });
+    // a source record's value: its pipeline's class; for a pipeline nothing was recorded of, the
+    // field's default (as for a column mapped and not classified), so a typed column keeps its type
+    const unrecorded: ClassedValue = { class: defaultClass(subject, field), kind: fieldKind(subject, field) };
+    const fallback = value(kind, subject, field, unrecorded);
     const byPipeline = new Map<string, string[]>();
     for (const pipeline of classes.pipelines) {
-      const sql = value(kind, subject, field, classes.field(pipeline, subject, field) ?? { class: 'personal', kind: fieldKind(subject, field) }) ?? 'NULL';
+      const sql = value(kind, subject, field, classes.field(pipeline, subject, field) ?? unrecorded) ?? 'NULL';
       if (sql !== (fallback ?? 'NULL')) byPipeline.set(sql, [...(byPipeline.get(sql) ?? []), pipeline]);
     }
     if (byPipeline.size === 0) return fallback;

@@ -112,8 +112,9 @@ export const PipelineEventClasses = z.strictObject({
       /**
        * Each canonical field the pipeline maps and its class of it, as `golden` gives a person or
        * legal-person pipeline's: how the record's canonical columns (the `records` view's `name`,
-       * `address`, …) leave an export. Absent in what onecode recorded before it (those records'
-       * canonical columns are then taken as personal, until the pipeline runs again).
+       * `address`, …) leave an export and an analyst's query. Absent in what onecode recorded
+       * before it: those records' canonical columns then take their fields' defaults until the
+       * pipeline runs again.
        */
       canonical: z.array(z.strictObject({ field: z.string(), class: Class })).optional(),
     })
@@ -238,7 +239,8 @@ export function recordClasses(recorded: PipelineEventClasses | undefined): Recor
  * recorded: the pipeline's class of the field when it maps it (the declared class of its column,
  * else the field's default), the default of the field about `subject` when it does not map it
  * (the value is not the pipeline's). Undefined when nothing (or, for a record or licence
- * pipeline, no canonical field) was recorded of the pipeline: the caller fails closed (personal).
+ * pipeline, no canonical field) was recorded of the pipeline: the caller decides (the export
+ * takes the field's default, as for a column mapped and not classified).
  * For the exits that show source records column by column: the export's and the analysts'
  * `records` and `conflicts` (src/export/export-columns.ts).
  */

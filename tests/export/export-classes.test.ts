@@ -68,6 +68,9 @@ describe('the export classes values as the pipelines declare them', () => {
     expect(columnOf(manifest, 'legal_persons', 'address')).toEqual({ name: 'address', classes: ['personal'], treatment: ['mask'] });
     expect(columnOf(manifest, 'records', 'address')!.classes).not.toContain('public');
     expect(changed).toContain('legal_persons.address');
+    // a typed column keeps its type: the records' updated_at is the index's timestamp, not text
+    const typeOf = async (sql: string, column: string) => (await rowsOf(`DESCRIBE ${sql}`)).find((r) => r.column_name === column)!.column_type;
+    expect(await typeOf(`SELECT * FROM ${readView(out, 'records')}`, 'updated_at')).toBe((await ws.rows(`DESCRIBE SELECT updated_at FROM records`))[0]!.column_type);
 
     // the values: every address masked by its pattern, none in clear
     const inIndex = new Map((await ws.rows(`SELECT uscc, address FROM legal_persons WHERE address IS NOT NULL`)).map((r) => [String(r.uscc), String(r.address)]));
