@@ -167,9 +167,9 @@ export function exportColumnSql(view: string, column: string, policy: FeedPolicy
     return `CASE ${whens.join(' ')} ELSE ${fallback ?? 'NULL'} END`;
   };
   /** One value per subject: `legal` the SQL condition of a legal person's row; undefined when both are dropped. */
-  const bySubject = (legal: string, value: (subject: Subject) => string | undefined): string | undefined => {
-    const l = value('legal_person');
-    const p = value('person');
+  const bySubject = (legal: string, of: (subject: Subject) => string | undefined): string | undefined => {
+    const l = of('legal_person');
+    const p = of('person');
     return l === undefined && p === undefined ? undefined : `CASE WHEN ${legal} THEN ${l ?? 'NULL'} ELSE ${p ?? 'NULL'} END`;
   };
   let sql: string | undefined;
