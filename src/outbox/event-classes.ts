@@ -17,6 +17,7 @@ import {
   pipelineEventClasses,
   PipelineEventClasses,
   recordClasses,
+  recordedFieldClass,
   type ClassedValue,
   type RecordClasses,
   type Subject,
@@ -44,6 +45,11 @@ export interface EventClasses {
   golden(entity: Subject): ReadonlyMap<string, ClassedValue>;
   /** Classes of the record events of `pipeline` (everything personal for a pipeline nothing was recorded of). */
   record(pipeline: string): RecordClasses;
+  /**
+   * Class and mask kind of canonical field `field` about `subject` in the source records of
+   * `pipeline` (field-classes.ts recordedFieldClass); undefined when nothing was recorded of it.
+   */
+  field(pipeline: string, subject: Subject, field: string): ClassedValue | undefined;
   /** Pipelines with recorded classes. */
   readonly pipelines: readonly string[];
 }
@@ -63,6 +69,7 @@ export function eventClassesOf(recorded: ReadonlyMap<string, PipelineEventClasse
       }
       return r;
     },
+    field: (pipeline, subject, field) => recordedFieldClass(recorded.get(pipeline), subject, field),
     pipelines: [...recorded.keys()],
   };
 }
