@@ -2,10 +2,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LICENCE_FIELDS, STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
+import { SINK_SENT_DDL } from '../sinks/sink-sent.ts';
 import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 12;
+export const INDEX_SCHEMA_VERSION = 13;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -77,6 +78,9 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
   // 12: electronic licences (issue 12): the licence fields are columns of a licence's source record
   // (schemas/canonical.ts LICENCE_FIELDS; read by src/index/licence-rows.ts)
   12: LICENCE_FIELDS.map((f) => `ALTER TABLE source_record ADD COLUMN IF NOT EXISTS ${f} VARCHAR;`).join('\n'),
+  // 13: the event ids sent to a sink whose target would take one twice (a drop folder), so that an
+  // event Kafka's parking moved to a new seq is not delivered to it again (src/sinks/sink-sent.ts)
+  13: SINK_SENT_DDL,
 };
 
 /**
@@ -207,6 +211,7 @@ CREATE TABLE IF NOT EXISTS schema_change (
 );
 ${OUTBOX_DDL}
 ${SINK_STATE_DDL}
+${SINK_SENT_DDL}
 ${ACCESS_LOG_DDL}
 `;
 
