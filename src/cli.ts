@@ -76,8 +76,9 @@ function program(): Command {
     .option('--allow-deletes', 'let snapshots delete more than max_delete_share of a pipeline\'s records')
     .option('--run-date <date>', 'date birth dates are checked against (default: today, Asia/Shanghai)', isoDate)
     .option('--force', 'read a file source even when it is unchanged since the last successful run')
-    .option('--no-push', 'do not push the outbox at the end even when KAFKA_BROKERS is set')
-    .action(async (names: string[], opts: { all?: boolean; pipelines: string; db?: string; allowDeletes?: boolean; runDate?: string; force?: boolean; push: boolean }) => {
+    .option('--sinks <dir>', 'folder of sink YAML files: a kafka.yaml there sets the feed the runs are pushed to (docs/sinks.md)', 'sinks')
+    .option('--no-push', 'do not push the outbox at the end even when KAFKA_BROKERS is set or a Kafka sink is declared')
+    .action(async (names: string[], opts: { all?: boolean; pipelines: string; sinks: string; db?: string; allowDeletes?: boolean; runDate?: string; force?: boolean; push: boolean }) => {
       if (!opts.all && names.length === 0) throw new ConfigError('usage', 'name the pipelines to run, or pass --all');
       const [{ choosePipelines }, { locallyOrThroughServe }] = await Promise.all([import('./cli/choose-pipelines.ts'), import('./cli/serve-client.ts')]);
       // One invalid pipeline file never stops the others: it is named (file:line: field) and makes the exit code 2.
@@ -88,11 +89,12 @@ function program(): Command {
       // While `onecode serve --http` holds the index, the runs go through its job queue.
       const dbPath = resolveDbPath(opts.db);
       await locallyOrThroughServe(dbPath, async () => {
-        const [{ resolveKafkaSettings }, { readFeedKey }, { openIndexForWriting }, { describeSource }, { runUntilCaughtUp }, { formatRunSummary }, { formatPushLine, PushFailedError, pushIndex }] = await Promise.all([
-          import('./cli/kafka-settings.ts'), import('./push/feed-protection.ts'), import('./cli/open-index-for-cli.ts'), import('../connectors/index.ts'),
+        const [{ kafkaFeedSettings }, { readSinkFolder }, { readFeedKey }, { openIndexForWriting }, { describeSource }, { runUntilCaughtUp }, { formatRunSummary }, { formatPushLine, PushFailedError, pushIndex }] = await Promise.all([
+          import('./sinks/kafka-feed-settings.ts'), import('./sinks/sink-config.ts'), import('./push/feed-protection.ts'), import('./cli/open-index-for-cli.ts'), import('../connectors/index.ts'),
           import('./run/run-pipeline.ts'), import('./cli/summary.ts'), import('./cli/push-index.ts')]);
         const log = await logger();
-        const kafka = opts.push ? resolveKafkaSettings() : undefined;
+        // The feed of a declared sinks/kafka.yaml, else KAFKA_BROKERS; a contradiction stops before any run.
+        const kafka = opts.push ? kafkaFeedSettings(await readSinkFolder(opts.sinks)) : undefined;
         // A feed policy without its key stops before any run, not after the runs are committed.
         if (kafka?.feed !== undefined) await readFeedKey(kafka.feed);
         const index = await openIndexForWriting(dbPath);

@@ -15,9 +15,8 @@ import type { RetryPolicy } from '../serve/backoff.ts';
 import { checkSchedules } from '../serve/scheduled-pipelines.ts';
 import { startServe, type ServeHttpOptions } from '../serve/serve.ts';
 import { readFeedKey } from '../push/feed-protection.ts';
-import { resolveKafkaSettings } from './kafka-settings.ts';
 import { openIndexForWriting } from './open-index-for-cli.ts';
-import { kafkaSettingsOf, type KafkaSinkDeclaration } from '../sinks/kafka-sink.ts';
+import { kafkaFeedSettings } from '../sinks/kafka-feed-settings.ts';
 import { readSinkFolder } from '../sinks/sink-config.ts';
 
 /** Options of {@link serveCommand}, from the command line. */
@@ -48,7 +47,9 @@ export interface ServeCommandOptions {
  *   ONECODE_TOKENS_FILE is not set, what readTokenFile throws for a bad token file;
  *   `http_listen_failed` when the address is taken; `feed_policy_needs_key` and the key file's
  *   errors when the feed policy cannot be applied; `brokers_env_missing` and `kafka_config_invalid`
- *   for a declared Kafka sink whose settings cannot be read (src/sinks/kafka-sink.ts).
+ *   for a declared Kafka sink whose settings cannot be read (src/sinks/kafka-sink.ts),
+ *   `kafka_config_conflict` when it and the environment set the feed differently, `kafka_sink_invalid`
+ *   for an invalid `kafka.yaml` (src/sinks/kafka-feed-settings.ts).
  */
 export async function serveCommand(options: ServeCommandOptions): Promise<void> {
   const { logger } = options;
@@ -62,8 +63,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
   const sinkFolder = await readSinkFolder(options.sinks ?? 'sinks');
   for (const line of sinkFolder.problems) logger.error({ problem: line }, 'invalid sink file: not delivered to');
   // A declared Kafka sink is the Kafka feed (its brokers variable, prefix and policy); else KAFKA_BROKERS as before.
-  const declaredKafka = sinkFolder.sinks.find((s): s is KafkaSinkDeclaration => s.kind === 'kafka');
-  const kafka = declaredKafka === undefined ? resolveKafkaSettings() : kafkaSettingsOf(declaredKafka, env);
+  const kafka = kafkaFeedSettings(sinkFolder, env);
   if (pipelines.length === 0 && kafka === undefined && httpSettings === undefined && sinkFolder.sinks.length === 0) {
     const lines = problems.flatMap((p) => p.problems);
     const what = lines.length > 0 ? 'has a valid schedule' : 'has a schedule';

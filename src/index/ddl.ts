@@ -2,10 +2,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LICENCE_FIELDS, STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING, OUTBOX_MIGRATION_PIPELINE_CODES } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
+import { SINK_SENT_DDL } from '../sinks/sink-sent.ts';
 import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 13;
+export const INDEX_SCHEMA_VERSION = 14;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -80,6 +81,9 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
   // 13: each pipeline's catalogue codes beside its classes (event_classes), for the events of its
   // records that another pipeline's run links (src/outbox/outbox-ddl.ts)
   13: OUTBOX_MIGRATION_PIPELINE_CODES,
+  // 14: the event ids sent to a sink whose target would take one twice (a drop folder), so that an
+  // event Kafka's parking moved to a new seq is not delivered to it again (src/sinks/sink-sent.ts)
+  14: SINK_SENT_DDL,
 };
 
 /**
@@ -210,6 +214,7 @@ CREATE TABLE IF NOT EXISTS schema_change (
 );
 ${OUTBOX_DDL}
 ${SINK_STATE_DDL}
+${SINK_SENT_DDL}
 ${ACCESS_LOG_DDL}
 `;
 

@@ -18,6 +18,12 @@
  *    records the position and the parked events (sink-state.ts). A crash between the two is step 1
  *    of the next delivery (and for a redelivery, the target knows the batch by its id).
  *
+ * For a sink whose target would take an event twice (a drop folder: `takesEventIdOnce` false), the
+ * event ids of each batch are recorded in the index before the target writes it and confirmed with
+ * the position (sink-sent.ts); an event whose id is confirmed sent (Kafka's parking moved it to a new
+ * seq) is passed over, counted in `alreadyOnTarget`. After step 1, what a stopped delivery left
+ * unconfirmed is decided by the target.
+ *
  * One delivery per sink at a time (DuckDB has one writer per index; the exchange table's position
  * check refuses a second writer on the target).
  */
@@ -33,6 +39,7 @@ import { PSEUDONYM_KEY_FILE_VARIABLE } from '../protect/key-file.ts';
 import type { Sink, SinkRow } from './sink.ts';
 import { redeliveryBatchId, requeuedEvents, settleRedelivery } from './sink-parked.ts';
 import { sinkRowOf } from './sink-rows.ts';
+import { recordSending, sentEventIds, settleUnconfirmed } from './sink-sent.ts';
 import { blockedKeys, indexPosition, rewindPosition, settleBatch, type SinkParked } from './sink-state.ts';
 
 /** What one delivery did. */
@@ -40,7 +47,11 @@ export interface DeliverResult {
   sink: string;
   /** Rows written to the target. */
   delivered: number;
-  /** Kafka only: events the read-back found on the broker already (a push stopped after sending), marked without sending. */
+  /**
+   * Events the target holds already, not sent again: for Kafka, those the read-back found on the
+   * broker (a push stopped after sending); for a sink that records what it was sent (sink-sent.ts),
+   * events Kafka's parking moved to a new seq after this sink had them.
+   */
   alreadyOnTarget?: number;
   /** Events parked for this sink (refused), and held behind a parked event of their key. */
   parked: number;
@@ -69,9 +80,10 @@ export interface DeliverOptions {
   onBatch?: (progress: DeliverResult) => void | Promise<void>;
 }
 
-/** An event as read for a sink: the outbox row and its key in the outbox. */
+/** An event as read for a sink: the outbox row, its key in the outbox, and the seq it was written with when Kafka's parking moved it (else null). */
 interface ReadEvent extends OutboxEvent {
   key: string | null;
+  firstSeq: bigint | null;
 }
 
 /**
@@ -93,7 +105,7 @@ export async function deliverToSink(options: DeliverOptions): Promise<DeliverRes
     if (target > position) {
       logger.warn({ index: String(position), target: String(target) }, 'the target holds batches the index did not record (a delivery stopped between the two): taking the target\'s position');
       for (let batch = await readEvents(c, position, target, batchSize); batch.length > 0; batch = await readEvents(c, position, target, batchSize)) {
-        const plan = await planBatch(c, sink.name, batch, protect);
+        const plan = await planBatch(c, sink, batch, protect);
         const toSeq = batch.at(-1)!.seq;
         await settleBatch(c, { sink: sink.name, kind: sink.kind, toSeq, batchId: `${batch[0]!.seq}-${toSeq}`, written: plan.rows.length, parked: plan.parked });
         position = toSeq;
@@ -105,10 +117,12 @@ export async function deliverToSink(options: DeliverOptions): Promise<DeliverRes
     }
     position = target;
   }
+  if (!sink.takesEventIdOnce) await settleUnconfirmed(c, sink, position);
 
   const again = await redeliver(c, sink, position, protect);
   if (again !== undefined) {
     result.delivered += again.written;
+    if (again.alreadyOnTarget > 0) result.alreadyOnTarget = (result.alreadyOnTarget ?? 0) + again.alreadyOnTarget;
     result.parked += again.parked;
     result.held += again.held;
     result.batches += 1;
@@ -118,13 +132,16 @@ export async function deliverToSink(options: DeliverOptions): Promise<DeliverRes
   }
 
   for (let batch = await readEvents(c, position, undefined, batchSize); batch.length > 0; batch = await readEvents(c, position, undefined, batchSize)) {
-    const plan = await planBatch(c, sink.name, batch, protect);
+    const plan = await planBatch(c, sink, batch, protect);
     const toSeq = batch.at(-1)!.seq;
     const batchId = `${batch[0]!.seq}-${toSeq}`;
-    const { written } = await sink.write({ batchId, afterSeq: position, toSeq, rows: plan.rows });
+    const write = { batchId, afterSeq: position, toSeq, rows: plan.rows };
+    if (!sink.takesEventIdOnce) await recordSending(c, sink.name, write);
+    const { written } = await sink.write(write);
     await settleBatch(c, { sink: sink.name, kind: sink.kind, toSeq, batchId, written, parked: plan.parked });
     position = toSeq;
     result.delivered += written;
+    if (plan.sent > 0) result.alreadyOnTarget = (result.alreadyOnTarget ?? 0) + plan.sent;
     result.parked += plan.parked.filter((p) => p.heldBy === null).length;
     result.held += plan.parked.filter((p) => p.heldBy !== null).length;
     result.batches += 1;
@@ -145,20 +162,26 @@ async function readEvents(c: DuckDBConnection, after: bigint, upTo: bigint | und
 
 /** The outbox rows `where` selects (with its ORDER BY and LIMIT), as read for a sink. */
 async function readOutbox(c: DuckDBConnection, where: string, values: (bigint | number | string)[]): Promise<ReadEvent[]> {
-  const reader = await c.runAndReadAll(`SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, resource_code, provider_code, ${messageKeySql()} AS key FROM outbox WHERE ${where}`, values);
+  const reader = await c.runAndReadAll(`SELECT seq, event_id, entity, op, code, CAST(event AS VARCHAR) AS event, resource_code, provider_code, ${messageKeySql()} AS key, first_seq FROM outbox WHERE ${where}`, values);
   return reader.getRowObjectsJS().map((r) => ({
     seq: BigInt(r.seq as bigint), eventId: String(r.event_id), entity: String(r.entity), op: String(r.op),
     code: String(r.code), event: String(r.event), key: r.key === null ? null : String(r.key),
     resourceCode: r.resource_code === null ? null : String(r.resource_code), providerCode: r.provider_code === null ? null : String(r.provider_code),
+    firstSeq: r.first_seq === null ? null : BigInt(r.first_seq as bigint),
   }));
 }
 
-/** The rows of a batch, and what is parked (refused) or held (behind a parked event of its key) for this sink. */
-async function planBatch(c: DuckDBConnection, sink: string, batch: readonly ReadEvent[], protect: EventProtector): Promise<{ rows: SinkRow[]; parked: SinkParked[] }> {
-  const blocked = await blockedKeys(c, sink);
+/**
+ * The rows of a batch, what is parked (refused) or held (behind a parked event of its key) for this
+ * sink, and how many events it was sent already under another seq (`sent`: passed over).
+ */
+async function planBatch(c: DuckDBConnection, sink: Sink, batch: readonly ReadEvent[], protect: EventProtector): Promise<{ rows: SinkRow[]; parked: SinkParked[]; sent: number }> {
+  const blocked = await blockedKeys(c, sink.name);
+  const sentAlready = await sentBefore(c, sink, batch);
   const rows: SinkRow[] = [];
   const parked: SinkParked[] = [];
   for (const event of batch) {
+    if (sentAlready.has(event.eventId)) continue;
     const id = event.key === null ? undefined : `${event.entity}\u0000${event.key}`;
     const blocker = id === undefined ? undefined : blocked.get(id);
     const park = (reason: string, heldBy: bigint | null): void => {
@@ -173,7 +196,16 @@ async function planBatch(c: DuckDBConnection, sink: string, batch: readonly Read
     if (typeof row === 'string') park(row, null);
     else rows.push(row);
   }
-  return { rows, parked };
+  return { rows, parked, sent: sentAlready.size };
+}
+
+/**
+ * The event ids among `events` that a sink which does not take each event id once was sent already
+ * (sink-sent.ts): only an event Kafka's parking moved (first_seq set) can come back under another seq.
+ */
+async function sentBefore(c: DuckDBConnection, sink: Sink, events: readonly ReadEvent[]): Promise<Set<string>> {
+  if (sink.takesEventIdOnce) return new Set();
+  return sentEventIds(c, sink.name, events.filter((e) => e.firstSeq !== null).map((e) => e.eventId));
 }
 
 /** The row of an event under the sink's policy, or why it cannot be one. */
@@ -185,13 +217,16 @@ function rowOf(event: ReadEvent, protect: EventProtector): SinkRow | string {
 /**
  * Delivers the re-queued events of the sink again (sink-parked.ts), in the order they were parked,
  * as one batch at `position` that leaves it there; an event Kafka's parking has since moved above
- * the position (src/outbox/resequence.ts) is left to the delivery in seq order. Settles in the
- * index after the target confirmed. Undefined when nothing is re-queued.
+ * the position (src/outbox/resequence.ts) is left to the delivery in seq order, and an event a
+ * sink that records what it was sent has had already (a redelivery stopped before the index recorded
+ * it, and the operator re-queued more meanwhile: sink-sent.ts) is taken as delivered, not written
+ * again. Settles in the index after the target confirmed. Undefined when nothing is re-queued.
  */
-async function redeliver(c: DuckDBConnection, sink: Sink, position: bigint, protect: EventProtector): Promise<{ batchId: string; written: number; parked: number; held: number } | undefined> {
+async function redeliver(c: DuckDBConnection, sink: Sink, position: bigint, protect: EventProtector): Promise<{ batchId: string; written: number; alreadyOnTarget: number; parked: number; held: number } | undefined> {
   const requeued = await requeuedEvents(c, sink.name);
   if (requeued.length === 0) return undefined;
   const ids = [...new Set(requeued.map((r) => r.eventId))];
+  const sent = sink.takesEventIdOnce ? new Set<string>() : await sentEventIds(c, sink.name, ids);
   const byId = new Map((await readOutbox(c, `event_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY seq`, ids)).map((e) => [e.eventId, e]));
   const blocked = new Map<string, bigint>();
   /** The outcome of each event id (a moved event may have two rows). */
@@ -206,7 +241,7 @@ async function redeliver(c: DuckDBConnection, sink: Sink, position: bigint, prot
       const id = r.key === null ? undefined : `${r.entity}\u0000${r.key}`;
       const blocker = id === undefined ? undefined : blocked.get(id);
       const row = event === undefined ? 'the event is no longer in the outbox'
-        : event.seq > position ? undefined
+        : event.seq > position || sent.has(r.eventId) ? undefined
           : blocker !== undefined ? `held behind parked event seq ${blocker} of the same key`
             : rowOf(event, protect);
       if (row === undefined || typeof row !== 'string') {
@@ -222,9 +257,11 @@ async function redeliver(c: DuckDBConnection, sink: Sink, position: bigint, prot
     else again.push({ parkedSeq: r.parkedSeq, ...outcome });
   }
   const batchId = redeliveryBatchId(requeued);
-  const { written } = rows.length === 0 ? { written: 0 } : await sink.write({ batchId, afterSeq: position, toSeq: position, rows, requeued: true });
+  const write = { batchId, afterSeq: position, toSeq: position, rows, requeued: true };
+  if (!sink.takesEventIdOnce) await recordSending(c, sink.name, write);
+  const { written } = rows.length === 0 ? { written: 0 } : await sink.write(write);
   await settleRedelivery(c, { sink: sink.name, batchId, written, delivered, again });
-  return { batchId, written, parked: again.filter((a) => a.heldBy === null).length, held: again.filter((a) => a.heldBy !== null).length };
+  return { batchId, written, alreadyOnTarget: sent.size, parked: again.filter((a) => a.heldBy === null).length, held: again.filter((a) => a.heldBy !== null).length };
 }
 
 /** The protector of the sink's policy, with the classes recorded beside the outbox. */

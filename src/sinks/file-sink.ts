@@ -20,6 +20,10 @@
  * manifest says `requeued: true` and `seq_from` = `seq_to` = P (the rows carry their own seqs).
  * Its manifest still in the folder means the batch was written (a crash before the index recorded
  * it): it is not written twice.
+ *
+ * A folder does not refuse an event it holds already (a collector removes what it took), so the
+ * delivery keeps the event ids it sent in the index and never hands it one twice (`takesEventIdOnce`
+ * false; src/sinks/sink-sent.ts): an event Kafka's parking moved to a new seq is not written again.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
@@ -98,6 +102,12 @@ export function createFileSink(options: FileSinkOptions): Sink {
     await rename(temporary, path.join(folder, file));
   };
 
+  /** The first seq a batch's names carry, and the names' common start. */
+  const nameOf = (batch: Pick<SinkBatch, 'batchId' | 'afterSeq' | 'toSeq' | 'requeued'>): { from: bigint; base: string } => {
+    const from = batch.requeued === true ? batch.afterSeq : batch.afterSeq + 1n;
+    return { from, base: `${prefix}${pad(from)}-${pad(batch.toSeq)}${batch.requeued === true ? batch.batchId : ''}` };
+  };
+
   const syncFolder = async (): Promise<void> => {
     const handle = await open(folder, 'r');
     try {
@@ -110,6 +120,15 @@ export function createFileSink(options: FileSinkOptions): Sink {
   return {
     name,
     kind: 'file',
+    takesEventIdOnce: false,
+    async holdsBatch(batch) {
+      const manifest = `${nameOf(batch).base}.manifest.json`;
+      try {
+        return (await readdir(folder)).includes(manifest);
+      } catch (error) {
+        throw fail('TARGET_UNAVAILABLE', 'reading the drop folder', error);
+      }
+    },
     async confirmedSeq() {
       let highest: bigint | undefined;
       for (const f of await list()) {
@@ -132,8 +151,7 @@ export function createFileSink(options: FileSinkOptions): Sink {
         for (const entry of await readdir(folder)) if (entry.startsWith(`.${prefix}`) && entry.endsWith('.tmp')) await rm(path.join(folder, entry), { force: true });
         if (batch.rows.length === 0) return { written: 0 };
 
-        const from = batch.requeued === true ? batch.afterSeq : batch.afterSeq + 1n;
-        const base = `${prefix}${pad(from)}-${pad(batch.toSeq)}${batch.requeued === true ? batch.batchId : ''}`;
+        const { from, base } = nameOf(batch);
         if (batch.requeued === true && (await readdir(folder)).includes(`${base}.manifest.json`)) return { written: 0 }; // written before a crash
         const files: BatchManifest['files'] = [];
         for (const entity of [...new Set(batch.rows.map((r) => r.entity))].sort()) {

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from '../index/in-transaction.ts';
 import { ConfigError } from '../errors.ts';
+import { confirmSentBatchSql } from './sink-sent.ts';
 import { openParkedSql } from './sink-state.ts';
 
 /** An event parked for a sink, as `--parked` lists it. */
@@ -121,7 +122,8 @@ export function redeliveryBatchId(events: readonly RequeuedEvent[]): string {
 /**
  * Records a redelivery the target confirmed, in one DuckDB transaction on `c`: the rows delivered
  * (`redelivered_at`), the rows parked or held again (new reason, `held_by`, no longer re-queued),
- * the rows written counted in `sink_position.delivered`.
+ * the rows written counted in `sink_position.delivered`, the event ids sent in the batch confirmed
+ * (sink-sent.ts).
  */
 export async function settleRedelivery(
   c: DuckDBConnection,
@@ -133,6 +135,7 @@ export async function settleRedelivery(
       await c.run(`UPDATE sink_parked SET reason = $3, held_by = $4, requeued_at = NULL WHERE sink = $1 AND seq = $2 AND ${openParkedSql()}`, [s.sink, a.parkedSeq, a.reason, a.heldBy]);
     }
     await c.run('UPDATE sink_position SET delivered = delivered + $2, last_batch_id = $3, updated_at = now() WHERE sink = $1', [s.sink, s.written, s.batchId]);
+    await c.run(confirmSentBatchSql, [s.sink, s.batchId]);
   });
 }
 

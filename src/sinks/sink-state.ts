@@ -23,6 +23,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { inTransaction } from '../index/in-transaction.ts';
 import { heldSql, parkedSql, pendingSql, publishedSql, skippedSql } from '../outbox/outbox-states.ts';
 import { KAFKA_SINK_NAME } from './sink.ts';
+import { confirmSentUpToSql, forgetSentAboveSql } from './sink-sent.ts';
 
 /** Tables of the sinks' state (INDEX_DDL; index schema migration 9). */
 export const SINK_STATE_DDL = `
@@ -95,7 +96,7 @@ export async function blockedKeys(c: DuckDBConnection, sink: string): Promise<Ma
 
 /**
  * Records a batch the target confirmed: its parked events and the new position, in one DuckDB
- * transaction on `c` (not inside one).
+ * transaction on `c` (not inside one), with the event ids sent up to it confirmed (sink-sent.ts).
  */
 export async function settleBatch(
   c: DuckDBConnection,
@@ -111,16 +112,19 @@ export async function settleBatch(
     const delivered = (before.length === 0 ? 0n : BigInt(before[0]![0] as bigint)) + BigInt(s.written);
     await c.run('DELETE FROM sink_position WHERE sink = $1', [s.sink]);
     await c.run('INSERT INTO sink_position VALUES ($1, $2, $3, $4, $5, now())', [s.sink, s.kind, s.toSeq, s.batchId, delivered]);
+    await c.run(confirmSentUpToSql, [s.sink, s.toSeq]);
   });
 }
 
 /**
  * Moves the sink's position back to `seq` (the target holds less than the index says: a new or
- * restored target): parked events above it are forgotten, as they will be decided again.
+ * restored target): parked events above it, and the event ids sent above it (sink-sent.ts), are
+ * forgotten, as they will be decided again.
  */
 export async function rewindPosition(c: DuckDBConnection, sink: string, kind: string, seq: bigint): Promise<void> {
   await inTransaction(c, async () => {
     await c.run('DELETE FROM sink_parked WHERE sink = $1 AND seq > $2', [sink, seq]);
+    await c.run(forgetSentAboveSql, [sink, seq]);
     await c.run('UPDATE sink_position SET last_seq = $2, kind = $3, updated_at = now() WHERE sink = $1', [sink, seq, kind]);
   });
 }

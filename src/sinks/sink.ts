@@ -63,6 +63,13 @@ export interface Sink {
   readonly name: string;
   readonly kind: SinkKind;
   /**
+   * Whether the target itself takes each event id once (the exchange tables' unique `event_id`).
+   * When false (a drop folder writes whatever it is given), the delivery records the event ids it
+   * sends in the index and never hands the sink one twice (sink-sent.ts), e.g. an event Kafka's
+   * parking moved to a new seq (src/outbox/resequence.ts).
+   */
+  readonly takesEventIdOnce: boolean;
+  /**
    * The position the target itself holds (the last seq it confirmed), or undefined when it holds
    * none it can vouch for (a new target). Prepares the target (tables, folder) on first use.
    */
@@ -74,6 +81,13 @@ export interface Sink {
    * @throws SinkError (retriable when trying again later may help).
    */
   write(batch: SinkBatch): Promise<{ written: number }>;
+  /**
+   * Whether the target holds the batch of re-queued events `batch` (by its id and position), for a
+   * sink that does not take each event id once: asked after a delivery stopped between the target's
+   * write and the index's record (sink-sent.ts, settleUnconfirmed).
+   * @throws SinkError when the target cannot be read.
+   */
+  holdsBatch?(batch: Pick<SinkBatch, 'batchId' | 'afterSeq' | 'toSeq' | 'requeued'>): Promise<boolean>;
   close(): Promise<void>;
 }
 

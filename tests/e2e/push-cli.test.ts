@@ -1,9 +1,10 @@
 /**
  * `onecode push` and `run` as an operator meets them when something is off: no broker configured,
- * a broker that does not answer, parked events in `status`.
+ * a broker that does not answer, parked events in `status`; `run` pushing to the Kafka feed a
+ * sinks/kafka.yaml declares, and refusing one the environment contradicts.
  */
 import { randomUUID } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +12,14 @@ import { openIndex } from '../../src/index/open-index.ts';
 import { generateSample } from '../../src/sample/generate.ts';
 import { onecode } from '../support/cli.ts';
 import { releaseBroker, resolveKafkaBrokers, type ResolvedKafka } from '../support/kafka.ts';
+import { consumeAll } from '../push/outbox-fixtures.ts';
 import { REPO } from '../support/workspace.ts';
 
 let dir: string;
 let broker: ResolvedKafka;
 const prefix = `cli-${randomUUID().slice(0, 8)}`;
 const topics = ['person', 'legal_person', 'record'].map((e) => `${prefix}.${e}.v1`);
+const declaredTopics = ['person', 'legal_person', 'record'].map((e) => `${prefix}-declared.${e}.v1`);
 const env = { KAFKA_BROKERS: '', ONECODE_TOPIC_PREFIX: prefix, ONECODE_LOG_LEVEL: 'silent' };
 /** Nothing listens on port 1: connections are refused at once, and kafkajs retries for ~10 s. */
 const NOBODY = '127.0.0.1:1';
@@ -37,7 +40,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await releaseBroker(broker, topics);
+  await releaseBroker(broker, [...topics, ...declaredTopics]);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -98,4 +101,42 @@ describe('onecode push', () => {
     const after = JSON.parse((await onecode(['status', '--json', '--db', db], { cwd: dir, env })).stdout) as { outbox: { pending: number; published: number; parked: number } };
     expect(after.outbox).toMatchObject({ pending: 0, published: events - 2, parked: 2 });
   });
+});
+
+describe('onecode run with a declared Kafka sink', () => {
+  it('pushes to the declared feed (its brokers variable, prefix and policy), and refuses an environment that says otherwise before any run', async () => {
+    const sinks = path.join(dir, 'declared-sinks');
+    await mkdir(sinks);
+    await writeFile(path.join(sinks, 'kafka.yaml'), `kind: kafka\nbrokers_env: ONECODE_TEST_RUN_BROKERS\ntopic_prefix: ${prefix}-declared\npolicy: personal=clear\n`);
+    const declaredEnv = { ...env, ONECODE_TOPIC_PREFIX: '', ONECODE_TEST_RUN_BROKERS: broker.brokers.join(',') };
+    const run = (db: string, more: Record<string, string>) => onecode(['run', 'bookkeeping-agencies', '--db', path.join(dir, db), '--sinks', 'declared-sinks'], { cwd: dir, env: { ...declaredEnv, ...more } });
+
+    const contradictions: [Record<string, string>, string][] = [
+      [{ ONECODE_TOPIC_PREFIX: prefix }, 'topic_prefix differs from ONECODE_TOPIC_PREFIX'],
+      [{ KAFKA_BROKERS: NOBODY }, 'brokers_env names ONECODE_TEST_RUN_BROKERS, and KAFKA_BROKERS holds other brokers'],
+      [{ ONECODE_FEED_POLICY: 'personal=mask' }, 'policy differs from ONECODE_FEED_POLICY'],
+    ];
+    for (const [more, why] of contradictions) {
+      const refused = await run('contradicted.duckdb', more);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toBe(`onecode: declared-sinks/kafka.yaml: the Kafka feed is declared here and in the environment, differently: ${why}. Unset the variable or make the two agree\n`);
+      expect(refused.stdout).toBe('');
+      // Refused before any run: the index was not even created.
+      await expect(stat(path.join(dir, 'contradicted.duckdb'))).rejects.toThrow(/ENOENT/);
+    }
+
+    // The same brokers in KAFKA_BROKERS is no contradiction.
+    const pushed = await run('declared.duckdb', { KAFKA_BROKERS: broker.brokers.join(',') });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const events = Number(/(\d+) change event\(s\) pending/.exec(pushed.stdout)![1]);
+    expect(events).toBeGreaterThan(100);
+    expect(pushed.stdout).toContain(`pushed ${events} change event(s) to ${broker.brokers.join(',')} (${declaredTopics.join(', ')}); 0 pending\n`);
+    const messages = await consumeAll({ brokers: broker.brokers, topics: declaredTopics, expected: events });
+    expect(new Set(messages.filter((m) => m.value !== null).map((m) => m.eventId)).size).toBe(events);
+    // --no-push reads no feed settings: nothing to contradict, nothing pushed.
+    const notPushed = await onecode(['run', 'bookkeeping-agencies', '--db', path.join(dir, 'no-push.duckdb'), '--sinks', 'declared-sinks', '--no-push'], { cwd: dir, env: { ...declaredEnv, ONECODE_TOPIC_PREFIX: prefix } });
+    expect(notPushed.code, notPushed.stderr).toBe(0);
+    expect(notPushed.stdout).toMatch(/│ bookkeeping-agencies\s+│ succeeded/);
+    expect(notPushed.stdout).not.toContain('pushed ');
+  }, 300_000);
 });

@@ -15,6 +15,7 @@ import { openIndex } from '../../src/index/open-index.ts';
 import { startServe } from '../../src/serve/serve.ts';
 import { deliverAll } from '../../src/sinks/deliver-all.ts';
 import { kafkaSettingsOf, type KafkaSinkDeclaration } from '../../src/sinks/kafka-sink.ts';
+import { kafkaFeedSettings } from '../../src/sinks/kafka-feed-settings.ts';
 import { loadSink, readSinkFolder } from '../../src/sinks/sink-config.ts';
 import { readKafkaStatus } from '../../src/sinks/sink-state.ts';
 import { consumeAll, insertEvents, outboxRows } from '../push/outbox-fixtures.ts';
@@ -48,6 +49,30 @@ describe('a kafka sink file', () => {
     expect(() => kafkaSettingsOf(declaration, { ONECODE_TEST_BROKERS: 'no-port' })).toThrow(new RegExp(`^${declaration.file}: brokers: 'no-port' is not host:port`));
     const settings = kafkaSettingsOf(declaration, { ONECODE_TEST_BROKERS: '127.0.0.1:9092', ONECODE_TOPIC_PREFIX: 'ignored' });
     expect(settings).toMatchObject({ brokers: ['127.0.0.1:9092'], topics: { person: 't.sinks.person.v1' }, feed: { explicit: true, policy: { personal: 'clear' } } });
+  });
+});
+
+describe('the Kafka feed of run and serve', () => {
+  it('is the declared sink\'s when there is one, the environment\'s otherwise; a contradiction or an invalid kafka.yaml is refused', async () => {
+    const sinks = path.join(dir, 'feed');
+    await mkdir(sinks);
+    const none = await readSinkFolder(sinks);
+    expect(kafkaFeedSettings(none, {})).toBeUndefined();
+    expect(kafkaFeedSettings(none, { KAFKA_BROKERS: '127.0.0.1:9092', ONECODE_TOPIC_PREFIX: 'env' })).toMatchObject({ brokers: ['127.0.0.1:9092'], topics: { person: 'env.person.v1' }, feed: { explicit: false } });
+
+    await writeFile(path.join(sinks, 'kafka.yaml'), 'kind: kafka\nbrokers_env: ONECODE_TEST_BROKERS\ntopic_prefix: t.feed\npartitions: 2\npolicy: personal=clear\n');
+    const declared = await readSinkFolder(sinks);
+    const brokers = { ONECODE_TEST_BROKERS: '127.0.0.1:9092' };
+    expect(kafkaFeedSettings(declared, brokers)).toMatchObject({ brokers: ['127.0.0.1:9092'], topics: { person: 't.feed.person.v1' }, partitions: 2, feed: { explicit: true } });
+    // Agreeing is no contradiction (the same brokers, prefix, partitions and policy, however written).
+    expect(kafkaFeedSettings(declared, { ...brokers, KAFKA_BROKERS: ' 127.0.0.1:9092 ', ONECODE_TOPIC_PREFIX: 't.feed', ONECODE_TOPIC_PARTITIONS: '2', ONECODE_FEED_POLICY: 'personal=clear,internal=clear' })).toMatchObject({ partitions: 2 });
+    const file = path.relative(process.cwd(), path.join(sinks, 'kafka.yaml'));
+    expect(() => kafkaFeedSettings(declared, { ...brokers, ONECODE_TOPIC_PARTITIONS: '3', ONECODE_FEED_POLICY: 'personal=pseudonymise' })).toThrow(
+      `${file}: the Kafka feed is declared here and in the environment, differently: partitions differs from ONECODE_TOPIC_PARTITIONS; policy differs from ONECODE_FEED_POLICY. Unset the variable or make the two agree`);
+
+    await writeFile(path.join(sinks, 'kafka.yaml'), 'kind: kafka\nbrokers_env: ONECODE_TEST_BROKERS\npolicy: personal=sometimes\n');
+    const invalid = await readSinkFolder(sinks);
+    expect(() => kafkaFeedSettings(invalid, { KAFKA_BROKERS: '127.0.0.1:9092' })).toThrow(/kafka\.yaml:3: policy: .*\nthe Kafka sink file is invalid: fix it \(or remove it to publish from KAFKA_BROKERS\); nothing is published until then$/);
   });
 });
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { expect } from 'vitest';
 import type { BatchManifest } from '../../src/sinks/file-sink.ts';
+import { SINK_SENT_DDL } from '../../src/sinks/sink-sent.ts';
 import { SINK_STATE_DDL } from '../../src/sinks/sink-state.ts';
 import { openOutbox, type TestOutbox } from '../push/outbox-fixtures.ts';
 import { spawnGroup } from '../support/process-group.ts';
@@ -22,6 +23,7 @@ export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export async function openSinkOutbox(file?: string): Promise<TestOutbox> {
   const outbox = await openOutbox(file);
   await outbox.connection.run(SINK_STATE_DDL);
+  await outbox.connection.run(SINK_SENT_DDL);
   return outbox;
 }
 

@@ -163,11 +163,12 @@ it('onecode deliver --sink NAME --parked lists them; --skip needs --reason; --re
   expect((await collect(drop, 'ndjson')).rows).toHaveLength(30);
 }, 120_000);
 
-it('an index of schema version 9 gains the re-queue, skip and redelivery columns when opened (migration 11), its parked events kept', async () => {
+it('an index of schema version 9 gains the re-queue, skip and redelivery columns (migration 11) and the table of event ids sent (migration 14) when opened, its parked events kept', async () => {
   const file = path.join(dir, 'v9.duckdb');
   const index = await openIndex(file);
   await index.connection.run(`INSERT INTO sink_parked (sink, seq, event_id, entity, key, reason, held_by, parked_at) VALUES ('drop', 5, 'e5', 'person', 'k', 'a reason', NULL, now())`);
   for (const column of ['requeued_at', 'requeued_by', 'skipped_at', 'skipped_by', 'skip_reason', 'redelivered_at']) await index.connection.run(`ALTER TABLE sink_parked DROP COLUMN ${column}`);
+  await index.connection.run('DROP TABLE sink_sent');
   await index.connection.run(`UPDATE onecode_meta SET value = '9' WHERE key = 'schema_version'`);
   index.close();
   const reopened = await openIndex(file);
@@ -175,6 +176,8 @@ it('an index of schema version 9 gains the re-queue, skip and redelivery columns
     expect((await reopened.connection.runAndReadAll(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).getRows()).toEqual([[String(INDEX_SCHEMA_VERSION)]]);
     expect(await listSinkParked(reopened.connection, 'drop')).toEqual([{ seq: 5, entity: 'person', reason: 'a reason', state: 'parked', holding: 0 }]);
     expect(await requeueSinkParked(reopened.connection, { sink: 'drop', by: 'tester' })).toEqual({ events: 1, released: 0 });
+    // Migration 13: the event ids sent to a drop folder (src/sinks/sink-sent.ts), none yet.
+    expect((await reopened.connection.runAndReadAll('SELECT count(*) FROM sink_sent')).getRows()).toEqual([[0n]]);
   } finally {
     reopened.close();
   }

@@ -141,6 +141,7 @@ export function createExchangeTableSink(options: ExchangeTableSinkOptions): Sink
   return {
     name,
     kind: 'exchange-table',
+    takesEventIdOnce: true,
     async confirmedSeq() {
       const s = await open();
       try {
