@@ -53,10 +53,11 @@ export type ExportClass = FeedClass | 'metadata';
 type Rule = (typeof ANALYST_VIEWS)[string][string];
 
 /**
- * Canonical and golden field names, and a record's source key: a `clear` column of one of these
- * names is a value, of another name metadata.
+ * Canonical and golden field names, a record's source key and a licence's state (read from its
+ * dates and status, which are values: the `licences` view): a `clear` column of one of these names
+ * is a value, of another name metadata.
  */
-const VALUE_FIELDS: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, ...GOLDEN_FIELDS.person, ...GOLDEN_FIELDS.legal_person, 'region_code', 'source_key']);
+const VALUE_FIELDS: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, ...GOLDEN_FIELDS.person, ...GOLDEN_FIELDS.legal_person, 'region_code', 'source_key', 'licence_state']);
 
 /**
  * The class of a value of `kind` about `subject`, in a column (or, for `lineage` and `conflicts`,
