@@ -40,6 +40,7 @@ import { ConfigError, OnecodeError } from '../errors.ts';
 import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_VARIABLE } from '../index/index-file.ts';
 import { resultRows } from '../index/result-rows.ts';
 import { quoteIdent, quoteLiteral } from '../index/sql-text.ts';
+import { readEventClasses, type EventClasses } from '../outbox/event-classes.ts';
 import { FEED_CLASSES } from '../protect/field-classes.ts';
 import type { FeedPolicy } from '../push/feed-policy.ts';
 import { exportColumnSql, type ExportColumn, type Protectors } from './export-columns.ts';
@@ -147,6 +148,20 @@ export function checkExportOptions(options: Pick<ExportOptions, 'views' | 'parti
 }
 
 /**
+ * Refuses `--partition-by region` when a pipeline classes the region (`region_code`) stricter than
+ * the policy leaves in clear: the folder names would show what the files hide.
+ * @throws ConfigError `export_partition_refused`.
+ */
+function checkRegionClasses(classes: EventClasses, policy: FeedPolicy): void {
+  for (const subject of ['person', 'legal_person'] as const) {
+    const c = classes.golden(subject).get('region_code')!.class;
+    if (policy[c] !== 'clear') {
+      throw new ConfigError('export_partition_refused', `--partition-by region writes each row's region in folder names, in clear; a pipeline classes the region of a ${subject === 'person' ? 'person' : 'legal person'} ${c} and the policy says ${c}=${policy[c]}: export without --partition-by, or with ${c}=clear`);
+    }
+  }
+}
+
+/**
  * Writes the views and the manifest, records the export in access_log for `who`, then puts the
  * folder in place. The connection must not be inside a transaction; its instance gains the
  * protection functions of the policies used (src/access/protect-functions.ts).
@@ -177,8 +192,11 @@ export async function exportIndex(connection: DuckDBConnection, who: Requester, 
     const written: ExportedView[] = [];
     await connection.run('BEGIN TRANSACTION');
     try {
+      // the pipelines' classes as the views' rows were written: one classification with the feeds
+      const classes = await readEventClasses(connection);
+      if (partitionBy === 'region') checkRegionClasses(classes, policy);
       for (const view of views) {
-        written.push(await writeView(connection, { database, view, columns: columnRows.filter(([t]) => t === view).map(([, c]) => c), policy, protectors, dir: folder.dir, partitionBy })
+        written.push(await writeView(connection, { database, view, columns: columnRows.filter(([t]) => t === view).map(([, c]) => c), policy, protectors, classes, dir: folder.dir, partitionBy })
           .catch((error: unknown) => { throw exportFailed(`writing ${view}`, error); }));
       }
       await connection.run('COMMIT');
@@ -234,6 +252,7 @@ interface ViewJob {
   columns: string[];
   policy: FeedPolicy;
   protectors: Protectors;
+  classes: EventClasses;
   dir: string;
   partitionBy: PartitionKey | null;
 }
@@ -244,7 +263,7 @@ async function writeView(connection: DuckDBConnection, job: ViewJob): Promise<Ex
   const columns: ExportColumn[] = [];
   const leftOut: string[] = [];
   for (const column of job.columns) {
-    const c = exportColumnSql(job.view, column, job.policy, job.protectors);
+    const c = exportColumnSql(job.view, column, job.policy, job.protectors, job.classes);
     if (c === undefined) leftOut.push(column);
     else {
       select.push(c.sql);

@@ -26,7 +26,7 @@
  * `quarantine`, `quarantine_history`, `schema_changes`, `source_states` hold no one code, and
  * `changes` is the outbox's history, read in `seq` order.
  */
-import { LICENCE_LEGAL_HOLDER_SQL } from '../access/analyst-views.ts';
+import { LICENCE_LEGAL_HOLDER_SQL } from '../access/analyst-view-columns.ts';
 import { LEGAL_PERSON_RECORD_SQL } from '../access/personal-values.ts';
 import { DERIVED } from '../index/golden.ts';
 import { quoteIdent } from '../index/sql-text.ts';

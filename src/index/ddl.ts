@@ -1,11 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LICENCE_FIELDS, STORED_FIELDS } from '../../schemas/canonical.ts';
-import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING } from '../outbox/outbox-ddl.ts';
+import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING, OUTBOX_MIGRATION_PIPELINE_CODES } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
 import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 12;
+export const INDEX_SCHEMA_VERSION = 13;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -77,6 +77,9 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
   // 12: electronic licences (issue 12): the licence fields are columns of a licence's source record
   // (schemas/canonical.ts LICENCE_FIELDS; read by src/index/licence-rows.ts)
   12: LICENCE_FIELDS.map((f) => `ALTER TABLE source_record ADD COLUMN IF NOT EXISTS ${f} VARCHAR;`).join('\n'),
+  // 13: each pipeline's catalogue codes beside its classes (event_classes), for the events of its
+  // records that another pipeline's run links (src/outbox/outbox-ddl.ts)
+  13: OUTBOX_MIGRATION_PIPELINE_CODES,
 };
 
 /**

@@ -17,21 +17,26 @@ import {
   pipelineEventClasses,
   PipelineEventClasses,
   recordClasses,
+  recordedFieldClass,
   type ClassedValue,
   type RecordClasses,
   type Subject,
 } from '../protect/field-classes.ts';
 
 /**
- * SQL that records `pipeline`'s classes as those of `runId`, replacing what earlier runs
- * recorded; for the run's transaction.
+ * SQL that records `pipeline`'s classes, and its catalogue entry's resource and provider code
+ * (NULL without an entry), as those of `runId`, replacing what earlier runs recorded; for the
+ * run's transaction.
  * @param at SQL expression of the commit time (TIMESTAMPTZ).
  */
 export function recordEventClassesSql(pipeline: Pipeline, runId: string, at: string): string {
   const P = quoteLiteral(pipeline.name);
   const classes = quoteLiteral(JSON.stringify(pipelineEventClasses(pipeline)));
+  const entry = pipeline.catalogue;
+  const codes = entry === undefined ? 'NULL, NULL' : `${quoteLiteral(entry.resource_code)}, ${quoteLiteral(entry.provider_code)}`;
   return `DELETE FROM event_classes WHERE pipeline = ${P};
-    INSERT INTO event_classes VALUES (${P}, ${quoteLiteral(pipeline.entity)}, ${classes}, ${quoteLiteral(runId)}, ${at})`;
+    INSERT INTO event_classes (pipeline, entity, classes, run_id, recorded_at, resource_code, provider_code)
+    VALUES (${P}, ${quoteLiteral(pipeline.entity)}, ${classes}, ${quoteLiteral(runId)}, ${at}, ${codes})`;
 }
 
 /** The classes of every value of every event, as the push looks them up. */
@@ -40,6 +45,11 @@ export interface EventClasses {
   golden(entity: Subject): ReadonlyMap<string, ClassedValue>;
   /** Classes of the record events of `pipeline` (everything personal for a pipeline nothing was recorded of). */
   record(pipeline: string): RecordClasses;
+  /**
+   * Class and mask kind of canonical field `field` about `subject` in the source records of
+   * `pipeline` (field-classes.ts recordedFieldClass); undefined when nothing was recorded of it.
+   */
+  field(pipeline: string, subject: Subject, field: string): ClassedValue | undefined;
   /** Pipelines with recorded classes. */
   readonly pipelines: readonly string[];
 }
@@ -59,6 +69,7 @@ export function eventClassesOf(recorded: ReadonlyMap<string, PipelineEventClasse
       }
       return r;
     },
+    field: (pipeline, subject, field) => recordedFieldClass(recorded.get(pipeline), subject, field),
     pipelines: [...recorded.keys()],
   };
 }

@@ -128,7 +128,8 @@ export function envelopeSql(e: {
 /**
  * The catalogue codes an event is delivered with (outbox `resource_code`, `provider_code`; Kafka
  * headers and sink columns, never the envelope): those of the catalogue entry of the pipeline whose
- * run wrote it (schemas/catalogue-entry.ts).
+ * run wrote it (schemas/catalogue-entry.ts), or, for a record of another pipeline, that
+ * pipeline's ({@link outboxInsertSql}).
  */
 export interface CatalogueCodes {
   resourceCode: string;
@@ -139,10 +140,16 @@ export interface CatalogueCodes {
  * The INSERT that writes a run's change events to the outbox, one row per row of `events`, each
  * with a new `seq` (from the `outbox_seq` sequence: increasing across runs, in no particular order
  * within one) and a random event id.
- * @param options.events SQL query yielding `entity`, `op`, `code`, `before`, `after` (JSON text or NULL).
+ * @param options.events SQL query yielding `entity`, `op`, `code`, `before`, `after` (JSON text or
+ *   NULL) and `origin`: the pipeline whose source record the event is when that is not
+ *   `source.pipeline` (a record of an earlier run of another pipeline that this run linked anew),
+ *   else NULL.
  * @param options.createdAt SQL expression of the commit time (outbox.created_at).
- * @param options.catalogue the codes stored with every event of the run (golden events too: they
- *   carry the codes of the pipeline whose run produced the change); NULL when undefined.
+ * @param options.catalogue the codes of `source.pipeline`'s entry, stored with every event whose
+ *   `origin` is NULL (its own records, and the golden records its run changed: they carry the
+ *   codes of the pipeline whose run produced the change); NULL when undefined. An event with an
+ *   `origin` is that pipeline's resource: it gets the codes its latest run recorded
+ *   (`event_classes`), NULL when it had none.
  */
 export function outboxInsertSql(options: { events: string; source: EventSource; tsMs: number; createdAt: string; catalogue?: CatalogueCodes }): string {
   // `seq` comes from a sequence, not from row_number(), which would make the whole insert
@@ -158,7 +165,12 @@ export function outboxInsertSql(options: { events: string; source: EventSource; 
     source: options.source,
     tsMs: options.tsMs,
   });
-  const codes = options.catalogue === undefined ? 'NULL, NULL' : `${quoteLiteral(options.catalogue.resourceCode)}, ${quoteLiteral(options.catalogue.providerCode)}`;
+  const own = options.catalogue === undefined ? { resource_code: 'NULL', provider_code: 'NULL' }
+    : { resource_code: quoteLiteral(options.catalogue.resourceCode), provider_code: quoteLiteral(options.catalogue.providerCode) };
+  const P = quoteLiteral(options.source.pipeline);
+  const codes = (['resource_code', 'provider_code'] as const)
+    .map((column) => `CASE WHEN origin IS NULL OR origin = ${P} THEN ${own[column]} ELSE (SELECT ec.${column} FROM event_classes ec WHERE ec.pipeline = origin) END`)
+    .join(', ');
   return `
     INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at, resource_code, provider_code)
     SELECT seq, event_id, entity, op, code, ${quoteLiteral(options.source.run_id)}, ${envelope}, ${options.createdAt}, ${codes}

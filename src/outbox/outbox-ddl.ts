@@ -20,13 +20,17 @@
  *   queue (`onecode push --requeue-parked`).
  * - `resource_code`, `provider_code`: the catalogue entry's resource code and provider code
  *   (schemas/catalogue-entry.ts) of the pipeline whose run wrote the event, as they were when it
- *   was written; NULL when that pipeline had no entry, or for events written before them (index
- *   version 10). Delivered beside the envelope, never in it (docs/feed-contract.md).
+ *   was written; for a record of another pipeline that the run linked anew (relink), that
+ *   pipeline's codes as its latest run recorded them in `event_classes`. NULL when the pipeline
+ *   had no entry, or for events written before them (index version 10). Delivered beside the
+ *   envelope, never in it (docs/feed-contract.md).
  *
  * `event_classes`, one row per pipeline: the protection classes of the values in the events that
  * pipeline writes (src/protect/field-classes.ts), as its latest run recorded them in the same
  * transaction as its events (event-classes.ts). The push applies a feed's policy by them, from
- * the index alone.
+ * the index alone. With them, the pipeline's catalogue codes (`resource_code`, `provider_code`;
+ * NULL without an entry, index version 13), which a later run of another pipeline gives the
+ * events of this pipeline's records it links.
  *
  * `seq` and `event_id` are unique by construction (seq from the outbox_seq sequence, ids are
  * random UUIDs): no ART index, which made a 1M-event run three times slower.
@@ -60,7 +64,9 @@ CREATE TABLE IF NOT EXISTS event_classes (
   entity VARCHAR NOT NULL,
   classes JSON NOT NULL,
   run_id VARCHAR NOT NULL,
-  recorded_at TIMESTAMPTZ NOT NULL
+  recorded_at TIMESTAMPTZ NOT NULL,
+  resource_code VARCHAR,
+  provider_code VARCHAR
 );
 `;
 
@@ -88,4 +94,13 @@ ALTER TABLE outbox ADD COLUMN IF NOT EXISTS first_seq BIGINT;
 export const OUTBOX_MIGRATION_CATALOGUE = `
 ALTER TABLE outbox ADD COLUMN IF NOT EXISTS resource_code VARCHAR;
 ALTER TABLE outbox ADD COLUMN IF NOT EXISTS provider_code VARCHAR;
+`;
+
+/**
+ * Brings `event_classes` written before it kept each pipeline's catalogue codes (index version 13)
+ * up to {@link OUTBOX_DDL}: NULL until the pipeline's next run records them. Idempotent.
+ */
+export const OUTBOX_MIGRATION_PIPELINE_CODES = `
+ALTER TABLE event_classes ADD COLUMN IF NOT EXISTS resource_code VARCHAR;
+ALTER TABLE event_classes ADD COLUMN IF NOT EXISTS provider_code VARCHAR;
 `;

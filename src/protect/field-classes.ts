@@ -109,6 +109,14 @@ export const PipelineEventClasses = z.strictObject({
       code: Classed,
       source_key: Classed,
       fields: z.array(z.strictObject({ column: z.string(), class: Class, kind: Kind })),
+      /**
+       * Each canonical field the pipeline maps and its class of it, as `golden` gives a person or
+       * legal-person pipeline's: how the record's canonical columns (the `records` view's `name`,
+       * `address`, …) leave an export and an analyst's query. Absent in what onecode recorded
+       * before it: those records' canonical columns then take their fields' defaults until the
+       * pipeline runs again.
+       */
+      canonical: z.array(z.strictObject({ field: z.string(), class: Class })).optional(),
     })
     .nullable(),
 });
@@ -179,6 +187,7 @@ export function pipelineEventClasses(pipeline: Pipeline): PipelineEventClasses {
       code: { class: classOf(codeField, codeColumn), kind: fieldKind(subject, codeField) },
       source_key: { class: strictest(keyParts.map((k) => k.class))!, kind: keyParts.length === 1 ? keyParts[0]!.kind : null },
       fields: [...columns].map(([column, v]) => ({ column, class: v.class, kind: v.kind })),
+      canonical: mapped.map(([field, column]) => ({ field, class: classOf(field, column) })),
     },
   };
 }
@@ -223,4 +232,21 @@ export function recordClasses(recorded: PipelineEventClasses | undefined): Recor
   const unclassified: ClassedValue = { class: UNCLASSIFIED_COLUMN, kind: null };
   // The code's kind is an ID number's exactly for pipelines about persons (pipelineEventClasses).
   return { subject: r.code.kind === 'id_number' ? 'person' : 'legal_person', code: r.code, sourceKey: r.source_key, field: (column) => fields.get(column) ?? unclassified };
+}
+
+/**
+ * The class of canonical field `field` in the source records of one pipeline, from what its runs
+ * recorded: the pipeline's class of the field when it maps it (the declared class of its column,
+ * else the field's default), the default of the field about `subject` when it does not map it
+ * (the value is not the pipeline's). Undefined when nothing (or, for a record or licence
+ * pipeline, no canonical field) was recorded of the pipeline: the caller decides (the export
+ * takes the field's default, as for a column mapped and not classified).
+ * For the exits that show source records column by column: the export's and the analysts'
+ * `records` and `conflicts` (src/export/export-columns.ts).
+ */
+export function recordedFieldClass(recorded: PipelineEventClasses | undefined, subject: Subject, field: string): ClassedValue | undefined {
+  const mapped = recorded === undefined ? undefined : recorded.entity === 'person' || recorded.entity === 'legal_person' ? recorded.golden : recorded.record?.canonical;
+  if (mapped === undefined) return undefined;
+  const given = mapped.filter((m) => m.field === field).map((m) => m.class);
+  return { class: strictest(given) ?? defaultClass(subject, field), kind: fieldKind(subject, field) };
 }

@@ -9,9 +9,14 @@
  * Values leave only as the recipient's policy allows (src/export/export-policy.ts, default
  * `personal=mask`), column by column by the pipeline's classes (src/protect/field-classes.ts
  * columnClass), through the one guard every exit uses (src/access/guard-value.ts). A quarantined
- * row's text holds every column, so it is protected as a personal value. A reason's stored message
- * can quote a value: it is shown only under a clear personal policy; otherwise the reason code's
- * description (src/identifiers/reason-codes.ts) stands in for it.
+ * row's text holds every column, so it is protected as a personal value. The identifier
+ * classifiers' messages quote the value they judge (`birth date 1990-02-30 does not exist`): such a
+ * message is shown only under a clear personal and internal policy; otherwise the code's
+ * description (src/identifiers/reason-codes.ts) stands in for it. Every other reason (the
+ * connectors' unreadable rows, the index's rules: `one_code_missing`, `xlsx_number_precision_lost`,
+ * ...) has a message that names rules, columns and positions only, never a value
+ * (ARCHITECTURE.md "Personal data stays in its place"; connectors/csv/reasons.ts,
+ * connectors/xlsx/reasons.ts, src/index/candidates.ts): it is its explanation under any policy.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isLosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
@@ -33,7 +38,7 @@ export interface CorrectionItem {
   field: string | null;
   /** The reason code. */
   reason: string;
-  /** What the reason means: its stored message under a clear personal policy, else the code's description; null when neither is known. */
+  /** What the reason means: its stored message, or for an identifier classifier's reason under a policy that is not all clear, the code's description; null when neither is known. */
   explanation: string | null;
   /** The value under the policy: the flagged field's value, or a quarantined row's text; absent when the policy drops it; null when there is none. */
   value?: string | null;
@@ -79,8 +84,11 @@ export async function readCorrectionReport(c: DuckDBConnection, o: { pipeline: P
     return v === LEFT_OUT ? undefined : (v as string | null);
   };
   const clearMessages = policy.personal === 'clear' && policy.internal === 'clear';
-  const explain = (code: string, message: unknown): string | null =>
-    (clearMessages && typeof message === 'string' ? message : null) ?? (Object.hasOwn(REASON_CODES, code) ? REASON_CODES[code as keyof typeof REASON_CODES] : null);
+  const explain = (code: string, message: unknown): string | null => {
+    const stored = typeof message === 'string' ? message : null;
+    if (!Object.hasOwn(REASON_CODES, code)) return stored;
+    return (clearMessages ? stored : null) ?? REASON_CODES[code as keyof typeof REASON_CODES];
+  };
   const withValue = (item: CorrectionItem, value: string | null | undefined): CorrectionItem => (value === undefined ? item : { ...item, value });
 
   const items: CorrectionItem[] = [];
@@ -145,14 +153,18 @@ async function chooseRun(c: DuckDBConnection, pipeline: string, runId: string | 
   return { run_id: String(r.run_id), run_no: Number(r.run_no), status: String(r.status), source: r.source === null ? null : String(r.source), position_kind: String(r.position_kind) };
 }
 
-/** The reasons of a JSON list (`[{code, field, message}]`), each with a code. */
+/**
+ * The reasons of a JSON list (`[{code, field, message}]`), each with a code; a field that is empty
+ * or `*` (the connectors' mark of a reason about the whole line or row, connectors/csv/reasons.ts,
+ * connectors/xlsx/reasons.ts) is null.
+ */
 function reasonList(json: unknown): { code: string; field: string | null; message: unknown }[] {
   const list = typeof json === 'string' ? (JSON.parse(json) as unknown) : json;
   if (!Array.isArray(list)) return [];
   return list.flatMap((r) => {
     if (r === null || typeof r !== 'object' || typeof (r as { code?: unknown }).code !== 'string') return [];
     const { code, field, message } = r as { code: string; field?: unknown; message?: unknown };
-    return [{ code, field: typeof field === 'string' && field !== '' ? field : null, message }];
+    return [{ code, field: typeof field === 'string' && field !== '' && field !== '*' ? field : null, message }];
   });
 }
 

@@ -92,27 +92,30 @@ describe('migration to version 3', () => {
   });
 });
 
-describe('migration to version 10', () => {
-  it('adds the outbox\'s catalogue codes, NULL for the events already written', async () => {
+describe('migrations to versions 10 and 13', () => {
+  it('add the outbox\'s and event_classes\' catalogue codes, NULL for the events and classes already written', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'onecode-migrate-'));
     const file = path.join(dir, 'index.duckdb');
     try {
-      const v9 = INDEX_DDL.replace(/,\n\s*resource_code VARCHAR,\n\s*provider_code VARCHAR\n\);/, '\n);');
+      // both tables end with the two codes: outbox (version 10) and event_classes (version 13)
+      const v9 = INDEX_DDL.replaceAll(/,\n\s*resource_code VARCHAR,\n\s*provider_code VARCHAR\n\);/g, '\n);');
       expect(v9).not.toMatch(/resource_code|provider_code/);
       const old = await DuckDBInstance.create(file);
       const c = await old.connect();
       await c.run(v9);
       await c.run(`INSERT INTO onecode_meta VALUES ('schema_version', '9')`);
       await c.run(`INSERT INTO outbox (seq, event_id, entity, op, code, run_id, event, created_at) VALUES (1, 'e', 'person', 'c', 'k', 'r000001', '{}', now())`);
+      await c.run(`INSERT INTO event_classes VALUES ('p', 'person', '{}', 'r000001', now())`);
       c.closeSync();
       old.closeSync();
       const index = await openIndex(file);
       try {
         const rows = async (sql: string) => (await index.connection.runAndReadAll(sql)).getRowsJson();
         expect(await rows(`SELECT value FROM onecode_meta WHERE key = 'schema_version'`)).toEqual([[String(INDEX_SCHEMA_VERSION)]]);
-        expect(INDEX_SCHEMA_VERSION).toBeGreaterThanOrEqual(10);
+        expect(INDEX_SCHEMA_VERSION).toBeGreaterThanOrEqual(13);
         expect(await rows(`SELECT seq::INT, resource_code, provider_code FROM outbox`)).toEqual([[1, null, null]]);
         expect(await rows(`SELECT resource_code, provider_code FROM changes`)).toEqual([[null, null]]);
+        expect(await rows(`SELECT pipeline, resource_code, provider_code FROM event_classes`)).toEqual([['p', null, null]]);
       } finally {
         index.close();
       }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineConfig, type Pipeline } from '../../schemas/pipeline.ts';
 import { eventClassesOf } from '../../src/outbox/event-classes.ts';
-import { defaultClass, goldenFieldClasses, pipelineEventClasses, PipelineEventClasses, recordClasses, strictest } from '../../src/protect/field-classes.ts';
+import { defaultClass, goldenFieldClasses, pipelineEventClasses, PipelineEventClasses, recordClasses, recordedFieldClass, strictest } from '../../src/protect/field-classes.ts';
 
 /** A pipeline as loaded from YAML (defaults applied). */
 function pipeline(config: Record<string, unknown>): Pipeline {
@@ -83,6 +83,22 @@ describe('a pipeline\'s classes', () => {
     const r = recordClasses(pipelineEventClasses(orgRecords));
     expect(r.code).toEqual({ class: 'public', kind: null });
     expect(r.field('名称')).toEqual({ class: 'public', kind: null });
+  });
+
+  it("the class of a source record's canonical field, per pipeline (the export's and analysts' records): its declaration, else the field's default", () => {
+    const orgRecords = (classification: Record<string, string> = {}) =>
+      PipelineEventClasses.parse(JSON.parse(JSON.stringify(pipelineEventClasses(pipeline({ name: 'o', entity: 'record', mapping: { uscc: '代码', name: '名称', address: '地址' }, source_key: ['编号'], classification })))));
+    expect(recordedFieldClass(orgRecords(), 'legal_person', 'name')).toEqual({ class: 'public', kind: null });
+    expect(recordedFieldClass(orgRecords({ 名称: 'personal' }), 'legal_person', 'name')).toEqual({ class: 'personal', kind: null });
+    expect(recordedFieldClass(orgRecords({ 地址: 'public' }), 'legal_person', 'address')).toEqual({ class: 'public', kind: 'address' });
+    expect(recordedFieldClass(orgRecords(), 'legal_person', 'address')).toEqual({ class: 'personal', kind: 'address' });
+    // not mapped: the field's default; a person or legal-person pipeline: its golden entries
+    expect(recordedFieldClass(orgRecords(), 'legal_person', 'updated_at')).toEqual({ class: 'internal', kind: null });
+    expect(recordedFieldClass(PipelineEventClasses.parse(pipelineEventClasses(agencies({ 名称: 'personal' }))), 'legal_person', 'name')!.class).toBe('personal');
+    // nothing recorded, or recorded before canonical fields were: the caller decides
+    expect(recordedFieldClass(undefined, 'legal_person', 'name')).toBeUndefined();
+    const { canonical: _, ...old } = orgRecords().record!;
+    expect(recordedFieldClass({ ...orgRecords(), record: old }, 'legal_person', 'name')).toBeUndefined();
   });
 
   it('a column named __proto__ keeps its class through the stored document', () => {

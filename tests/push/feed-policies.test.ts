@@ -427,7 +427,7 @@ describe('the relay under a protecting policy', () => {
       await insertEvents(outbox.connection, { count: 300, keys: 30, padding: { 41: 1_200_000 } });
       const internal = (column: string) => ({ column, class: 'internal', kind: null });
       const classes = { version: 1, entity: 'record', golden: [], record: { code: { class: 'personal', kind: 'id_number' }, source_key: { class: 'personal', kind: null }, fields: ['version', 'name', 'filler'].map(internal) } };
-      await outbox.connection.run(`INSERT INTO event_classes VALUES ('fixture', 'record', '${JSON.stringify(classes)}', 'r000001', now())`);
+      await outbox.connection.run(`INSERT INTO event_classes (pipeline, entity, classes, run_id, recorded_at) VALUES ('fixture', 'record', '${JSON.stringify(classes)}', 'r000001', now())`);
       const publisher = await createPublisher({ brokers: broker.brokers, logger, topics, partitions: 3, protection: protection() });
       try {
         // A relay that died after the broker acknowledged the first 40 protected events, before marking them.

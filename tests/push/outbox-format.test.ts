@@ -69,7 +69,7 @@ describe('the envelope', () => {
       events: `SELECT * FROM (VALUES
         ('person', 'c', '350102198503171237', NULL, json_object('id_number', '350102198503171237', 'name', '陈"明', 'sex', 'male', 'birth_date', '1985-03-17', 'region_code', '350102', 'employer_name', NULL, 'employer_uscc', NULL, 'phone', NULL)),
         ('record', 'd', '350102198503171237', json_object('pipeline', 'p', 'system', 's', 'source_key', 'K1', 'code', '350102198503171237', 'fields', json('{"n": 9007199254740993}')), NULL)
-      ) t(entity, op, code, before, after)`,
+      ) t(entity, op, code, before, after), (SELECT NULL::VARCHAR AS origin)`,
       source: { pipeline: 'p', system: "系统'一", run_id: 'r000009' },
       tsMs: 1_796_000_000_000,
       createdAt: 'now()::TIMESTAMP',

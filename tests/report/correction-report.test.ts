@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSheet } from '../../connectors/xlsx/read-sheet.ts';
+import { REASON_CODES } from '../../src/identifiers/reason-codes.ts';
 import { openIndex } from '../../src/index/open-index.ts';
 import { MASK, maskIdNumber } from '../../src/protect/masks.ts';
 import type { CorrectionReport } from '../../src/report/correction-report.ts';
@@ -31,8 +32,8 @@ beforeAll(async () => {
 afterAll(async () => ws?.dispose());
 
 /** Runs `onecode report` and reads what it wrote. */
-async function report(args: string[] = []): Promise<{ line: Record<string, unknown>; json: CorrectionReport }> {
-  const r = await onecode(['report', PIPELINE, '--pipelines', path.join(ws.dir, 'pipelines'), '--db', db, '--out', path.join(ws.dir, 'reports'), ...args], { cwd: ws.dir, env: { ONECODE_LOG_LEVEL: 'error' } });
+async function report(args: string[] = [], pipeline = PIPELINE): Promise<{ line: Record<string, unknown>; json: CorrectionReport }> {
+  const r = await onecode(['report', pipeline, '--pipelines', path.join(ws.dir, 'pipelines'), '--db', db, '--out', path.join(ws.dir, 'reports'), ...args], { cwd: ws.dir, env: { ONECODE_LOG_LEVEL: 'error' } });
   expect(r.code, r.stderr).toBe(0);
   const line = JSON.parse(r.stdout) as Record<string, unknown>;
   return { line, json: JSON.parse(await readFile(String(line.json), 'utf8')) as CorrectionReport };
@@ -48,7 +49,7 @@ async function indexFacts() {
     const flagged = await rows(`SELECT line, CAST(payload AS VARCHAR) AS payload, CAST(flags AS VARCHAR) AS flags FROM source_record WHERE pipeline = '${PIPELINE}' AND flags IS NOT NULL AND json_array_length(flags) > 0`);
     const ids = (await rows(`SELECT id_number FROM persons`)).map((r) => String(r.id_number));
     const accesses = await rows(`SELECT action, policy, row_count::INT AS row_count, query FROM access_log WHERE action = 'report' ORDER BY access_no`);
-    type Reason = { code: string; field?: string };
+    type Reason = { code: string; field?: string; message?: string };
     return {
       runId: String(run!.run_id), ids, accesses,
       quarantined: quarantined.map((q) => ({ line: Number(q.line), raw: q.raw as string | null, reasons: JSON.parse(String(q.reasons)) as Reason[] })),
@@ -95,6 +96,21 @@ describe('onecode report', () => {
     const text = await readFile(String(line.json), 'utf8');
     expect(facts.ids.filter((id) => text.includes(id))).toEqual([]);
 
+    // every item says what is wrong: a row-level reason (no ID in the row, no source key) by its
+    // stored message, which names no value; an identifier's reason by the code's description, never
+    // its stored message, which quotes the value
+    expect(items(json).filter((i) => i.explanation === null).map((i) => i.reason)).toEqual([]);
+    const stored = (i: { kind: string; line: number | null; reason: string }) =>
+      (i.kind === 'quarantined' ? facts.quarantined.find((q) => q.line === i.line)!.reasons : facts.flagged.find((f) => f.line === i.line)!.flags)
+        .find((r) => r.code === i.reason);
+    for (const i of items(json).filter((x) => x.reason === 'one_code_missing' || x.reason === 'source_key_missing')) {
+      expect(i.explanation).toBe(stored(i)!.message);
+    }
+    for (const i of items(json).filter((x) => ['upgraded_from_15_digits', 'birth_date_impossible', 'check_character_mismatch'].includes(x.reason))) {
+      expect(i.explanation).toBe(REASON_CODES[i.reason as keyof typeof REASON_CODES]);
+      expect(i.explanation).not.toBe(stored(i)!.message);
+    }
+
     // the workbook holds the same, read back with the project's own reader
     const summary = await readSheet(String(line.xlsx), { sheet: SUMMARY_SHEET });
     expect(summary.columns).toEqual([...SUMMARY_COLUMNS]);
@@ -121,6 +137,16 @@ describe('onecode report', () => {
     }
     expect(facts.accesses.map((a) => [a.action, a.policy, a.query])).toEqual([['report', 'mask', `report ${PIPELINE}`], ['report', 'clear', `report ${PIPELINE}`]]);
     expect(facts.accesses[1]!.row_count).toBe(items(json).length);
+  }, 120_000);
+
+  it('a row unreadable as a whole (a workbook row whose ID lost its digits) has no field, and says where and what to do under the default policy', async () => {
+    const { json } = await report([], 'continuing-education');
+    const lost = json.groups.find((g) => g.reason === 'xlsx_number_precision_lost');
+    expect(lost?.quarantined).toBeGreaterThan(0);
+    for (const i of lost!.items) {
+      expect(i.field).toBeNull();
+      expect(i.explanation).toMatch(/^sheet \S+ cell [A-Z]+\d+ \(身份证号\): .*format the column as text/);
+    }
   }, 120_000);
 
   it('says which run is unknown, and refuses a policy it cannot parse, writing nothing', async () => {

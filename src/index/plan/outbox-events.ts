@@ -3,7 +3,7 @@ import { deliveredCodes } from '../../catalogue/entry-codes.ts';
 import type { PlanContext } from './plan-context.ts';
 
 /** A query yielding no events, with the columns of one. */
-export const NO_EVENTS = `SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS op, NULL::VARCHAR AS code, NULL::VARCHAR AS before, NULL::VARCHAR AS after WHERE false`;
+export const NO_EVENTS = `SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS op, NULL::VARCHAR AS code, NULL::VARCHAR AS before, NULL::VARCHAR AS after, NULL::VARCHAR AS origin WHERE false`;
 
 /**
  * The statement that appends this run's change events to the outbox (inside the run's

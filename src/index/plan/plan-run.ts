@@ -57,10 +57,12 @@ export async function planRun(o: PlanRunOptions): Promise<RunPlan> {
   const changes = await planRecordChanges(ctx);
   const relinked = await planRelink(ctx, waiting.legacyInIndex, changes.rewrittenSql);
   const golden = await planGoldenChanges(ctx, changes, relinked);
+  // `origin` NULL: the events of this pipeline's own records and of the golden records it changes
+  const own = (sql: string) => `SELECT entity, op, code, before, after, NULL::VARCHAR AS origin FROM (${sql})`;
   const eventParts = [
-    ...(ctx.pipeline.entity === 'record' ? [ownRecordEventsSql(ctx)] : []),
+    ...(ctx.pipeline.entity === 'record' ? [own(ownRecordEventsSql(ctx))] : []),
     ...(relinked > 0 ? [relinkedRecordEventsSql()] : []),
-    ...golden.events,
+    ...golden.events.map(own),
   ];
   const events = eventParts.length > 0 ? eventParts.join(' UNION ALL ') : NO_EVENTS;
   const eventCount = await scalar(c, `SELECT count(*) FROM (${events})`);

@@ -26,7 +26,8 @@ export function ownRecordEventsSql(ctx: PlanContext): string {
 /**
  * Change events of business records of earlier runs (any pipeline) whose link this run changed
  * (`relink`, relink.ts): `c` when a waiting record links, `d` when it goes back to waiting, `u`
- * when it moves to another code.
+ * when it moves to another code. `origin` is the record's pipeline: the event is delivered with
+ * that pipeline's catalogue codes (event-format.ts outboxInsertSql).
  */
 export function relinkedRecordEventsSql(): string {
   const json = (code: string) => recordStateSql({ pipeline: 's.pipeline', system: 's.system', sourceKey: 's.source_key', code, payload: 's.payload' });
@@ -34,7 +35,8 @@ export function relinkedRecordEventsSql(): string {
     SELECT 'record' AS entity, CASE WHEN r.old_code IS NULL THEN 'c' WHEN r.one_code IS NULL THEN 'd' ELSE 'u' END AS op,
            coalesce(r.one_code, r.old_code) AS code,
            CASE WHEN r.old_code IS NOT NULL THEN ${json('r.old_code')} END AS before,
-           CASE WHEN r.one_code IS NOT NULL THEN ${json('r.one_code')} END AS after
+           CASE WHEN r.one_code IS NOT NULL THEN ${json('r.one_code')} END AS after,
+           s.pipeline AS origin
     FROM relink r JOIN source_record s ON s.pipeline = r.pipeline AND s.source_key = r.source_key
     WHERE r.entity = 'record'`;
 }
