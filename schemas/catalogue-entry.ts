@@ -27,6 +27,18 @@ export const RESOURCE_CODE = /^[1-3]\d{5}\d{0,14}\/\d{1,20}$/;
  */
 export const PROVIDER_CODE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
 
+/**
+ * The placeholder `onecode discover` writes where only the user knows the value (src/discover/
+ * propose-pipeline.ts): accepted in place of a resource code, provider code and publish date (and,
+ * as any text, in the entry's text fields) so that a fresh proposal loads; `onecode check` reports
+ * each one left as an error (src/catalogue/entry-findings.ts `catalogue_todo`), and a run does not
+ * deliver its changes with a placeholder code (src/catalogue/entry-codes.ts).
+ */
+export const CATALOGUE_PLACEHOLDER = 'TODO';
+
+/** A test that also passes the {@link CATALOGUE_PLACEHOLDER}. */
+const orPlaceholder = (test: (v: string) => boolean) => (v: string): boolean => v === CATALOGUE_PLACEHOLDER || test(v);
+
 /** Sharing type (共享类型), as the guide names its three kinds: 无条件共享, 有条件共享, 不予共享. */
 export const SHARING_TYPES = ['unconditional', 'conditional', 'not_shared'] as const;
 export type SharingType = (typeof SHARING_TYPES)[number];
@@ -77,10 +89,22 @@ export const DATA_ITEM_TYPE_NAMES: Readonly<Record<DataItemType, string>> = {
   C: '字符型', N: '数值型', D: '日期型', T: '日期时间型', B: '布尔型', BL: '二进制',
 };
 
+/**
+ * The data type of a canonical field's values as onecode stores and delivers them: the calendar
+ * dates (birth, issue, validity) 日期型 D, `updated_at` 日期时间型 T, every other field (codes, names,
+ * phone numbers, statuses) 字符型 C. What `onecode discover` proposes for a mapped field's data item.
+ */
+export function dataItemTypeOf(field: (typeof CANONICAL_FIELDS)[number]): DataItemType {
+  if (field === 'updated_at') return 'T';
+  return field === 'birth_date' || field === 'issue_date' || field === 'valid_from' || field === 'valid_to' ? 'D' : 'C';
+}
+
 /** A date as YYYY-MM-DD (YAML reads an unquoted date as a Date: both are taken). */
 const CalendarDate = z.preprocess(
   (v) => (v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString().slice(0, 10) : v),
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(d)), 'not a calendar date'),
+  z.string()
+    .refine(orPlaceholder((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)), 'use YYYY-MM-DD')
+    .refine(orPlaceholder((d) => !Number.isNaN(Date.parse(d))), 'not a calendar date'),
 );
 
 /**
@@ -123,12 +147,12 @@ export type SharingAttribute = z.infer<typeof SharingAttribute>;
 export const CatalogueEntry = z.strictObject({
   /** 信息资源名称 */
   resource_name: z.string().min(1),
-  /** 信息资源代码: {@link RESOURCE_CODE}. */
-  resource_code: z.string().regex(RESOURCE_CODE, 'a resource code is the classification code (类 1 digit 1-3, 项 2, 目 3, 细目 0-14 digits), `/`, and a sequence code of 1-20 digits, e.g. 201003001/000012'),
+  /** 信息资源代码: {@link RESOURCE_CODE}, or the {@link CATALOGUE_PLACEHOLDER}. */
+  resource_code: z.string().refine(orPlaceholder((v) => RESOURCE_CODE.test(v)), 'a resource code is the classification code (类 1 digit 1-3, 项 2, 目 3, 细目 0-14 digits), `/`, and a sequence code of 1-20 digits, e.g. 201003001/000012'),
   /** 信息资源提供方: the providing department's name. */
   provider: z.string().min(1),
-  /** 信息资源提供方代码: {@link PROVIDER_CODE}. */
-  provider_code: z.string({ error: (issue) => (issue.input === undefined ? undefined : "quote the provider code: YAML reads 18 digits as a number, which cannot hold them") }).regex(PROVIDER_CODE, "the provider code is the department's unified social credit code: 18 digits or capital letters (not I, O, Z, S or V)"),
+  /** 信息资源提供方代码: {@link PROVIDER_CODE}, or the {@link CATALOGUE_PLACEHOLDER}. */
+  provider_code: z.string({ error: (issue) => (issue.input === undefined ? undefined : "quote the provider code: YAML reads 18 digits as a number, which cannot hold them") }).refine(orPlaceholder((v) => PROVIDER_CODE.test(v)), "the provider code is the department's unified social credit code: 18 digits or capital letters (not I, O, Z, S or V)"),
   /** 信息资源分类: the class path as text, e.g. `基础信息资源/法人单位基础信息资源`. */
   classification: z.string().min(1),
   /** 信息资源摘要 */
@@ -143,7 +167,7 @@ export const CatalogueEntry = z.strictObject({
   open: z.enum(OPEN_ATTRIBUTES),
   /** 更新周期 */
   update_cycle: z.enum(UPDATE_CYCLES),
-  /** 发布日期, YYYY-MM-DD. */
+  /** 发布日期, YYYY-MM-DD, or the {@link CATALOGUE_PLACEHOLDER}. */
   publish_date: CalendarDate,
 });
 export type CatalogueEntry = z.infer<typeof CatalogueEntry>;

@@ -14,7 +14,7 @@
  * policies), `source_states.state` (a cursor may hold a source's values).
  */
 import {
-  ALIAS_FIELD_KINDS, GOLDEN_CODE_KIND, GOLDEN_FIELD_KINDS, GOLDEN_NAME_KIND, LEGAL_PERSON_RECORD_SQL, RECORD_FIELD_KINDS,
+  ALIAS_FIELD_KINDS, GOLDEN_CODE_KIND, GOLDEN_FIELD_KINDS, GOLDEN_NAME_KIND, LEGAL_PERSON_RECORD_SQL, LICENCE_FIELD_KINDS, RECORD_FIELD_KINDS,
   type Subject, type ValueKind,
 } from './personal-values.ts';
 
@@ -41,6 +41,23 @@ const QUARANTINE: Record<string, Column> = {
   ...clear('run_id', 'run_no', 'pipeline', 'system', 'source', 'line', 'position_kind', 'reason_codes', 'raw_bytes', 'quarantined_at'),
   reasons: 'reasons', raw: 'withheld', raw_sm3: 'withheld',
 };
+/**
+ * Each column of the `licences` view (src/index/views.ts), by the holder: the licence's own fields
+ * as a lookup shows them (LICENCE_FIELD_KINDS: a person's licence identifier and number protected
+ * as a record key is; its `status` and `state` are the view's `licence_status` and `licence_state`,
+ * its `identifier` classification the view's `identifier_status`), the holder's code and name as a
+ * golden record's, the source key as a record's.
+ */
+function licenceColumnKinds(s: Subject): Record<string, ValueKind> {
+  const { identifier, status, state, ...fields } = LICENCE_FIELD_KINDS[s];
+  return {
+    ...fields, licence_status: status!, licence_state: state!, identifier_status: identifier!, identifier_reasons: 'clear',
+    holder_code: GOLDEN_CODE_KIND[s], holder_kind: 'clear', holder_code_status: 'clear', name: GOLDEN_NAME_KIND[s],
+    source_key: SOURCE_KEY[s], first_run_id: 'clear', changed_run_id: 'clear',
+  };
+}
+/** The SQL condition of a `licences` row whose holder is a legal person. */
+export const LICENCE_LEGAL_HOLDER_SQL = `holder_kind = 'legal_person'`;
 
 /** Every analyst view and how each of its columns is shown. */
 export const ANALYST_VIEWS: Readonly<Record<string, Readonly<Record<string, Column>>>> = {
@@ -74,6 +91,7 @@ export const ANALYST_VIEWS: Readonly<Record<string, Readonly<Record<string, Colu
     to_code: subject(`to_entity = 'legal_person'`, GOLDEN_CODE_KIND),
     to_name: subject(`to_entity = 'legal_person'`, GOLDEN_NAME_KIND),
   },
+  licences: bySubject(LICENCE_LEGAL_HOLDER_SQL, { person: licenceColumnKinds('person'), legal_person: licenceColumnKinds('legal_person') }),
   changes: {
     ...clear('seq', 'event_id', 'entity', 'op', 'run_id', 'created_at', 'published_at', 'parked_reason', 'state', 'parked_at', 'held_by',
       'skipped_at', 'skipped_by', 'skip_reason', 'requeued_at', 'requeued_by', 'first_seq', 'resource_code', 'provider_code'),

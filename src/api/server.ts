@@ -29,6 +29,7 @@ import { errorHandler } from './error-reply.ts';
 import { createServeMetrics } from './metrics.ts';
 import type { ReadPool } from './read-pool.ts';
 import { requestLogHook } from './request-log.ts';
+import { catalogueRoutes } from './routes/catalogue.ts';
 import { consoleRoutes } from './routes/console-files.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { pipelineQualityRoutes } from './routes/pipeline-quality.ts';
@@ -122,6 +123,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   serviceRoutes(app, context, metrics);
   statusRoutes(app, context);
   pipelineRoutes(app, context);
+  catalogueRoutes(app, context);
   pipelineQualityRoutes(app, context);
   outboxRoutes(app, context);
   lookupQueryRoutes(app, context);

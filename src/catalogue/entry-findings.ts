@@ -7,12 +7,15 @@
  * without one keeps running and delivering (its changes carry no resource or provider code). An
  * entry that is declared but disagrees with the mapping is an error: the catalogue would promise
  * the platform data items that are not delivered, or the platform would receive values it was not
- * told of; `onecode check` then exits 1. Neither stops `onecode run`.
+ * told of; `onecode check` then exits 1. Neither stops `onecode run`. A value still holding the
+ * placeholder `onecode discover` wrote (`TODO`, schemas/catalogue-entry.ts CATALOGUE_PLACEHOLDER)
+ * is an error too, saying what to write there: a fresh proposal's check lists exactly these.
  */
+import { CATALOGUE_PLACEHOLDER, type CatalogueEntry } from '../../schemas/catalogue-entry.ts';
 import type { Pipeline } from '../../schemas/pipeline.ts';
 
 /** The kinds of finding, each a stable code. */
-export const CATALOGUE_FINDING_CODES = ['catalogue_missing', 'data_item_not_mapped', 'mapped_field_not_a_data_item', 'data_item_twice'] as const;
+export const CATALOGUE_FINDING_CODES = ['catalogue_missing', 'catalogue_todo', 'data_item_not_mapped', 'mapped_field_not_a_data_item', 'data_item_twice'] as const;
 export type CatalogueFindingCode = (typeof CATALOGUE_FINDING_CODES)[number];
 
 /** One finding. Names files, lines and fields; never a value of a source. */
@@ -25,14 +28,52 @@ export interface CatalogueFinding {
   file: string;
   /** 1-based line in the file where the problem is declared; 1 when the file has no such key. */
   line: number;
-  /** The canonical field concerned (schemas/canonical.ts); absent for a missing entry. */
+  /** The canonical field concerned (schemas/canonical.ts); absent for a missing entry and a placeholder. */
   field?: string;
+  /** For a placeholder (`catalogue_todo`): the key that holds it, e.g. `catalogue.resource_code`. */
+  key?: string;
   /** One sentence saying what is wrong and how to fix it. */
   message: string;
 }
 
 /**
- * The findings of one pipeline, in the order: missing entry; data items whose field is not mapped;
+ * The entry's keys a user fills in (paths below `catalogue`), each with what to write there: where
+ * `onecode discover` writes the placeholder.
+ */
+export const TO_FILL: Readonly<Record<string, string>> = {
+  resource_name: 'the resource name (信息资源名称)',
+  resource_code: 'the resource code the catalogue office assigned (信息资源代码: classification code, `/`, sequence code, e.g. 201003001/000012)',
+  provider: "the providing department's name (信息资源提供方)",
+  provider_code: "the providing department's unified social credit code, quoted (信息资源提供方代码)",
+  classification: 'the class path (信息资源分类, e.g. 部门信息资源/<department>/<subject>)',
+  abstract: 'one or two sentences on what the resource holds (信息资源摘要)',
+  format: 'the format (信息资源格式, e.g. 数据库, 电子表格, 文本)',
+  'sharing.conditions': 'the conditions a requester must meet (共享条件), or the legal basis for not sharing',
+  'sharing.method': 'the sharing method (共享方式, e.g. 数据库交换, 接口, 文件)',
+  publish_date: 'the publish date (发布日期, YYYY-MM-DD)',
+};
+
+/** The `catalogue_todo` findings of `entry`: one per key of {@link TO_FILL} still the placeholder, one for the data items' codes and names. */
+function placeholderFindings(entry: CatalogueEntry, at: (key: string) => number, base: Pick<CatalogueFinding, 'pipeline' | 'file'>): CatalogueFinding[] {
+  const findings: CatalogueFinding[] = [];
+  for (const [path, what] of Object.entries(TO_FILL)) {
+    const value = path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], entry);
+    if (value !== CATALOGUE_PLACEHOLDER) continue;
+    const key = `catalogue.${path}`;
+    findings.push({ ...base, code: 'catalogue_todo', severity: 'error', line: at(key), key, message: `${key} is ${CATALOGUE_PLACEHOLDER}: write ${what}` });
+  }
+  for (const part of ['code', 'name'] as const) {
+    const fields = entry.data_items.filter((i) => i[part] === CATALOGUE_PLACEHOLDER).map((i) => i.field);
+    if (fields.length === 0) continue;
+    const what = part === 'code' ? "each item's code (数据元标识符 of the data element list, or the provider's own, e.g. DE00001)" : "each item's name as the catalogue shows it (信息项名称)";
+    findings.push({ ...base, code: 'catalogue_todo', severity: 'error', line: at('catalogue.data_items'), key: `catalogue.data_items[].${part}`,
+      message: `the ${part} of ${fields.length} data item(s) is ${CATALOGUE_PLACEHOLDER} (fields ${fields.join(', ')}): write ${what}` });
+  }
+  return findings;
+}
+
+/**
+ * The findings of one pipeline, in the order: missing entry; placeholders to fill; data items whose field is not mapped;
  * data items naming a field twice; mapped fields that are no data item (in mapping order).
  * @returns [] for an entry that agrees with the mapping.
  */
@@ -44,7 +85,7 @@ export function catalogueFindings(pipeline: Pipeline): CatalogueFinding[] {
     return [{ ...base, code: 'catalogue_missing', severity: 'warning', line: 1,
       message: 'no catalogue entry: add a catalogue: block (docs/catalogue.md); its changes carry no resource or provider code until then' }];
   }
-  const findings: CatalogueFinding[] = [];
+  const findings: CatalogueFinding[] = placeholderFindings(entry, lineOf, base);
   const mapped = Object.keys(pipeline.mapping).filter((f) => pipeline.mapping[f as keyof typeof pipeline.mapping] !== undefined);
   const seen = new Set<string>();
   for (const item of entry.data_items) {
@@ -68,7 +109,8 @@ export function catalogueFindings(pipeline: Pipeline): CatalogueFinding[] {
   return findings;
 }
 
-/** A finding as one line: `file:line: pipeline: warning|error code (field): message`. */
+/** A finding as one line: `file:line: pipeline: warning|error code (field or key): message`. */
 export function formatFinding(f: CatalogueFinding): string {
-  return `${f.file}:${f.line}: ${f.pipeline}: ${f.severity} ${f.code}${f.field === undefined ? '' : ` (${f.field})`}: ${f.message}`;
+  const about = f.field ?? f.key;
+  return `${f.file}:${f.line}: ${f.pipeline}: ${f.severity} ${f.code}${about === undefined ? '' : ` (${about})`}: ${f.message}`;
 }

@@ -9,14 +9,16 @@
  * delete-flag words from a fixed list.
  */
 import { Document, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { CATALOGUE_PLACEHOLDER, dataItemTypeOf } from '../../schemas/catalogue-entry.ts';
 import { ONE_CODE_FIELDS, type CanonicalField } from '../../schemas/canonical.ts';
+import { TO_FILL } from '../catalogue/entry-findings.ts';
 import type { SourceDescription } from '../../connectors/types.ts';
 import { kindOfConcept, percent } from './column-concepts.ts';
 import { fieldFit, type ColumnGuess, type Guess } from './guess-mapping.ts';
 import { PROFILED_KINDS } from './profile-columns.ts';
 
-/** A placeholder the user must replace. */
-export const TODO = 'TODO';
+/** A placeholder the user must replace (the catalogue entry takes the same one). */
+export const TODO = CATALOGUE_PLACEHOLDER;
 
 /** What the proposal needs beside the guess. */
 export interface ProposalInput {
@@ -68,6 +70,8 @@ export function proposePipeline(input: ProposalInput): string {
   for (const [key, value] of Object.entries(input.kept ?? {})) root.add(doc.createPair(key, value));
   const trailing = addDeleteFlag(doc, root, guess);
   addClassification(root, guess);
+  // an existing pipeline's entry is kept as written (check compares it with the new mapping)
+  if (input.kept?.catalogue === undefined) addCatalogue(doc, root, guess);
   if (trailing.length > 0) doc.comment = trailing.map((l) => ` ${l}`).join('\n');
   // The heading says how many TODOs the rest holds (column names and the table are no TODO).
   doc.commentBefore = heading(0);
@@ -140,11 +144,53 @@ function mappingNode(guess: Guess): YAMLMap {
     const by = g.by === 'values' ? 'by values' : g.match ? `header ${g.match.how === 'exact' ? '' : 'ends with '}${g.match.name}` : '';
     set(map, field, column, [by, fit ? `${fit.what} ${percent(fit.share)} of ${g.profile.nonEmpty}` : '', g.note ?? ''].filter(Boolean).join('; '));
   }
-  const oneCode = ONE_CODE_FIELDS[guess.entity.entity];
-  if (!oneCode.some((f) => guess.mapping[f] !== undefined)) {
-    set(map, oneCode[0]!, TODO, `${TODO}: the column holding the one code (${oneCode.join(' or ')}): none was recognised`);
+  const missing = missingOneCode(guess);
+  if (missing !== undefined) {
+    set(map, missing, TODO, `${TODO}: the column holding the one code (${ONE_CODE_FIELDS[guess.entity.entity].join(' or ')}): none was recognised`);
   }
   return map;
+}
+
+/** The one-code field the proposal maps to `TODO` because no column was recognised as one, or undefined. */
+function missingOneCode(guess: Guess): CanonicalField | undefined {
+  const oneCode = ONE_CODE_FIELDS[guess.entity.entity];
+  return oneCode.some((f) => guess.mapping[f] !== undefined) ? undefined : oneCode[0];
+}
+
+/**
+ * The `catalogue:` skeleton (schemas/catalogue-entry.ts, docs/catalogue.md): one data item per
+ * mapped field (named as its column, typed by dataItemTypeOf, its code `TODO`), so that the entry
+ * agrees with the mapping; `TODO` where only the user knows the value, each commented with what
+ * to write (entry-findings.ts TO_FILL, the text `onecode check` reports it with); the sharing type
+ * `conditional`, open attribute `not_open` and update cycle `irregular` as the cautious defaults
+ * to review.
+ */
+function addCatalogue(doc: Document, root: YAMLMap, guess: Guess): void {
+  const entry = new YAMLMap();
+  const todo = (map: YAMLMap, key: string, path: string) => set(map, key, TODO, `write ${TO_FILL[path]!}`);
+  for (const key of ['resource_name', 'resource_code', 'provider', 'provider_code', 'classification', 'abstract', 'format']) todo(entry, key, key);
+  const items = new YAMLSeq();
+  const missing = missingOneCode(guess);
+  const fields = [...(missing === undefined ? [] : [[missing, TODO] as const]), ...(Object.entries(guess.mapping) as Array<[CanonicalField, string]>)];
+  for (const [field, column] of fields) {
+    const item = doc.createNode({ name: column, type: dataItemTypeOf(field), code: TODO, field }) as YAMLMap;
+    item.flow = true;
+    items.add(item);
+  }
+  const itemsPair = doc.createPair('data_items', items);
+  (itemsPair.key as Scalar).commentBefore = ` one per mapped field, named as its column; write each item's code (数据元标识符, or the provider's own)`;
+  entry.add(itemsPair);
+  const sharing = new YAMLMap();
+  set(sharing, 'type', 'conditional', 'review: unconditional, conditional or not_shared (共享类型)');
+  todo(sharing, 'conditions', 'sharing.conditions');
+  todo(sharing, 'method', 'sharing.method');
+  entry.add({ key: new Scalar('sharing'), value: sharing });
+  set(entry, 'open', 'not_open', 'review: open, conditional or not_open (开放属性)');
+  set(entry, 'update_cycle', 'irregular', 'review: real_time, daily, weekly, monthly, quarterly, yearly or irregular (更新周期)');
+  todo(entry, 'publish_date', 'publish_date');
+  const pair = doc.createPair('catalogue', entry);
+  (pair.key as Scalar).commentBefore = ' The resource catalogue entry (docs/catalogue.md): onecode check lists each placeholder left here';
+  root.add(pair);
 }
 
 function modeComment(guess: Guess): string {

@@ -71,10 +71,11 @@ export type ExportClass = FeedClass | 'metadata';
 type Rule = (typeof ANALYST_VIEWS)[string][string];
 
 /**
- * Canonical and golden field names, and a record's source key: a `clear` column of one of these
- * names is a value, of another name metadata.
+ * Canonical and golden field names, a record's source key and a licence's state (read from its
+ * dates and status, which are values: the `licences` view): a `clear` column of one of these names
+ * is a value, of another name metadata.
  */
-const VALUE_FIELDS: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, ...GOLDEN_FIELDS.person, ...GOLDEN_FIELDS.legal_person, 'region_code', 'source_key']);
+const VALUE_FIELDS: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, ...GOLDEN_FIELDS.person, ...GOLDEN_FIELDS.legal_person, 'region_code', 'source_key', 'licence_state']);
 
 /**
  * The class the analyst views' table gives a value of `kind` about `subject`, in a column (or, for
@@ -127,8 +128,8 @@ function valueSql(expr: string, kind: ValueKind, subject: Subject, field: string
 
 const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
-/** Views of source records, with each row's pipeline in column `pipeline`: their values take their own pipeline's classes. */
-const RECORD_VIEWS: ReadonlySet<string> = new Set(['records', 'conflicts']);
+/** Views of source records, with each row's pipeline in column `pipeline`: their values take their own pipeline's classes (a licence's too). */
+const RECORD_VIEWS: ReadonlySet<string> = new Set(['records', 'conflicts', 'licences']);
 
 /**
  * The SQL select item of `column` of `view` under `policy`, with what was done to it, or undefined

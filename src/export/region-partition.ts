@@ -26,6 +26,7 @@
  * `quarantine`, `quarantine_history`, `schema_changes`, `source_states` hold no one code, and
  * `changes` is the outbox's history, read in `seq` order.
  */
+import { LICENCE_LEGAL_HOLDER_SQL } from '../access/analyst-view-columns.ts';
 import { LEGAL_PERSON_RECORD_SQL } from '../access/personal-values.ts';
 import { DERIVED } from '../index/golden.ts';
 import { quoteIdent } from '../index/sql-text.ts';
@@ -48,6 +49,7 @@ export const PARTITIONED_VIEWS: Readonly<Record<string, { code: string; legalWhe
   conflicts: { code: 'code', legalWhen: `entity = 'legal_person'` },
   lineage: { code: 'code', legalWhen: `entity = 'legal_person'` },
   relations: { code: 'from_code', legalWhen: `from_entity = 'legal_person'` },
+  licences: { code: 'holder_code', legalWhen: LICENCE_LEGAL_HOLDER_SQL },
 };
 
 /**

@@ -5,6 +5,7 @@ import { BIRTH_DATE_MISMATCH_MESSAGE, SEX_MISMATCH_MESSAGE, statedSexSql } from 
 import { classifySlowPath, fastPathSql } from './classify-identifiers.ts';
 import { DERIVED } from './golden.ts';
 import { applyNonPlainFindings, clearNonPlainValues } from './plain-values.ts';
+import { noEndDateSql } from '../normalize/dates.ts';
 import { quoteLiteral } from './sql-text.ts';
 
 /** Where each mapped canonical field and each source-key column sits in the staging table. */
@@ -43,12 +44,14 @@ export function stagingLayout(pipeline: Pipeline): { projectColumns: string[]; l
  * field and flagged (reason code and message); the payload keeps what was written.
  */
 const UNREADABLE_DATE = { code: 'unreadable_date', forms: 'a date in none of the accepted forms (2024-03-01, 2024/3/1, 20240301, 2024年3月1日, an Excel serial day number)' };
-const UNREADABLE_FLAGS: Partial<Record<CanonicalField, { code: string; forms: string }>> = {
+const UNREADABLE_FLAGS: Partial<Record<CanonicalField, { code: string; forms: string; readAsEmpty?: (expr: string) => string }>> = {
   birth_date: UNREADABLE_DATE,
   updated_at: UNREADABLE_DATE,
   issue_date: UNREADABLE_DATE,
   valid_from: UNREADABLE_DATE,
-  valid_to: UNREADABLE_DATE,
+  // 长期, 永久 … mean no end (src/normalize/dates.ts NO_END_DATE_WORDS): the field is left empty, as for a
+  // licence without end, and not flagged; the payload keeps the word
+  valid_to: { ...UNREADABLE_DATE, readAsEmpty: noEndDateSql },
   phone: { code: 'unreadable_phone', forms: 'no mobile number (11 digits), fixed-line number with area code, or local number of 5-8 digits (src/normalize/phones.ts)' },
 };
 
@@ -180,7 +183,7 @@ export async function buildCandidates(options: {
   // Data-quality flags known in this pass: unreadable dates, and stated facts of rows whose one
   // code the fast path accepted (the rest are checked after the slow path, flagStatedFacts).
   const checks: FlagCheck[] = unreadable.map((d) => ({
-    when: `(s.n_${d.field} IS NULL AND NOT ${blank(`s.${d.column}`)})`,
+    when: `(s.n_${d.field} IS NULL AND NOT ${blank(`s.${d.column}`)}${UNREADABLE_FLAGS[d.field]!.readAsEmpty ? ` AND NOT coalesce(${UNREADABLE_FLAGS[d.field]!.readAsEmpty!(`s.${d.column}`)}, false)` : ''})`,
     flag: REASON(UNREADABLE_FLAGS[d.field]!.code, d.source, `'${UNREADABLE_FLAGS[d.field]!.forms}: left out of ${d.field}, kept in the payload'`),
   }));
   if (code.kind === 'resident_id') {

@@ -8,25 +8,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { classifyLicenceIdentifier } from '../identifiers/licence-identifier.ts';
 import type { Classification } from '../identifiers/types.ts';
 import { resultRows } from './result-rows.ts';
+import { licenceStateSql, type LicenceState } from './licence-state.ts';
 import { quoteLiteral } from './sql-text.ts';
-
-/**
- * A licence's state on a day: `revoked` when the issuing system's status says so (cancelled,
- * revoked, withdrawn: {@link LICENCE_STATUS_TERMS}), else by its validity: `expired` after
- * `valid_to` (or when the status says it lapsed), `not_yet_valid` before `valid_from`, `valid`
- * otherwise. A licence without `valid_to` does not expire.
- */
-export type LicenceState = 'valid' | 'not_yet_valid' | 'expired' | 'revoked';
-
-/**
- * Status words issuing systems write (证照状态), lower-cased and trimmed, and the state each
- * forces. Words not listed (有效, 正常, valid, empty) leave the state to the dates.
- */
-export const LICENCE_STATUS_TERMS: Readonly<Record<string, 'revoked' | 'expired'>> = {
-  注销: 'revoked', 撤销: 'revoked', 吊销: 'revoked', 作废: 'revoked', 废止: 'revoked', 撤回: 'revoked',
-  revoked: 'revoked', cancelled: 'revoked', withdrawn: 'revoked',
-  失效: 'expired', 过期: 'expired', 已过期: 'expired', expired: 'expired',
-};
 
 /** One licence a code holds, as a lookup and a materials answer show it. */
 export interface LicenceRow {
@@ -56,19 +39,6 @@ export interface LicenceRow {
   system: string;
   /** Data-quality flags of the licence record (`{ code, field, message }`), or null. */
   flags: unknown;
-}
-
-const STATUS_CASES = (column: string, state: 'revoked' | 'expired'): string => {
-  const words = Object.entries(LICENCE_STATUS_TERMS).filter(([, s]) => s === state).map(([w]) => quoteLiteral(w));
-  return `lower(trim(coalesce(${column}, ''))) IN (${words.join(', ')})`;
-};
-
-/** SQL of a licence's {@link LicenceState} on `day` (a DATE expression), over source_record columns. */
-export function licenceStateSql(day: string): string {
-  return `CASE WHEN ${STATUS_CASES('licence_status', 'revoked')} THEN 'revoked'
-    WHEN ${STATUS_CASES('licence_status', 'expired')} OR TRY_CAST(valid_to AS DATE) < ${day} THEN 'expired'
-    WHEN TRY_CAST(valid_from AS DATE) > ${day} THEN 'not_yet_valid'
-    ELSE 'valid' END`;
 }
 
 /**

@@ -1,6 +1,9 @@
 import { DERIVED, DERIVED_RULES, GOLDEN_TABLES, goldenFieldSql, SURVIVING, survivorSql, type GoldenEntity } from './golden.ts';
 import { quoteLiteral } from './sql-text.ts';
 import { stateSql } from '../outbox/outbox-states.ts';
+import { LEGAL_PERSON_RECORD_SQL } from '../access/personal-values.ts';
+import { TODAY_IN_CHINA_SQL } from '../run/today-in-china.ts';
+import { licenceIdentifierSql, licenceStateSql } from './licence-state.ts';
 
 /**
  * The CTE of each entity's codes held by more than one source record ({@link multiRecordCodesSql}):
@@ -83,6 +86,8 @@ function wallClockSql(expr: string): string {
   return `CASE WHEN length(${expr}) = 19 THEN ${expr} || '+08:00' ELSE ${expr} END`;
 }
 
+const LICENCE_IDENTIFIER = licenceIdentifierSql();
+
 /**
  * The analyst views: the documented, stable surface of the index (README "Analyst views").
  * Tables underneath may change between versions; these views keep their columns.
@@ -104,6 +109,21 @@ function wallClockSql(expr: string): string {
  *   `employer`: person → legal person, golden_person.employer_uscc; `legal_representative`:
  *   legal person → person, golden_legal_person.legal_representative_id_number. Reverse
  *   directions (employees, legal representative of) are the rows with `to_code` = the code.
+ *
+ * `licences` — one row per licence the index holds (the records of `entity: licence` pipelines,
+ *   docs/licences.md). holder_code (the holder's one code; NULL while a holder known only by a
+ *   legacy code waits unlinked), holder_kind (`person` | `legal_person`, by the holder's code
+ *   kind, as the analysts' protection reads a record's subject: personal-values.ts
+ *   LEGAL_PERSON_RECORD_SQL), holder_code_status (`valid`, `nonconforming`, `linked`,
+ *   `unlinked`), linked_via, holder_code_type (持证主体代码类型 as written: 111, 001), name (the
+ *   holder's, as the licence gives it), licence_identifier with identifier_status (`valid` |
+ *   `nonconforming`: an invalid one was quarantined) and identifier_reasons (deviation codes,
+ *   licence-state.ts licenceIdentifierSql), licence_name, licence_number, licence_type_code,
+ *   issuer_code, jurisdiction_code (GB/T 2260), issue_date, valid_from, valid_to (YYYY-MM-DD;
+ *   valid_to NULL: no end), licence_status (as written), licence_state (`valid`,
+ *   `not_yet_valid`, `expired`, `revoked` on today's date in China when the view is read, by the
+ *   rule of lookups and materials checks: licence-state.ts licenceStateSql), pipeline, system,
+ *   source_key, flags, first_run_id, changed_run_id.
  */
 export const VIEW_DDL = `
 CREATE OR REPLACE VIEW persons AS
@@ -180,6 +200,14 @@ CREATE OR REPLACE VIEW relations AS
          'person', l.legal_representative_id_number, p.name, p.id_number IS NOT NULL
   FROM golden_legal_person l LEFT JOIN golden_person p ON p.id_number = l.legal_representative_id_number
   WHERE l.legal_representative_id_number IS NOT NULL;
+CREATE OR REPLACE VIEW licences AS
+  SELECT one_code AS holder_code, CASE WHEN ${LEGAL_PERSON_RECORD_SQL} THEN 'legal_person' ELSE 'person' END AS holder_kind,
+         code_status AS holder_code_status, linked_via, holder_code_type, name,
+         licence_identifier, ${LICENCE_IDENTIFIER.status} AS identifier_status, ${LICENCE_IDENTIFIER.reasons} AS identifier_reasons,
+         licence_name, licence_number, licence_type_code, issuer_code, jurisdiction_code, issue_date, valid_from, valid_to,
+         licence_status, ${licenceStateSql(TODAY_IN_CHINA_SQL)} AS licence_state,
+         pipeline, system, source_key, flags, first_run_id, changed_run_id
+  FROM source_record WHERE entity = 'licence';
 CREATE OR REPLACE VIEW changes AS
   SELECT seq, event_id, entity, op, code, run_id, created_at, published_at, parked_reason, event::JSON AS event,
          ${stateSql()} AS state, parked_at, held_by, skipped_at, skipped_by, skip_reason, requeued_at, requeued_by, first_seq,

@@ -5,7 +5,7 @@
  * `oc_date` and `oc_timestamp`.
  */
 import { isRealDate } from '../identifiers/birth-date.ts';
-import { FULLWIDTH_ASCII, jsRegExp, translate, WS } from './characters.ts';
+import { FULLWIDTH_ASCII, jsRegExp, sqlPattern, translate, WS } from './characters.ts';
 
 const YEAR = '([1-9][0-9]{3})';
 const MONTH_OR_DAY = '([0-9]{1,2})';
@@ -183,4 +183,26 @@ export function normalizeTimestamp(text: string): string | null {
   if (read.time === null) return read.date;
   if (read.offset === null) return `${read.date} ${read.time}`;
   return toChinaStandardTime(read.date, read.time, read.offset);
+}
+
+/**
+ * Words a source writes for "no end date" in an end-of-validity column (a licence's 有效期截止):
+ * 长期 (long-term), 长期有效 (valid long-term), 永久, 永久有效 (permanent). 长期 is the legal wording:
+ * the Resident Identity Card Law (中华人民共和国居民身份证法, art. 5) lists the card's validity
+ * periods as "五年、十年、二十年、长期", and the card's 有效期限 reads `2010.01.01-长期`; systems that take
+ * such dates ask for the same word (WeChat Pay's merchant onboarding API, `card_period_end`: "长期有效填写：长期").
+ * 永久 and the `有效` forms are onecode's choice from licence exports seen in practice; a far date
+ * (9999-12-31, 2099-12-31) is read as the date it is. Compared after removing whitespace
+ * (full-width included).
+ */
+export const NO_END_DATE_WORDS = ['长期', '长期有效', '永久', '永久有效'] as const;
+
+/** Whether `text` says "no end date" ({@link NO_END_DATE_WORDS}). SQL twin: {@link noEndDateSql}. */
+export function isNoEndDate(text: string): boolean {
+  return (NO_END_DATE_WORDS as readonly string[]).includes(text.replace(jsRegExp(WS, 'g'), ''));
+}
+
+/** SQL (DuckDB) of {@link isNoEndDate} over the text expression `expr` (NULL for NULL). */
+export function noEndDateSql(expr: string): string {
+  return `regexp_replace(${expr}, ${sqlPattern(WS)}, '', 'g') IN (${NO_END_DATE_WORDS.map((w) => `'${w}'`).join(', ')})`;
 }

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCodeCollector } from '../../src/access/query-codes.ts';
 import type { Role } from '../../src/access/roles.ts';
 import { connectToIndex } from '../../src/index/open-index.ts';
-import { startApiServe, waitFor, type ApiServe } from '../support/api-serve.ts';
+import { startApiServe, waitFor, workspaceFiles, type ApiServe } from '../support/api-serve.ts';
+import { onecode } from '../support/cli.ts';
 import { indexedSample, richPerson } from '../support/indexed-sample.ts';
 import { lookupCode } from '../../src/index/lookup.ts';
 import { todayInChina } from '../../src/run/run-pipeline.ts';
@@ -260,6 +261,23 @@ describe('pipelines and runs', () => {
       expect(p.last_success_at).toBe(p.last_run.ended_at);
       expect(Date.parse(p.last_success_at)).toBeGreaterThan(Date.parse(p.last_run.started_at) - 1);
     }
+  });
+
+  it('answers the catalogue with the JSON of onecode catalogue, to the roles that read pipelines (operator, analyst, steward)', async () => {
+    const cli = await onecode(['catalogue', '--pipelines', workspaceFiles(sample).pipelinesDir]);
+    expect(cli.code, cli.stderr).toBe(0);
+    for (const role of ['operator', 'analyst', 'steward'] as const) {
+      const { status, body } = await json(await api.request('/api/v1/catalogue', { role }));
+      expect({ role, status }).toEqual({ role, status: 200 });
+      expect(body).toEqual(JSON.parse(cli.stdout));
+    }
+    const { body } = await json(await api.request('/api/v1/catalogue', { role: 'analyst' }));
+    // every sample pipeline declares an entry; each carries its codes and data items
+    expect(body.missing).toEqual([]);
+    const entries = body.entries as Array<Record<string, any>>;
+    expect(entries.map((e) => e.pipeline)).toEqual(api.pipelines.map((p) => p.name).sort());
+    for (const e of entries) expect(e).toMatchObject({ resource_code: expect.stringMatching(/^\d+\/\d+$/), provider_code: expect.stringMatching(/^[0-9A-Z]{18}$/), data_items: expect.any(Array) });
+    expect((await api.request('/api/v1/catalogue')).status).toBe(401);
   });
 
   it('starts a run of a pipeline without a schedule through the job queue, recorded with trigger api', async () => {

@@ -83,6 +83,7 @@ describe('the OpenAPI document', () => {
     await everyone('GET', '/api/v1/outbox');
     await everyone('POST', '/api/v1/push');
     await everyone('GET', '/api/v1/pipelines');
+    await everyone('GET', '/api/v1/catalogue');
     for (const name of ['accounting-staff', 'continuing-education', 'no-such-pipeline']) {
       await everyone('GET', `/api/v1/pipelines/${name}/runs?limit=3`);
       await everyone('GET', `/api/v1/pipelines/${name}/quarantine?limit=5`);

@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE_CSV_COLUMNS } from '../../src/catalogue/catalogue-table.ts';
 import { catalogueFindings } from '../../src/catalogue/entry-findings.ts';
+import { DuckDBInstance } from '../../src/index/duckdb-api.ts';
 import { loadPipeline, readPipelineFolder } from '../../src/config/load-pipelines.ts';
 import { onecode } from '../support/cli.ts';
 import { csvBytes, personId } from '../support/csv-files.ts';
@@ -98,6 +99,41 @@ describe('catalogue findings', () => {
     await writeFile(file, stringify({ name: 'bad', ...base, catalogue: entry([{ field: 'id_number', name: '公民身份号码' }, { field: 'name', name: '姓名' }]) }).replace("provider_code: \"113500007485260534\"", 'provider_code: 113500007485260534'));
     expect(await readFile(file, 'utf8')).toContain('provider_code: 113500007485260534\n');
     await expect(loadPipeline(file)).rejects.toThrow(/catalogue\.provider_code: quote the provider code/);
+  });
+});
+
+describe('the placeholder onecode discover writes (TODO)', () => {
+  it('loads, is an error per key saying what to write there, and a run delivers its changes without codes', async () => {
+    const items = [{ field: 'id_number', name: '公民身份号码' }, { field: 'name', name: '姓名' }];
+    const todo = { ...entry(items), resource_code: 'TODO', provider_code: 'TODO', publish_date: 'TODO', provider: 'TODO' };
+    todo.data_items[1] = { ...todo.data_items[1]!, code: 'TODO' };
+    await writeFile(path.join(ws.dir, 'todo.yaml'), stringify({ name: 'todo', ...base, catalogue: todo }));
+    const pipeline = await loadPipeline(path.join(ws.dir, 'todo.yaml'));
+    const text = await readFile(pipeline.file, 'utf8');
+    const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    expect(catalogueFindings(pipeline).map((f) => [f.code, f.severity, f.key, f.line])).toEqual([
+      ['catalogue_todo', 'error', 'catalogue.resource_code', lineOf('resource_code:')],
+      ['catalogue_todo', 'error', 'catalogue.provider', lineOf('provider: TODO')],
+      ['catalogue_todo', 'error', 'catalogue.provider_code', lineOf('provider_code:')],
+      ['catalogue_todo', 'error', 'catalogue.publish_date', lineOf('publish_date:')],
+      ['catalogue_todo', 'error', 'catalogue.data_items[].code', lineOf('data_items:')],
+    ]);
+    expect(catalogueFindings(pipeline)[0]!.message).toBe('catalogue.resource_code is TODO: write the resource code the catalogue office assigned (信息资源代码: classification code, `/`, sequence code, e.g. 201003001/000012)');
+    // a code that is neither the placeholder nor a code is still refused
+    await writeFile(path.join(ws.dir, 'todo.yaml'), stringify({ name: 'todo', ...base, catalogue: { ...todo, resource_code: 'todo' } }));
+    await expect(loadPipeline(path.join(ws.dir, 'todo.yaml'))).rejects.toThrow(/catalogue\.resource_code: a resource code is/);
+
+    await writeFile(path.join(ws.dir, 'todo.yaml'), stringify({ name: 'todo', ...base, catalogue: todo }));
+    const todoDb = path.join(ws.dir, 'todo.duckdb');
+    const ran = await onecode(['run', 'todo', '--pipelines', ws.dir, '--db', todoDb], { cwd: ws.dir });
+    expect(ran.code, ran.stderr).toBe(0);
+    const reader = await (await DuckDBInstance.create(todoDb, { access_mode: 'READ_ONLY' })).connect();
+    try {
+      const rows = (await reader.runAndReadAll(`SELECT count(*)::INT AS events, count(resource_code)::INT AS resource, count(provider_code)::INT AS provider FROM outbox`)).getRowObjectsJson();
+      expect(rows).toEqual([{ events: 3, resource: 0, provider: 0 }]);
+    } finally {
+      reader.closeSync();
+    }
   });
 });
 

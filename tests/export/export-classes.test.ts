@@ -48,9 +48,11 @@ describe('the export classes values as the pipelines declare them', () => {
     const out = path.join(ws.dir, 'export-default');
     const manifest = await exportIndex(ws.index.connection, STEWARD, { out, policy: DEFAULT_EXPORT_POLICY });
     const before = JSON.parse(await readFile(new URL('./fixtures/default-policy-before.json', import.meta.url), 'utf8')) as Record<string, { columns: Record<string, string[]>; left_out: string[] }>;
-    expect(manifest.views.map((v) => v.view).sort()).toEqual(Object.keys(before).sort());
+    // the licences view came after the fixture (its classes: tests/export/parquet-export.test.ts)
+    const NEW_VIEWS = ['licences'];
+    expect(manifest.views.map((v) => v.view).sort()).toEqual([...Object.keys(before), ...NEW_VIEWS].sort());
     const changed: string[] = [];
-    for (const v of manifest.views) {
+    for (const v of manifest.views.filter((m) => !NEW_VIEWS.includes(m.view))) {
       const was = before[v.view]!;
       // a column left out before is left out still
       expect({ view: v.view, left_out: was.left_out.filter((c) => !v.left_out.includes(c)) }).toEqual({ view: v.view, left_out: [] });
@@ -176,7 +178,7 @@ describe('the export classes values as the pipelines declare them', () => {
       await expect(exportIndex(declared.index.connection, STEWARD, { out: path.join(declared.dir, 'export-region'), policy: DEFAULT_EXPORT_POLICY, partitionBy: 'region', views: ['persons'] })).resolves.toBeDefined();
       // a person pipeline whose region column is declared personal, as its run would record it
       const classes = JSON.stringify({ version: 1, entity: 'person', golden: [{ field: 'region_code', class: 'personal' }], record: null });
-      await declared.index.connection.run(`INSERT INTO event_classes VALUES ('regions-declared', 'person', '${classes}', 'run-regions', now())`);
+      await declared.index.connection.run(`INSERT INTO event_classes (pipeline, entity, classes, run_id, recorded_at) VALUES ('regions-declared', 'person', '${classes}', 'run-regions', now())`);
       await expect(exportIndex(declared.index.connection, STEWARD, { out: path.join(declared.dir, 'export-region-2'), policy: DEFAULT_EXPORT_POLICY, partitionBy: 'region', views: ['persons'] }))
         .rejects.toMatchObject({ code: 'export_partition_refused' });
       await declared.index.connection.run(`DELETE FROM event_classes WHERE pipeline = 'regions-declared'`);

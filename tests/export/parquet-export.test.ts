@@ -90,7 +90,7 @@ describe('onecode export --format parquet', () => {
 
     // one folder per city of the one code; the views without one code are written whole
     const byView = Object.fromEntries(manifest.views.map((v) => [v.view, v]));
-    for (const view of ['persons', 'legal_persons', 'records', 'aliases', 'conflicts', 'lineage', 'relations']) {
+    for (const view of ['persons', 'legal_persons', 'records', 'aliases', 'conflicts', 'lineage', 'relations', 'licences']) {
       expect(byView[view]!.partition_by).toBe('region');
       const folders = await readdir(path.join(out, view));
       expect(folders.length).toBeGreaterThan(1);
@@ -109,11 +109,13 @@ describe('onecode export --format parquet', () => {
     const ruled = (code: string, legal: string) =>
       `CASE WHEN ${code} IS NULL THEN NULL WHEN coalesce(${legal}, false) THEN substr(${code}, 3, 4) WHEN substr(${code}, 1, 1) = '9' THEN substr(${code}, 2, 2) || '00' ELSE substr(${code}, 1, 4) END`;
     const others: Array<[string, string, string]> = [
+      // a business record or a licence is about a legal person when its code is one
       ['records', 'one_code', `entity = 'legal_person' OR (entity IN ('record', 'licence') AND code_kind IN ('uscc', 'org_code', 'business_reg_no'))`],
       ['aliases', 'code', `alias_kind IN ('org_code', 'business_reg_no')`],
       ['conflicts', 'code', `entity = 'legal_person'`],
       ['lineage', 'code', `entity = 'legal_person'`],
       ['relations', 'from_code', `from_entity = 'legal_person'`],
+      ['licences', 'holder_code', `holder_kind = 'legal_person'`],
     ];
     for (const [view, code, legal] of others) {
       const [found] = await rowsOf(`SELECT count(*)::INTEGER AS rows, count(*) FILTER (WHERE region IS DISTINCT FROM ${ruled(code, legal)})::INTEGER AS misfiled,
@@ -122,6 +124,16 @@ describe('onecode export --format parquet', () => {
       expect(found!.rows).toBe(counts.get(view));
       if (view !== 'conflicts') expect(found!.legal, view).toBeGreaterThan(0);
     }
+    // the licences view: a person's holder code, licence identifier and number are personal (masked), an organisation's public or internal
+    const licenceColumns = Object.fromEntries(byView.licences!.columns.map((c) => [c.name, [...c.classes].sort()]));
+    expect(licenceColumns).toMatchObject({
+      holder_code: ['personal', 'public'], name: ['personal', 'public'], licence_identifier: ['internal', 'personal'], licence_number: ['internal', 'personal'],
+      valid_to: ['internal'], licence_state: ['internal'], identifier_status: ['metadata'], pipeline: ['metadata'],
+    });
+    const personLicences = await rowsOf(`SELECT holder_code, licence_number, licence_state FROM ${readView(out, 'licences')} WHERE holder_kind = 'person'`);
+    expect(personLicences.length).toBeGreaterThan(0);
+    expect(personLicences.every((l) => /^\d{6}\*{11}[\dX]$/.test(String(l.holder_code)) && /^\*+$/.test(String(l.licence_number)))).toBe(true);
+    expect(new Set(personLicences.map((l) => l.licence_state))).toContain('expired');
     const regions = await rowsOf(`SELECT count(DISTINCT region)::INTEGER AS n FROM ${readView(out, 'persons')}`);
     expect(regions[0]!.n).toBeGreaterThan(1);
 

@@ -1,4 +1,5 @@
 import { outboxInsertSql as envelopesInsertSql } from '../../outbox/event-format.ts';
+import { deliveredCodes } from '../../catalogue/entry-codes.ts';
 import type { PlanContext } from './plan-context.ts';
 
 /** A query yielding no events, with the columns of one. */
@@ -8,7 +9,7 @@ export const NO_EVENTS = `SELECT NULL::VARCHAR AS entity, NULL::VARCHAR AS op, N
  * The statement that appends this run's change events to the outbox (inside the run's
  * transaction), each as its envelope in the one event format (src/outbox/event-format.ts,
  * docs/feed-contract.md), stamped with this run as its source and the commit time, and stored with
- * the resource and provider code of the pipeline's catalogue entry when it has one.
+ * the resource and provider code of the pipeline's catalogue entry when it has them (deliveredCodes).
  * @param events a query yielding `(entity, op, code, before, after)`, before/after JSON text or NULL.
  */
 export function outboxInsertSql(ctx: PlanContext, events: string): string {
@@ -17,7 +18,6 @@ export function outboxInsertSql(ctx: PlanContext, events: string): string {
     source: { pipeline: ctx.pipeline.name, system: ctx.pipeline.system, run_id: ctx.runId },
     tsMs: ctx.tsMs,
     createdAt: ctx.ts,
-    catalogue: ctx.pipeline.catalogue === undefined ? undefined
-      : { resourceCode: ctx.pipeline.catalogue.resource_code, providerCode: ctx.pipeline.catalogue.provider_code },
+    catalogue: deliveredCodes(ctx.pipeline.catalogue),
   });
 }
