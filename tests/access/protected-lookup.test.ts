@@ -10,6 +10,8 @@ import { codesInDocument, protectLookupDocument, unlistedPaths } from '../../src
 import { lookupAs } from '../../src/access/protected-lookup.ts';
 import { queryAs } from '../../src/access/protected-query.ts';
 import { lookupCode, type LookupDocument } from '../../src/index/lookup.ts';
+import { readEventClasses } from '../../src/outbox/event-classes.ts';
+import { maskAddress } from '../../src/protect/masks.ts';
 import { pseudonymise } from '../../src/protect/pseudonymise.ts';
 import { indexedSample, richPerson } from '../support/indexed-sample.ts';
 import type { Workspace } from '../support/workspace.ts';
@@ -88,14 +90,18 @@ describe('lookupAs', () => {
     expect(byAlias.identifier.alias).toBe('*'.repeat(15));
   });
 
-  it("an analyst's lookup of a legal person shows its name, USCC and address, and masks its representative", async () => {
+  it("an analyst's lookup of a legal person shows its name and USCC, masks its registered address (personal by default, as in a query) and its representative", async () => {
     const clear = (await lookupAs(ws.index.connection, person.uscc, steward, { runDate: RUN_DATE }))!;
     const doc = (await lookupAs(ws.index.connection, person.uscc, analyst, { runDate: RUN_DATE }))!;
     expect(doc.code).toBe(person.uscc);
-    const { legal_representative, legal_representative_id_number, ...rest } = doc.legal_person!;
-    const { legal_representative: rep, legal_representative_id_number: repId, ...clearRest } = clear.legal_person!;
+    const { legal_representative, legal_representative_id_number, address, ...rest } = doc.legal_person!;
+    const { legal_representative: rep, legal_representative_id_number: repId, address: clearAddress, ...clearRest } = clear.legal_person!;
     expect(rest).toEqual(clearRest);
-    expect(clearRest.address).toBeTruthy();
+    expect(rest.name).toBeTruthy();
+    expect([...String(clearAddress)].length).toBeGreaterThan(6);
+    expect(address).toBe(maskAddress(String(clearAddress)));
+    expect(address).not.toBe(clearAddress);
+    expect(doc.lineage.legal_person!.address!.value).toBe(address);
     expect(legal_representative).toBe(`${String(rep)[0]}${'*'.repeat([...String(rep)].length - 1)}`);
     expect(legal_representative_id_number).toBe(`${person.id.slice(0, 6)}${'*'.repeat(11)}${person.id[17]}`);
     expect(repId).toBe(person.id);
@@ -147,10 +153,11 @@ describe('lookupAs', () => {
     expect(codes[0]).toBe(person.id);
     expect(codes).toEqual([...new Set(codes)]);
     expect(codes).toEqual(expect.arrayContaining([person.alias15, person.uscc, String(doc.person!.employer_uscc)]));
-    const dropped = protectLookupDocument(doc, 'drop');
+    const classes = await readEventClasses(ws.index.connection);
+    const dropped = protectLookupDocument(doc, 'drop', classes);
     expect(dropped).not.toHaveProperty('code');
     expect(Object.keys(dropped.person!).sort()).toEqual(['changed_run_id', 'employer_name', 'employer_uscc', 'region_code', 'sex']);
     expect(dropped.records.every((r) => !('one_code' in r) && !('source_key' in r) && !('payload' in r))).toBe(true);
-    expect(protectLookupDocument(doc, 'clear')).toBe(doc);
+    expect(protectLookupDocument(doc, 'clear', classes)).toBe(doc);
   });
 });
