@@ -13,8 +13,10 @@ import { lookupCode, type LookupDocument } from '../../src/index/lookup.ts';
 import { readEventClasses } from '../../src/outbox/event-classes.ts';
 import { maskAddress } from '../../src/protect/masks.ts';
 import { pseudonymise } from '../../src/protect/pseudonymise.ts';
+import path from 'node:path';
+import { loadPipelineFolder } from '../../src/config/load-pipelines.ts';
 import { indexedSample, richPerson } from '../support/indexed-sample.ts';
-import type { Workspace } from '../support/workspace.ts';
+import { copyWorkspace, type Workspace } from '../support/workspace.ts';
 
 const RUN_DATE = '2026-01-01';
 const KEY = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
@@ -159,5 +161,77 @@ describe('lookupAs', () => {
     expect(Object.keys(dropped.person!).sort()).toEqual(['changed_run_id', 'employer_name', 'employer_uscc', 'region_code', 'sex']);
     expect(dropped.records.every((r) => !('one_code' in r) && !('source_key' in r) && !('payload' in r))).toBe(true);
     expect(protectLookupDocument(doc, 'clear', classes)).toBe(doc);
+  });
+});
+
+describe('a lookup and a query by the same analyst show each value alike', () => {
+  /** The sample with bookkeeping-agencies declaring its agency name column personal (as a registry of sole proprietorships may). */
+  let declared: Workspace;
+  let who: { id: string; alias15: string; uscc: string };
+  beforeAll(async () => {
+    declared = await copyWorkspace(ws);
+    const agencies = (await loadPipelineFolder(path.join(declared.dir, 'pipelines'))).find((p) => p.name === 'bookkeeping-agencies')!;
+    expect(agencies.mapping.name).toBe('机构名称');
+    const summary = await declared.run({ ...agencies, classification: { ...agencies.classification, 机构名称: 'personal' } }, { force: true });
+    expect(summary.status).toBe('succeeded');
+    who = await richPerson(declared);
+  }, 300_000);
+  afterAll(async () => {
+    await declared?.dispose();
+  });
+
+  /** The query's rows as objects by column name. */
+  const objectsOf = (q: { columns: { name: string }[]; rows: unknown[][] }): Record<string, unknown>[] =>
+    q.rows.map((row) => Object.fromEntries(q.columns.map((c, i) => [c.name, row[i]])));
+
+  /** Checks that each field the golden record, its lineage and its relations share with the query shows the same value; returns how many were compared. */
+  async function expectAlike(doc: LookupDocument, entity: 'person' | 'legal_person', options: { key?: Buffer; env?: NodeJS.ProcessEnv }): Promise<number> {
+    const c = declared.index.connection;
+    const codeColumn = entity === 'person' ? 'id_number' : 'uscc';
+    const [row] = objectsOf(await queryAs(c, `SELECT * FROM ${entity}s WHERE ${codeColumn} = '${doc.code}'`, analyst, options));
+    expect(row, `${entity} by its code as the analyst sees it`).toBeDefined();
+    let compared = 0;
+    for (const [field, value] of Object.entries(doc[entity]!)) {
+      if (!(field in row!)) continue;
+      expect(value, `${entity}.${field}`).toEqual(row![field]);
+      compared++;
+    }
+    const lineage = objectsOf(await queryAs(c, `SELECT field, value FROM lineage WHERE code = '${doc.code}' AND entity = '${entity}'`, analyst, options));
+    for (const [field, l] of Object.entries(doc.lineage[entity]!)) {
+      expect(lineage.filter((r) => r.field === field).map((r) => r.value), `lineage.${field}`).toContain(l.value);
+      compared++;
+    }
+    const relations = objectsOf(await queryAs(c, `SELECT relation, to_code, to_name FROM relations WHERE from_code = '${doc.code}'`, analyst, options));
+    for (const relation of ['employer', 'legal_representative'] as const) {
+      const party = doc.relations[relation];
+      if (party === undefined || party === null) continue;
+      expect(relations.filter((r) => r.relation === relation).map((r) => [r.to_code, r.to_name]), `relations.${relation}`).toContainEqual([party.code, party.name]);
+      compared++;
+    }
+    return compared;
+  }
+
+  it('masked: a legal person whose name a pipeline declares personal (masked whole) and whose address is personal by default', async () => {
+    const clear = (await lookupAs(declared.index.connection, who.uscc, steward, { runDate: RUN_DATE }))!;
+    const doc = (await lookupAs(declared.index.connection, who.uscc, analyst, { runDate: RUN_DATE }))!;
+    const name = String(clear.legal_person!.name);
+    expect(doc.legal_person!.name).toBe('*'.repeat([...name].length));
+    expect(doc.legal_person!.address).toBe(maskAddress(String(clear.legal_person!.address)));
+    expect(JSON.stringify(doc)).not.toContain(name);
+    expect(await expectAlike(doc, 'legal_person', {})).toBeGreaterThanOrEqual(9);
+    // the person it is represented by: the employer's name is a legal person's name, masked whole too
+    const person = (await lookupAs(declared.index.connection, who.id, analyst, { runDate: RUN_DATE }))!;
+    expect(person.relations.legal_representative_of!.items.find((i) => i.code === who.uscc)?.name).toBe(doc.legal_person!.name);
+  });
+
+  it('pseudonymised: a person and a legal person, values and names as pseudonyms alike', async () => {
+    const options = { key: KEY, env: PSEUDONYMISE };
+    const person = (await lookupAs(declared.index.connection, who.id, analyst, { runDate: RUN_DATE, ...options }))!;
+    expect(person.person!.name).toMatch(/^p_[0-9a-f]{32}$/);
+    expect(await expectAlike(person, 'person', options)).toBeGreaterThanOrEqual(8);
+    const legal = (await lookupAs(declared.index.connection, who.uscc, analyst, { runDate: RUN_DATE, ...options }))!;
+    expect(legal.legal_person!.name).toMatch(/^p_[0-9a-f]{32}$/);
+    expect(legal.legal_person!.address).toMatch(/^p_[0-9a-f]{32}$/);
+    expect(await expectAlike(legal, 'legal_person', options)).toBeGreaterThanOrEqual(9);
   });
 });
