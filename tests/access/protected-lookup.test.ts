@@ -13,10 +13,8 @@ import { lookupCode, type LookupDocument } from '../../src/index/lookup.ts';
 import { readEventClasses } from '../../src/outbox/event-classes.ts';
 import { maskAddress } from '../../src/protect/masks.ts';
 import { pseudonymise } from '../../src/protect/pseudonymise.ts';
-import path from 'node:path';
-import { loadPipelineFolder } from '../../src/config/load-pipelines.ts';
-import { indexedSample, richPerson } from '../support/indexed-sample.ts';
-import { copyWorkspace, type Workspace } from '../support/workspace.ts';
+import { agencyNamesDeclaredPersonal, indexedSample, richPerson } from '../support/indexed-sample.ts';
+import type { Workspace } from '../support/workspace.ts';
 
 const RUN_DATE = '2026-01-01';
 const KEY = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
@@ -169,11 +167,7 @@ describe('a lookup and a query by the same analyst show each value alike', () =>
   let declared: Workspace;
   let who: { id: string; alias15: string; uscc: string };
   beforeAll(async () => {
-    declared = await copyWorkspace(ws);
-    const agencies = (await loadPipelineFolder(path.join(declared.dir, 'pipelines'))).find((p) => p.name === 'bookkeeping-agencies')!;
-    expect(agencies.mapping.name).toBe('机构名称');
-    const summary = await declared.run({ ...agencies, classification: { ...agencies.classification, 机构名称: 'personal' } }, { force: true });
-    expect(summary.status).toBe('succeeded');
+    declared = await agencyNamesDeclaredPersonal(ws);
     who = await richPerson(declared);
   }, 300_000);
   afterAll(async () => {
