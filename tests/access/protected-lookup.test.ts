@@ -218,6 +218,18 @@ describe('a lookup and a query by the same analyst show each value alike', () =>
     expect(person.relations.legal_representative_of!.items.find((i) => i.code === who.uscc)?.name).toBe(doc.legal_person!.name);
   });
 
+  it("a record's canonical field takes its own pipeline's class: the declaring pipeline's masked, another's in clear", async () => {
+    const clear = (await lookupCode(declared.index.connection, who.uscc, RUN_DATE))!;
+    const classes = await readEventClasses(declared.index.connection);
+    const name = String(clear.legal_person!.name);
+    const record = clear.records.find((r) => r.entity === 'legal_person')!;
+    expect(record).toBeDefined();
+    // the records view's `name` column, which the lookup's records do not select yet: as it would show
+    const withName = (pipeline: string): LookupDocument => ({ ...clear, records: [{ ...record, pipeline, name }] });
+    expect(protectLookupDocument(withName('bookkeeping-agencies'), 'mask', classes).records[0]!.name).toBe('*'.repeat([...name].length));
+    expect(protectLookupDocument(withName('procurement-suppliers'), 'mask', classes).records[0]!.name).toBe(name);
+  });
+
   it('pseudonymised: a person and a legal person, values and names as pseudonyms alike', async () => {
     const options = { key: KEY, env: PSEUDONYMISE };
     const person = (await lookupAs(declared.index.connection, who.id, analyst, { runDate: RUN_DATE, ...options }))!;
