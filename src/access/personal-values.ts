@@ -1,7 +1,8 @@
 /**
  * Which values the index shows are personal, and of what kind: the one table that the guard of
  * lookups (protect-document.ts) and the analysts' views of SQL (analyst-views.ts) both read, so
- * that a value is protected alike in a lookup document and in a query.
+ * that a value is protected alike in a lookup document and in a query. Both make it stricter by
+ * the classes the pipelines declare (src/export/export-columns.ts: the stricter winning).
  *
  * A value's kind ({@link ValueKind}) says what leaves under each exit policy (guard-value.ts):
  * - `clear`: not personal (a legal person's name, USCC and registered address, system names,
@@ -23,8 +24,10 @@
  * The subject decides: a person's name, address and record keys are personal, a legal person's
  * are not. A legal person's registered address is public registration information (shown by the
  * National Enterprise Credit Information Publicity System), so the `address` of PERSONAL_FIELDS
- * is personal only on a person's record; an individual business (个体工商户, USCC category 92)
- * registered at its owner's home is the known gap of this rule (docs/access.md).
+ * is personal only on a person's record in this table; an individual business (个体工商户, USCC
+ * category 92) registered at its owner's home is why the pipelines' classes, which default a
+ * legal person's address to personal (src/protect/field-classes.ts), win over it in every exit
+ * (docs/access.md).
  */
 import type { PersonalKind } from '../protect/policy.ts';
 import type { GoldenEntity } from '../index/golden.ts';

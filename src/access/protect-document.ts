@@ -2,13 +2,19 @@
  * The guard of a lookup document (src/index/lookup.ts LookupDocument): every personal value in
  * it under an exit policy, and the codes it shows. One walk over the document, driven by
  * {@link documentRule}, a table of which keys hold what in which part of the document; the kinds
- * come from personal-values.ts (the same table the analysts' SQL views use), the values are
- * changed by guard-value.ts.
+ * come from personal-values.ts (the same table the analysts' SQL views use), made stricter by the
+ * classes the pipelines declare (recorded in event_classes, src/outbox/event-classes.ts) as the
+ * export and the analysts' views apply them (src/export/export-columns.ts kindUnderClass: a golden
+ * field takes its entity's pipelines' strictest class, a source record's field its own pipeline's;
+ * codes and source keys the table's alone), so a lookup, a query and an export show a value
+ * alike; the values are changed by guard-value.ts.
  *
  * Under any policy but `clear`, a key the table does not list is left out: a field added to the
  * document later is not shown until it is listed (fail closed; tests/access list every key).
  */
 import type { LookupDocument } from '../index/lookup.ts';
+import { kindUnderClass, unrecordedFieldClass } from '../export/export-columns.ts';
+import type { EventClasses } from '../outbox/event-classes.ts';
 import type { ExitPolicy } from '../protect/policy.ts';
 import { guardValue, isLegalPersonCode, LEFT_OUT } from './guard-value.ts';
 import {
@@ -42,42 +48,74 @@ function recordSubject(record: Record<string, unknown>): Subject {
   return typeof record.one_code === 'string' && isLegalPersonCode(record.one_code) ? 'legal_person' : 'person';
 }
 
-const RECORD: Rule = { pick: (r) => fieldsOf(RECORD_FIELD_KINDS[recordSubject(r)]) };
-const ALIAS: Rule = { pick: (a) => fieldsOf(ALIAS_FIELD_KINDS[aliasSubject(a.alias_kind)]) };
-const PARTY: Rule = {
-  pick: (p) => {
-    const s: Subject = p.entity === 'legal_person' ? 'legal_person' : 'person';
-    return { fields: { entity: 'clear', code: GOLDEN_CODE_KIND[s], name: GOLDEN_NAME_KIND[s], in_index: 'clear' } };
-  },
-};
-const PARTY_LIST: Rule = { fields: { total: 'clear', items: { each: PARTY } } };
-/** Lineage of a golden record of `s`: per field, its value of that field's kind and the supplying record's source key. */
-const lineageOf = (s: Subject): Rule => ({
-  entries: (field) => ({
-    fields: {
-      value: GOLDEN_FIELD_KINDS[s][field] ?? 'withheld', source: 'clear', system: 'clear', pipeline: 'clear',
-      source_key: RECORD_FIELD_KINDS[s].source_key!, run_id: 'clear', rule: 'clear',
-    },
-  }),
-});
+/**
+ * The kinds of `table` (field → kind, about `subject`) made stricter by the pipelines' classes
+ * (`classOf(field)`, undefined: none); the table itself without classes (for the codes a document
+ * shows, which no class changes).
+ */
+function kindsUnder(table: Readonly<Record<string, ValueKind>>, subject: Subject, classOf: ((field: string) => ReturnType<EventClasses['field']>) | undefined): Readonly<Record<string, ValueKind>> {
+  if (classOf === undefined) return table;
+  return Object.fromEntries(Object.entries(table).map(([field, kind]) => [field, kindUnderClass(kind, subject, field, classOf(field))]));
+}
 
-/** The rule of a whole document: its subject is the looked-up code's (a person's for a resident identity number). */
-function documentRule(doc: LookupDocument): Rule {
+/** The kinds of a golden record's fields about `s`: the table's and its entity's pipelines' classes, the stricter winning. */
+const goldenKinds = (s: Subject, classes: EventClasses | undefined): Readonly<Record<string, ValueKind>> =>
+  kindsUnder(GOLDEN_FIELD_KINDS[s], s, classes && ((field) => classes.golden(s).get(field)));
+
+/** The document's rules of values that pipelines classify: golden fields by their entities, records by their own pipelines. */
+function classedRules(classes: EventClasses | undefined) {
+  const golden = { person: goldenKinds('person', classes), legal_person: goldenKinds('legal_person', classes) };
+  const record: Rule = {
+    pick: (r) => {
+      const s = recordSubject(r);
+      const pipeline = typeof r.pipeline === 'string' ? r.pipeline : undefined;
+      // a source record's field: its own pipeline's class, the field's default for a pipeline nothing was recorded of
+      const classOf = classes && ((field: string) => (pipeline === undefined ? undefined : classes.field(pipeline, s, field)) ?? unrecordedFieldClass(s, field));
+      return fieldsOf(kindsUnder(RECORD_FIELD_KINDS[s], s, classOf));
+    },
+  };
+  const party: Rule = {
+    pick: (p) => {
+      const s: Subject = p.entity === 'legal_person' ? 'legal_person' : 'person';
+      return { fields: { entity: 'clear', code: GOLDEN_CODE_KIND[s], name: golden[s].name ?? GOLDEN_NAME_KIND[s], in_index: 'clear' } };
+    },
+  };
+  /** Lineage of a golden record of `s`: per field, its value of that field's kind and the supplying record's source key. */
+  const lineageOf = (s: Subject): Rule => ({
+    entries: (field) => ({
+      fields: {
+        value: golden[s][field] ?? 'withheld', source: 'clear', system: 'clear', pipeline: 'clear',
+        source_key: RECORD_FIELD_KINDS[s].source_key!, run_id: 'clear', rule: 'clear',
+      },
+    }),
+  });
+  return { golden, record, party, lineageOf };
+}
+
+const ALIAS: Rule = { pick: (a) => fieldsOf(ALIAS_FIELD_KINDS[aliasSubject(a.alias_kind)]) };
+
+/**
+ * The rule of a whole document: its subject is the looked-up code's (a person's for a resident
+ * identity number); `classes`, the pipelines' recorded classes (undefined: the table's kinds alone).
+ */
+function documentRule(doc: LookupDocument, classes?: EventClasses): Rule {
   const s: Subject = PERSON_CODE_KINDS.has(doc.identifier.kind) ? 'person' : 'legal_person';
   const alias = ALIAS_FIELD_KINDS[s].alias!;
+  const { golden, record, party, lineageOf } = classedRules(classes);
+  const partyList: Rule = { fields: { total: 'clear', items: { each: party } } };
   return {
     fields: {
       code: GOLDEN_CODE_KIND[s],
       alias,
       identifier: { fields: { kind: 'clear', status: 'clear', reasons: 'reasons', subtype: 'clear', alias } },
-      person: fieldsOf(GOLDEN_FIELD_KINDS.person),
-      legal_person: fieldsOf(GOLDEN_FIELD_KINDS.legal_person),
-      records: { each: RECORD },
+      person: fieldsOf(golden.person),
+      legal_person: fieldsOf(golden.legal_person),
+      records: { each: record },
       lineage: { fields: { person: lineageOf('person'), legal_person: lineageOf('legal_person') } },
-      relations: { fields: { employer: PARTY, legal_representative_of: PARTY_LIST, legal_representative: PARTY, employees: PARTY_LIST } },
-      referenced_by: { each: RECORD },
+      relations: { fields: { employer: party, legal_representative_of: partyList, legal_representative: party, employees: partyList } },
+      referenced_by: { each: record },
       aliases: { each: ALIAS },
-      unlinked: { each: RECORD },
+      unlinked: { each: record },
       ambiguous: { each: 'uscc' },
       licences: { each: fieldsOf(LICENCE_FIELD_KINDS[s]) },
       systems: 'clear',
@@ -117,29 +155,37 @@ function walk(value: unknown, rule: Rule, visitor: Visitor, path: string): unkno
 
 /**
  * The document as it may leave under `policy`: every personal value masked, pseudonymised or
- * dropped (personal-values.ts says which and of what kind):
+ * dropped (personal-values.ts says which and of what kind, `classes` may make a value stricter):
  * - the golden person's `id_number`, `name`, `phone`, `birth_date`; a golden legal person's
- *   `legal_representative` and `legal_representative_id_number` (its own name, USCC and
- *   registered address are not personal);
+ *   `legal_representative` and `legal_representative_id_number`, and every other golden field
+ *   that a pipeline of its entity classes `personal` (recorded, or by default: a legal person's
+ *   registered `address`, GB/T 35273-2020, as in a query and an export); its USCC, organisation
+ *   code and region are not personal, its name only when a pipeline declares it so;
  * - each record's `one_code`, `source_key`, and under any policy but `clear` no `payload` (the
  *   source columns as loaded, which onecode cannot tell personal or not) and `flags` without
- *   their messages (a message may quote the value it is about), by the record's subject;
- * - lineage values by field, relations' codes and names of persons, `referenced_by`, `aliases`
- *   (a 15-digit resident identity number is personal), `unlinked`;
+ *   their messages (a message may quote the value it is about), by the record's subject; a
+ *   canonical field of a record by its own pipeline's class;
+ * - lineage values by field (as the golden field), relations' codes, names of persons and names
+ *   classed personal, `referenced_by`, `aliases` (a 15-digit resident identity number is
+ *   personal), `unlinked`;
  * - the top-level `code`, `alias` and `identifier.alias` when the code is a person's, and the
  *   messages of `identifier.reasons`;
  * - each licence's `licence_identifier` and `licence_number` when its holder is a person
  *   (LICENCE_FIELD_KINDS), and the messages of its `flags`.
  * Under `mask` a person's code shows its masked form, under `pseudonymise` its pseudonym (the same
- * as in an analyst's query of `persons`, so they join). `drop` removes those keys altogether (the
- * result then lacks keys its type names). `clear` returns `doc` itself.
+ * as in an analyst's query of `persons`, so they join); a value classed personal by a pipeline is
+ * masked by its field's pattern (an address keeps its first 6 characters) or whole when the field
+ * has none (a legal person's name). `drop` removes those keys altogether (the result then lacks
+ * keys its type names). `clear` returns `doc` itself.
+ * @param classes the pipelines' recorded classes (src/outbox/event-classes.ts readEventClasses,
+ *   read from the index the document was looked up in).
  * @param key the pseudonymisation key, needed for `pseudonymise`.
  * @throws RangeError for `pseudonymise` without a key.
  */
-export function protectLookupDocument(doc: LookupDocument, policy: ExitPolicy, key?: Buffer): LookupDocument {
+export function protectLookupDocument(doc: LookupDocument, policy: ExitPolicy, classes: EventClasses, key?: Buffer): LookupDocument {
   if (policy === 'clear') return doc;
   if (policy === 'pseudonymise' && key === undefined) throw new RangeError('pseudonymise needs a key (ONECODE_PSEUDONYM_KEY_FILE)');
-  return walk(doc, documentRule(doc), { value: (value, kind) => guardValue(value, kind, policy, key) }, '') as LookupDocument;
+  return walk(doc, documentRule(doc, classes), { value: (value, kind) => guardValue(value, kind, policy, key) }, '') as LookupDocument;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { lookupCode, type LookupDocument } from '../index/lookup.ts';
+import { readEventClasses } from '../outbox/event-classes.ts';
 import { recordAccess, type AccessChannel } from './access-log.ts';
 import { requireKeyFor } from './policy-key.ts';
 import { codesInDocument, protectLookupDocument } from './protect-document.ts';
@@ -43,7 +44,8 @@ export function foundNothing(doc: LookupDocument): boolean {
  *    code NULL, no codes and outcome `failed` (the input itself is not kept: it may be a mistyped
  *    ID number); a lookup that throws is recorded `failed` with the code unknown, and rethrown.
  * 4. The document leaves under the role's policy (personalPolicyOf: steward clear, analyst mask or
- *    pseudonymise).
+ *    pseudonymise), its values classed by the analysts' table and the pipelines' recorded classes,
+ *    the stricter winning, as in the analyst's query (protect-document.ts protectLookupDocument).
  * @param options.runDate the date birth dates are checked against (YYYY-MM-DD, China Standard Time).
  * @param options.key the pseudonymisation key, needed when the role's policy is `pseudonymise`.
  * @param options.env where ONECODE_ANALYST_POLICY is read (default process.env).
@@ -57,8 +59,12 @@ export async function lookupAs(
   who: Requester,
   options: { runDate: string; key?: Buffer; env?: NodeJS.ProcessEnv },
 ): Promise<LookupDocument | null> {
-  return answerGuarded(connection, who, 'lookup', options, () => lookupCode(connection, input, options.runDate), (doc, policy) => ({
-    code: doc.code, rowCount: doc.records.length, codes: codesInDocument(doc), found: !foundNothing(doc), shown: protectLookupDocument(doc, policy, options.key),
+  return answerGuarded(connection, who, 'lookup', options, async () => {
+    const doc = await lookupCode(connection, input, options.runDate);
+    // the pipelines' classes, once per lookup, from the same index (protect-document.ts)
+    return doc === null ? null : { doc, classes: await readEventClasses(connection) };
+  }, ({ doc, classes }, policy) => ({
+    code: doc.code, rowCount: doc.records.length, codes: codesInDocument(doc), found: !foundNothing(doc), shown: protectLookupDocument(doc, policy, classes, options.key),
   }));
 }
 

@@ -92,6 +92,41 @@ export function classOfKind(kind: ValueKind, subject: Subject, field: string): E
   return c === 'personal' ? 'public' : c;
 }
 
+/**
+ * Whether a value of `kind` in a column (or field) named `field` takes the pipelines' recorded class
+ * besides the analyst views' table's (see the module's doc): a value the table shows in clear of a
+ * canonical or golden field; not a code or a source key (identities follow the policy alone), nor
+ * metadata.
+ */
+export function takesRecordedClass(kind: ValueKind, field: string): boolean {
+  return kind === 'clear' && VALUE_FIELDS.has(field) && field !== 'source_key';
+}
+
+/**
+ * The class of canonical field `field` about `subject` in the source records of a pipeline nothing
+ * was recorded of: the field's default (as for a column mapped and not classified), so a typed
+ * column such as `updated_at` keeps its type.
+ */
+export function unrecordedFieldClass(subject: Subject, field: string): ClassedValue {
+  return { class: defaultClass(subject, field), kind: fieldKind(subject, field) };
+}
+
+/**
+ * The kind a value of table kind `kind` about `subject` (field `field`) is guarded as when the
+ * pipelines' class `recorded` applies (for the lookup guard, src/access/protect-document.ts, which
+ * changes values one by one with guard-value.ts): the table's kind, unless the value takes the
+ * recorded class ({@link takesRecordedClass}) and that class, the stricter of it and the table's,
+ * is `personal`: then the pattern of the field's kind (an address keeps its first 6 characters),
+ * or `opaque` (masked whole, pseudonymised) when the field has none, as {@link exportColumnSql}
+ * writes it under the analysts' policy (public and internal values in clear).
+ */
+export function kindUnderClass(kind: ValueKind, subject: Subject, field: string, recorded: ClassedValue | undefined): ValueKind {
+  if (recorded === undefined || !takesRecordedClass(kind, field)) return kind;
+  const table = classOfKind(kind, subject, field);
+  if (table === 'metadata') return kind;
+  return strictest([table, recorded.class]) === 'personal' ? recorded.kind ?? 'opaque' : kind;
+}
+
 /** The protecting SQL of each policy that protects (registered by the caller for the policies the export uses). */
 export type Protectors = Partial<Record<Extract<ExitPolicy, 'mask' | 'pseudonymise'>, ProtectSql>>;
 
@@ -152,11 +187,11 @@ export function exportColumnSql(view: string, column: string, policy: FeedPolicy
   };
   const one = (kind: ValueKind, subject: Subject, field: string): string | undefined => {
     // codes and source keys are identities: the table's class alone (the module's doc)
-    if (kind !== 'clear' || !VALUE_FIELDS.has(field) || field === 'source_key') return value(kind, subject, field);
+    if (!takesRecordedClass(kind, field)) return value(kind, subject, field);
     if (!RECORD_VIEWS.has(view)) return value(kind, subject, field, classes.golden(subject).get(field));
     // a source record's value: its pipeline's class; for a pipeline nothing was recorded of, the
     // field's default (as for a column mapped and not classified), so a typed column keeps its type
-    const unrecorded: ClassedValue = { class: defaultClass(subject, field), kind: fieldKind(subject, field) };
+    const unrecorded = unrecordedFieldClass(subject, field);
     const fallback = value(kind, subject, field, unrecorded);
     const byPipeline = new Map<string, string[]>();
     for (const pipeline of classes.pipelines) {

@@ -15,15 +15,14 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Requester } from '../../src/access/protected-lookup.ts';
 import { queryAs } from '../../src/access/protected-query.ts';
-import { loadPipelineFolder } from '../../src/config/load-pipelines.ts';
 import { exportIndex, type ExportManifest } from '../../src/export/export-index.ts';
 import { DEFAULT_EXPORT_POLICY, resolveExportPolicy } from '../../src/export/export-policy.ts';
 import { DuckDBInstance } from '../../src/index/duckdb-api.ts';
 import { readEventClasses } from '../../src/outbox/event-classes.ts';
 import { maskAddress, MASK } from '../../src/protect/masks.ts';
 import { createEventProtector } from '../../src/push/protect-event.ts';
-import { indexedSample } from '../support/indexed-sample.ts';
-import { copyWorkspace, type Workspace } from '../support/workspace.ts';
+import { agencyNamesDeclaredPersonal, indexedSample } from '../support/indexed-sample.ts';
+import type { Workspace } from '../support/workspace.ts';
 
 const STEWARD: Requester = { name: 'export-classes-test', role: 'steward', channel: 'cli' };
 const KEY = Buffer.alloc(32, 7);
@@ -111,11 +110,7 @@ describe('the export classes values as the pipelines declare them', () => {
     /** Legal persons' names in the index, by USCC. */
     let names: Map<string, string>;
     beforeAll(async () => {
-      declared = await copyWorkspace(ws);
-      const agencies = (await loadPipelineFolder(path.join(declared.dir, 'pipelines'))).find((p) => p.name === 'bookkeeping-agencies')!;
-      expect(agencies.mapping.name).toBe('机构名称');
-      const summary = await declared.run({ ...agencies, classification: { ...agencies.classification, 机构名称: 'personal' } }, { force: true });
-      expect(summary.status).toBe('succeeded');
+      declared = await agencyNamesDeclaredPersonal(ws);
       names = new Map((await declared.rows(`SELECT uscc, name FROM legal_persons WHERE name IS NOT NULL`)).map((r) => [String(r.uscc), String(r.name)]));
       expect(names.size).toBeGreaterThan(0);
     }, 300_000);

@@ -2,7 +2,7 @@ import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPipelineFolder } from '../../src/config/load-pipelines.ts';
 import { generateSample } from '../../src/sample/generate.ts';
-import { createWorkspace, REPO, type Workspace } from './workspace.ts';
+import { copyWorkspace, createWorkspace, REPO, type Workspace } from './workspace.ts';
 
 /**
  * A workspace whose index holds the generated sample (`onecode sample`, then every pipeline of
@@ -18,6 +18,21 @@ export async function indexedSample(seed = 1): Promise<Workspace> {
     if (summary.status !== 'succeeded') throw new Error(`${p.name}: the sample run ${summary.status}`);
   }
   return ws;
+}
+
+/**
+ * A copy of an indexed sample whose bookkeeping-agencies pipeline has declared its agency name
+ * column (机构名称) `personal`, as a registry of sole proprietorships may, and run again: its
+ * classes recorded in event_classes. Dispose of it (afterAll).
+ * @throws Error when the pipeline no longer maps that column to `name`, or its run fails.
+ */
+export async function agencyNamesDeclaredPersonal(from: Workspace): Promise<Workspace> {
+  const declared = await copyWorkspace(from);
+  const agencies = (await loadPipelineFolder(path.join(declared.dir, 'pipelines'))).find((p) => p.name === 'bookkeeping-agencies')!;
+  if (agencies.mapping.name !== '机构名称') throw new Error('bookkeeping-agencies no longer maps 机构名称 to name');
+  const summary = await declared.run({ ...agencies, classification: { ...agencies.classification, 机构名称: 'personal' } }, { force: true });
+  if (summary.status !== 'succeeded') throw new Error(`bookkeeping-agencies with its name declared personal: the run ${summary.status}`);
+  return declared;
 }
 
 /**
