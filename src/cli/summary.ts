@@ -31,6 +31,6 @@ export function formatRunSummary(summaries: RunSummary[], pendingEvents: number)
   const unchanged = summaries.filter((s) => s.unchangedSince);
   if (unchanged.length > 0) lines.push(`${unchanged.map((s) => s.pipeline).join(', ')}: unchanged source (same file bytes and pipeline as the last successful run), nothing to do; counts are that run's; run with --force to read it again`);
   for (const s of summaries.filter((x) => x.status === 'failed')) lines.push(`${s.pipeline}: failed (${s.errorCode}): ${errorTextWithoutValues(s.error ?? '')}`);
-  lines.push(`${pendingEvents} change event(s) pending in the outbox${process.env.KAFKA_BROKERS ? '' : ' (set KAFKA_BROKERS and run `onecode push` to publish them)'}`);
+  lines.push(`${pendingEvents} change event(s) pending in the outbox for Kafka${process.env.KAFKA_BROKERS ? '' : ' (set KAFKA_BROKERS and run `onecode push` to publish them)'}`);
   return lines.join('\n') + '\n';
 }

@@ -109,7 +109,7 @@ describe('the sample feed on a real broker', () => {
   it('run without a broker leaves events pending; push publishes every event exactly once, in seq order per key', async () => {
     const run = await cli(['run', '--all']);
     expect(run.code, run.stderr).toBe(0);
-    const pending = Number(/(\d+) change event\(s\) pending in the outbox \(set KAFKA_BROKERS/.exec(run.stdout)?.[1]);
+    const pending = Number(/(\d+) change event\(s\) pending in the outbox for Kafka \(set KAFKA_BROKERS/.exec(run.stdout)?.[1]);
     expect(pending).toBeGreaterThan(4_000);
 
     const push = await cli(['push', '--brokers', broker.brokers.join(',')]);
@@ -134,7 +134,7 @@ describe('the sample feed on a real broker', () => {
   it('re-running unchanged sources with KAFKA_BROKERS set pushes nothing', async () => {
     const run = await cli(['run', '--all'], { KAFKA_BROKERS: broker.brokers.join(',') });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^0 change event\(s\) pending in the outbox$/m);
+    expect(run.stdout).toMatch(/^0 change event\(s\) pending in the outbox for Kafka$/m);
     const push = await cli(['push'], { KAFKA_BROKERS: broker.brokers.join(',') });
     expect(JSON.parse(push.stdout)).toEqual({ published: 0, skippedAlreadyOnBroker: 0, parked: 0, held: 0, pending: 0 });
     expect(await messagesOnBroker(broker.brokers, topics)).toBe(total);
