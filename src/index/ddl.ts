@@ -2,10 +2,11 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LICENCE_FIELDS, STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING, OUTBOX_MIGRATION_PIPELINE_CODES } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
+import { rewriteOldReasonWording } from './reason-wording.ts';
 import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 13;
+export const INDEX_SCHEMA_VERSION = 14;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -80,6 +81,9 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
   // 13: each pipeline's catalogue codes beside its classes (event_classes), for the events of its
   // records that another pipeline's run links (src/outbox/outbox-ddl.ts)
   13: OUTBOX_MIGRATION_PIPELINE_CODES,
+  // 14: identifier reason messages name the rule and the positions, never the value: the old
+  // messages stored in flags and quarantine reasons are rewritten (src/index/reason-wording.ts)
+  14: rewriteOldReasonWording,
 };
 
 /**
