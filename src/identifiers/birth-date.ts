@@ -46,21 +46,24 @@ export function isRealDate(year: number, month: number, day: number): boolean {
 /**
  * Checks an 8-digit birth date `YYYYMMDD` against the calendar, {@link EARLIEST_BIRTH_DATE}
  * and the run date (`YYYY-MM-DD`; being born on the run date is allowed).
+ * `positions` names where the date stands in the identifier (e.g. `7-14`): the failure's message
+ * names the rule and these positions, never the date itself (ARCHITECTURE.md "Personal data stays
+ * in its place").
  * @returns the birth date as `YYYY-MM-DD`, or the failure.
  */
-export function checkBirthDate(yyyymmdd: string, runDay: string): { date: string } | { failure: Reason } {
+export function checkBirthDate(yyyymmdd: string, runDay: string, positions: string): { date: string } | { failure: Reason } {
   const year = Number(yyyymmdd.slice(0, 4));
   const month = Number(yyyymmdd.slice(4, 6));
   const day = Number(yyyymmdd.slice(6, 8));
   const date = `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
   if (!/^\d{8}$/.test(yyyymmdd) || !isRealDate(year, month, day)) {
-    return { failure: reason('birth_date_impossible', `birth date ${date} does not exist`) };
+    return { failure: reason('birth_date_impossible', `birth date (positions ${positions}) is not a calendar date`) };
   }
   if (date > runDay) {
-    return { failure: reason('birth_date_in_future', `birth date ${date} is after the run date ${runDay}`) };
+    return { failure: reason('birth_date_in_future', `birth date (positions ${positions}) is after the run date ${runDay}`) };
   }
   if (date < EARLIEST_BIRTH_DATE) {
-    return { failure: reason('birth_date_too_early', `birth date ${date} is before ${EARLIEST_BIRTH_DATE}, the earliest accepted`) };
+    return { failure: reason('birth_date_too_early', `birth date (positions ${positions}) is before ${EARLIEST_BIRTH_DATE}, the earliest accepted`) };
   }
   return { date };
 }

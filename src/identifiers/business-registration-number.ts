@@ -25,7 +25,7 @@ export function classifyBusinessRegistrationNumber(input: string): Classificatio
   const expected = businessRegistrationNumberCheckDigit(value.slice(0, 14));
   if (value[14] !== expected) {
     return invalidResult(input, 'business_reg_no', [
-      reason('check_character_mismatch', `check digit should be ${expected}, found ${value[14]}`),
+      reason('check_character_mismatch', 'check digit (position 15) does not match the ISO 7064 MOD 11,10 check of positions 1-14'),
     ], notes);
   }
   return validResult(input, 'business_reg_no', value, notes);

@@ -17,10 +17,10 @@ export function validResult(
   return { input, kind, status: 'valid', normalized, reasons: notes, ...extra };
 }
 
-/** The first character not matching `allowed`, as `'c' at position n` (1-based), or null. */
+/** The first character not matching `allowed`, as `the character at position n` (1-based; the character itself is not quoted), or null. */
 export function firstDisallowed(value: string, allowed: (ch: string, index: number) => boolean): string | null {
   for (let i = 0; i < value.length; i++) {
-    if (!allowed(value[i]!, i)) return `'${value[i]}' at position ${i + 1}`;
+    if (!allowed(value[i]!, i)) return `the character at position ${i + 1}`;
   }
   return null;
 }

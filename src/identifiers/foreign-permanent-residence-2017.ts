@@ -54,22 +54,22 @@ export function classifyForeignPermanentResidence2017(input: string, { runDate }
   if (nationality === CHINA_ALPHA_3) {
     failures.push(reason('invalid_nationality_code', 'nationality code CHN (positions 1-3) cannot be a foreigner\'s nationality'));
   } else if (!isIsoAlpha3(nationality)) {
-    deviations.push(reason('nationality_code_unknown', `nationality code ${nationality} (positions 1-3) is not an ISO 3166-1 alpha-3 code`));
+    deviations.push(reason('nationality_code_unknown', 'nationality code (positions 1-3) is not an ISO 3166-1 alpha-3 code'));
   }
   const province = value.slice(3, 5);
   if (!isProvinceCode(province)) {
-    failures.push(reason('unknown_province', `issuing province code ${province} (positions 4-5) is not a GB/T 2260 province-level code`));
+    failures.push(reason('unknown_province', 'issuing province code (positions 4-5) is not a GB/T 2260 province-level code'));
   }
   const yymmdd = value.slice(7, 13);
-  const in2000s = checkBirthDate(`20${yymmdd}`, runDay);
-  const in1900s = checkBirthDate(`19${yymmdd}`, runDay);
+  const in2000s = checkBirthDate(`20${yymmdd}`, runDay, '8-13');
+  const in1900s = checkBirthDate(`19${yymmdd}`, runDay, '8-13');
   // a 1900s date is never after the run date nor before 1880, so when neither reading holds the 1900s one says why
   if ('failure' in in2000s && 'failure' in in1900s) {
-    failures.push({ ...in1900s.failure, message: `birth date YYMMDD ${yymmdd} (positions 8-13): ${in1900s.failure.message}` });
+    failures.push({ ...in1900s.failure, message: `${in1900s.failure.message} (YYMMDD read as 19YY and as 20YY)` });
   }
   const expected = foreignPermanentResidence2017CheckDigit(value.slice(0, 14));
   if (value[14] !== expected) {
-    failures.push(reason('check_character_mismatch', `check digit should be ${expected}, found ${value[14]}`));
+    failures.push(reason('check_character_mismatch', 'check digit (position 15) does not match the ICAO Doc 9303 7-3-1 check of positions 1-14'));
   }
   return judgedResult(input, kind, value, { failures, deviations, notes }, { regionCode: `${province}0000`, nationality });
 }

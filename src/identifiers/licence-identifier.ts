@@ -53,7 +53,7 @@ export function classifyLicenceIdentifier(input: string): Classification {
   const failures: Reason[] = [];
   const deviations: Reason[] = [];
   const expected = mod37_36CheckCharacter(typeCode + issuerCode + serial + version);
-  if (check !== expected) failures.push(reason('check_character_mismatch', `check character should be ${expected}, found ${check} (ISO 7064 MOD 37,36 over type code, issuer code, serial and version)`));
+  if (check !== expected) failures.push(reason('check_character_mismatch', 'check character (last part) does not match the ISO 7064 MOD 37,36 check over type code, issuer code, serial and version'));
   if (classifyUscc(issuerCode).status !== 'valid') {
     deviations.push(reason('licence_issuer_not_uscc', `the issuer code (${issuerCode.length} characters) is not a valid unified social credit code`));
   }

@@ -36,7 +36,7 @@ export function classifyOrganizationCode(input: string): Classification {
   const expected = organizationCodeCheckCharacter(value.slice(0, 8));
   if (value[8] !== expected) {
     return invalidResult(input, 'org_code', [
-      reason('check_character_mismatch', `organisation code check character should be ${expected}, found ${value[8]}`),
+      reason('check_character_mismatch', 'organisation code check character (position 9) does not match the GB 11714 check of positions 1-8'),
     ], notes);
   }
   return validResult(input, 'org_code', value, notes);

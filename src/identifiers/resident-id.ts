@@ -76,26 +76,26 @@ function classify18(input: string, value: string, notes: Reason[], runDay: strin
     const province = value.slice(1, 3);
     regionCode = `${province}0000`;
     if (!isProvinceCode(province)) {
-      failures.push(reason('unknown_province', `foreigner permanent residence number: issuing province code ${province} (positions 2-3) is not a GB/T 2260 province-level code`));
+      failures.push(reason('unknown_province', 'foreigner permanent residence number: issuing province code (positions 2-3) is not a GB/T 2260 province-level code'));
     }
     const numeric = value.slice(3, 6);
     nationality = alpha3OfNumeric(numeric) ?? numeric;
     if (numeric === '000' || numeric === CHINA_NUMERIC) {
-      failures.push(reason('invalid_nationality_code', `foreigner permanent residence number: nationality code (positions 4-6) ${numeric} cannot be a foreigner's nationality`));
+      failures.push(reason('invalid_nationality_code', 'foreigner permanent residence number: nationality code (positions 4-6) cannot be a foreigner\'s nationality'));
     } else if (alpha3OfNumeric(numeric) === undefined) {
-      deviations.push(reason('nationality_code_unknown', `foreigner permanent residence number: nationality code ${numeric} (positions 4-6) is not an ISO 3166-1 numeric code`));
+      deviations.push(reason('nationality_code_unknown', 'foreigner permanent residence number: nationality code (positions 4-6) is not an ISO 3166-1 numeric code'));
     }
   } else {
     subtype = 'citizen';
     checkAddressCode(address, failures, deviations);
   }
 
-  const birth = checkBirthDate(value.slice(6, 14), runDay);
+  const birth = checkBirthDate(value.slice(6, 14), runDay, '7-14');
   if ('failure' in birth) failures.push(birth.failure);
 
   const expected = residentIdCheckCharacter(value.slice(0, 17));
   if (value[17] !== expected) {
-    failures.push(reason('check_character_mismatch', `check character should be ${expected}, found ${value[17]}`));
+    failures.push(reason('check_character_mismatch', 'check character (position 18) does not match the ISO 7064 MOD 11-2 check of positions 1-17'));
   }
 
   if ('failure' in birth) return invalidResult(input, 'resident_id', [...failures, ...deviations], notes);
@@ -111,9 +111,9 @@ function classify18(input: string, value: string, notes: Reason[], runDay: strin
 /** GB 11643-1999 §5.2: the province must exist (else a failure); the county should be in the table (else a deviation). */
 function checkAddressCode(address: string, failures: Reason[], deviations: Reason[]): void {
   if (!isProvinceCode(address.slice(0, 2))) {
-    failures.push(reason('unknown_province', `address code ${address} does not start with a GB/T 2260 province-level code (nor is it a residence-permit code 810000/820000/830000)`));
+    failures.push(reason('unknown_province', 'address code (positions 1-6) does not start with a GB/T 2260 province-level code (nor is it a residence-permit code 810000/820000/830000)'));
   } else if (!isKnownRegionCode(address)) {
-    deviations.push(reason('region_code_unknown', `address code ${address} is not among the GB/T 2260 codes in force at any time since 1980: mistyped, or newer than the table`));
+    deviations.push(reason('region_code_unknown', 'address code (positions 1-6) is not among the GB/T 2260 codes in force at any time since 1980: mistyped, or newer than the table'));
   }
 }
 
@@ -122,7 +122,7 @@ function classify15(input: string, value: string, notes: Reason[], runDay: strin
   const deviations: Reason[] = [];
   const address = value.slice(0, 6);
   checkAddressCode(address, failures, deviations);
-  const birth = checkBirthDate(`19${value.slice(6, 12)}`, runDay);
+  const birth = checkBirthDate(`19${value.slice(6, 12)}`, runDay, '7-12, year read as 19YY');
   if ('failure' in birth) failures.push(birth.failure);
   if (failures.length > 0 || 'failure' in birth) return invalidResult(input, 'resident_id', [...failures, ...deviations], notes);
 
@@ -133,7 +133,7 @@ function classify15(input: string, value: string, notes: Reason[], runDay: strin
     deviations,
     notes: [
       ...notes,
-      reason('upgraded_from_15_digits', `15-digit GB 11643-1989 number ${value} upgraded to ${upgraded} (19 inserted before the year, check character computed)`),
+      reason('upgraded_from_15_digits', '15-digit GB 11643-1989 number upgraded to its 18-character form: 19 inserted before the year, check character computed'),
     ],
   }, {
     subtype: 'citizen',

@@ -44,7 +44,7 @@ export function classifyUscc(input: string, { authoritative = false }: UsccOptio
 
   const outside = [...value].map((ch, i) => ({ ch, position: i + 1 })).filter(({ ch }) => !USCC_ALPHABET.includes(ch));
   if (outside.length > 0) {
-    const listed = outside.map(({ ch, position }) => `'${ch}' at position ${position}`).join(', ');
+    const listed = `the ${outside.length === 1 ? 'character at position' : 'characters at positions'} ${outside.map(({ position }) => position).join(', ')}`;
     return invalidResult(input, 'uscc', [
       reason('character_not_in_alphabet', `${listed} ${outside.length === 1 ? 'is' : 'are'} not in the 31-character USCC alphabet (digits and upper-case letters except I, O, Z, S, V)`),
     ], notes);
@@ -55,18 +55,18 @@ export function classifyUscc(input: string, { authoritative = false }: UsccOptio
   const deviations: Reason[] = [];
   const region = value.slice(2, 8);
   if (!/^\d{6}$/.test(region)) {
-    failures.push(reason('region_code_not_digits', `registering office region code ${region} (positions 3-8) must be 6 digits`));
+    failures.push(reason('region_code_not_digits', 'registering office region code (positions 3-8) must be 6 digits'));
   } else if (!isKnownRegisteringOfficeCode(region)) {
-    deviations.push(reason('region_code_unknown', `registering office code ${region} (positions 3-8) is not among the GB/T 2260 codes in force at any time since 1980, nor 100000 (national)`));
+    deviations.push(reason('region_code_unknown', `registering office code (positions 3-8) is not among the GB/T 2260 codes in force at any time since 1980, nor 100000 (national)`));
   }
   const organizationCode = value.slice(8, 17);
   const organizationCheck = organizationCodeCheckCharacter(organizationCode.slice(0, 8));
   if (organizationCode[8] !== organizationCheck) {
-    checkFailures.push(reason('organization_code_check_mismatch', `embedded organisation code ${organizationCode} fails its GB 11714 check: its check character should be ${organizationCheck}`));
+    checkFailures.push(reason('organization_code_check_mismatch', 'embedded organisation code (positions 9-17) fails its GB 11714 check: its check character (position 17) does not match positions 9-16'));
   }
   const expected = usccCheckCharacter(value.slice(0, 17));
   if (value[17] !== expected) {
-    checkFailures.push(reason('check_character_mismatch', `check character should be ${expected}, found ${value[17]}`));
+    checkFailures.push(reason('check_character_mismatch', 'check character (position 18) does not match the GB 32100 mod-31 check of positions 1-17'));
   }
 
   if (checkFailures.length > 0 && authoritative && failures.length === 0) {

@@ -3,10 +3,11 @@ import { LICENCE_FIELDS, STORED_FIELDS } from '../../schemas/canonical.ts';
 import { OUTBOX_DDL, OUTBOX_MIGRATION_CATALOGUE, OUTBOX_MIGRATION_PARKING, OUTBOX_MIGRATION_PIPELINE_CODES } from '../outbox/outbox-ddl.ts';
 import { ACCESS_LOG_DDL } from '../access/access-log.ts';
 import { SINK_SENT_DDL } from '../sinks/sink-sent.ts';
+import { rewriteOldReasonWording } from './reason-wording.ts';
 import { SINK_STATE_DDL, SINK_STATE_MIGRATION_OPERATOR } from '../sinks/sink-state.ts';
 
 /** Version of the index layout; bump with a migration when tables change. */
-export const INDEX_SCHEMA_VERSION = 14;
+export const INDEX_SCHEMA_VERSION = 15;
 
 /**
  * Statements that bring an index written by an older version up to {@link INDEX_SCHEMA_VERSION},
@@ -84,6 +85,9 @@ export const INDEX_MIGRATIONS: Record<number, string | ((c: DuckDBConnection) =>
   // 14: the event ids sent to a sink whose target would take one twice (a drop folder), so that an
   // event Kafka's parking moved to a new seq is not delivered to it again (src/sinks/sink-sent.ts)
   14: SINK_SENT_DDL,
+  // 15: identifier reason messages name the rule and the positions, never the value: the old
+  // messages stored in flags and quarantine reasons are rewritten (src/index/reason-wording.ts)
+  15: rewriteOldReasonWording,
 };
 
 /**

@@ -8,7 +8,7 @@ const reasonCodes = (input: string) => classifyBusinessRegistrationNumber(input)
 describe('classifyBusinessRegistrationNumber (GS 15-2006, ISO 7064 MOD 11,10)', () => {
   it('accepts a number with the right check digit and names the right one otherwise', () => {
     expect(classifyBusinessRegistrationNumber('350100100001237')).toMatchObject({ status: 'valid', normalized: '350100100001237' });
-    expect(classifyBusinessRegistrationNumber('350100100001238').reasons[0]!.message).toBe('check digit should be 7, found 8');
+    expect(classifyBusinessRegistrationNumber('350100100001238').reasons[0]!.message).toBe('check digit (position 15) does not match the ISO 7064 MOD 11,10 check of positions 1-14');
   });
 
   /** ISO 7064 hybrid MOD 11,10 guarantees single-substitution detection only; most, not all, transpositions are caught. */

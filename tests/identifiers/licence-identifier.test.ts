@@ -67,7 +67,7 @@ describe('classifyLicenceIdentifier', () => {
   it('the Swagger example fails its check character', () => {
     const r = classifyLicenceIdentifier(SWAGGER_EXAMPLE);
     expect(r).toMatchObject({ status: 'invalid', normalized: null });
-    expect(r.reasons[0]).toEqual({ code: 'check_character_mismatch', message: 'check character should be D, found M (ISO 7064 MOD 37,36 over type code, issuer code, serial and version)' });
+    expect(r.reasons[0]).toEqual({ code: 'check_character_mismatch', message: 'check character (last part) does not match the ISO 7064 MOD 37,36 check over type code, issuer code, serial and version' });
   });
 
   it('normalises what exports do to it, with notes', () => {

@@ -35,7 +35,7 @@ describe('classifyOrganizationCode (GB 11714-1997)', () => {
   });
 
   it('names the right check character, and rejects bad shapes', () => {
-    expect(classifyOrganizationCode('MA2Y8K3P-4').reasons[0]!.message).toBe('organisation code check character should be 3, found 4');
+    expect(classifyOrganizationCode('MA2Y8K3P-4').reasons[0]!.message).toBe('organisation code check character (position 9) does not match the GB 11714 check of positions 1-8');
     expect(reasonCodes('MA2Y8K3P')).toEqual(['wrong_length']);
     expect(reasonCodes('MA2Y8K3PA')).toEqual(['invalid_character']);
     expect(reasonCodes('MA2Y8K-P3')).toEqual(['invalid_character']);

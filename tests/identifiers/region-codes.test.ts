@@ -118,7 +118,7 @@ describe('resident ids: address code against GB/T 2260', () => {
       regionCode: '110199',
       reasons: [{ code: 'region_code_unknown' }],
     });
-    expect(classifyAt(id).reasons[0]!.message).toBe('address code 110199 is not among the GB/T 2260 codes in force at any time since 1980: mistyped, or newer than the table');
+    expect(classifyAt(id).reasons[0]!.message).toBe('address code (positions 1-6) is not among the GB/T 2260 codes in force at any time since 1980: mistyped, or newer than the table');
   });
 
   it('upgrades a 15-digit number: an abolished county stays valid, an unknown one nonconforming', () => {

@@ -208,7 +208,7 @@ describe('classifyResidentId: shapes and notes', () => {
   it('names the wrong length, a misplaced X, letters and emptiness', () => {
     expect(reasonCodes('3501021985031712')).toEqual(['wrong_length']);
     expect(reasonCodes('35010219850317X237')).toEqual(['invalid_character']);
-    expect(classifyAt('35010219850317X237').reasons[0]!.message).toMatch(/'X' at position 15/);
+    expect(classifyAt('35010219850317X237').reasons[0]!.message).toMatch(/^the character at position 15 is not allowed/);
     expect(reasonCodes('35010268052403A')).toEqual(['invalid_character']);
     expect(reasonCodes('   ')).toEqual(['empty', 'whitespace_trimmed']);
     expect(reasonCodes('')).toEqual(['empty']);
