@@ -18,8 +18,9 @@
  * - `withheld`: text that may hold anything personal (the source row as loaded, a quarantined
  *   line, a change event's before/after, a source's saved state): shown in clear only;
  * - `reasons`: a list of `{ code, field, message }` (data-quality flags, quarantine reasons),
- *   whose `message` may quote a value (`15-digit number … upgraded to …`): under any policy but
- *   clear the messages are left out, the codes and fields kept.
+ *   whose `message` names rules and positions, never a value (index migration 15 rewrote older
+ *   messages that quoted one); as a second guard, under any policy but clear the messages are
+ *   left out, the codes and fields kept.
  *
  * The subject decides: a person's name, address and record keys are personal, a legal person's
  * are not. A legal person's registered address is public registration information (shown by the

@@ -9,10 +9,12 @@
  * Values leave only as the recipient's policy allows (src/export/export-policy.ts, default
  * `personal=mask`), column by column by the pipeline's classes (src/protect/field-classes.ts
  * columnClass), through the one guard every exit uses (src/access/guard-value.ts). A quarantined
- * row's text holds every column, so it is protected as a personal value. The identifier
- * classifiers' messages quote the value they judge (`birth date 1990-02-30 does not exist`): such a
- * message is shown only under a clear personal and internal policy; otherwise the code's
- * description (src/identifiers/reason-codes.ts) stands in for it. Every other reason (the
+ * row's text holds every column, so it is protected as a personal value; masked, it would be a
+ * run of `*` telling the department nothing the line does not, so under `mask` it is left out. The
+ * identifier classifiers' messages name rules and positions, never the value (index migration 15
+ * rewrote older ones); still, as a second guard, such a message is shown only under a clear
+ * personal and internal policy, and otherwise the code's description
+ * (src/identifiers/reason-codes.ts) stands in for it. Every other reason (the
  * connectors' unreadable rows, the index's rules: `one_code_missing`, `xlsx_number_precision_lost`,
  * ...) has a message that names rules, columns and positions only, never a value
  * (ARCHITECTURE.md "Personal data stays in its place"; connectors/csv/reasons.ts,
@@ -95,7 +97,7 @@ export async function readCorrectionReport(c: DuckDBConnection, o: { pipeline: P
   const quarantined = await rows(c, `SELECT line, raw, CAST(reasons AS VARCHAR) AS reasons FROM quarantined_row WHERE run_id = $1 AND pipeline = $2 ORDER BY line NULLS LAST`, [run.run_id, pipeline.name]);
   const rowClass: ClassedValue = { class: UNCLASSIFIED_COLUMN, kind: null };
   for (const q of quarantined) {
-    const text = shown(q.raw === null ? null : String(q.raw), rowClass);
+    const text = policy[rowClass.class] === 'mask' ? undefined : shown(q.raw === null ? null : String(q.raw), rowClass);
     for (const r of reasonList(q.reasons)) {
       items.push(withValue({ kind: 'quarantined', line: lineOf(q.line), field: r.field, reason: r.code, explanation: explain(r.code, r.message) }, text));
     }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSheet } from '../../connectors/xlsx/read-sheet.ts';
 import { REASON_CODES } from '../../src/identifiers/reason-codes.ts';
 import { openIndex } from '../../src/index/open-index.ts';
-import { MASK, maskIdNumber } from '../../src/protect/masks.ts';
+import { maskIdNumber } from '../../src/protect/masks.ts';
 import type { CorrectionReport } from '../../src/report/correction-report.ts';
 import { REASON_COLUMNS, reasonSheetNames, SUMMARY_COLUMNS, SUMMARY_SHEET } from '../../src/report/report-workbook.ts';
 import { onecode } from '../support/cli.ts';
@@ -85,10 +85,13 @@ describe('onecode report', () => {
     }
     expect(json.groups.map((g) => g.reason)).toEqual([...new Set(json.groups.map((g) => g.reason))].sort());
 
-    // masked: a row's text whole, an ID number by its mask, a class left clear (sex: internal) as it is
-    for (const i of items(json).filter((x) => x.kind === 'quarantined')) {
-      const raw = facts.quarantined.find((q) => q.line === i.line)!.raw;
-      expect(i.value).toBe(raw === null ? null : MASK.repeat([...raw].length));
+    // masked: a row's text left out (a run of * would say nothing its line does not), an ID number
+    // by its mask, a class left clear (sex: internal) as it is
+    const quarantinedItems = items(json).filter((x) => x.kind === 'quarantined');
+    expect(quarantinedItems.length).toBeGreaterThan(0);
+    for (const i of quarantinedItems) {
+      expect(facts.quarantined.some((q) => q.line === i.line)).toBe(true);
+      expect(i).not.toHaveProperty('value');
     }
     const flaggedIds = items(json).filter((i) => i.kind === 'flagged' && i.field === '身份证号');
     for (const i of flaggedIds) expect(i.value).toBe(maskIdNumber(facts.flagged.find((f) => f.line === i.line)!.payload['身份证号']!));
